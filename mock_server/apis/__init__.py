@@ -1,0 +1,15 @@
+"""The APIs convomock serves, by name. Each package exports one `API` binding; the engine never imports them."""
+from __future__ import annotations
+
+from mock_server.apis.onetoone import API as ONETOONE
+from mock_server.engine.types import ApiBinding
+
+__all__ = ["BINDINGS", "binding"]
+
+BINDINGS: dict[str, ApiBinding] = {ONETOONE.name: ONETOONE}
+
+
+def binding(name: str) -> ApiBinding:
+    if name not in BINDINGS:
+        raise KeyError(f"unknown API {name!r}; known: {', '.join(BINDINGS)}")
+    return BINDINGS[name]

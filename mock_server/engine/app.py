@@ -1,0 +1,366 @@
+"""Assemble the mock: one pure-ASGI app serving every API's operations under its prefix, and `/__mock` control.
+
+A request's way: read the body (bounded) -> scenario faults -> route -> authenticate -> rate limit -> validate ->
+handler -> serialise -> strict response check -> journal. Any refusal on the way is a MockError that the API's
+own `render` turns into its envelope; nothing else builds an error body.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mock_server.engine.clock import MockClock, iso
+from mock_server.engine.errors import (InjectedFault, InternalError, MockError, PayloadTooLarge, RequestInvalid,
+                                       RouteNotFound, VendorError)
+from mock_server.engine.ids import SeededRandom
+from mock_server.engine.jobs import JobRunner
+from mock_server.engine.journal import Journal
+from mock_server.engine.ratelimit import SlidingWindowLimiter
+from mock_server.engine.routing import RouteTable
+from mock_server.engine.scenarios import Scenario, ScenarioBook, Undo, load_scenarios
+from mock_server.engine.snapshot import from_json_data, to_json_data
+from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
+from mock_server.engine.types import ApiBinding, Call, Principal, Rendered, Reply, RequestView, SeedOptions
+from mock_server.engine.validation import validate_request
+
+__all__ = ["MockApp", "ApiRuntime", "StartupError", "MAX_BODY_BYTES"]
+
+log = logging.getLogger("convomock")
+MAX_BODY_BYTES = 1024 * 1024
+SCENARIO_HEADER = "x-mock-scenario"
+_ENGINE_ERRORS = (RouteNotFound, PayloadTooLarge, InjectedFault)
+
+
+class StartupError(RuntimeError):
+    """The app cannot start: a spec and its handlers disagree, or a fixture or scenario is broken."""
+
+
+@dataclass
+class ApiRuntime:
+    """One API as served: its binding, compiled spec, routes, and its current state and generator."""
+
+    binding: ApiBinding
+    spec: Spec
+    routes: RouteTable[Operation]
+    store: Any
+    rng: SeededRandom
+    limiter: SlidingWindowLimiter | None
+    fixtures: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.binding.name
+
+
+def _check_handlers(binding: ApiBinding, spec: Spec) -> None:
+    ids = spec.operation_ids()
+    missing = sorted(ids - set(binding.handlers))
+    extra = sorted(set(binding.handlers) - ids)
+    if missing or extra:
+        raise StartupError(f"{binding.name}: operations without a handler: {missing or 'none'}; "
+                           f"handlers without an operation: {extra or 'none'}")
+
+
+class MockApp:
+    def __init__(self, bindings: Sequence[ApiBinding], *, seed: int = 0, conversations: int | None = None,
+                 scenarios_dir: Path | None = None, start_scenarios: Sequence[str] = (), strict: bool = True,
+                 at_root: bool = False, clock: MockClock | None = None, journal_limit: int = 1000) -> None:
+        if at_root and len(bindings) != 1:
+            raise StartupError("serving at the root needs exactly one API")
+        self.at_root = at_root
+        self.strict = strict
+        self.options = SeedOptions(seed=seed, conversations=conversations)
+        self.clock = clock or MockClock()
+        self.journal = Journal(journal_limit)
+        self.jobs = JobRunner()
+        self.strict_violations: list[str] = []
+        self.internal_errors: list[str] = []
+        self.scenarios = ScenarioBook(load_scenarios(scenarios_dir) if scenarios_dir else {})
+        self.start_scenarios = list(start_scenarios)
+        self.runtimes: dict[str, ApiRuntime] = {}
+        for binding in bindings:
+            spec = load_spec(binding.spec_path)
+            _check_handlers(binding, spec)
+            routes: RouteTable[Operation] = RouteTable()
+            prefix = "" if at_root else binding.prefix
+            for operation in spec.operations:
+                routes.add(operation.method, prefix + operation.path, operation)
+            self.runtimes[binding.name] = ApiRuntime(
+                binding=binding, spec=spec, routes=routes, store=None, rng=SeededRandom(seed),
+                limiter=SlidingWindowLimiter(binding.rate_limit) if binding.rate_limit else None,
+                fixtures=load_yaml(binding.fixtures_path) or {})
+        for name in self.start_scenarios:
+            if name not in self.scenarios.available:
+                raise StartupError(f"unknown scenario {name!r}; known: {', '.join(sorted(self.scenarios.available))}")
+        self.reset()
+        from mock_server.engine.control import ControlApi  # control needs the app; imported late on purpose
+        self.control = ControlApi(self)
+
+    # -- state ---------------------------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the seeded start: clock at its start, fresh stores, empty journal, start scenarios on."""
+        self.jobs.cancel()
+        self.clock.reset()
+        self.journal.clear()
+        self.scenarios.forget()
+        for runtime in self.runtimes.values():
+            runtime.rng = SeededRandom(self.options.seed)
+            runtime.store = runtime.binding.new_store()
+            runtime.binding.seed(runtime.store, runtime.fixtures, runtime.rng, self.clock.now(), self.options)
+            if runtime.limiter:
+                runtime.limiter.clear()
+        for name in self.start_scenarios:
+            self.activate_scenario(name)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"format": 1, "seed": self.options.seed, "active_scenarios": self.scenarios.active,
+                "apis": {name: {"store": to_json_data(rt.store), "rng": rt.rng.state_json()}
+                         for name, rt in self.runtimes.items()}}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Replace every store (and generator) from a snapshot; raises SnapshotError/ValueError and changes nothing."""
+        if not isinstance(data, Mapping) or data.get("format") != 1 or not isinstance(data.get("apis"), Mapping):
+            raise ValueError('a snapshot is {"format": 1, "apis": {...}} as GET /__mock/state gives it')
+        loaded = {}
+        for name, runtime in self.runtimes.items():
+            part = data["apis"].get(name)
+            if not isinstance(part, Mapping) or "store" not in part or "rng" not in part:
+                raise ValueError(f"snapshot has no state for API {name!r}")
+            rng = SeededRandom()
+            try:
+                rng.load_state_json(part["rng"])
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name}: bad generator state: {exc}") from None
+            loaded[name] = (from_json_data(part["store"], runtime.binding.store_type), rng)
+        self.jobs.cancel()
+        self.scenarios.forget()
+        for name, (store, rng) in loaded.items():
+            self.runtimes[name].store, self.runtimes[name].rng = store, rng
+
+    # -- scenarios -----------------------------------------------------------------------------------------------
+
+    def _apply_scenario_state(self, scenario: Scenario) -> list[Undo]:
+        undo: list[Undo] = []
+        for api, effects in scenario.state.items():
+            runtime = self.runtimes.get(api)
+            if runtime is None:
+                continue
+            for effect, value in effects.items():
+                apply = runtime.binding.scenario_effects.get(effect)
+                if apply is None:
+                    raise StartupError(f"scenario {scenario.name}: {api} has no state effect {effect!r}")
+                undo.append(apply(runtime.store, value, self.clock))
+        return undo
+
+    def activate_scenario(self, name: str) -> bool:
+        return self.scenarios.activate(name, self._apply_scenario_state)
+
+    def deactivate_scenario(self, name: str) -> bool:
+        return self.scenarios.deactivate(name)
+
+    # -- ASGI ----------------------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
+        path = path.split("?", 1)[0]
+        if path == "/__mock" or path.startswith("/__mock/"):
+            await self.control.handle(scope, receive, send, path)
+            return
+        runtime = self._runtime_for(path)
+        if runtime is None:
+            await _send_json(send, 404, {"error": "no API is served at this path",
+                                         "apis": {n: rt.binding.prefix for n, rt in self.runtimes.items()}}, {})
+            return
+        await self._serve(runtime, scope, receive, send, path)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.jobs.cancel()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _runtime_for(self, path: str) -> ApiRuntime | None:
+        if self.at_root:
+            return next(iter(self.runtimes.values()))
+        for runtime in self.runtimes.values():
+            prefix = runtime.binding.prefix
+            if path == prefix or path.startswith(prefix + "/"):
+                return runtime
+        return None
+
+    async def _serve(self, runtime: ApiRuntime, scope: dict[str, Any], receive: Any, send: Any, path: str) -> None:
+        started = time.perf_counter()
+        arrived = iso(self.clock.now())
+        method = scope["method"].upper()
+        headers = _headers(scope)
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        binding = runtime.binding
+        operation: Operation | None = None
+        principal: Principal | None = None
+        body: bytes = b""
+        request_body: Any = None
+        names = self.scenarios.active
+        try:
+            names = self._request_scenarios(runtime, headers, names)
+            body = await _read_body(receive, MAX_BODY_BYTES)
+            inner = path[len(binding.prefix):] if not self.at_root else path
+            rule = self.scenarios.fault(names, binding.name, method, inner or "/")
+            if rule is not None:
+                if rule.latency_ms:
+                    await asyncio.sleep(rule.latency_ms / 1000)
+                if rule.error:
+                    raise InjectedFault(rule.error, rule.status, rule.retry_after)
+            match = runtime.routes.match(method, path)
+            operation = match.target
+            query = parse_qsl(query_string, keep_blank_values=True)
+            view = RequestView(method, path, match.path_params, headers, query)
+            principal = binding.authenticate(view, runtime.store)
+            if runtime.limiter and self.scenarios.real_limits(names):
+                runtime.limiter.hit(principal.key, self.clock.now())
+            validated = validate_request(operation, match.path_params, query, headers, body,
+                                         headers.get("content-type"))
+            request_body = validated.body
+            call = Call(operation.operation_id, validated, principal, runtime.store, self.clock, runtime.rng,
+                        self.jobs, _base_url(scope, headers))
+            status, extra, payload = self._run_handler(runtime, operation, call, names)
+            error: MockError | None = None
+        except MockError as exc:
+            error = exc
+            status, extra, payload = binding.render(exc)
+        except Exception as exc:  # a bug in the mock: answer in the vendor's shape, keep serving
+            log.exception("handler failed")
+            self.internal_errors.append(f"{method} {path}: {type(exc).__name__}: {exc}")
+            error = InternalError(f"convomock internal error: {type(exc).__name__}")
+            status, extra, payload = binding.render(error)
+        if operation is not None and not isinstance(error, InternalError):
+            # Engine refusals (bad JSON, faults, 413) are checked only where the operation documents the status.
+            violation = self._check_response(runtime, operation, status, payload,
+                                             strict_always=not isinstance(error, _ENGINE_ERRORS + (RequestInvalid,)))
+            if violation:
+                status, extra, payload = binding.render(InternalError(violation))
+        if request_body is None and body:
+            request_body = _body_for_journal(body)
+        encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(encoded)).encode()),
+                                *[(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()]]})
+        await send({"type": "http.response.body", "body": encoded})
+        self.journal.record(
+            at=arrived, api=binding.name, method=method, path=path, query=query_string,
+            operation_id=operation.operation_id if operation else None,
+            tenant=principal.tenant_id if principal else None, status=status,
+            request_headers=list(headers.items()), request_body=request_body, response_body=payload,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3), scenarios=list(names))
+
+    def _request_scenarios(self, runtime: ApiRuntime, headers: Mapping[str, str], names: list[str]) -> list[str]:
+        requested = [n.strip() for n in headers.get(SCENARIO_HEADER, "").split(",") if n.strip()]
+        for name in requested:
+            if name not in self.scenarios.available:
+                raise RequestInvalid("header", f"unknown scenario {name!r}", ["X-Mock-Scenario"])
+        return names + [n for n in requested if n not in names]
+
+    def _run_handler(self, runtime: ApiRuntime, operation: Operation, call: Call,
+                     names: list[str]) -> Rendered:
+        # Scenarios named only in this request's header change state for this request alone.
+        undo: list[Undo] = []
+        for name in names:
+            if not self.scenarios.is_active(name):
+                undo.extend(self._apply_scenario_state(self.scenarios.get(name)))
+        try:
+            result = runtime.binding.handlers[operation.operation_id](call)
+        finally:
+            for step in reversed(undo):
+                step()
+        if isinstance(result, Reply):
+            return result.status or operation.success_status, result.headers, result.body
+        return operation.success_status, {}, result
+
+    def _check_response(self, runtime: ApiRuntime, operation: Operation, status: int, payload: Any,
+                        strict_always: bool) -> str | None:
+        """In strict mode, why this answer breaks the operation's spec (None when it conforms)."""
+        if not self.strict:
+            return None
+        validator = operation.response_validator(status)
+        if validator is False:
+            return self._strict_failure(runtime, operation, status, "status not documented") if strict_always else None
+        if validator is None:
+            return None
+        errors = validator.errors(payload, limit=3)
+        if not errors:
+            return None
+        detail = "; ".join(f"/{'/'.join(map(str, p))}: {m}" for p, m, _ in errors)
+        return self._strict_failure(runtime, operation, status, detail)
+
+    def _strict_failure(self, runtime: ApiRuntime, operation: Operation, status: int, detail: str) -> str:
+        message = f"convomock bug: {runtime.name} {operation.operation_id} answered {status} outside its spec: {detail}"
+        log.error(message)
+        self.strict_violations.append(message)
+        return message
+
+
+def _headers(scope: Mapping[str, Any]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+def _base_url(scope: Mapping[str, Any], headers: Mapping[str, str]) -> str:
+    host = headers.get("host")
+    if not host and scope.get("server"):
+        server_host, port = scope["server"]
+        host = f"{server_host}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host or '127.0.0.1'}"
+
+
+async def _read_body(receive: Any, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _body_for_journal(body: bytes) -> Any:
+    text = body[:4096].decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+async def _send_json(send: Any, status: int, payload: Any, extra: Mapping[str, str]) -> None:
+    encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode()),
+                            *[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]]})
+    await send({"type": "http.response.body", "body": encoded})

@@ -1,0 +1,183 @@
+"""The control API under `/__mock`: health, credentials, reset, scenarios, clock, journal, state, settle, and
+each API's own simulations under `/__mock/<api>/...`. It answers plain JSON (`{"error": ...}` on refusal): it is
+ours, not a vendor's, and it is never served under an API prefix.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from mock_server.engine.clock import parse_duration, parse_instant
+from mock_server.engine.errors import MethodNotAllowed, RequestInvalid, RouteNotFound
+from mock_server.engine.routing import RouteTable
+from mock_server.engine.snapshot import SnapshotError
+from mock_server.engine.types import ControlCall, ControlError, ControlRoute
+from mock_server.engine.validation import parse_json_body
+
+if TYPE_CHECKING:
+    from mock_server.engine.app import ApiRuntime, MockApp
+
+__all__ = ["ControlApi"]
+
+
+@dataclass
+class _Request:
+    method: str
+    query: dict[str, str]
+    body: Any
+    raw_body: bytes
+    path_params: dict[str, str]
+    base_url: str
+
+
+Endpoint = Callable[[_Request], Awaitable[tuple[int, Any]]]
+
+
+class ControlApi:
+    def __init__(self, app: MockApp) -> None:
+        self.app = app
+        self.routes: RouteTable[Endpoint] = RouteTable()
+        own: list[tuple[str, str, Endpoint]] = [
+            ("GET", "health", self.health), ("GET", "credentials", self.credentials), ("POST", "reset", self.reset),
+            ("GET", "scenarios", self.list_scenarios), ("GET", "scenarios/{name}", self.show_scenario),
+            ("POST", "scenarios/{name}", self.activate), ("DELETE", "scenarios/{name}", self.deactivate),
+            ("GET", "clock", self.read_clock), ("POST", "clock", self.change_clock),
+            ("GET", "requests", self.requests), ("DELETE", "requests", self.clear_requests),
+            ("GET", "state", self.read_state), ("PUT", "state", self.write_state), ("POST", "settle", self.settle),
+        ]
+        for method, path, endpoint in own:
+            self.routes.add(method, f"/__mock/{path}", endpoint)
+        for runtime in app.runtimes.values():
+            for route in runtime.binding.control_routes:
+                self.routes.add(route.method, f"/__mock/{runtime.name}/{route.path}", self._vendor(runtime, route))
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any, path: str) -> None:
+        from mock_server.engine.app import MAX_BODY_BYTES, _base_url, _headers, _read_body, _send_json
+
+        headers = _headers(scope)
+        try:
+            match = self.routes.match(scope["method"], path)
+            raw = await _read_body(receive, MAX_BODY_BYTES)
+            body = parse_json_body(raw) if raw and "json" in headers.get("content-type", "json") else None
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+            request = _Request(scope["method"], query, body, raw, dict(match.path_params), _base_url(scope, headers))
+            status, payload = await match.target(request)
+        except RouteNotFound:
+            status, payload = 404, {"error": f"no control endpoint at {path}"}
+        except MethodNotAllowed as exc:
+            status, payload = 405, {"error": f"method not allowed; allowed: {', '.join(exc.allowed)}"}
+        except RequestInvalid as exc:
+            status, payload = 400, {"error": exc.describe()}
+        except ControlError as exc:
+            status, payload = exc.status, {"error": exc.message}
+        except Exception as exc:  # noqa: BLE001 - the control API reports its own failures, it never dies
+            status, payload = 400 if exc.__class__.__name__ == "PayloadTooLarge" else 500, {"error": str(exc)}
+        await _send_json(send, status, payload, {})
+
+    def _vendor(self, runtime: ApiRuntime, route: ControlRoute) -> Endpoint:
+        async def endpoint(request: _Request) -> tuple[int, Any]:
+            call = ControlCall(store=runtime.store, clock=self.app.clock, rng=runtime.rng, jobs=self.app.jobs,
+                               query=request.query, body=request.body, raw_body=request.raw_body,
+                               path_params=request.path_params, base_url=request.base_url)
+            result = route.handler(call)
+            if isinstance(result, tuple):
+                return result
+            return 200, result
+        return endpoint
+
+    # -- engine endpoints ----------------------------------------------------------------------------------------
+
+    async def health(self, request: _Request) -> tuple[int, Any]:
+        return 200, {"status": "ok", "apis": {n: rt.binding.prefix or "/" for n, rt in self.app.runtimes.items()},
+                     "clock": self.app.clock.describe(), "jobs_pending": self.app.jobs.pending,
+                     "scenarios": self.app.scenarios.active, "strict": self.app.strict,
+                     "strict_violations": len(self.app.strict_violations),
+                     "internal_errors": len(self.app.internal_errors)}
+
+    async def credentials(self, request: _Request) -> tuple[int, Any]:
+        return 200, {name: rt.binding.credentials(rt.store) for name, rt in self.app.runtimes.items()}
+
+    async def reset(self, request: _Request) -> tuple[int, Any]:
+        self.app.reset()
+        return 200, {"reset": True, "clock": self.app.clock.describe(), "scenarios": self.app.scenarios.active}
+
+    def _scenario_json(self, name: str) -> dict[str, Any]:
+        scenario = self.app.scenarios.get(name)
+        return {**scenario.as_json(), "active": self.app.scenarios.is_active(name)}
+
+    async def list_scenarios(self, request: _Request) -> tuple[int, Any]:
+        return 200, {"scenarios": [self._scenario_json(n) for n in sorted(self.app.scenarios.available)],
+                     "active": self.app.scenarios.active}
+
+    def _known(self, name: str) -> str:
+        if name not in self.app.scenarios.available:
+            raise ControlError(404, f"unknown scenario {name!r}; known: {', '.join(sorted(self.app.scenarios.available))}")
+        return name
+
+    async def show_scenario(self, request: _Request) -> tuple[int, Any]:
+        return 200, self._scenario_json(self._known(request.path_params["name"]))
+
+    async def activate(self, request: _Request) -> tuple[int, Any]:
+        name = self._known(request.path_params["name"])
+        changed = self.app.activate_scenario(name)
+        return 200, {**self._scenario_json(name), "changed": changed}
+
+    async def deactivate(self, request: _Request) -> tuple[int, Any]:
+        name = self._known(request.path_params["name"])
+        changed = self.app.deactivate_scenario(name)
+        return 200, {**self._scenario_json(name), "changed": changed}
+
+    async def read_clock(self, request: _Request) -> tuple[int, Any]:
+        return 200, self.app.clock.describe()
+
+    async def change_clock(self, request: _Request) -> tuple[int, Any]:
+        body = request.body
+        if not isinstance(body, Mapping) or not body or set(body) - {"advance", "set", "freeze"}:
+            raise ControlError(400, 'send {"advance": "25h"}, {"set": "<ISO 8601>"} or {"freeze": true|false}')
+        clock = self.app.clock
+        try:
+            if "freeze" in body:
+                if not isinstance(body["freeze"], bool):
+                    raise ValueError("freeze is true or false")
+                clock.freeze(body["freeze"])
+            if "set" in body:
+                clock.set(parse_instant(str(body["set"])))
+            if "advance" in body:
+                clock.advance(parse_duration(body["advance"]))
+        except (TypeError, ValueError) as exc:
+            raise ControlError(400, str(exc)) from None
+        return 200, clock.describe()
+
+    async def requests(self, request: _Request) -> tuple[int, Any]:
+        limit = request.query.get("limit")
+        if limit is not None and not limit.isdigit():
+            raise ControlError(400, "limit is a whole number")
+        entries = self.app.journal.query(api=request.query.get("api"), method=request.query.get("method"),
+                                         path=request.query.get("path"),
+                                         operation_id=request.query.get("operation_id"),
+                                         limit=int(limit) if limit else None)
+        return 200, {"items": [e.as_json() for e in entries], "count": len(entries), "bound": self.app.journal.limit,
+                     "held": len(self.app.journal)}
+
+    async def clear_requests(self, request: _Request) -> tuple[int, Any]:
+        self.app.journal.clear()
+        return 200, {"cleared": True}
+
+    async def read_state(self, request: _Request) -> tuple[int, Any]:
+        return 200, self.app.snapshot()
+
+    async def write_state(self, request: _Request) -> tuple[int, Any]:
+        try:
+            self.app.restore(request.body)
+        except (SnapshotError, ValueError) as exc:
+            raise ControlError(400, str(exc)) from None
+        return 200, {"restored": True}
+
+    async def settle(self, request: _Request) -> tuple[int, Any]:
+        before = self.app.jobs.completed
+        await self.app.jobs.settle()
+        return 200, {"settled": True, "jobs_run": self.app.jobs.completed - before,
+                     "failures": list(self.app.jobs.failures)}
+

@@ -1,0 +1,193 @@
+"""Load a hand-written OpenAPI 3.1 spec once and compile everything a request needs (routes' shapes, validators).
+
+Validators are `jsonschema_rs` (2020-12, formats on), compiled at start-up against the whole document registered
+as one resource, so `#/components/...` references resolve as the spec author wrote them.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import jsonschema_rs
+import yaml
+
+__all__ = ["Spec", "Operation", "Parameter", "load_yaml", "load_spec", "SchemaValidator"]
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+_URN = "urn:convomock:spec"
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: a spec's `example: 2023-11-07T05:31:56Z` stays a string."""
+
+
+_PlainLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+class SchemaValidator:
+    """One compiled schema; `errors()` yields `(pointer, message, keyword)` for the first few failures."""
+
+    def __init__(self, schema: Mapping[str, Any], registry: jsonschema_rs.Registry) -> None:
+        self.schema = schema
+        self._validator = jsonschema_rs.Draft202012Validator(schema, registry=registry, validate_formats=True)
+
+    def is_valid(self, instance: Any) -> bool:
+        return bool(self._validator.is_valid(instance))
+
+    def errors(self, instance: Any, limit: int = 3) -> list[tuple[list[str | int], str, str]]:
+        found: list[tuple[list[str | int], str, str]] = []
+        for error in self._validator.iter_errors(instance):
+            keyword = str(error.schema_path[-1]) if error.schema_path else ""
+            found.append((list(error.instance_path), error.message, keyword))
+            if len(found) >= limit:
+                break
+        return found
+
+
+@dataclass
+class Parameter:
+    name: str
+    location: str  # path, query, header
+    required: bool
+    schema: Mapping[str, Any]
+    validator: SchemaValidator
+
+    @property
+    def is_array(self) -> bool:
+        kind = self.schema.get("type")
+        return kind == "array" or (isinstance(kind, list) and "array" in kind)
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    method: str  # upper case
+    path: str  # the spec's path, prefixed with the server's base path
+    parameters: list[Parameter]
+    body_required: bool
+    body_validator: SchemaValidator | None
+    body_media_types: tuple[str, ...]
+    success_status: int
+    responses: dict[int, SchemaValidator | None]  # status -> body validator (None: no JSON body)
+    raw: Mapping[str, Any] = field(repr=False)
+
+    def response_validator(self, status: int) -> SchemaValidator | None | bool:
+        """The validator for a status; False when the spec documents no such status."""
+        if status in self.responses:
+            return self.responses[status]
+        family = status // 100
+        for key, value in self.responses.items():
+            if key == family * 100 + 99:  # "4XX" is stored as 499
+                return value
+        return self.responses.get(0, False)  # "default"
+
+
+@dataclass
+class Spec:
+    path: Path
+    document: Mapping[str, Any] = field(repr=False)
+    base_path: str
+    operations: list[Operation]
+
+    def operation_ids(self) -> set[str]:
+        return {op.operation_id for op in self.operations}
+
+    @property
+    def info(self) -> Mapping[str, Any]:
+        return self.document.get("info") or {}
+
+
+def _resolve(document: Mapping[str, Any], node: Any) -> Any:
+    """Follow local `$ref`s of parameters, request bodies and responses (schemas stay as refs)."""
+    while isinstance(node, Mapping) and "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local references are supported: {ref}")
+        target: Any = document
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _status_key(status: str) -> int:
+    if status == "default":
+        return 0
+    if re.fullmatch(r"[1-5]XX", status, flags=re.IGNORECASE):
+        return int(status[0]) * 100 + 99
+    return int(status)
+
+
+def _json_schema(document: Mapping[str, Any], content: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    for media_type, media in (content or {}).items():
+        if media_type.split(";")[0].strip() in ("application/json", "*/*") or media_type.endswith("+json"):
+            return _resolve(document, media).get("schema", {})
+    return None
+
+
+def _iter_operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any], list[Any]]]:
+    for path, item in (document.get("paths") or {}).items():
+        item = _resolve(document, item)
+        shared = list(item.get("parameters") or [])
+        for method in METHODS:
+            if method in item:
+                yield path, method.upper(), item[method], shared
+
+
+def load_spec(path: Path) -> Spec:
+    document = load_yaml(path)
+    registry = jsonschema_rs.Registry([(_URN, document)])
+
+    def compile_schema(schema: Mapping[str, Any]) -> SchemaValidator:
+        # Rewrite local refs to the registered resource so they resolve inside the whole document.
+        return SchemaValidator(_anchor_refs(schema), registry)
+
+    servers = document.get("servers") or [{"url": "/"}]
+    base_path = urlparse(servers[0].get("url", "/")).path.rstrip("/")
+    operations = []
+    for spec_path, method, raw, shared in _iter_operations(document):
+        by_key: dict[tuple[str, str], Any] = {}
+        for parameter in [*shared, *(raw.get("parameters") or [])]:
+            parameter = _resolve(document, parameter)
+            by_key[(parameter["name"], parameter["in"])] = parameter
+        parameters = [
+            Parameter(name=p["name"], location=p["in"], required=bool(p.get("required") or p["in"] == "path"),
+                      schema=p.get("schema", {}), validator=compile_schema(p.get("schema", {})))
+            for p in by_key.values() if p["in"] in ("path", "query", "header")
+        ]
+        body = _resolve(document, raw.get("requestBody")) if raw.get("requestBody") else None
+        body_schema = _json_schema(document, body.get("content")) if body else None
+        responses: dict[int, SchemaValidator | None] = {}
+        for status, response in (raw.get("responses") or {}).items():
+            schema = _json_schema(document, _resolve(document, response).get("content"))
+            responses[_status_key(str(status))] = compile_schema(schema) if schema is not None else None
+        successes = sorted(s for s in responses if 200 <= s < 300)
+        operations.append(Operation(
+            operation_id=raw["operationId"], method=method, path=base_path + spec_path, parameters=parameters,
+            body_required=bool(body and body.get("required")),
+            body_validator=compile_schema(body_schema) if body_schema is not None else None,
+            body_media_types=tuple((body or {}).get("content", {}).keys()),
+            success_status=successes[0] if successes else 200, responses=responses, raw=raw,
+        ))
+    return Spec(path=path, document=document, base_path=base_path, operations=operations)
+
+
+def _anchor_refs(schema: Any) -> Any:
+    if isinstance(schema, Mapping):
+        return {key: (_URN + value if key == "$ref" and isinstance(value, str) and value.startswith("#")
+                      else _anchor_refs(value)) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_anchor_refs(item) for item in schema]
+    return schema

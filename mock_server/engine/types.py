@@ -1,0 +1,138 @@
+"""The contract between the engine and one vendor's package, defined once and imported from here."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mock_server.engine.clock import MockClock
+from mock_server.engine.ids import SeededRandom
+from mock_server.engine.jobs import JobRunner
+from mock_server.engine.ratelimit import RateLimitPolicy
+from mock_server.engine.scenarios import Undo
+from mock_server.engine.validation import ValidatedInput
+
+__all__ = ["Principal", "RequestView", "Call", "Reply", "ControlCall", "ControlRoute", "ControlError",
+           "SeedOptions", "ApiBinding", "Handler", "Rendered"]
+
+Rendered = tuple[int, dict[str, str], Any]  # status, extra headers, JSON body
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the tenant the credential belongs to, and the key the rate limit counts against."""
+
+    tenant_id: str
+    key: str
+    scopes: frozenset[str] = frozenset()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What authentication may look at: no body, nothing validated yet."""
+
+    method: str
+    path: str
+    path_params: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-case names
+    query: Sequence[tuple[str, str]]
+
+
+@dataclass
+class Call:
+    """Everything a handler gets: validated input, the caller, the API's state, the clock and the generator."""
+
+    operation_id: str
+    input: ValidatedInput
+    principal: Principal
+    store: Any
+    clock: MockClock
+    rng: SeededRandom
+    jobs: JobRunner
+    base_url: str
+
+    @property
+    def body(self) -> Any:
+        return self.input.body
+
+    @property
+    def query(self) -> dict[str, Any]:
+        return self.input.query
+
+    @property
+    def path(self) -> dict[str, Any]:
+        return self.input.path
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+@dataclass
+class Reply:
+    """A handler's answer when the spec's first success status or the default headers are not enough."""
+
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Call], Any]
+
+
+class ControlError(Exception):
+    """A control-API refusal: plain `{"error": message}` with the status (the control API is ours, not a vendor's)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class ControlCall:
+    store: Any
+    clock: MockClock
+    rng: SeededRandom
+    jobs: JobRunner
+    query: Mapping[str, str]
+    body: Any
+    raw_body: bytes
+    path_params: Mapping[str, str]
+    base_url: str
+
+
+@dataclass(frozen=True)
+class ControlRoute:
+    method: str
+    path: str  # inside /__mock/<api>/, e.g. "inbound" or "uploads/{file_uuid}"
+    handler: Callable[[ControlCall], Any]
+
+
+@dataclass(frozen=True)
+class SeedOptions:
+    seed: int = 0
+    conversations: int | None = None  # generated conversations per tenant; None = the fixtures' number
+
+
+@dataclass(frozen=True)
+class ApiBinding:
+    """One vendor API: its spec, its handlers by operationId and the few vendor-specific hooks the engine calls."""
+
+    name: str
+    prefix: str
+    spec_path: Path
+    fixtures_path: Path
+    store_type: type
+    handlers: Mapping[str, Handler]
+    new_store: Callable[[], Any]
+    seed: Callable[[Any, Mapping[str, Any], SeededRandom, datetime, SeedOptions], None]
+    authenticate: Callable[[RequestView, Any], Principal]
+    render: Callable[[Exception], Rendered]
+    credentials: Callable[[Any], list[dict[str, Any]]]
+    rate_limit: RateLimitPolicy | None = None
+    scenario_effects: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = field(default_factory=dict)
+    control_routes: Sequence[ControlRoute] = ()

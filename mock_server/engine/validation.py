@@ -1,0 +1,166 @@
+"""Turn a raw request into validated input for a handler, or raise RequestInvalid and change nothing.
+
+Query and header values arrive as text; they are coerced to the parameter's declared type before validation
+(so `limit=20` is the integer 20, and `limit=abc` fails as "not an integer"). Bodies are parsed strictly: invalid
+UTF-8, duplicate keys, NaN/Infinity and absurd nesting are refused, not guessed at.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_server.engine.errors import RequestInvalid, UnsupportedMediaType
+from mock_server.engine.specs import Operation, Parameter, SchemaValidator
+
+__all__ = ["ValidatedInput", "validate_request", "parse_json_body", "MAX_NESTING"]
+
+MAX_NESTING = 64
+_INTEGER = re.compile(r"-?\d{1,30}")
+_NUMBER = re.compile(r"-?\d{1,30}(\.\d{1,30})?([eE][-+]?\d{1,4})?")
+
+
+@dataclass
+class ValidatedInput:
+    path: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+
+
+def _first_error(validator: SchemaValidator, value: Any, location: str, prefix: Sequence[str | int]) -> None:
+    errors = validator.errors(value, limit=1)
+    if errors:
+        pointer, message, keyword = errors[0]
+        raise RequestInvalid(location, message, (*prefix, *pointer), keyword)
+
+
+def _coerce(parameter: Parameter, raw: str) -> Any:
+    kinds = parameter.schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if "integer" in kinds and _INTEGER.fullmatch(raw):
+        return int(raw)
+    if "number" in kinds and _NUMBER.fullmatch(raw):
+        number = float(raw)
+        return int(number) if number.is_integer() and "." not in raw and "e" not in raw.lower() else number
+    if "boolean" in kinds and raw in ("true", "false"):
+        return raw == "true"
+    if "null" in kinds and raw == "null":
+        return None
+    return raw
+
+
+def _coerce_array(parameter: Parameter, values: Sequence[str]) -> list[Any]:
+    items = parameter.schema.get("items") or {}
+    item = Parameter(parameter.name, parameter.location, False, items, parameter.validator)
+    return [_coerce(item, value) for value in values]
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _depth(text: str) -> int:
+    """Deepest nesting of [ and { outside strings, measured without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """Strict JSON: raises RequestInvalid with a message a client developer can act on."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestInvalid("body", f"body is not valid UTF-8 (byte {exc.start})") from None
+    if "\x00" in text:
+        raise RequestInvalid("body", "body contains a NUL character")
+    if _depth(text) > MAX_NESTING:
+        raise RequestInvalid("body", f"JSON nested deeper than {MAX_NESTING} levels")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise RequestInvalid("body", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") \
+            from None
+    except (ValueError, RecursionError) as exc:
+        raise RequestInvalid("body", f"body is not valid JSON: {exc}") from None
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def validate_request(operation: Operation, path_params: Mapping[str, str], query: Sequence[tuple[str, str]],
+                     headers: Mapping[str, str], body: bytes, content_type: str | None) -> ValidatedInput:
+    result = ValidatedInput()
+    for parameter in operation.parameters:
+        if parameter.location == "path":
+            value: Any = _coerce(parameter, path_params[parameter.name])
+            _first_error(parameter.validator, value, "path", [parameter.name])
+            result.path[parameter.name] = value
+        elif parameter.location == "query":
+            values = [v for k, v in query if k == parameter.name]
+            if not values:
+                if parameter.required:
+                    raise RequestInvalid("query", f'"{parameter.name}" is a required parameter', [parameter.name],
+                                         "required")
+                continue
+            if parameter.is_array:
+                value = _coerce_array(parameter, values)
+            elif len(values) > 1:
+                raise RequestInvalid("query", "may be given only once", [parameter.name], "maxItems")
+            else:
+                value = _coerce(parameter, values[0])
+            _first_error(parameter.validator, value, "query", [parameter.name])
+            result.query[parameter.name] = value
+        elif parameter.location == "header":
+            raw = headers.get(parameter.name.lower())
+            if raw is None:
+                if parameter.required:
+                    raise RequestInvalid("header", f'"{parameter.name}" is a required header', [parameter.name],
+                                         "required")
+                continue
+            value = _coerce(parameter, raw)
+            _first_error(parameter.validator, value, "header", [parameter.name])
+            result.headers[parameter.name] = value
+    if operation.body_validator is None:
+        return result
+    if not body:
+        if operation.body_required:
+            raise RequestInvalid("body", "a JSON request body is required", keyword="required")
+        return result
+    if not _is_json(content_type):
+        raise UnsupportedMediaType(content_type)
+    parsed = parse_json_body(body)
+    _first_error(operation.body_validator, parsed, "body", [])
+    result.body = parsed
+    return result
