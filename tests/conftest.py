@@ -1,0 +1,100 @@
+"""Shared fixtures: a fresh mock per test (frozen clock, strict mode) and a client for the 1TO1 AI API."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from mock_server.engine.app import MockApp
+from mock_server.server import create_app
+
+ACME_TOKEN = "sk_1to1_acme_live_4f9c2e7b1d8a6350c2e9f7a1"
+ACME_QA_TOKEN = "sk_1to1_acme_qa_93b17c5e0f2d48a6b1c9e7d3"
+ACME_REVOKED_TOKEN = "sk_1to1_acme_revoked_5a2c8e1f7b3d9046"
+GLOBEX_TOKEN = "sk_1to1_globex_live_7e3a9c1b5d2f8046a7c3"
+DOC_CONVERSATION = "550e8400-e29b-41d4-a716-446655440000"  # window open, VIP, Sales Agent
+CLOSED_CONVERSATION = "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a02"  # window closed two days before the start
+TESTER_CONVERSATION = "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a03"  # tester, no AI employee
+GLOBEX_CONVERSATION = "9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"
+DOC_PHONE = "+5215512345678"
+
+
+class OneToOneClient:
+    """Calls one business's 1TO1 AI API the way a client does: base URL with the slug, bearer key."""
+
+    def __init__(self, http: TestClient, slug: str = "acme", token: str | None = ACME_TOKEN) -> None:
+        self.http = http
+        self.slug = slug
+        self.token = token
+
+    def url(self, path: str) -> str:
+        return f"/1to1ai/api/v1/public/{self.slug}{path}"
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def get(self, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        return self.http.get(self.url(path), headers=self.headers(headers), **kwargs)
+
+    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        return self.http.post(self.url(path), json=json, headers=self.headers(headers), **kwargs)
+
+    def as_(self, slug: str, token: str | None) -> OneToOneClient:
+        return OneToOneClient(self.http, slug, token)
+
+    # conveniences used across tests
+    def conversation(self, uuid: str = DOC_CONVERSATION) -> dict[str, Any]:
+        response = self.get(f"/conversations/{uuid}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def messages(self, uuid: str = DOC_CONVERSATION, limit: int = 100) -> list[dict[str, Any]]:
+        response = self.get(f"/conversations/{uuid}/messages", params={"limit": limit})
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
+    def settle(self) -> dict[str, Any]:
+        response = self.http.post("/__mock/settle")
+        assert response.status_code == 200
+        return dict(response.json())
+
+    def activity(self, slug: str = "acme", **query: str) -> dict[str, Any]:
+        response = self.http.get("/__mock/1to1ai/activity", params={"slug": slug, **query})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def inbound(self, body: str, **where: str) -> dict[str, Any]:
+        response = self.http.post("/__mock/1to1ai/inbound", json={"slug": self.slug, "body": body, **where})
+        assert response.status_code in (200, 201), response.text
+        return dict(response.json())
+
+    def advance(self, duration: str) -> None:
+        assert self.http.post("/__mock/clock", json={"advance": duration}).status_code == 200
+
+    def state(self) -> str:
+        """The whole snapshot as canonical text, to prove that a refused request changed nothing."""
+        response = self.http.get("/__mock/state")
+        assert response.status_code == 200
+        return response.text
+
+
+@pytest.fixture
+def app() -> MockApp:
+    return create_app(["1to1ai"], frozen=True)
+
+
+@pytest.fixture
+def http(app: MockApp) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        yield client
+    assert app.strict_violations == [], "the mock answered outside its own spec"
+    assert app.internal_errors == [], "a handler crashed"
+
+
+@pytest.fixture
+def api(http: TestClient) -> OneToOneClient:
+    return OneToOneClient(http)
