@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -52,10 +53,11 @@ def banner(app: MockApp, host: str, port: int) -> str:
     base = f"http://{host}:{port}"
     lines = [f"convomock on {base}  (control API: {base}/__mock, clock {app.clock.describe()['now']})"]
     for name, runtime in app.runtimes.items():
-        prefix = "" if app.at_root else runtime.binding.prefix
-        lines.append(f"  {name}: {base}{prefix}{runtime.spec.base_path}")
+        root = base + app.api_root(runtime)
+        lines.append(f"  {name}: {root}{runtime.spec.base_path}")
         for credential in runtime.binding.credentials(runtime.store):
-            lines.append(f"    tenant {credential['tenant']}: {credential['token']}")
+            where = root + credential.get("base_path", runtime.spec.base_path)
+            lines.append(f"    tenant {credential['tenant']}: {where}  Authorization: Bearer {credential['token']}")
     if app.scenarios.active:
         lines.append(f"  scenarios on: {', '.join(app.scenarios.active)}")
     return "\n".join(lines)
@@ -80,14 +82,10 @@ def serve(args: argparse.Namespace) -> int:
 
     async def announce() -> None:
         # Print once the socket is bound, so `--port 0` shows the real port.
-        import asyncio
-
         while not server.started:
             await asyncio.sleep(0.01)
         port = server.servers[0].sockets[0].getsockname()[1] if server.servers else args.port
         print(banner(app, args.host, port), flush=True)
-
-    import asyncio
 
     async def run() -> None:
         task = asyncio.create_task(announce())

@@ -35,6 +35,20 @@ def test_1to1ai_conforms(case: schemathesis.Case) -> None:
     case.call_and_validate()
 
 
+class OneToOneWorkflows(schema.as_state_machine()):  # type: ignore[misc]
+    """The stateful phase: the spec's links (list -> get -> messages -> contact, upload -> send media)."""
+
+    def before_call(self, case: schemathesis.Case) -> None:
+        # The `[parameters]` override does not reach state-machine steps; the slug must be the key's business.
+        if case.path_parameters and "slug" in case.path_parameters:
+            case.path_parameters["slug"] = "acme"
+
+
+TestOneToOneWorkflows = OneToOneWorkflows.TestCase
+TestOneToOneWorkflows.settings = settings(max_examples=30, stateful_step_count=6, deadline=None,
+                                          suppress_health_check=list(HealthCheck))
+
+
 def test_mock_stayed_inside_its_spec() -> None:
     """Strict mode recorded nothing: every answer the fuzzing got matched the spec, and no handler crashed."""
     assert APP.strict_violations == []

@@ -196,6 +196,10 @@ class MockApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    def api_root(self, runtime: ApiRuntime) -> str:
+        """Where an API is mounted: its prefix, or '' when it is served alone at the root."""
+        return "" if self.at_root else runtime.binding.prefix
+
     def _runtime_for(self, path: str) -> ApiRuntime | None:
         if self.at_root:
             return next(iter(self.runtimes.values()))

@@ -97,7 +97,13 @@ class ControlApi:
                      "internal_errors": len(self.app.internal_errors)}
 
     async def credentials(self, request: _Request) -> tuple[int, Any]:
-        return 200, {name: rt.binding.credentials(rt.store) for name, rt in self.app.runtimes.items()}
+        """Each API's working credentials; `base_url` is where a client points (its prefix plus the vendor's path)."""
+        result = {}
+        for name, runtime in self.app.runtimes.items():
+            root = request.base_url + self.app.api_root(runtime)
+            result[name] = [{**c, "base_url": root + c.get("base_path", runtime.spec.base_path)}
+                            for c in runtime.binding.credentials(runtime.store)]
+        return 200, result
 
     async def reset(self, request: _Request) -> tuple[int, Any]:
         self.app.reset()
