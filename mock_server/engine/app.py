@@ -355,10 +355,11 @@ async def _read_body(receive: Any, limit: int) -> bytes:
 
 
 def _body_for_journal(body: bytes) -> Any:
+    """The refused body as the journal shows it: parsed when it is small, shallow JSON, else its first 4 KiB as text."""
     text = body[:4096].decode("utf-8", errors="replace")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
 
 

@@ -60,7 +60,7 @@ class ControlApi:
         try:
             match = self.routes.match(scope["method"], path)
             raw = await _read_body(receive, MAX_BODY_BYTES)
-            body = parse_json_body(raw) if raw and "json" in headers.get("content-type", "json") else None
+            body = _json_or_none(raw, headers.get("content-type"))
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
             request = _Request(scope["method"], query, body, raw, dict(match.path_params), _base_url(scope, headers))
             status, payload = await match.target(request)
@@ -187,3 +187,17 @@ class ControlApi:
         return 200, {"settled": True, "jobs_run": self.app.jobs.completed - before,
                      "failures": list(self.app.jobs.failures)}
 
+
+def _json_or_none(raw: bytes, content_type: str | None) -> Any:
+    """A declared JSON body must parse (else 400); an undeclared one is JSON only if it parses (an upload's
+    bytes are not), and every route can still read `raw_body`."""
+    if not raw:
+        return None
+    if content_type is not None and "json" in content_type.lower():
+        return parse_json_body(raw)
+    if content_type is None:
+        try:
+            return parse_json_body(raw)
+        except RequestInvalid:
+            return None
+    return None

@@ -95,6 +95,7 @@ def inbound(call: ControlCall) -> Any:
     if not isinstance(text, str) or not text.strip() or len(text) > 4096:
         raise ControlError(400, 'send {"slug": "acme", "phone": "+52..." or "conversation": "<uuid>", "body": "..."}')
     now = call.clock.now()
+    business.fire_due_schedules(call.rng, now)  # what was due before the customer wrote goes out first
     created = False
     if isinstance(body.get("conversation"), str):
         try:

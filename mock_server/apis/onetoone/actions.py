@@ -169,6 +169,7 @@ def _record(run: GroupRun, rng: SeededRandom, now: datetime, index: int, kind: s
 def _job(run: GroupRun, index: int, action: Action, rng: SeededRandom, clock: MockClock) -> Callable[[], None]:
     def job() -> None:
         now = clock.now()
+        run.business.fire_due_schedules(rng, now)
         if run.halted:
             _record(run, rng, now, index, action["type"], "skipped")
             return

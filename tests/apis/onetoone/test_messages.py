@@ -295,6 +295,14 @@ def test_upload_put_checks_the_announced_size(api: OneToOneClient) -> None:
     assert api.http.put(f"/__mock/1to1ai/uploads/{UNKNOWN_UUID}", content=b"x", headers=headers).status_code == 404
 
 
+def test_upload_put_takes_raw_bytes_without_a_content_type(api: OneToOneClient) -> None:
+    # A plain binary PUT (no Content-Type, as many HTTP clients send bytes) is an upload, not a JSON body.
+    ticket = request_upload(api, "foto.png", "image/png", 8)
+    response = api.http.put(urlparse(ticket["upload_url"]).path, content=b"\x89PNG\r\n\x1a\n")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"file_uuid": ticket["file_uuid"], "uploaded_bytes": 8}
+
+
 def test_reply_to_must_be_a_message_of_the_conversation(api: OneToOneClient) -> None:
     before = api.state()
     assert_error(send_text(api, "Respuesta", reply_to_uuid=UNKNOWN_UUID), 404, "MESSAGE_NOT_FOUND")
@@ -411,3 +419,16 @@ def test_scheduled_message_needs_an_identifier(api: OneToOneClient) -> None:
     assert "uuid" in body["message"]
     assert_error(api.get("/conversation/scheduled-message", params={"uuid": UNKNOWN_UUID, "phone": DOC_PHONE}),
                  404, "CONVERSATION_NOT_FOUND")
+
+
+def test_schedule_due_before_an_inbound_message_is_sent_before_it(api: OneToOneClient) -> None:
+    # The schedule (+20h) is due before the customer writes (+21h): the thread must keep time order and the
+    # customer's message, the last one, must leave the conversation unread.
+    api.advance("21h")
+    api.inbound("Sí, ya la revisé", conversation=DOC_CONVERSATION)
+    newest = api.messages()[:2]
+    assert [(m["body"], m["created_at"]) for m in newest] == [
+        ("Sí, ya la revisé", "2026-01-16T12:00:00Z"), (SCHEDULE_TEXT, "2026-01-16T11:00:00Z")]
+    after = api.conversation()
+    assert after["last_message_preview"]["is_from_customer"] is True
+    assert after["response_status"] == "unread" and after["unread_count"] == 1
