@@ -17,8 +17,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.engine.clock import MockClock, iso
-from mock_server.engine.errors import (InjectedFault, InternalError, MockError, PayloadTooLarge, RequestInvalid,
-                                       RouteNotFound, VendorError)
+from mock_server.engine.errors import (
+    InjectedFault,
+    InternalError,
+    MockError,
+    PayloadTooLarge,
+    RequestInvalid,
+    RouteNotFound,
+)
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 from mock_server.engine.journal import Journal

@@ -47,7 +47,8 @@ def iso(value: datetime) -> str:
 class MockClock:
     def __init__(self, start: datetime = DEFAULT_START, frozen: bool = False) -> None:
         self._start = start
-        self.reset(frozen=frozen)
+        self._frozen = frozen
+        self.reset()
 
     def reset(self, frozen: bool | None = None) -> None:
         """Back to the start instant; keeps the frozen flag unless told otherwise."""

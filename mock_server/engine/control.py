@@ -119,7 +119,8 @@ class ControlApi:
 
     def _known(self, name: str) -> str:
         if name not in self.app.scenarios.available:
-            raise ControlError(404, f"unknown scenario {name!r}; known: {', '.join(sorted(self.app.scenarios.available))}")
+            known = ", ".join(sorted(self.app.scenarios.available))
+            raise ControlError(404, f"unknown scenario {name!r}; known: {known}")
         return name
 
     async def show_scenario(self, request: _Request) -> tuple[int, Any]:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import jsonschema_rs
@@ -21,7 +21,7 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _URN = "urn:convomock:spec"
 
 
-class _PlainLoader(yaml.SafeLoader):
+class _PlainLoader(yaml.SafeLoader):  # type: ignore[misc]
     """YAML without implicit timestamps: a spec's `example: 2023-11-07T05:31:56Z` stays a string."""
 
 
@@ -41,7 +41,7 @@ class SchemaValidator:
 
     def __init__(self, schema: Mapping[str, Any], registry: jsonschema_rs.Registry) -> None:
         self.schema = schema
-        self._validator = jsonschema_rs.Draft202012Validator(schema, registry=registry, validate_formats=True)
+        self._validator = jsonschema_rs.Draft202012Validator(dict(schema), registry=registry, validate_formats=True)
 
     def is_valid(self, instance: Any) -> bool:
         return bool(self._validator.is_valid(instance))
@@ -83,7 +83,7 @@ class Operation:
     responses: dict[int, SchemaValidator | None]  # status -> body validator (None: no JSON body)
     raw: Mapping[str, Any] = field(repr=False)
 
-    def response_validator(self, status: int) -> SchemaValidator | None | bool:
+    def response_validator(self, status: int) -> SchemaValidator | None | Literal[False]:
         """The validator for a status; False when the spec documents no such status."""
         if status in self.responses:
             return self.responses[status]
@@ -133,7 +133,8 @@ def _status_key(status: str) -> int:
 def _json_schema(document: Mapping[str, Any], content: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     for media_type, media in (content or {}).items():
         if media_type.split(";")[0].strip() in ("application/json", "*/*") or media_type.endswith("+json"):
-            return _resolve(document, media).get("schema", {})
+            schema: Mapping[str, Any] = _resolve(document, media).get("schema", {})
+            return schema
     return None
 
 

@@ -5,9 +5,18 @@ BATCH_LIMIT_EXCEEDED 422, INSUFFICIENT_AI_TOKENS 402, the *_NOT_FOUND family 404
 """
 from __future__ import annotations
 
-from mock_server.engine.errors import (InjectedFault, InternalError, MethodNotAllowed, PayloadTooLarge, RateLimited,
-                                       RequestInvalid, RouteNotFound, Unauthenticated, UnsupportedMediaType,
-                                       VendorError)
+from mock_server.engine.errors import (
+    InjectedFault,
+    InternalError,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    RateLimited,
+    RequestInvalid,
+    RouteNotFound,
+    Unauthenticated,
+    UnsupportedMediaType,
+    VendorError,
+)
 from mock_server.engine.types import Rendered
 
 __all__ = [
@@ -116,7 +125,8 @@ def _body(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": message}
 
 
-def _rate_limit_headers(retry_after: int, reset_epoch: int, limit: int = RATE_LIMIT, remaining: int = 0) -> dict[str, str]:
+def _rate_limit_headers(retry_after: int, reset_epoch: int, limit: int = RATE_LIMIT,
+                        remaining: int = 0) -> dict[str, str]:
     return {"Retry-After": str(retry_after), "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": str(reset_epoch)}
 
@@ -128,7 +138,8 @@ def render(error: Exception) -> Rendered:
     if isinstance(error, RequestInvalid):
         # The docs name BATCH_LIMIT_EXCEEDED for "more than 10 actions"; the spec's maxItems says the same thing.
         if error.location == "body" and list(error.pointer) == ["actions"] and error.keyword == "maxItems":
-            return 422, {}, _body("BATCH_LIMIT_EXCEEDED", BatchLimitExceeded(detail="this group has more than 10").message)
+            batch = BatchLimitExceeded(detail="this group has more than 10")
+            return batch.status, {}, _body(batch.code, batch.message)
         return 400, {}, _body("INVALID_REQUEST", error.describe())
     if isinstance(error, Unauthenticated):
         return 401, {}, _body("INVALID_API_TOKEN", f"Invalid API token: {error.reason}.")
@@ -161,7 +172,8 @@ def _render_fault(fault: InjectedFault) -> Rendered:
     if fault.kind == "unauthorized":
         return fault.status or 401, {}, _body("INVALID_API_TOKEN", "The API token has been revoked.")
     if fault.kind == "bad_gateway":
-        return fault.status or 502, {}, _body("SEND_FAILED", "Meta rejected the send; the message was stored as failed.")
+        return fault.status or 502, {}, _body("SEND_FAILED",
+                                              "Meta rejected the send; the message was stored as failed.")
     if fault.kind == "unavailable":
         return fault.status or 503, {"Retry-After": str(fault.retry_after or 30)}, _body(
             "SERVICE_UNAVAILABLE", "The service is temporarily unavailable; retry later.")

@@ -11,9 +11,24 @@ from typing import Any
 
 from faker import Faker
 
-from mock_server.apis.onetoone.state import (WINDOW, AiEmployee, ApiKey, Business, Contact, Conversation, Label,
-                                             Mailbox, Message, OneToOneStore, QuickReply, QuickReplyPart, Schedule,
-                                             Template, digits, wamid)
+from mock_server.apis.onetoone.state import (
+    WINDOW,
+    AiEmployee,
+    ApiKey,
+    Business,
+    Contact,
+    Conversation,
+    Label,
+    Mailbox,
+    Message,
+    OneToOneStore,
+    QuickReply,
+    QuickReplyPart,
+    Schedule,
+    Template,
+    digits,
+    wamid,
+)
 from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.types import SeedOptions
@@ -130,7 +145,9 @@ def _generated(business: Business, settings: Mapping[str, Any], count: int, rng:
 def seed(store: OneToOneStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime,
          options: SeedOptions) -> None:
     settings = fixtures.get("generated", {})
-    count = options.conversations if options.conversations is not None else int(settings.get("conversations_per_business", 50))
+    count = options.conversations
+    if count is None:
+        count = int(settings.get("conversations_per_business", 50))
     if not 0 <= count <= MAX_CONVERSATIONS:
         raise ValueError(f"conversations per business must be 0..{MAX_CONVERSATIONS}")
     for raw in fixtures["businesses"]:

@@ -9,8 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from mock_server.apis.onetoone import errors
-from mock_server.apis.onetoone.state import (Business, Contact, Conversation, Message, Schedule, Template,
-                                             UploadedFile)
+from mock_server.apis.onetoone.state import Business, Contact, Conversation, Message, Schedule, Template, UploadedFile
 from mock_server.engine.clock import iso
 
 __all__ = ["conversation_json", "message_json", "contact_json", "template_json", "schedule_json", "window_json",
