@@ -231,12 +231,11 @@ class MockApp:
             names = self._request_scenarios(runtime, headers, names)
             body = await _read_body(receive, MAX_BODY_BYTES)
             inner = path[len(binding.prefix):] if not self.at_root else path
-            rule = self.scenarios.fault(names, binding.name, method, inner or "/")
-            if rule is not None:
-                if rule.latency_ms:
-                    await asyncio.sleep(rule.latency_ms / 1000)
-                if rule.error:
-                    raise InjectedFault(rule.error, rule.status, rule.retry_after)
+            latency_ms, rule = self.scenarios.fault(names, binding.name, method, inner or "/")
+            if latency_ms:
+                await asyncio.sleep(latency_ms / 1000)
+            if rule is not None and rule.error:
+                raise InjectedFault(rule.error, rule.status, rule.retry_after)
             match = runtime.routes.match(method, path)
             operation = match.target
             query = parse_qsl(query_string, keep_blank_values=True)

@@ -22,9 +22,9 @@ def parse_duration(text: str | int | float) -> timedelta:
         raise ValueError("a duration is a string like '25h' or a number of seconds")
     if isinstance(text, (int, float)):
         return timedelta(seconds=text)
-    raw = text.strip()
+    raw = text.strip().replace(" ", "")
     sign = -1 if raw.startswith("-") else 1
-    raw = raw.lstrip("+-").replace(" ", "")
+    raw = raw[1:] if raw[:1] in ("+", "-") else raw
     if re.fullmatch(r"\d+(\.\d+)?", raw):
         return timedelta(seconds=sign * float(raw))
     parts = _DURATION.findall(raw)

@@ -131,14 +131,23 @@ class ScenarioBook:
     def real_limits(self, names: Iterable[str]) -> bool:
         return any(self.available[name].real_limits for name in names)
 
-    def fault(self, names: Iterable[str], api: str, method: str, path: str) -> FaultRule | None:
-        """The first rule of the named scenarios that fires for this request (counting `every`)."""
+    def fault(self, names: Iterable[str], api: str, method: str, path: str) -> tuple[int, FaultRule | None]:
+        """For this request: the latency every firing rule adds up to, and the first firing rule with an error.
+
+        Rules fire by their own `every` counter, whatever order the scenarios were switched on in: a latency-only
+        rule (slow) never hides another scenario's error.
+        """
+        latency = 0
+        failing: FaultRule | None = None
         for name in names:
             for index, rule in enumerate(self.available[name].faults):
                 if not rule.matches(api, method, path):
                     continue
                 key = (name, index)
                 self._counters[key] = self._counters.get(key, 0) + 1
-                if self._counters[key] % rule.every == 0:
-                    return rule
-        return None
+                if self._counters[key] % rule.every != 0:
+                    continue
+                latency += rule.latency_ms
+                if rule.error is not None and failing is None:
+                    failing = rule
+        return latency, failing
