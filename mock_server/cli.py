@@ -74,6 +74,8 @@ def serve(args: argparse.Namespace) -> int:
                          start=_start(args.start_time), frozen=args.freeze)
         if args.state and args.state.exists():
             load_state(app, args.state)
+            for name in args.scenario:  # --scenario still applies on top of a loaded state
+                app.activate_scenario(name)
     except (StartupError, SnapshotError, ValueError, OSError) as exc:
         print(f"convomock: {exc}", file=sys.stderr)
         return 2

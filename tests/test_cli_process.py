@@ -29,7 +29,10 @@ def _free_port() -> int:
 @contextmanager
 def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port), *args],
+    # The installed console script when there is one (it is what `make serve` runs), else the module.
+    script = Path(sys.executable).parent / "convomock"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "mock_server"]
+    process = subprocess.Popen([*command, "serve", "--port", str(port), *args],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
@@ -86,6 +89,10 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         assert resolved.status_code == 200
     saved = json.loads(state.read_text())
     assert saved["format"] == 1
-    with serving("--state", str(state)) as (base, _):
+    with serving("--state", str(state), "--scenario", "window-expired") as (base, _):
         again = httpx.get(f"{base}/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}", headers=AUTH)
         assert again.json()["inbox_status"] == "resolved"
+        assert httpx.get(f"{base}/__mock/scenarios").json()["active"] == ["window-expired"]
+        refused = httpx.post(f"{base}/1to1ai/api/v1/public/acme/conversation/messages/text", headers=AUTH,
+                             json={"conversation": {"uuid": DOC_CONVERSATION}, "body": "hola"})
+        assert refused.status_code == 422 and refused.json()["code"] == "WINDOW_CLOSED"

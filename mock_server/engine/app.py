@@ -150,6 +150,10 @@ class MockApp:
         self.scenarios.forget()
         for name, (store, rng) in loaded.items():
             self.runtimes[name].store, self.runtimes[name].rng = store, rng
+        # Scenarios that were on stay on; their state changes are in the snapshot already (and cannot be undone).
+        for name in data.get("active_scenarios") or []:
+            if name in self.scenarios.available:
+                self.scenarios.activate(name, lambda scenario: [])
 
     # -- scenarios -----------------------------------------------------------------------------------------------
 

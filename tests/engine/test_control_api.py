@@ -269,6 +269,19 @@ def test_state_round_trip_restores_exactly(api: OneToOneClient) -> None:
     assert len(api.messages()) == 3
 
 
+def test_restore_keeps_the_snapshots_scenarios_on(api: OneToOneClient) -> None:
+    http = api.http
+    assert http.post("/__mock/scenarios/ai-tokens-empty").status_code == 200
+    taken = api.state()
+    assert http.post("/__mock/reset").status_code == 200
+    assert http.get("/__mock/scenarios").json()["active"] == []
+    assert http.put("/__mock/state", content=taken.encode(), headers={"content-type": "application/json"}).status_code == 200
+    assert http.get("/__mock/scenarios").json()["active"] == ["ai-tokens-empty"]
+    refused = api.post("/conversation/actions", json={"conversation": {"uuid": DOC_CONVERSATION},
+                                                      "actions": [{"type": "run_ai"}]})
+    assert refused.status_code == 402 and refused.json()["code"] == "INSUFFICIENT_AI_TOKENS"
+
+
 def test_bad_state_is_400_and_changes_nothing(api: OneToOneClient) -> None:
     http = api.http
     assert api.post("/conversation/resolve", json={"conversation": {"uuid": DOC_CONVERSATION}}).status_code == 200
