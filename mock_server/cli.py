@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from contract_tests.cli import add_commands as add_contract_commands
+from contract_tests.cli import run_command as run_contract_command
 from mock_server.apis import BINDINGS
 from mock_server.engine.app import MockApp, StartupError
 from mock_server.engine.clock import parse_instant
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-strict", dest="strict", action="store_false",
                        help="do not check answers against the spec (strict is on by default)")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    add_contract_commands(commands)
     return parser
 
 
@@ -106,4 +109,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    return 2
+    return run_contract_command(args)

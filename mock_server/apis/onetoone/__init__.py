@@ -39,7 +39,8 @@ def authenticate(view: RequestView, store: OneToOneStore) -> Principal:
 
 def credentials(store: OneToOneStore) -> list[dict[str, Any]]:
     return [{"tenant": b.slug, "token": k.token, "base_path": f"/api/v1/public/{b.slug}", "business": b.name,
-             "key_name": k.name, "slug": b.slug, "ai_token_balance": b.ai_token_balance}
+             "key_name": k.name, "slug": b.slug, "path_params": {"slug": b.slug},
+             "ai_token_balance": b.ai_token_balance}
             for b in store.businesses.values() for k in b.keys if not k.revoked]
 
 

@@ -1,0 +1,183 @@
+"""Planted drifts: an ASGI wrapper that makes one operation break its contract the way real APIs drift.
+
+It exists to prove the contract catches drift (tests, and `convomock contract --drift NAME` for a demo report);
+the mock itself never drifts. Each API names its drifts; one per kind of breakage.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Drift", "DRIFTS", "DriftingApp", "drift_named"]
+
+Body = Any
+Scope = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Drift:
+    name: str
+    api: str
+    operation_id: str  # the operation that breaks
+    kind: str  # what kind of breakage
+    method: str
+    path: str  # regex on the path the app sees
+    request: Callable[[Scope], Scope] | None = None
+    response: Callable[[int, Body], tuple[int, Body]] | None = None
+    retry: Callable[[Scope, int], Scope | None] | None = None  # ask again differently after seeing the answer
+
+    def matches(self, method: str, path: str) -> bool:
+        return method == self.method and re.fullmatch(self.path, path) is not None
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((v for k, v in scope["headers"] if k.lower() == name), None)
+
+
+def _with_header(scope: Scope, name: bytes, value: bytes) -> Scope:
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() != name] + [(name, value)]
+    return {**scope, "headers": headers}
+
+
+def _on_items(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body], tuple[int, Body]]:
+    def response(status: int, body: Body) -> tuple[int, Body]:
+        if status == 200 and isinstance(body, dict):
+            for item in body.get("items", []):
+                change(item)
+        return status, body
+    return response
+
+
+def _drop_is_tester(status: int, body: Body) -> tuple[int, Body]:
+    if status == 200 and isinstance(body, dict):
+        body.pop("is_tester", None)
+    return status, body
+
+
+def _rename_window_status(status: int, body: Body) -> tuple[int, Body]:
+    if status == 200 and isinstance(body, dict) and isinstance(body.get("window"), dict):
+        body["window"]["status"] = {"open": "opened", "closed": "expired"}.get(body["window"]["status"], "expired")
+    return status, body
+
+
+def _accepted_as_ok(status: int, body: Body) -> tuple[int, Body]:
+    return (200 if status == 202 else status), body
+
+
+def _nest_error(status: int, body: Body) -> tuple[int, Body]:
+    if status >= 400:
+        return status, {"error": {"status": status, "detail": (body or {}).get("message", "error")}}
+    return status, body
+
+
+def _ignore_limit(scope: Scope) -> Scope:
+    query = re.sub(rb"(^|&)limit=[^&]*", b"", scope.get("query_string", b"")).strip(b"&")
+    return {**scope, "query_string": (query + b"&" if query else b"") + b"limit=100"}
+
+
+ACME_TOKEN = b"Bearer sk_1to1_acme_live_4f9c2e7b1d8a6350c2e9f7a1"
+
+
+def _anyone_in(scope: Scope) -> Scope:
+    return scope if _header(scope, b"authorization") else _with_header(scope, b"authorization", ACME_TOKEN)
+
+
+def _leak_other_tenant(scope: Scope, status: int) -> Scope | None:
+    """A 404 for a non-acme business: ask again as acme, so another tenant reads acme's conversation."""
+    if status != 404 or "/acme/" in scope["path"]:
+        return None
+    path = re.sub(r"^(/1to1ai)?(/api/v1/public/)[^/]+/", r"\1\2acme/", scope["path"])
+    scope = _with_header({**scope, "path": path, "raw_path": path.encode()}, b"authorization", ACME_TOKEN)
+    return scope
+
+
+_ONE = r"(/1to1ai)?/api/v1/public/[^/]+"
+DRIFTS: dict[str, Drift] = {d.name: d for d in [
+    Drift("1to1ai-field-dropped", "1to1ai", "getConversation", "a required field dropped", "GET",
+          _ONE + r"/conversations/[^/]+", response=_drop_is_tester),
+    Drift("1to1ai-type-changed", "1to1ai", "listConversations", "a type changed (unread_count as a string)", "GET",
+          _ONE + r"/conversations", response=_on_items(lambda c: c.update(unread_count=str(c["unread_count"])))),
+    Drift("1to1ai-enum-renamed", "1to1ai", "getConversationStatus", "an enum value renamed (open -> opened)",
+          "POST", _ONE + r"/conversation/status", response=_rename_window_status),
+    Drift("1to1ai-status-changed", "1to1ai", "runActionGroup", "a status changed (202 -> 200)", "POST",
+          _ONE + r"/conversation/actions", response=_accepted_as_ok),
+    Drift("1to1ai-error-shape", "1to1ai", "getContact", "an error body in another shape", "GET",
+          _ONE + r"/contacts/[^/]+", response=_nest_error),
+    Drift("1to1ai-paging-ignored", "1to1ai", "listConversations", "a paging limit ignored", "GET",
+          _ONE + r"/conversations", request=_ignore_limit),
+    Drift("1to1ai-auth-ignored", "1to1ai", "listConversations", "auth not enforced", "GET",
+          _ONE + r"/conversations", request=_anyone_in),
+    Drift("1to1ai-tenant-leak", "1to1ai", "getConversation", "another tenant's object readable", "GET",
+          _ONE + r"/conversations/[^/]+", retry=_leak_other_tenant),
+]}
+
+
+def drift_named(name: str) -> Drift:
+    if name not in DRIFTS:
+        raise KeyError(f"unknown drift {name!r}; known: {', '.join(DRIFTS)}")
+    return DRIFTS[name]
+
+
+class DriftingApp:
+    """Wraps an ASGI app; requests the drift matches are changed on the way in and out. The rest pass through."""
+
+    def __init__(self, app: Any, drift: Drift) -> None:
+        self.app = app
+        self.drift = drift
+
+    def __getattr__(self, name: str) -> Any:  # runtimes, api_root, ... of the wrapped mock
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.drift.matches(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if self.drift.request:
+            scope = self.drift.request(scope)
+        status, headers, payload = await _call(self.app, scope, body)
+        if self.drift.retry:
+            again = self.drift.retry(scope, status)
+            if again is not None:
+                status, headers, payload = await _call(self.app, again, body)
+        if self.drift.response:
+            try:
+                decoded = json.loads(payload) if payload else None
+            except ValueError:
+                decoded = None
+            if decoded is not None:
+                status, changed = self.drift.response(status, decoded)
+                payload = json.dumps(changed).encode()
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(payload)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+async def _call(app: Any, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    sent = False
+    result: dict[str, Any] = {"body": b""}
+
+    async def receive() -> Mapping[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Mapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            result["status"], result["headers"] = message["status"], list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            result["body"] += message.get("body", b"")
+
+    await app(scope, receive, send)
+    return result["status"], result["headers"], result["body"]

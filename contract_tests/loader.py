@@ -1,0 +1,216 @@
+"""Load a spec into a schemathesis schema aimed at the in-process mock or at any base URL.
+
+Everything a run needs is resolved here once, into `ResolvedContract`: which spec, where requests go, whose
+credentials, which tenant's path parameters, how fast, which operations and phases. The spec's own
+`info.x-convomock` block says what only the vendor knows (its error envelope, its documented rate limit, the
+statuses a schema-valid request may still get from a business rule), so no vendor knowledge lives here.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import schemathesis
+
+from mock_server.engine.specs import load_yaml
+
+__all__ = ["ContractOptions", "ResolvedContract", "ContractUsageError", "resolve", "build_schema", "load_config_file",
+           "SPECS_DIR", "PHASES", "SAFE_METHODS"]
+
+SPECS_DIR = Path(__file__).resolve().parents[1] / "specs"
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ContractUsageError(ValueError):
+    """The options do not describe a run (unknown API, missing file, unset ${VAR} ...): exit code 2."""
+
+
+@dataclass
+class ContractOptions:
+    api: str | None = None
+    spec: Path | None = None
+    base_url: str | None = None  # replaces the spec's server URL; None: the in-process mock
+    token: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)  # e.g. {"slug": "acme"}: path/query values to use
+    other_token: str | None = None  # a second tenant's credential, for the tenancy check
+    other_params: dict[str, str] = field(default_factory=dict)
+    max_examples: int = 25
+    seed: int | None = None
+    phases: Sequence[str] = PHASES
+    include: Sequence[str] = ()  # operationIds
+    exclude: Sequence[str] = ()
+    read_only: bool | None = None  # None: read-only against a non-loopback URL
+    rate_limit: str | None = None  # "60/m"; None: the spec's documented limit against a non-loopback URL
+    app: Any = None  # the ASGI app to test in-process (default: a fresh mock of the API)
+
+
+@dataclass
+class ResolvedContract:
+    api: str
+    spec_path: Path
+    document: Mapping[str, Any] = field(repr=False)
+    base_url: str
+    app: Any
+    headers: dict[str, str]
+    params: dict[str, str]
+    other_headers: dict[str, str] | None
+    other_params: dict[str, str]
+    options: ContractOptions
+    read_only: bool
+    rate_limit: str | None
+
+    @property
+    def extension(self) -> Mapping[str, Any]:
+        return (self.document.get("info") or {}).get("x-convomock") or {}
+
+    @property
+    def in_process(self) -> bool:
+        return self.app is not None
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host in ("localhost", "testserver"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _spec_for(options: ContractOptions) -> tuple[str, Path]:
+    if options.spec is not None:
+        if not options.spec.exists():
+            raise ContractUsageError(f"no spec file at {options.spec}")
+        document = load_yaml(options.spec)
+        return str((document.get("info") or {}).get("x-api") or options.spec.stem), options.spec
+    if options.api is None:
+        raise ContractUsageError("give --api NAME or --spec FILE")
+    path = SPECS_DIR / f"{options.api}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in SPECS_DIR.glob("*.yaml")))
+        raise ContractUsageError(f"unknown API {options.api!r}; specs exist for: {known}")
+    return options.api, path
+
+
+def _auth(token: str | None, headers: Mapping[str, str]) -> dict[str, str]:
+    result = dict(headers)
+    if token and not any(k.lower() == "authorization" for k in result):
+        result["Authorization"] = f"Bearer {token}"
+    return result
+
+
+def resolve(options: ContractOptions) -> ResolvedContract:
+    """Fill every default: the in-process mock and its seeded credentials unless a base URL is given."""
+    api, spec_path = _spec_for(options)
+    document = load_yaml(spec_path)
+    server_path = urlparse(((document.get("servers") or [{}])[0]).get("url", "")).path.rstrip("/")
+    headers = _auth(options.token, options.headers)
+    params = dict(options.params)
+    other_headers = _auth(options.other_token, {}) if options.other_token else None
+    other_params = dict(options.other_params)
+    app = None
+    if options.base_url is None:
+        from mock_server.server import create_app
+
+        app = options.app if options.app is not None else create_app([api])
+        runtime = app.runtimes[api]
+        base_url = "http://testserver" + app.api_root(runtime) + server_path
+        credentials = runtime.binding.credentials(runtime.store)
+        if not headers and credentials:
+            mine = credentials[0]
+            headers = _auth(mine["token"], {})
+            params = {**mine.get("path_params", {}), **params}
+            other = next((c for c in credentials if c["tenant"] != mine["tenant"]), None)
+            if other is not None and other_headers is None:
+                other_headers = _auth(other["token"], {})
+                other_params = {**other.get("path_params", {}), **other_params}
+    else:
+        base_url = options.base_url.rstrip("/")
+    remote = not _is_loopback(base_url)
+    read_only = options.read_only if options.read_only is not None else remote
+    extension = (document.get("info") or {}).get("x-convomock") or {}
+    rate_limit = options.rate_limit if options.rate_limit is not None else (
+        extension.get("rate-limit") if remote else None)
+    unknown = sorted(set(options.phases) - set(PHASES))
+    if unknown:
+        raise ContractUsageError(f"unknown phase(s) {unknown}; phases are {', '.join(PHASES)}")
+    return ResolvedContract(api=api, spec_path=spec_path, document=document, base_url=base_url, app=app,
+                            headers=headers, params=params, other_headers=other_headers,
+                            other_params=other_params, options=options, read_only=read_only,
+                            rate_limit=rate_limit or None)
+
+
+def build_schema(contract: ResolvedContract) -> Any:
+    """The schemathesis schema for this run: config, filters and (in-process) the app."""
+    options = contract.options
+    extension = contract.extension
+    refusals = [int(s) for s in extension.get("schema-valid-refusals", [])]
+    config: dict[str, Any] = {
+        "headers": contract.headers,
+        "parameters": {f"path.{k}": v for k, v in contract.params.items()},
+        "generation": {"max-examples": options.max_examples},
+        "phases": {phase: {"enabled": phase in options.phases} for phase in PHASES},
+        "checks": {"positive_data_acceptance": {
+            "expected-statuses": sorted({200, 201, 202, 204, 401, 403, 404, 409, 429, 500, 502, 503, *refusals})}},
+    }
+    if options.seed is not None:
+        config["seed"] = options.seed
+    if contract.rate_limit:
+        config["rate-limit"] = contract.rate_limit
+    schema = schemathesis.openapi.from_path(contract.spec_path, config=schemathesis.Config.from_dict(config))
+    schema.config.update(base_url=contract.base_url)
+    if contract.app is not None:
+        schema.app = contract.app
+    if options.include:
+        schema = schema.include(operation_id=list(options.include))
+    if options.exclude:
+        schema = schema.exclude(operation_id=list(options.exclude))
+    if contract.read_only:
+        schema = schema.include(method=list(SAFE_METHODS))
+    return schema
+
+
+def _substitute(value: Any, where: str) -> Any:
+    if isinstance(value, str):
+        def lookup(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ContractUsageError(f"{where}: environment variable {name} is not set")
+            return os.environ[name]
+        return _ENV.sub(lookup, value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, where) for v in value]
+    return value
+
+
+def load_config_file(path: Path, options: ContractOptions) -> ContractOptions:
+    """TOML with `${ENV}` substitution, so secrets stay out of shell history. Keys mirror the CLI options:
+    api, spec, base-url, token, headers (table), params (table), other-token, other-params (table),
+    max-examples, seed, phases, include, exclude, read-only, rate-limit."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ContractUsageError(f"config file {path}: {exc}") from None
+    data = _substitute(raw, str(path))
+    known = {"api", "spec", "base-url", "token", "headers", "params", "other-token", "other-params", "max-examples",
+             "seed", "phases", "include", "exclude", "read-only", "rate-limit"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ContractUsageError(f"config file {path}: unknown key(s) {unknown}")
+    changes: dict[str, Any] = {key.replace("-", "_"): value for key, value in data.items()}
+    if "spec" in changes:
+        changes["spec"] = Path(changes["spec"])
+    return replace(options, **changes)

@@ -1,0 +1,161 @@
+"""Run the contract: schemathesis' engine (every phase, every check, ours included) over one spec, folded into a
+per-operation report. The engine emits events; this module only listens and counts, it never prints."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemathesis.engine import events, from_schema
+
+from contract_tests import checks
+from contract_tests.loader import ContractOptions, ResolvedContract, build_schema, resolve
+
+__all__ = ["FailureRecord", "OperationResult", "ContractReport", "run_contract"]
+
+_PROBE_STATUSES_REFUSED = (401, 403)
+
+
+@dataclass
+class FailureRecord:
+    check: str
+    title: str
+    message: str
+    status: int | None
+    curl: str
+
+
+@dataclass
+class OperationResult:
+    label: str
+    operation_id: str
+    requests: int = 0
+    checks_passed: int = 0
+    checks_failed: int = 0
+    failures: list[FailureRecord] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class ContractReport:
+    api: str
+    base_url: str
+    spec: str
+    operations: dict[str, OperationResult]
+    errors: list[str]
+    elapsed: float
+    phases: list[str]
+    read_only: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(op.ok for op in self.operations.values())
+
+    @property
+    def requests(self) -> int:
+        return sum(op.requests for op in self.operations.values())
+
+    def failing(self) -> list[OperationResult]:
+        return [op for op in self.operations.values() if not op.ok]
+
+
+def _operation_ids(schema: Any) -> dict[str, str]:
+    result = {}
+    for operation in schema.get_all_operations():
+        value = operation.ok()
+        result[value.label] = value.definition.raw.get("operationId", value.label)
+    return result
+
+
+def _probe(contract: ResolvedContract, schema: Any) -> str | None:
+    """One safe call with the run's credentials: a refused credential is a failure, not a warning."""
+    if not contract.headers:
+        return "no credentials given: pass --token, --header or a config file"
+    for operation in schema.get_all_operations():
+        value = operation.ok()
+        if value.method.upper() != "GET":
+            continue
+        names = {p.name for p in value.path_parameters}
+        if not names <= set(contract.params):
+            continue
+        case = value.Case(path_parameters={n: contract.params[n] for n in names})
+        response = case.call(headers=contract.headers)
+        if response.status_code in _PROBE_STATUSES_REFUSED:
+            return (f"credentials refused: {value.label} answered {response.status_code} "
+                    f"{response.text[:200]}")
+        return None
+    return None
+
+
+def _fold(report: ContractReport, labels: dict[str, str], recorder: Any) -> None:
+    for case_id, node in recorder.cases.items():
+        label = node.value.operation.label
+        result = report.operations.setdefault(label, OperationResult(label, labels.get(label, label)))
+        if case_id in recorder.interactions:
+            result.requests += 1
+        seen = {(f.check, f.title) for f in result.failures}
+        for check in recorder.checks.get(case_id, []):
+            if check.failure_info is None:
+                result.checks_passed += 1
+                continue
+            result.checks_failed += 1
+            failure = check.failure_info.failure
+            key = (check.name, failure.title)
+            if key in seen:
+                continue
+            seen.add(key)
+            response = recorder.interactions.get(case_id)
+            status = response.response.status_code if response is not None and response.response else None
+            result.failures.append(FailureRecord(check=check.name, title=failure.title,
+                                                 message=str(failure.message).strip(), status=status,
+                                                 curl=check.failure_info.code_sample))
+
+
+def _run(contract: ResolvedContract) -> ContractReport:
+    started = time.perf_counter()
+    schema = build_schema(contract)
+    labels = _operation_ids(schema)
+    report = ContractReport(api=contract.api, base_url=contract.base_url, spec=str(contract.spec_path),
+                            operations={label: OperationResult(label, op_id) for label, op_id in labels.items()},
+                            errors=[], elapsed=0.0, phases=list(contract.options.phases),
+                            read_only=contract.read_only)
+    checks.ensure_registered()
+    tenancy = None
+    if contract.other_headers:
+        tenancy = checks.TenancyContext(contract.other_headers, contract.other_params, contract.params)
+    checks.register_context(schema.raw_schema, tenancy)
+    try:
+        refused = _probe(contract, schema)
+        if refused:
+            report.errors.append(refused)
+        else:
+            for event in from_schema(schema).execute():
+                _consume(report, labels, event)
+    finally:
+        checks.register_context(schema.raw_schema, None)
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def _consume(report: ContractReport, labels: dict[str, str], event: Any) -> None:
+    if isinstance(event, (events.ScenarioFinished, events.FuzzScenarioFinished)):
+        _fold(report, labels, event.recorder)
+    elif isinstance(event, events.NonFatalError):
+        text = f"{event.label}: {event.info.title}: {event.info.message}".strip()
+        if "Missing Open API links" in event.info.title:  # the filters left the stateful phase nothing to chain
+            report.notes.append(f"{event.label}: skipped, the selected operations have no links between them")
+        else:
+            report.errors.append(text)
+    elif isinstance(event, events.FatalError):
+        report.errors.append(f"fatal: {event.exception}")
+
+
+def run_contract(options: ContractOptions | None = None, **fields: Any) -> ContractReport:
+    """Run one spec's contract and return the report (`report.ok`). Keyword fields build ContractOptions."""
+    return _run(resolve(options or ContractOptions(**fields)))
+
+
