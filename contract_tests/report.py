@@ -40,8 +40,8 @@ def render_table(report: ContractReport) -> str:
         for failure in op.failures:
             got = f", got {failure.status}" if failure.status else ""
             lines.append(f"  - {failure.title} [{failure.check}]{got}")
-            for row in failure.message.splitlines()[:6]:
-                lines.append(f"      {row}")
+            for row in [row for row in failure.message.splitlines() if row.strip()][:3]:
+                lines.append(f"      {row.strip()}")
             lines.append(f"    reproduce: {failure.curl.strip()}")
     for error in report.errors:
         lines += ["", f"✗ error: {error}"]
