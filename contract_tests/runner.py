@@ -72,13 +72,12 @@ def _operation_ids(schema: Any) -> dict[str, str]:
 
 
 def _probe(contract: ResolvedContract, schema: Any) -> str | None:
-    """One safe call with the run's credentials: a refused credential is a failure, not a warning."""
+    """One safe call with the run's credentials (a GET whose path parameters are known, from the whole spec):
+    a refused credential is a failure, not a warning, and so is a run that cannot name its tenant."""
     if not contract.headers:
         return "no credentials given: pass --token, --header or a config file"
-    for operation in schema.get_all_operations():
-        value = operation.ok()
-        if value.method.upper() != "GET":
-            continue
+    gets = [op.ok() for op in schema.get_all_operations() if op.ok().method.upper() == "GET"]
+    for value in gets:
         names = {p.name for p in value.path_parameters}
         if not names <= set(contract.params):
             continue
@@ -88,6 +87,11 @@ def _probe(contract: ResolvedContract, schema: Any) -> str | None:
             return (f"credentials refused: {value.label} answered {response.status_code} "
                     f"{response.text[:200]}")
         return None
+    if gets:  # every GET needs a path parameter nobody gave: the run would only meet refusals
+        fewest = min(gets, key=lambda v: len(list(v.path_parameters)))
+        missing = sorted({p.name for p in fewest.path_parameters} - set(contract.params))
+        return (f"cannot check the credentials: {fewest.label} needs "
+                + ", ".join(f"--param {name}=..." for name in missing) + " (the path parameters naming your tenant)")
     return None
 
 
@@ -129,7 +133,7 @@ def _run(contract: ResolvedContract) -> ContractReport:
         tenancy = checks.TenancyContext(contract.other_headers, contract.other_params, contract.params)
     checks.register_context(schema.raw_schema, tenancy)
     try:
-        refused = _probe(contract, schema)
+        refused = _probe(contract, build_schema(contract, filtered=False))  # whatever the selection
         if refused:
             report.errors.append(refused)
         else:

@@ -12,8 +12,15 @@ from mock_server.apis import binding
 from mock_server.engine.app import MockApp
 from mock_server.engine.clock import MockClock
 from mock_server.server import SCENARIOS_DIR
-from tests.conftest import (ACME_QA_TOKEN, ACME_REVOKED_TOKEN, ACME_TOKEN, DOC_CONVERSATION, DOC_PHONE, GLOBEX_TOKEN,
-                            OneToOneClient)
+from tests.conftest import (
+    ACME_QA_TOKEN,
+    ACME_REVOKED_TOKEN,
+    ACME_TOKEN,
+    DOC_CONVERSATION,
+    DOC_PHONE,
+    GLOBEX_TOKEN,
+    OneToOneClient,
+)
 
 SCENARIO_NAMES = {"ai-tokens-empty", "window-expired", "real-limits", "rate-limited", "vendor-down", "slow",
                   "token-revoked"}
@@ -275,7 +282,8 @@ def test_restore_keeps_the_snapshots_scenarios_on(api: OneToOneClient) -> None:
     taken = api.state()
     assert http.post("/__mock/reset").status_code == 200
     assert http.get("/__mock/scenarios").json()["active"] == []
-    assert http.put("/__mock/state", content=taken.encode(), headers={"content-type": "application/json"}).status_code == 200
+    restored = http.put("/__mock/state", content=taken.encode(), headers={"content-type": "application/json"})
+    assert restored.status_code == 200
     assert http.get("/__mock/scenarios").json()["active"] == ["ai-tokens-empty"]
     refused = api.post("/conversation/actions", json={"conversation": {"uuid": DOC_CONVERSATION},
                                                       "actions": [{"type": "run_ai"}]})

@@ -6,8 +6,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (CLOSED_CONVERSATION, DOC_CONVERSATION, DOC_PHONE, GLOBEX_CONVERSATION,
-                            TESTER_CONVERSATION, OneToOneClient)
+from tests.conftest import (
+    CLOSED_CONVERSATION,
+    DOC_CONVERSATION,
+    DOC_PHONE,
+    GLOBEX_CONVERSATION,
+    TESTER_CONVERSATION,
+    OneToOneClient,
+)
 
 START = "2026-01-15T15:00:00Z"
 START_PLUS_24H = "2026-01-16T15:00:00Z"

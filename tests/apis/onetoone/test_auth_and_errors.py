@@ -12,8 +12,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import (ACME_QA_TOKEN, ACME_REVOKED_TOKEN, ACME_TOKEN, CLOSED_CONVERSATION, DOC_CONVERSATION,
-                            GLOBEX_TOKEN, OneToOneClient)
+from tests.conftest import (
+    ACME_QA_TOKEN,
+    ACME_REVOKED_TOKEN,
+    ACME_TOKEN,
+    CLOSED_CONVERSATION,
+    DOC_CONVERSATION,
+    GLOBEX_TOKEN,
+    OneToOneClient,
+)
 
 STATUS = "/conversation/status"
 JSON = {"content-type": "application/json"}

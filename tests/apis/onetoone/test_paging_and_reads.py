@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import CLOSED_CONVERSATION, DOC_CONVERSATION, DOC_PHONE, GLOBEX_CONVERSATION, GLOBEX_TOKEN, \
-    TESTER_CONVERSATION, OneToOneClient
+from tests.conftest import (
+    CLOSED_CONVERSATION,
+    DOC_CONVERSATION,
+    DOC_PHONE,
+    GLOBEX_CONVERSATION,
+    GLOBEX_TOKEN,
+    TESTER_CONVERSATION,
+    OneToOneClient,
+)
 
 GENERATED_PER_BUSINESS = 50  # fixtures/1to1ai.yaml: generated.conversations_per_business
 ACME_FIXED = [DOC_CONVERSATION, CLOSED_CONVERSATION, TESTER_CONVERSATION]
