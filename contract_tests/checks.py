@@ -52,7 +52,7 @@ def _envelope(case: Any) -> tuple[str, Any] | None:
     key = id(document)
     with _lock:
         if key not in _validators:
-            registry = jsonschema_rs.Registry([("urn:contract", document)])
+            registry = jsonschema_rs.Registry([("urn:contract", dict(document))])
             _validators[key] = jsonschema_rs.Draft202012Validator({"$ref": "urn:contract" + ref}, registry=registry,
                                                                   validate_formats=True)
         return ref, _validators[key]

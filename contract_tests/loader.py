@@ -171,7 +171,7 @@ def build_schema(contract: ResolvedContract, filtered: bool = True) -> Any:
         config["seed"] = options.seed
     if contract.rate_limit:
         config["rate-limit"] = contract.rate_limit
-    schema = schemathesis.openapi.from_path(contract.spec_path, config=schemathesis.Config.from_dict(config))
+    schema: Any = schemathesis.openapi.from_path(contract.spec_path, config=schemathesis.Config.from_dict(config))
     schema.config.update(base_url=contract.base_url)
     if contract.app is not None:
         schema.app = contract.app

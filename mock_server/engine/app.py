@@ -85,7 +85,7 @@ class MockApp:
         self.options = SeedOptions(seed=seed, conversations=conversations)
         self.clock = clock or MockClock()
         self.journal = Journal(journal_limit)
-        self.jobs = JobRunner()
+        self.jobs = JobRunner(self.clock)
         self.strict_violations: list[str] = []
         self.internal_errors: list[str] = []
         self.scenarios = ScenarioBook(load_scenarios(scenarios_dir) if scenarios_dir else {})
@@ -100,7 +100,7 @@ class MockApp:
                 routes.add(operation.method, prefix + operation.path, operation)
             self.runtimes[binding.name] = ApiRuntime(
                 binding=binding, spec=spec, routes=routes, store=None, rng=SeededRandom(seed),
-                limiter=SlidingWindowLimiter(binding.rate_limit) if binding.rate_limit else None,
+                limiter=SlidingWindowLimiter(binding.rate_limits) if binding.rate_limits else None,
                 fixtures=load_yaml(binding.fixtures_path) or {})
         for name in self.start_scenarios:
             if name not in self.scenarios.available:
@@ -245,14 +245,17 @@ class MockApp:
             query = parse_qsl(query_string, keep_blank_values=True)
             view = RequestView(method, path, match.path_params, headers, query)
             principal = binding.authenticate(view, runtime.store)
-            if runtime.limiter and self.scenarios.real_limits(names):
-                runtime.limiter.hit(principal.key, self.clock.now())
+            rate_states = None
+            if runtime.limiter and self.scenarios.real_limits(names, binding.name):
+                rate_states = runtime.limiter.hit(principal.key, self.clock.now())
             validated = validate_request(operation, match.path_params, query, headers, body,
                                          headers.get("content-type"))
             request_body = validated.body
             call = Call(operation.operation_id, validated, principal, runtime.store, self.clock, runtime.rng,
                         self.jobs, _base_url(scope, headers))
             status, extra, payload = self._run_handler(runtime, operation, call, names)
+            if rate_states is not None and binding.rate_limit_headers is not None:
+                extra = {**binding.rate_limit_headers(rate_states), **extra}
             error: MockError | None = None
         except MockError as exc:
             error = exc

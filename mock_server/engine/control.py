@@ -155,6 +155,7 @@ class ControlApi:
                 clock.advance(parse_duration(body["advance"]))
         except (TypeError, ValueError) as exc:
             raise ControlError(400, str(exc)) from None
+        self.app.jobs.wake()  # delayed jobs look at the new time
         return 200, clock.describe()
 
     async def requests(self, request: _Request) -> tuple[int, Any]:

@@ -71,6 +71,10 @@ class RequestInvalid(MockError):
     message: str
     pointer: Sequence[str | int] = field(default_factory=tuple)
     keyword: str | None = None
+    # For renderers that list every problem (NestJS's 422): all schema errors found, and the value checked.
+    problems: Sequence[tuple[Sequence[str | int], str, str]] = field(default_factory=tuple)
+    instance: object = None
+    operation_id: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.describe())
@@ -98,18 +102,21 @@ class UnsupportedMediaType(MockError):
 class RateLimited(MockError):
     """Too many requests: carries what the vendor's rate-limit headers need."""
 
-    def __init__(self, limit: int, remaining: int, retry_after: int, reset_epoch: int) -> None:
+    def __init__(self, limit: int, remaining: int, retry_after: int, reset_epoch: int, window: str = "window",
+                 states: Sequence[object] = ()) -> None:
         self.limit = limit
         self.remaining = remaining
         self.retry_after = retry_after
         self.reset_epoch = reset_epoch
+        self.window = window  # which of the API's windows is full
+        self.states = list(states)  # every window's RateState, for the vendor's headers
         super().__init__(f"rate limit of {limit} exceeded; retry after {retry_after}s")
 
 
 class InjectedFault(MockError):
     """A scenario's fault rule answered instead of the handler. `kind` is neutral; the vendor picks the body."""
 
-    KINDS = ("rate_limited", "unauthorized", "server_error", "bad_gateway", "unavailable")
+    KINDS = ("rate_limited", "unauthorized", "insufficient_scope", "server_error", "bad_gateway", "unavailable")
 
     def __init__(self, kind: str, status: int | None = None, retry_after: int | None = None) -> None:
         self.kind = kind

@@ -128,8 +128,9 @@ class ScenarioBook:
         self._active.clear()
         self._counters.clear()
 
-    def real_limits(self, names: Iterable[str]) -> bool:
-        return any(self.available[name].real_limits for name in names)
+    def real_limits(self, names: Iterable[str], api: str | None = None) -> bool:
+        return any(self.available[name].real_limits and (api is None or self.available[name].applies_to(api))
+                   for name in names)
 
     def fault(self, names: Iterable[str], api: str, method: str, path: str) -> tuple[int, FaultRule | None]:
         """For this request: the latency every firing rule adds up to, and the first firing rule with an error.
@@ -140,6 +141,8 @@ class ScenarioBook:
         latency = 0
         failing: FaultRule | None = None
         for name in names:
+            if not self.available[name].applies_to(api):
+                continue
             for index, rule in enumerate(self.available[name].faults):
                 if not rule.matches(api, method, path):
                     continue

@@ -10,7 +10,7 @@ from typing import Any
 from mock_server.engine.clock import MockClock
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
-from mock_server.engine.ratelimit import RateLimitPolicy
+from mock_server.engine.ratelimit import RateLimitPolicy, RateState
 from mock_server.engine.scenarios import Undo
 from mock_server.engine.validation import ValidatedInput
 
@@ -133,6 +133,9 @@ class ApiBinding:
     authenticate: Callable[[RequestView, Any], Principal]
     render: Callable[[Exception], Rendered]
     credentials: Callable[[Any], list[dict[str, Any]]]
-    rate_limit: RateLimitPolicy | None = None
+    rate_limits: tuple[RateLimitPolicy, ...] = ()  # the documented windows, enforced under `real-limits`
+    # Headers a success carries while limits are enforced (HighLevel sends them on every answer; 1TO1 AI only on
+    # its 429s, so it leaves this out).
+    rate_limit_headers: Callable[[list[RateState]], dict[str, str]] | None = None
     scenario_effects: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = field(default_factory=dict)
     control_routes: Sequence[ControlRoute] = ()

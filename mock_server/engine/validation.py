@@ -30,11 +30,14 @@ class ValidatedInput:
     body: Any = None
 
 
-def _first_error(validator: SchemaValidator, value: Any, location: str, prefix: Sequence[str | int]) -> None:
-    errors = validator.errors(value, limit=1)
+def _first_error(validator: SchemaValidator, value: Any, location: str, prefix: Sequence[str | int],
+                 operation_id: str | None = None) -> None:
+    errors = validator.errors(value, limit=20)
     if errors:
         pointer, message, keyword = errors[0]
-        raise RequestInvalid(location, message, (*prefix, *pointer), keyword)
+        raise RequestInvalid(location, message, (*prefix, *pointer), keyword,
+                             problems=[((*prefix, *p), m, k) for p, m, k in errors], instance=value,
+                             operation_id=operation_id)
 
 
 def _coerce(parameter: Parameter, raw: str) -> Any:
@@ -125,14 +128,14 @@ def validate_request(operation: Operation, path_params: Mapping[str, str], query
     for parameter in operation.parameters:
         if parameter.location == "path":
             value: Any = _coerce(parameter, path_params[parameter.name])
-            _first_error(parameter.validator, value, "path", [parameter.name])
+            _first_error(parameter.validator, value, "path", [parameter.name], operation.operation_id)
             result.path[parameter.name] = value
         elif parameter.location == "query":
             values = [v for k, v in query if k == parameter.name]
             if not values:
                 if parameter.required:
                     raise RequestInvalid("query", f'"{parameter.name}" is a required parameter', [parameter.name],
-                                         "required")
+                                         "required", operation_id=operation.operation_id)
                 continue
             if parameter.is_array:
                 value = _coerce_array(parameter, values)
@@ -140,27 +143,28 @@ def validate_request(operation: Operation, path_params: Mapping[str, str], query
                 raise RequestInvalid("query", "may be given only once", [parameter.name], "maxItems")
             else:
                 value = _coerce(parameter, values[0])
-            _first_error(parameter.validator, value, "query", [parameter.name])
+            _first_error(parameter.validator, value, "query", [parameter.name], operation.operation_id)
             result.query[parameter.name] = value
         elif parameter.location == "header":
             raw = headers.get(parameter.name.lower())
             if raw is None:
                 if parameter.required:
                     raise RequestInvalid("header", f'"{parameter.name}" is a required header', [parameter.name],
-                                         "required")
+                                         "required", operation_id=operation.operation_id)
                 continue
             value = _coerce(parameter, raw)
-            _first_error(parameter.validator, value, "header", [parameter.name])
+            _first_error(parameter.validator, value, "header", [parameter.name], operation.operation_id)
             result.headers[parameter.name] = value
     if operation.body_validator is None:
         return result
     if not body:
         if operation.body_required:
-            raise RequestInvalid("body", "a JSON request body is required", keyword="required")
+            raise RequestInvalid("body", "a JSON request body is required", keyword="required",
+                                 operation_id=operation.operation_id)
         return result
     if not _is_json(content_type):
         raise UnsupportedMediaType(content_type)
     parsed = parse_json_body(body)
-    _first_error(operation.body_validator, parsed, "body", [])
+    _first_error(operation.body_validator, parsed, "body", [], operation.operation_id)
     result.body = parsed
     return result

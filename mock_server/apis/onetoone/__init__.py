@@ -171,7 +171,7 @@ API = ApiBinding(
     authenticate=authenticate,
     render=errors.render,
     credentials=credentials,
-    rate_limit=RateLimitPolicy(limit=errors.RATE_LIMIT, window=timedelta(minutes=1)),
+    rate_limits=(RateLimitPolicy(limit=errors.RATE_LIMIT, window=timedelta(minutes=1), name="minute"),),
     scenario_effects={"ai_token_balance": _set_balance, "messaging_window": _close_windows},
     control_routes=(
         ControlRoute("POST", "inbound", inbound),

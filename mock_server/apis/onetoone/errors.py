@@ -169,7 +169,7 @@ def _render_fault(fault: InjectedFault) -> Rendered:
         retry = fault.retry_after or 60
         return fault.status or 429, _rate_limit_headers(retry, 0), _body(
             "RATE_LIMIT_EXCEEDED", f"Rate limit of {RATE_LIMIT} requests per minute exceeded; retry in {retry}s.")
-    if fault.kind == "unauthorized":
+    if fault.kind in ("unauthorized", "insufficient_scope"):  # 1TO1 AI keys have no scopes: a refused key
         return fault.status or 401, {}, _body("INVALID_API_TOKEN", "The API token has been revoked.")
     if fault.kind == "bad_gateway":
         return fault.status or 502, {}, _body("SEND_FAILED",
