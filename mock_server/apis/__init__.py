@@ -1,12 +1,13 @@
 """The APIs convomock serves, by name. Each package exports one `API` binding; the engine never imports them."""
 from __future__ import annotations
 
+from mock_server.apis.highlevel import API as HIGHLEVEL
 from mock_server.apis.onetoone import API as ONETOONE
 from mock_server.engine.types import ApiBinding
 
 __all__ = ["BINDINGS", "binding"]
 
-BINDINGS: dict[str, ApiBinding] = {ONETOONE.name: ONETOONE}
+BINDINGS: dict[str, ApiBinding] = {ONETOONE.name: ONETOONE, HIGHLEVEL.name: HIGHLEVEL}
 
 
 def binding(name: str) -> ApiBinding:

@@ -20,6 +20,7 @@ from mock_server.engine.clock import MockClock, iso
 from mock_server.engine.errors import (
     InjectedFault,
     InternalError,
+    MethodNotAllowed,
     MockError,
     PayloadTooLarge,
     RequestInvalid,
@@ -240,10 +241,14 @@ class MockApp:
                 await asyncio.sleep(latency_ms / 1000)
             if rule is not None and rule.error:
                 raise InjectedFault(rule.error, rule.status, rule.retry_after)
-            match = runtime.routes.match(method, path)
+            try:
+                match = runtime.routes.match(method, path)
+            except (RouteNotFound, MethodNotAllowed) as exc:
+                exc.path = inner or "/"  # as the vendor sees it, without our prefix
+                raise
             operation = match.target
             query = parse_qsl(query_string, keep_blank_values=True)
-            view = RequestView(method, path, match.path_params, headers, query)
+            view = RequestView(method, path, match.path_params, headers, query, operation.scopes)
             principal = binding.authenticate(view, runtime.store)
             rate_states = None
             if runtime.limiter and self.scenarios.real_limits(names, binding.name):
@@ -259,12 +264,12 @@ class MockApp:
             error: MockError | None = None
         except MockError as exc:
             error = exc
-            status, extra, payload = binding.render(exc)
+            status, extra, payload = self._render(binding, exc, method, path)
         except Exception as exc:  # a bug in the mock: answer in the vendor's shape, keep serving
             log.exception("handler failed")
             self.internal_errors.append(f"{method} {path}: {type(exc).__name__}: {exc}")
             error = InternalError(f"convomock internal error: {type(exc).__name__}")
-            status, extra, payload = binding.render(error)
+            status, extra, payload = self._render(binding, error, method, path)
         if operation is not None and not isinstance(error, InternalError):
             # Engine refusals (bad JSON, faults, 413) are checked only where the operation documents the status.
             violation = self._check_response(runtime, operation, status, payload,
@@ -285,6 +290,15 @@ class MockApp:
             tenant=principal.tenant_id if principal else None, status=status,
             request_headers=list(headers.items()), request_body=request_body, response_body=payload,
             duration_ms=round((time.perf_counter() - started) * 1000, 3), scenarios=list(names))
+
+    def _render(self, binding: ApiBinding, error: MockError, method: str, path: str) -> Rendered:
+        """The vendor's envelope for an error; if the renderer itself fails, a bare 500 that says so."""
+        try:
+            return binding.render(error)
+        except Exception as exc:
+            log.exception("error renderer failed")
+            self.internal_errors.append(f"{method} {path}: renderer {type(exc).__name__}: {exc}")
+            return 500, {}, {"statusCode": 500, "code": "INTERNAL", "message": "convomock: the error renderer failed"}
 
     def _request_scenarios(self, runtime: ApiRuntime, headers: Mapping[str, str], names: list[str]) -> list[str]:
         requested = [n.strip() for n in headers.get(SCENARIO_HEADER, "").split(",") if n.strip()]

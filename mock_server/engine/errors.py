@@ -54,12 +54,19 @@ class Unauthenticated(MockError):
 class RouteNotFound(MockError):
     """No operation of the API matches the path."""
 
+    def __init__(self, path: str, method: str = "GET") -> None:
+        self.path = path
+        self.method = method
+        super().__init__(f"{method} {path}")
+
 
 class MethodNotAllowed(MockError):
     """The path exists but not with this method."""
 
-    def __init__(self, allowed: Sequence[str]) -> None:
+    def __init__(self, allowed: Sequence[str], path: str = "", method: str = "") -> None:
         self.allowed = sorted(allowed)
+        self.path = path
+        self.method = method
         super().__init__(f"allowed: {', '.join(self.allowed)}")
 
 

@@ -63,7 +63,7 @@ class RouteTable(Generic[T]):
         try:
             parts = split_path(raw_path)
         except UnicodeDecodeError:
-            raise RouteNotFound(raw_path) from None
+            raise RouteNotFound(raw_path, method) from None
         trailing = raw_path.endswith("/") and raw_path != "/"
         allowed: list[str] = []
         for route in self._routes:  # most specific first: a static segment beats a parameter
@@ -76,8 +76,8 @@ class RouteTable(Generic[T]):
                 return Match(route.target, dict(zip(route.names, values, strict=True)))
             allowed.append(route.method)
         if allowed:
-            raise MethodNotAllowed(allowed)
-        raise RouteNotFound(raw_path)
+            raise MethodNotAllowed(allowed, raw_path, method)
+        raise RouteNotFound(raw_path, method)
 
     def routes(self) -> Sequence[tuple[str, str, T]]:
         return [(r.method, "/" + "/".join(s if s is not None else "{}" for s in r.segments), r.target)

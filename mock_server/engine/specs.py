@@ -82,6 +82,7 @@ class Operation:
     success_status: int
     responses: dict[int, SchemaValidator | None]  # status -> body validator (None: no JSON body)
     raw: Mapping[str, Any] = field(repr=False)
+    scopes: tuple[str, ...] = ()  # what the operation's security requirement names
 
     def response_validator(self, status: int) -> SchemaValidator | None | Literal[False]:
         """The validator for a status; False when the spec documents no such status."""
@@ -181,6 +182,8 @@ def load_spec(path: Path) -> Spec:
             body_validator=compile_schema(body_schema) if body_schema is not None else None,
             body_media_types=tuple((body or {}).get("content", {}).keys()),
             success_status=successes[0] if successes else 200, responses=responses, raw=raw,
+            scopes=tuple(scope for requirement in raw.get("security", document.get("security")) or []
+                         for scopes in requirement.values() for scope in scopes),
         ))
     return Spec(path=path, document=document, base_path=base_path, operations=operations)
 

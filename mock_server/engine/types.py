@@ -39,6 +39,7 @@ class RequestView:
     path_params: Mapping[str, str]
     headers: Mapping[str, str]  # lower-case names
     query: Sequence[tuple[str, str]]
+    required_scopes: tuple[str, ...] = ()  # from the operation's `security` in the spec
 
 
 @dataclass

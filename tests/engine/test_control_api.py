@@ -23,7 +23,7 @@ from tests.conftest import (
 )
 
 SCENARIO_NAMES = {"ai-tokens-empty", "window-expired", "real-limits", "rate-limited", "vendor-down", "slow",
-                  "token-revoked"}
+                  "token-revoked", "scope-missing"}
 
 
 def instant(text: str) -> datetime:
