@@ -28,6 +28,11 @@ class Drift:
     request: Callable[[Scope], Scope] | None = None
     response: Callable[[int, Body], tuple[int, Body]] | None = None
     retry: Callable[[Scope, int], Scope | None] | None = None  # ask again differently after seeing the answer
+    observe: tuple[str, ...] = ()  # other operations a run needs to see it (a workflow: create, delete, get)
+
+    @property
+    def operations(self) -> list[str]:
+        return [self.operation_id, *self.observe]
 
     def matches(self, method: str, path: str) -> bool:
         return method == self.method and re.fullmatch(self.path, path) is not None
@@ -113,6 +118,78 @@ DRIFTS: dict[str, Drift] = {d.name: d for d in [
     Drift("1to1ai-tenant-leak", "1to1ai", "getConversation", "another tenant's object readable", "GET",
           _ONE + r"/conversations/[^/]+", retry=_leak_other_tenant),
 ]}
+
+
+HL_TOKEN = b"Bearer pit-acme-full-6f3b2a1c-9d8e-4f70-b1a2-c3d4e5f60718"
+
+
+def _hl_anyone_in(scope: Scope) -> Scope:
+    return scope if _header(scope, b"authorization") else _with_header(scope, b"authorization", HL_TOKEN)
+
+
+def _hl_leak(scope: Scope, status: int) -> Scope | None:
+    """Another location's token got "No Agent found": ask again with acme's token."""
+    if status != 400 or _header(scope, b"authorization") == HL_TOKEN:
+        return None
+    return _with_header(scope, b"authorization", HL_TOKEN)
+
+
+def _delete_as_read(scope: Scope) -> Scope:
+    return {**scope, "method": "GET"}
+
+
+def _pretend_deleted(status: int, body: Body) -> tuple[int, Body]:
+    if status == 200 and isinstance(body, dict) and "id" in body:
+        return 200, {"success": True, "id": body["id"], "traceId": body.get("traceId", "drift")}
+    return status, body
+
+
+def _on_agent(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body], tuple[int, Body]]:
+    def response(status: int, body: Body) -> tuple[int, Body]:
+        if status in (200, 201) and isinstance(body, dict):
+            change(body)
+        return status, body
+    return response
+
+
+def _created_as_ok(status: int, body: Body) -> tuple[int, Body]:
+    return (200 if status == 201 else status), body
+
+
+def _flat_error(status: int, body: Body) -> tuple[int, Body]:
+    if status >= 400 and isinstance(body, dict):
+        return status, {"error": body.get("message")}
+    return status, body
+
+
+def _hl_ignore_limit(scope: Scope) -> Scope:
+    query = re.sub(rb"(^|&)limit=[^&]*", b"", scope.get("query_string", b"")).strip(b"&")
+    return {**scope, "query_string": (query + b"&" if query else b"") + b"limit=100"}
+
+
+_HL = r"(/highlevel)?/conversation-ai"
+DRIFTS.update({d.name: d for d in [
+    Drift("highlevel-field-dropped", "highlevel", "get-agent", "a required field dropped", "GET",
+          _HL + r"/agents/(?!search$)[^/]+", response=_on_agent(lambda a: a.pop("autoPilotMaxMessages", None))),
+    Drift("highlevel-type-changed", "highlevel", "search-agent", "a type changed (totalCount as a string)", "GET",
+          _HL + r"/agents/search", response=_on_agent(lambda b: b.update(totalCount=str(b.get("totalCount"))))),
+    Drift("highlevel-enum-renamed", "highlevel", "get-agent", "an enum value renamed (auto-pilot -> AUTO_PILOT)",
+          "GET", _HL + r"/agents/(?!search$)[^/]+",
+          response=_on_agent(lambda a: a.update(mode=str(a.get("mode", "off")).upper().replace("-", "_")))),
+    Drift("highlevel-status-changed", "highlevel", "create-agent", "a status changed (201 -> 200)", "POST",
+          _HL + r"/agents", response=_created_as_ok),
+    Drift("highlevel-error-shape", "highlevel", "get-agent", "an error body in another shape", "GET",
+          _HL + r"/agents/(?!search$)[^/]+", response=_flat_error),
+    Drift("highlevel-paging-ignored", "highlevel", "search-agent", "a paging limit ignored", "GET",
+          _HL + r"/agents/search", request=_hl_ignore_limit),
+    Drift("highlevel-auth-ignored", "highlevel", "search-agent", "auth not enforced", "GET",
+          _HL + r"/agents/search", request=_hl_anyone_in),
+    Drift("highlevel-tenant-leak", "highlevel", "get-agent", "another tenant's object readable", "GET",
+          _HL + r"/agents/(?!search$)[^/]+", retry=_hl_leak),
+    Drift("highlevel-delete-ignored", "highlevel", "delete-agent", "a resource still readable after delete",
+          "DELETE", _HL + r"/agents/[^/]+", request=_delete_as_read, response=_pretend_deleted,
+          observe=("create-agent", "get-agent")),
+]})
 
 
 def drift_named(name: str) -> Drift:

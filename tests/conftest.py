@@ -98,3 +98,92 @@ def http(app: MockApp) -> Iterator[TestClient]:
 @pytest.fixture
 def api(http: TestClient) -> OneToOneClient:
     return OneToOneClient(http)
+
+
+# -- HighLevel -----------------------------------------------------------------------------------------------------
+
+HL_ACME = "yvQzG4k2Lm8RtP0aNcXs"  # location Acme Dental
+HL_GLOBEX = "Bq7WnE3rTy5UiOp9AsDf"  # location Globex Realty
+HL_ACME_FULL = "pit-acme-full-6f3b2a1c-9d8e-4f70-b1a2-c3d4e5f60718"
+HL_ACME_READ = "pit-acme-read-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+HL_GLOBEX_FULL = "pit-globex-full-7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+HL_AGENCY = "pit-agency-2b9d7c41-5e08-4f3a-9c6b-1d2e3f4a5b6c"
+SDK_VERSION = "2023-02-21"  # what the official SDK sends unless told otherwise
+
+
+class HighLevelClient:
+    """Calls the HighLevel API the way the official SDK does: bearer token and a Version header."""
+
+    def __init__(self, http: TestClient, token: str | None = HL_ACME_FULL, version: str | None = SDK_VERSION) -> None:
+        self.http = http
+        self.token = token
+        self.version = version
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.version:
+            headers["Version"] = self.version
+        return {**headers, **(extra or {})}
+
+    def request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None,
+                **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, f"/highlevel{path}", json=json, headers=self.headers(headers), **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def as_(self, token: str | None, version: str | None = SDK_VERSION) -> HighLevelClient:
+        return HighLevelClient(self.http, token, version)
+
+    # simulations
+    def inbound(self, contact: str, body: str, channel: str = "SMS", location: str = HL_ACME) -> dict[str, Any]:
+        response = self.http.post("/__mock/highlevel/inbound",
+                                  json={"location": location, "contact": contact, "channel": channel, "body": body})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def outbound(self, contact: str, body: str, source: str = "manual", location: str = HL_ACME) -> dict[str, Any]:
+        response = self.http.post("/__mock/highlevel/outbound",
+                                  json={"location": location, "contact": contact, "body": body, "source": source})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def thread(self, contact: str, location: str = HL_ACME) -> dict[str, Any]:
+        response = self.http.get("/__mock/highlevel/conversations", params={"location": location})
+        assert response.status_code == 200, response.text
+        return next(c for c in response.json()["conversations"] if c["contact_id"] == contact)
+
+    def settle(self) -> dict[str, Any]:
+        response = self.http.post("/__mock/settle")
+        assert response.status_code == 200
+        return dict(response.json())
+
+    def state(self) -> str:
+        return self.http.get("/__mock/state").text
+
+
+@pytest.fixture
+def hl_app() -> MockApp:
+    return create_app(["highlevel"], frozen=True)
+
+
+@pytest.fixture
+def hl(hl_app: MockApp) -> Iterator[HighLevelClient]:
+    with TestClient(hl_app, base_url="http://127.0.0.1:8000") as client:
+        yield HighLevelClient(client)
+    assert hl_app.strict_violations == [], "the mock answered outside its own spec"
+    assert hl_app.internal_errors == [], "a handler crashed"
