@@ -42,12 +42,13 @@ def contract_schema(api: str | None = None, *, spec: Path | None = None, base_ur
     schema = build_schema(contract)
     authorization = next((v for k, v in contract.headers.items() if k.lower() == "authorization"), None)
     if authorization is not None:
+        credential: str = authorization
         # Declared as the schema's auth (not only a header), so schemathesis' auth checks know the credential is
         # ours and probe the API with it removed or broken, instead of taking it for a generated one.
         @schema.auth()
         class _Credential:
             def get(self, case: Any, context: Any) -> str:
-                return authorization
+                return credential
 
             def set(self, case: Any, data: str, context: Any) -> None:
                 case.headers = {**(case.headers or {}), "Authorization": data}
