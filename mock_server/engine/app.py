@@ -229,6 +229,7 @@ class MockApp:
         binding = runtime.binding
         operation: Operation | None = None
         principal: Principal | None = None
+        rate_states = None
         body: bytes = b""
         request_body: Any = None
         names = self.scenarios.active
@@ -250,7 +251,6 @@ class MockApp:
             query = parse_qsl(query_string, keep_blank_values=True)
             view = RequestView(method, path, match.path_params, headers, query, operation.scopes)
             principal = binding.authenticate(view, runtime.store)
-            rate_states = None
             if runtime.limiter and self.scenarios.real_limits(names, binding.name):
                 rate_states = runtime.limiter.hit(principal.key, self.clock.now())
             validated = validate_request(operation, match.path_params, query, headers, body,
@@ -259,8 +259,6 @@ class MockApp:
             call = Call(operation.operation_id, validated, principal, runtime.store, self.clock, runtime.rng,
                         self.jobs, _base_url(scope, headers))
             status, extra, payload = self._run_handler(runtime, operation, call, names)
-            if rate_states is not None and binding.rate_limit_headers is not None:
-                extra = {**binding.rate_limit_headers(rate_states), **extra}
             error: MockError | None = None
         except MockError as exc:
             error = exc
@@ -276,6 +274,8 @@ class MockApp:
                                              strict_always=not isinstance(error, _ENGINE_ERRORS + (RequestInvalid,)))
             if violation:
                 status, extra, payload = binding.render(InternalError(violation))
+        if rate_states is not None and binding.rate_limit_headers is not None:
+            extra = {**binding.rate_limit_headers(rate_states), **extra}  # a counted request says so, success or not
         if request_body is None and body:
             request_body = _body_for_journal(body)
         encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -105,8 +105,7 @@ def render(error: Exception) -> Rendered:
     if isinstance(error, PayloadTooLarge):
         return 413, {}, _body(413, "request entity too large", "Payload Too Large")
     if isinstance(error, UnsupportedMediaType):
-        return 415, {}, _body(415, f"Unsupported Media Type: {error.content_type or '(none)'}",
-                              "Unsupported Media Type")
+        return 415, {}, _body(415, "Content-Type must be application/json", "Unsupported Media Type")
     if isinstance(error, InternalError):
         return 500, {}, _body(500, str(error) or "Internal server error", "Internal Server Error")
     return 500, {}, _body(500, "Internal server error", "Internal Server Error")
@@ -120,4 +119,5 @@ def _render_fault(fault: InjectedFault) -> Rendered:
     if fault.kind == "insufficient_scope":
         return fault.status or 401, {}, _body(401, SCOPE_MESSAGE, "Unauthorized")
     status = fault.status or {"bad_gateway": 502, "unavailable": 503}.get(fault.kind, 500)
-    return status, {}, _body(status, _REASONS.get(status, "Error"), _REASONS.get(status, "Error"))
+    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+    return status, headers, _body(status, _REASONS.get(status, "Error"), _REASONS.get(status, "Error"))
