@@ -60,7 +60,9 @@ def banner(app: MockApp, host: str, port: int) -> str:
         lines.append(f"  {name}: {root}{runtime.spec.base_path}")
         for credential in runtime.binding.credentials(runtime.store):
             where = root + credential.get("base_path", runtime.spec.base_path)
-            lines.append(f"    tenant {credential['tenant']}: {where}  Authorization: Bearer {credential['token']}")
+            extra = "".join(f"  {k}: {v}" for k, v in credential.get("headers", {}).items())
+            lines.append(f"    tenant {credential['tenant']}: {where}  Authorization: Bearer {credential['token']}"
+                         f"{extra}")
     if app.scenarios.active:
         lines.append(f"  scenarios on: {', '.join(app.scenarios.active)}")
     return "\n".join(lines)

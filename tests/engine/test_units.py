@@ -184,14 +184,23 @@ def test_every_handler_is_named_after_its_operation() -> None:
 # -- deterministic seed ------------------------------------------------------------------------------------------
 
 
-def _snapshot_text(**options: Any) -> str:
-    return dumps(create_app(["1to1ai"], frozen=True, **options).snapshot())
+def _snapshot_text(apis: tuple[str, ...] = ("1to1ai",), **options: Any) -> str:
+    return dumps(create_app(list(apis), frozen=True, **options).snapshot())
 
 
 def test_seeding_is_deterministic() -> None:
     first, second = _snapshot_text(), _snapshot_text()
     assert first == second
     assert len(first) > 10_000
+
+
+def test_every_api_seeds_deterministically_and_independently() -> None:
+    both = json.loads(_snapshot_text(("1to1ai", "highlevel")))
+    assert _snapshot_text(("1to1ai", "highlevel")) == dumps(both)
+    # One generator per API: adding an API does not change another API's data.
+    alone = json.loads(_snapshot_text(("highlevel",)))
+    assert both["apis"]["highlevel"] == alone["apis"]["highlevel"]
+    assert json.loads(_snapshot_text(("highlevel",), seed=3))["apis"]["highlevel"] != alone["apis"]["highlevel"]
 
 
 def test_another_seed_gives_another_state() -> None:
