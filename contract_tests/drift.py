@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.engine.asgi import read_body, send_bytes
+
 __all__ = ["Drift", "DRIFTS", "DriftingApp", "drift_named"]
 
 Body = Any
@@ -86,8 +88,11 @@ def _ignore_limit(scope: Scope) -> Scope:
 ACME_TOKEN = b"Bearer sk_1to1_acme_live_4f9c2e7b1d8a6350c2e9f7a1"
 
 
-def _anyone_in(scope: Scope) -> Scope:
-    return scope if _header(scope, b"authorization") else _with_header(scope, b"authorization", ACME_TOKEN)
+def _anyone_in(token: bytes) -> Callable[[Scope], Scope]:
+    """Requests without credentials get a valid one added: the API no longer enforces auth."""
+    def request(scope: Scope) -> Scope:
+        return scope if _header(scope, b"authorization") else _with_header(scope, b"authorization", token)
+    return request
 
 
 def _leak_other_tenant(scope: Scope, status: int) -> Scope | None:
@@ -114,17 +119,13 @@ DRIFTS: dict[str, Drift] = {d.name: d for d in [
     Drift("1to1ai-paging-ignored", "1to1ai", "listConversations", "a paging limit ignored", "GET",
           _ONE + r"/conversations", request=_ignore_limit),
     Drift("1to1ai-auth-ignored", "1to1ai", "listConversations", "auth not enforced", "GET",
-          _ONE + r"/conversations", request=_anyone_in),
+          _ONE + r"/conversations", request=_anyone_in(ACME_TOKEN)),
     Drift("1to1ai-tenant-leak", "1to1ai", "getConversation", "another tenant's object readable", "GET",
           _ONE + r"/conversations/[^/]+", retry=_leak_other_tenant),
 ]}
 
 
 HL_TOKEN = b"Bearer pit-acme-full-6f3b2a1c-9d8e-4f70-b1a2-c3d4e5f60718"
-
-
-def _hl_anyone_in(scope: Scope) -> Scope:
-    return scope if _header(scope, b"authorization") else _with_header(scope, b"authorization", HL_TOKEN)
 
 
 def _hl_leak(scope: Scope, status: int) -> Scope | None:
@@ -144,7 +145,7 @@ def _pretend_deleted(status: int, body: Body) -> tuple[int, Body]:
     return status, body
 
 
-def _on_agent(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body], tuple[int, Body]]:
+def _on_body(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body], tuple[int, Body]]:
     def response(status: int, body: Body) -> tuple[int, Body]:
         if status in (200, 201) and isinstance(body, dict):
             change(body)
@@ -162,28 +163,23 @@ def _flat_error(status: int, body: Body) -> tuple[int, Body]:
     return status, body
 
 
-def _hl_ignore_limit(scope: Scope) -> Scope:
-    query = re.sub(rb"(^|&)limit=[^&]*", b"", scope.get("query_string", b"")).strip(b"&")
-    return {**scope, "query_string": (query + b"&" if query else b"") + b"limit=100"}
-
-
 _HL = r"(/highlevel)?/conversation-ai"
 DRIFTS.update({d.name: d for d in [
     Drift("highlevel-field-dropped", "highlevel", "get-agent", "a required field dropped", "GET",
-          _HL + r"/agents/(?!search$)[^/]+", response=_on_agent(lambda a: a.pop("autoPilotMaxMessages", None))),
+          _HL + r"/agents/(?!search$)[^/]+", response=_on_body(lambda a: a.pop("autoPilotMaxMessages", None))),
     Drift("highlevel-type-changed", "highlevel", "search-agent", "a type changed (totalCount as a string)", "GET",
-          _HL + r"/agents/search", response=_on_agent(lambda b: b.update(totalCount=str(b.get("totalCount"))))),
+          _HL + r"/agents/search", response=_on_body(lambda b: b.update(totalCount=str(b.get("totalCount"))))),
     Drift("highlevel-enum-renamed", "highlevel", "get-agent", "an enum value renamed (auto-pilot -> AUTO_PILOT)",
           "GET", _HL + r"/agents/(?!search$)[^/]+",
-          response=_on_agent(lambda a: a.update(mode=str(a.get("mode", "off")).upper().replace("-", "_")))),
+          response=_on_body(lambda a: a.update(mode=str(a.get("mode", "off")).upper().replace("-", "_")))),
     Drift("highlevel-status-changed", "highlevel", "create-agent", "a status changed (201 -> 200)", "POST",
           _HL + r"/agents", response=_created_as_ok),
     Drift("highlevel-error-shape", "highlevel", "get-agent", "an error body in another shape", "GET",
           _HL + r"/agents/(?!search$)[^/]+", response=_flat_error),
     Drift("highlevel-paging-ignored", "highlevel", "search-agent", "a paging limit ignored", "GET",
-          _HL + r"/agents/search", request=_hl_ignore_limit),
+          _HL + r"/agents/search", request=_ignore_limit),
     Drift("highlevel-auth-ignored", "highlevel", "search-agent", "auth not enforced", "GET",
-          _HL + r"/agents/search", request=_hl_anyone_in),
+          _HL + r"/agents/search", request=_anyone_in(HL_TOKEN)),
     Drift("highlevel-tenant-leak", "highlevel", "get-agent", "another tenant's object readable", "GET",
           _HL + r"/agents/(?!search$)[^/]+", retry=_hl_leak),
     Drift("highlevel-delete-ignored", "highlevel", "delete-agent", "a resource still readable after delete",
@@ -212,12 +208,7 @@ class DriftingApp:
         if scope["type"] != "http" or not self.drift.matches(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         if self.drift.request:
             scope = self.drift.request(scope)
         status, headers, payload = await _call(self.app, scope, body)
@@ -233,10 +224,7 @@ class DriftingApp:
             if decoded is not None:
                 status, changed = self.drift.response(status, decoded)
                 payload = json.dumps(changed).encode()
-        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(payload)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await send_bytes(send, status, payload, [(k, v) for k, v in headers if k.lower() != b"content-length"])
 
 
 async def _call(app: Any, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

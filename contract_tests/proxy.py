@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from contract_tests.loader import ContractOptions, _spec_for
+from mock_server.engine.asgi import path_of, read_body, send_bytes, send_json
 from mock_server.engine.errors import MethodNotAllowed, MockError, RouteNotFound
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.specs import Operation, Spec, load_spec
@@ -87,17 +88,11 @@ class ValidatingProxy:
                     return
         if scope["type"] != "http":
             return
-        path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
+        path = path_of(scope)
         if path.startswith("/__mock/"):
             await self._control(scope, send, path)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        await self._forward(scope, send, path, body)
+        await self._forward(scope, send, path, await read_body(receive))
 
     async def _forward(self, scope: dict[str, Any], send: Any, path: str, body: bytes) -> None:
         method = scope["method"].upper()
@@ -120,9 +115,7 @@ class ValidatingProxy:
             self._check_response(method, path, operation, response, raw)
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.multi_items()
                if k.lower() not in _HOP_BY_HOP]
-        out.append((b"content-length", str(len(raw)).encode()))
-        await send({"type": "http.response.start", "status": response.status_code, "headers": out})
-        await send({"type": "http.response.body", "body": raw})
+        await send_bytes(send, response.status_code, raw, out)
 
     def _check_request(self, method: str, path: str, query_string: str, headers: dict[str, str],
                        body: bytes) -> Operation | None:
@@ -170,11 +163,7 @@ class ValidatingProxy:
                                     "violations": len(self.violations)}
         else:
             status, payload = 404, {"error": f"no proxy control endpoint {method} {path}"}
-        encoded = json.dumps(payload).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(encoded)).encode())]})
-        await send({"type": "http.response.body", "body": encoded})
+        await send_json(send, status, payload)
 
 
 def _decode(raw: bytes, encoding: str) -> bytes:

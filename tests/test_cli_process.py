@@ -26,6 +26,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_until_healthy(base: str, process: subprocess.Popen[str], seconds: float = 30) -> None:
+    """Poll `/__mock/health` until it answers 200; fail with the process's output if it dies first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(base + "/__mock/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, process.stdout.read() if process.stdout else "process exited"
+        assert time.monotonic() < deadline, f"{base} did not start in {seconds} s"
+        time.sleep(0.1)
+
+
 @contextmanager
 def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = _free_port()
@@ -37,16 +51,7 @@ def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/__mock/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read() if process.stdout else "server exited"
-            assert time.monotonic() < deadline, "server did not start in 30 s"
-            time.sleep(0.1)
+        wait_until_healthy(base, process)
         yield base, process
     finally:
         if process.poll() is None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mock_server.engine.asgi import base_url, path_of, read_body, request_headers, send_json
 from mock_server.engine.clock import MockClock, iso
 from mock_server.engine.errors import (
     InjectedFault,
@@ -185,14 +186,13 @@ class MockApp:
             return
         if scope["type"] != "http":
             return
-        path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
-        path = path.split("?", 1)[0]
+        path = path_of(scope)
         if path == "/__mock" or path.startswith("/__mock/"):
             await self.control.handle(scope, receive, send, path)
             return
         runtime = self._runtime_for(path)
         if runtime is None:
-            await _send_json(send, 404, {"error": "no API is served at this path",
+            await send_json(send, 404, {"error": "no API is served at this path",
                                          "apis": {n: rt.binding.prefix for n, rt in self.runtimes.items()}}, {})
             return
         await self._serve(runtime, scope, receive, send, path)
@@ -224,7 +224,7 @@ class MockApp:
         started = time.perf_counter()
         arrived = iso(self.clock.now())
         method = scope["method"].upper()
-        headers = _headers(scope)
+        headers = request_headers(scope)
         query_string = scope.get("query_string", b"").decode("latin-1")
         binding = runtime.binding
         operation: Operation | None = None
@@ -235,7 +235,7 @@ class MockApp:
         names = self.scenarios.active
         try:
             names = self._request_scenarios(runtime, headers, names)
-            body = await _read_body(receive, MAX_BODY_BYTES)
+            body = await read_body(receive, MAX_BODY_BYTES)
             inner = path[len(binding.prefix):] if not self.at_root else path
             latency_ms, rule = self.scenarios.fault(names, binding.name, method, inner or "/")
             if latency_ms:
@@ -257,7 +257,7 @@ class MockApp:
                                          headers.get("content-type"))
             request_body = validated.body
             call = Call(operation.operation_id, validated, principal, runtime.store, self.clock, runtime.rng,
-                        self.jobs, _base_url(scope, headers))
+                        self.jobs, base_url(scope, headers))
             status, extra, payload = self._run_handler(runtime, operation, call, names)
             error: MockError | None = None
         except MockError as exc:
@@ -278,12 +278,7 @@ class MockApp:
             extra = {**binding.rate_limit_headers(rate_states), **extra}  # a counted request says so, success or not
         if request_body is None and body:
             request_body = _body_for_journal(body)
-        encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(encoded)).encode()),
-                                *[(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()]]})
-        await send({"type": "http.response.body", "body": encoded})
+        await send_json(send, status, payload, extra)
         self.journal.record(
             at=arrived, api=binding.name, method=method, path=path, query=query_string,
             operation_id=operation.operation_id if operation else None,
@@ -346,40 +341,6 @@ class MockApp:
         return message
 
 
-def _headers(scope: Mapping[str, Any]) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", []):
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
-
-
-def _base_url(scope: Mapping[str, Any], headers: Mapping[str, str]) -> str:
-    host = headers.get("host")
-    if not host and scope.get("server"):
-        server_host, port = scope["server"]
-        host = f"{server_host}:{port}"
-    return f"{scope.get('scheme', 'http')}://{host or '127.0.0.1'}"
-
-
-async def _read_body(receive: Any, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
 def _body_for_journal(body: bytes) -> Any:
     """The refused body as the journal shows it: parsed when it is small, shallow JSON, else its first 4 KiB as text."""
     text = body[:4096].decode("utf-8", errors="replace")
@@ -387,11 +348,3 @@ def _body_for_journal(body: bytes) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError):
         return text
-
-
-async def _send_json(send: Any, status: int, payload: Any, extra: Mapping[str, str]) -> None:
-    encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(encoded)).encode()),
-                            *[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]]})
-    await send({"type": "http.response.body", "body": encoded})

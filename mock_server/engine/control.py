@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from mock_server.engine.asgi import base_url, read_body, request_headers, send_json
 from mock_server.engine.clock import parse_duration, parse_instant
 from mock_server.engine.errors import MethodNotAllowed, RequestInvalid, RouteNotFound
 from mock_server.engine.routing import RouteTable
@@ -54,15 +55,15 @@ class ControlApi:
                 self.routes.add(route.method, f"/__mock/{runtime.name}/{route.path}", self._vendor(runtime, route))
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any, path: str) -> None:
-        from mock_server.engine.app import MAX_BODY_BYTES, _base_url, _headers, _read_body, _send_json
+        from mock_server.engine.app import MAX_BODY_BYTES
 
-        headers = _headers(scope)
+        headers = request_headers(scope)
         try:
             match = self.routes.match(scope["method"], path)
-            raw = await _read_body(receive, MAX_BODY_BYTES)
+            raw = await read_body(receive, MAX_BODY_BYTES)
             body = _json_or_none(raw, headers.get("content-type"))
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-            request = _Request(scope["method"], query, body, raw, dict(match.path_params), _base_url(scope, headers))
+            request = _Request(scope["method"], query, body, raw, dict(match.path_params), base_url(scope, headers))
             status, payload = await match.target(request)
         except RouteNotFound:
             status, payload = 404, {"error": f"no control endpoint at {path}"}
@@ -74,7 +75,7 @@ class ControlApi:
             status, payload = exc.status, {"error": exc.message}
         except Exception as exc:  # noqa: BLE001 - the control API reports its own failures, it never dies
             status, payload = 400 if exc.__class__.__name__ == "PayloadTooLarge" else 500, {"error": str(exc)}
-        await _send_json(send, status, payload, {})
+        await send_json(send, status, payload)
 
     def _vendor(self, runtime: ApiRuntime, route: ControlRoute) -> Endpoint:
         async def endpoint(request: _Request) -> tuple[int, Any]:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ from contract_tests.proxy import ValidatingProxy
 from mock_server.engine.app import MockApp
 from mock_server.server import create_app
 from tests.conftest import ACME_TOKEN, DOC_CONVERSATION
-from tests.test_cli_process import _free_port, serving
+from tests.test_cli_process import _free_port, serving, wait_until_healthy
 
 AUTH = {"Authorization": f"Bearer {ACME_TOKEN}"}
 VIA_PROXY = "/api/v1/public/acme"
@@ -152,16 +151,7 @@ def test_proxy_process_in_front_of_a_served_mock() -> None:
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(proxy_base + "/__mock/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else "proxy exited"
-                assert time.monotonic() < deadline, "proxy did not start in 30 s"
-                time.sleep(0.1)
+            wait_until_healthy(proxy_base, process)
             through = httpx.get(f"{proxy_base}{VIA_PROXY}/conversations/{DOC_CONVERSATION}", headers=AUTH)
             straight = httpx.get(f"{base}{DIRECT}/conversations/{DOC_CONVERSATION}", headers=AUTH)
             assert through.status_code == straight.status_code == 200

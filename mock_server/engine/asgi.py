@@ -1,0 +1,66 @@
+"""ASGI plumbing shared by the mock, its control API, the validating proxy and the drift wrapper: read a body
+(bounded), read headers, answer JSON. One copy, so every door of the server reads and writes the same way."""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from mock_server.engine.errors import PayloadTooLarge
+
+__all__ = ["read_body", "request_headers", "base_url", "send_json", "send_bytes", "path_of"]
+
+
+async def read_body(receive: Any, limit: int | None = None) -> bytes:
+    """The whole request body; PayloadTooLarge past `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def request_headers(scope: Mapping[str, Any]) -> dict[str, str]:
+    """Lower-case names; repeated headers joined with ', ' as HTTP allows."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+def base_url(scope: Mapping[str, Any], headers: Mapping[str, str]) -> str:
+    host = headers.get("host")
+    if not host and scope.get("server"):
+        server_host, port = scope["server"]
+        host = f"{server_host}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host or '127.0.0.1'}"
+
+
+def path_of(scope: Mapping[str, Any]) -> str:
+    """The raw path as sent (percent-escapes kept), without the query string."""
+    raw = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
+    return str(raw.split("?", 1)[0])
+
+
+async def send_bytes(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_json(send: Any, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> None:
+    encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    headers = [(b"content-type", b"application/json"),
+               *[(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (extra or {}).items()]]
+    await send_bytes(send, status, encoded, headers)
