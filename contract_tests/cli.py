@@ -53,6 +53,8 @@ def add_commands(commands: Any) -> None:
                                                 "tenant's objects (in-process: the mock's second tenant)")
     contract.add_argument("--other-param", type=_param, action="append", default=None, metavar="NAME=VALUE",
                           help="the second tenant's path parameters, e.g. slug=globex")
+    contract.add_argument("--other-header", type=_header, action="append", default=None, metavar="'K: V'",
+                          help="the second tenant's headers, e.g. 'X-Org-Id: <uuid>'")
     contract.add_argument("--config", type=Path, help="TOML file with the same keys (api, base-url, token, headers, "
                                                       "params, ...); ${ENV} is substituted, so secrets stay out of "
                                                       "shell history. Command-line options win.")
@@ -101,6 +103,8 @@ def _options(args: argparse.Namespace) -> ContractOptions:
         given["params"] = {**options.params, **dict(args.param)}
     if args.other_param:
         given["other_params"] = {**options.other_params, **dict(args.other_param)}
+    if args.other_header:
+        given["other_headers"] = {**options.other_headers, **dict(args.other_header)}
     if args.include:
         given["include"] = [op for group in args.include for op in group]
     if args.exclude:

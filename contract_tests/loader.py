@@ -44,6 +44,7 @@ class ContractOptions:
     params: dict[str, str] = field(default_factory=dict)  # e.g. {"slug": "acme"}: path/query values to use
     other_token: str | None = None  # a second tenant's credential, for the tenancy check
     other_params: dict[str, str] = field(default_factory=dict)
+    other_headers: dict[str, str] = field(default_factory=dict)  # e.g. the second tenant's X-Org-Id
     max_examples: int = 25
     seed: int | None = None
     phases: Sequence[str] = PHASES
@@ -117,7 +118,7 @@ def resolve(options: ContractOptions) -> ResolvedContract:
     server_path = urlparse(((document.get("servers") or [{}])[0]).get("url", "")).path.rstrip("/")
     headers = _auth(options.token, options.headers)
     params = dict(options.params)
-    other_headers = _auth(options.other_token, {}) if options.other_token else None
+    other_headers = _auth(options.other_token, options.other_headers) if options.other_token else None
     other_params = dict(options.other_params)
     app = None
     if options.base_url is None:
@@ -133,10 +134,12 @@ def resolve(options: ContractOptions) -> ResolvedContract:
             mine = next((c for c in credentials if c["token"] == options.token), credentials[0])
             if not headers:
                 headers = _auth(mine["token"], {})
+            # What names the tenant besides the token: path parameters (1TO1 AI's slug), headers (X-Org-Id).
             params = {**mine.get("path_params", {}), **params}
+            headers = {**mine.get("tenant_headers", {}), **headers}
             other = next((c for c in credentials if c["tenant"] != mine["tenant"]), None)
             if other is not None and other_headers is None:
-                other_headers = _auth(other["token"], {})
+                other_headers = _auth(other["token"], other.get("tenant_headers", {}))
                 other_params = {**other.get("path_params", {}), **other_params}
     else:
         base_url = options.base_url.rstrip("/")
@@ -205,14 +208,15 @@ def _substitute(value: Any, where: str) -> Any:
 
 def load_config_file(path: Path, options: ContractOptions) -> ContractOptions:
     """TOML with `${ENV}` substitution, so secrets stay out of shell history. Keys mirror the CLI options:
-    api, spec, base-url, token, headers (table), params (table), other-token, other-params (table),
+    api, spec, base-url, token, headers (table), params (table), other-token, other-params (table), other-headers,
     max-examples, seed, phases, include, exclude, read-only, rate-limit."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ContractUsageError(f"config file {path}: {exc}") from None
     data = _substitute(raw, str(path))
-    known = {"api", "spec", "base-url", "token", "headers", "params", "other-token", "other-params", "max-examples",
+    known = {"api", "spec", "base-url", "token", "headers", "params", "other-token", "other-params", "other-headers",
+             "max-examples",
              "seed", "phases", "include", "exclude", "read-only", "rate-limit"}
     unknown = sorted(set(data) - known)
     if unknown:

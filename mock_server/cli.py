@@ -60,7 +60,8 @@ def banner(app: MockApp, host: str, port: int) -> str:
         lines.append(f"  {name}: {root}{runtime.spec.base_path}")
         for credential in runtime.binding.credentials(runtime.store):
             where = root + credential.get("base_path", runtime.spec.base_path)
-            extra = "".join(f"  {k}: {v}" for k, v in credential.get("headers", {}).items())
+            headers = {**credential.get("headers", {}), **credential.get("tenant_headers", {})}
+            extra = "".join(f"  {k}: {v}" for k, v in headers.items())
             lines.append(f"    tenant {credential['tenant']}: {where}  Authorization: Bearer {credential['token']}"
                          f"{extra}")
     if app.scenarios.active:

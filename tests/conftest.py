@@ -187,3 +187,81 @@ def hl(hl_app: MockApp) -> Iterator[HighLevelClient]:
         yield HighLevelClient(client)
     assert hl_app.strict_violations == [], "the mock answered outside its own spec"
     assert hl_app.internal_errors == [], "a handler crashed"
+
+
+# -- CRM inbox -----------------------------------------------------------------------------------------------------
+
+CRM_ACME = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01"  # org Acme Homes, setter in suggestive mode, SLA 60 min
+CRM_GLOBEX = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d02"  # org Globex Rentals, setter off, SLA 30 min
+CRM_ALICE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b01"  # member of Acme
+CRM_BOB = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b02"  # member of Acme
+CRM_CAROL = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b03"  # member of Globex
+CRM_DAVE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b04"  # member of both
+CRM_TOKENS = {CRM_ALICE: "crm_alice_5b1f3e7a9c2d4e6f8a0b", CRM_BOB: "crm_bob_8d2c6a4e1f3b5d7c9e0a",
+              CRM_CAROL: "crm_carol_3e7f1a9b5c2d8e4f6a0b", CRM_DAVE: "crm_dave_6c4a2e8f0b1d3f5a7c9e"}
+CRM_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Maria, SMS, overdue, starred, pending draft, Alice's
+CRM_EMAIL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b02"  # Tom, email, answered, Bob's
+CRM_CALL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b03"  # Priya, voicemail with AI summary, 30 min old
+CRM_ARCHIVED_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b04"
+CRM_GLOBEX_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4c01"
+CRM_MARIA = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e01"
+CRM_TOM = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e02"  # email only, no phone
+CRM_NINA = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e05"  # no conversation yet
+
+
+class CrmClient:
+    """Calls the CRM inbox as a staff member: their bearer token and the `X-Org-Id` of the org acted in."""
+
+    def __init__(self, http: TestClient, user: str = CRM_ALICE, org: str | None = CRM_ACME) -> None:
+        self.http = http
+        self.user = user
+        self.org = org
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {CRM_TOKENS[self.user]}"}
+        if self.org is not None:
+            headers["X-Org-Id"] = self.org
+        return {**headers, **(extra or {})}
+
+    def request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None,
+                **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, f"/crm-inbox{path}", json=json, headers=self.headers(headers), **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def as_(self, user: str, org: str | None = CRM_ACME) -> CrmClient:
+        return CrmClient(self.http, user, org)
+
+    def inbound(self, body: str, **where: Any) -> dict[str, Any]:
+        response = self.http.post("/__mock/crm-inbox/inbound", json={"org": self.org, "body": body, **where})
+        assert response.status_code in (200, 201), response.text
+        return dict(response.json())
+
+    def advance(self, duration: str) -> None:
+        assert self.http.post("/__mock/clock", json={"advance": duration}).status_code == 200
+
+    def state(self) -> str:
+        return self.http.get("/__mock/state").text
+
+
+@pytest.fixture
+def crm_app() -> MockApp:
+    return create_app(["crm-inbox"], frozen=True)
+
+
+@pytest.fixture
+def crm(crm_app: MockApp) -> Iterator[CrmClient]:
+    with TestClient(crm_app, base_url="http://127.0.0.1:8000") as client:
+        yield CrmClient(client)
+    assert crm_app.strict_violations == [], "the mock answered outside its own spec"
+    assert crm_app.internal_errors == [], "a handler crashed"

@@ -235,7 +235,7 @@ class MockApp:
         names = self.scenarios.active
         try:
             names = self._request_scenarios(runtime, headers, names)
-            body = await read_body(receive, MAX_BODY_BYTES)
+            body = await read_body(receive, binding.max_body_bytes)
             inner = path[len(binding.prefix):] if not self.at_root else path
             latency_ms, rule = self.scenarios.fault(names, binding.name, method, inner or "/")
             if latency_ms:

@@ -66,6 +66,7 @@ class RouteTable(Generic[T]):
             raise RouteNotFound(raw_path, method) from None
         trailing = raw_path.endswith("/") and raw_path != "/"
         allowed: list[str] = []
+        shape: tuple[bool, ...] | None = None
         for route in self._routes:  # most specific first: a static segment beats a parameter
             if len(route.segments) != len(parts) or route.trailing_slash != trailing:
                 continue
@@ -74,7 +75,10 @@ class RouteTable(Generic[T]):
                 continue
             if route.method == method.upper():
                 return Match(route.target, dict(zip(route.names, values, strict=True)))
-            allowed.append(route.method)
+            # `Allow` names the methods of the path the request meant: the most specific one that fits.
+            if shape is None or route.specificity == shape:
+                shape = route.specificity
+                allowed.append(route.method)
         if allowed:
             raise MethodNotAllowed(allowed, raw_path, method)
         raise RouteNotFound(raw_path, method)

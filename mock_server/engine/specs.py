@@ -79,6 +79,7 @@ class Operation:
     body_required: bool
     body_validator: SchemaValidator | None
     body_media_types: tuple[str, ...]
+    form_validator: SchemaValidator | None  # multipart/form-data bodies (files shown to it as strings)
     success_status: int
     responses: dict[int, SchemaValidator | None]  # status -> body validator (None: no JSON body)
     raw: Mapping[str, Any] = field(repr=False)
@@ -139,6 +140,15 @@ def _json_schema(document: Mapping[str, Any], content: Mapping[str, Any] | None)
     return None
 
 
+def _form_schema(document: Mapping[str, Any], content: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The schema of a multipart/form-data body, where the operation takes one (a file upload)."""
+    for media_type, media in (content or {}).items():
+        if media_type.split(";")[0].strip() == "multipart/form-data":
+            schema: Mapping[str, Any] = _resolve(document, media).get("schema", {})
+            return schema
+    return None
+
+
 def _iter_operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any], list[Any]]]:
     for path, item in (document.get("paths") or {}).items():
         item = _resolve(document, item)
@@ -171,6 +181,7 @@ def load_spec(path: Path) -> Spec:
         ]
         body = _resolve(document, raw.get("requestBody")) if raw.get("requestBody") else None
         body_schema = _json_schema(document, body.get("content")) if body else None
+        form_schema = _form_schema(document, body.get("content")) if body else None
         responses: dict[int, SchemaValidator | None] = {}
         for status, response in (raw.get("responses") or {}).items():
             schema = _json_schema(document, _resolve(document, response).get("content"))
@@ -181,6 +192,7 @@ def load_spec(path: Path) -> Spec:
             body_required=bool(body and body.get("required")),
             body_validator=compile_schema(body_schema) if body_schema is not None else None,
             body_media_types=tuple((body or {}).get("content", {}).keys()),
+            form_validator=compile_schema(form_schema) if form_schema is not None else None,
             success_status=successes[0] if successes else 200, responses=responses, raw=raw,
             scopes=tuple(scope for requirement in raw.get("security", document.get("security")) or []
                          for scopes in requirement.values() for scope in scopes),

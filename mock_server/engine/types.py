@@ -140,3 +140,4 @@ class ApiBinding:
     rate_limit_headers: Callable[[list[RateState]], dict[str, str]] | None = None
     scenario_effects: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = field(default_factory=dict)
     control_routes: Sequence[ControlRoute] = ()
+    max_body_bytes: int = 1024 * 1024  # larger bodies answer 413 before anything else reads them

@@ -10,16 +10,27 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from mock_server.engine.errors import RequestInvalid, UnsupportedMediaType
 from mock_server.engine.specs import Operation, Parameter, SchemaValidator
 
-__all__ = ["ValidatedInput", "validate_request", "parse_json_body", "MAX_NESTING"]
+__all__ = ["ValidatedInput", "UploadedPart", "validate_request", "parse_json_body", "parse_form_body", "MAX_NESTING"]
 
 MAX_NESTING = 64
 _INTEGER = re.compile(r"-?\d{1,30}")
 _NUMBER = re.compile(r"-?\d{1,30}(\.\d{1,30})?([eE][-+]?\d{1,4})?")
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    """One file of a multipart/form-data body."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
 
 
 @dataclass
@@ -115,6 +126,27 @@ def parse_json_body(raw: bytes) -> Any:
         raise RequestInvalid("body", f"body is not valid JSON: {exc}") from None
 
 
+def parse_form_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    """multipart/form-data into {field: text or UploadedPart}, with the standard library's MIME parser."""
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+                                                   + raw)
+    if not message.is_multipart():
+        raise RequestInvalid("body", "not a multipart/form-data body (boundary missing or malformed)")
+    form: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or not name:
+            raise RequestInvalid("body", "a form part has no name")
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            form[name] = UploadedPart(filename, part.get_content_type(), data)
+        else:
+            form[name] = data.decode("utf-8", errors="replace")
+    return form
+
+
 def _is_json(content_type: str | None) -> bool:
     if not content_type:
         return False
@@ -155,14 +187,22 @@ def validate_request(operation: Operation, path_params: Mapping[str, str], query
             value = _coerce(parameter, raw)
             _first_error(parameter.validator, value, "header", [parameter.name], operation.operation_id)
             result.headers[parameter.name] = value
-    if operation.body_validator is None:
+    if operation.body_validator is None and operation.form_validator is None:
         return result
     if not body:
         if operation.body_required:
-            raise RequestInvalid("body", "a JSON request body is required", keyword="required",
+            kind = "JSON" if operation.body_validator is not None else "multipart/form-data"
+            raise RequestInvalid("body", f"a {kind} request body is required", keyword="required",
                                  operation_id=operation.operation_id)
         return result
-    if not _is_json(content_type):
+    media = (content_type or "").split(";")[0].strip().lower()
+    if operation.form_validator is not None and media == "multipart/form-data":
+        form = parse_form_body(body, content_type or "")
+        shown = {k: (f"<file {v.filename}>" if isinstance(v, UploadedPart) else v) for k, v in form.items()}
+        _first_error(operation.form_validator, shown, "body", [], operation.operation_id)
+        result.body = form
+        return result
+    if operation.body_validator is None or not _is_json(content_type):
         raise UnsupportedMediaType(content_type)
     parsed = parse_json_body(body)
     _first_error(operation.body_validator, parsed, "body", [], operation.operation_id)
