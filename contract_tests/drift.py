@@ -188,6 +188,48 @@ DRIFTS.update({d.name: d for d in [
 ]})
 
 
+CRM_TOKEN = b"Bearer crm_alice_5b1f3e7a9c2d4e6f8a0b"
+CRM_ORG = b"0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01"
+
+
+def _crm_leak(scope: Scope, status: int) -> Scope | None:
+    """Another org's member got "Conversation not found": ask again as Alice in Acme."""
+    if status != 404 or _header(scope, b"x-org-id") == CRM_ORG:
+        return None
+    return _with_header(_with_header(scope, b"authorization", CRM_TOKEN), b"x-org-id", CRM_ORG)
+
+
+def _crm_anyone_in(scope: Scope) -> Scope:
+    scope = _anyone_in(CRM_TOKEN)(scope)
+    return scope if _header(scope, b"x-org-id") else _with_header(scope, b"x-org-id", CRM_ORG)
+
+
+def _on_activities(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body], tuple[int, Body]]:
+    return _on_items(change)
+
+
+_CRM = r"(/crm-inbox)?/conversations"
+_CRM_ID = _CRM + r"/(?!views$|sla$|media$|overdue$)[^/]+"
+DRIFTS.update({d.name: d for d in [
+    Drift("crm-inbox-field-dropped", "crm-inbox", "getConversation", "a required field dropped", "GET", _CRM_ID,
+          response=_on_body(lambda c: c.pop("overdue", None))),
+    Drift("crm-inbox-type-changed", "crm-inbox", "listConversations", "a type changed (total as a string)", "GET",
+          _CRM, response=_on_body(lambda page: page.update(total=str(page.get("total"))))),
+    Drift("crm-inbox-enum-renamed", "crm-inbox", "listConversationMessages", "an enum value renamed (sms -> SMS)",
+          "GET", _CRM_ID + r"/messages", response=_on_activities(lambda a: a.update(type=str(a["type"]).upper()))),
+    Drift("crm-inbox-status-changed", "crm-inbox", "uploadConversationMedia", "a status changed (201 -> 200)",
+          "POST", _CRM + r"/media", response=_created_as_ok),
+    Drift("crm-inbox-error-shape", "crm-inbox", "getConversation", "an error body in another shape", "GET",
+          _CRM_ID, response=_flat_error),
+    Drift("crm-inbox-paging-ignored", "crm-inbox", "listConversations", "a paging limit ignored", "GET", _CRM,
+          request=_ignore_limit),
+    Drift("crm-inbox-auth-ignored", "crm-inbox", "listConversations", "auth not enforced", "GET", _CRM,
+          request=_crm_anyone_in),
+    Drift("crm-inbox-tenant-leak", "crm-inbox", "getConversation", "another tenant's object readable", "GET",
+          _CRM_ID, retry=_crm_leak),
+]})
+
+
 def drift_named(name: str) -> Drift:
     if name not in DRIFTS:
         raise KeyError(f"unknown drift {name!r}; known: {', '.join(DRIFTS)}")

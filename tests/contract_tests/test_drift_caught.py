@@ -28,7 +28,16 @@ EXPECTED = {
     "highlevel-auth-ignored": "API accepts requests without authentication",
     "highlevel-tenant-leak": "other_tenant_not_found",
     "highlevel-delete-ignored": "Deleted resource still available",
+    "crm-inbox-field-dropped": "Response violates schema",
+    "crm-inbox-type-changed": "Response violates schema",
+    "crm-inbox-enum-renamed": "Response violates schema",
+    "crm-inbox-status-changed": "documented_success_status",
+    "crm-inbox-error-shape": "vendor_error_envelope",
+    "crm-inbox-paging-ignored": "negative_data_rejection|paging_limit",
+    "crm-inbox-auth-ignored": "API accepts requests without authentication",
+    "crm-inbox-tenant-leak": "other_tenant_not_found",
 }
+APIS = ["1to1ai", "highlevel", "crm-inbox"]
 
 
 def test_every_drift_has_an_expectation() -> None:
@@ -38,7 +47,7 @@ def test_every_drift_has_an_expectation() -> None:
         assert len(set(kinds)) == len(kinds), f"{api}: one drift per kind of breakage"
 
 
-@pytest.mark.parametrize("api", ["1to1ai", "highlevel"])
+@pytest.mark.parametrize("api", APIS)
 def test_every_api_has_its_drifts(api: str) -> None:
     """Each API plants the common kinds of breakage (the issue's list)."""
     kinds = " ".join(drift.kind for drift in DRIFTS.values() if drift.api == api)
@@ -47,7 +56,7 @@ def test_every_api_has_its_drifts(api: str) -> None:
         assert kind in kinds, f"{api} has no drift of the kind {kind!r}"
 
 
-@pytest.mark.parametrize("api", ["1to1ai", "highlevel"])
+@pytest.mark.parametrize("api", APIS)
 def test_the_clean_mock_conforms_at_default_settings(api: str) -> None:
     """The contract run of `make test`: the whole spec, every phase, default examples."""
     app = create_app([api])

@@ -1,0 +1,39 @@
+"""Every API's contract in pytest, the way a user's own suite runs it (the README's snippet, once per API):
+every schemathesis check plus convomock's, examples/coverage/fuzzing per operation and the stateful workflows
+through the spec's links, against a strict in-process mock that must record no violation."""
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from contract_tests import contract_schema, contract_workflows
+from mock_server.engine.app import MockApp
+from mock_server.server import create_app
+
+APPS: dict[str, MockApp] = {}
+
+
+def _contract(api: str) -> tuple[Any, Any]:
+    app = APPS[api] = create_app([api], strict=True)
+    schema = contract_schema(api, app=app)
+
+    @schema.parametrize()
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    def test(case: schemathesis.Case) -> None:
+        case.call_and_validate()
+
+    return test, contract_workflows(schema)
+
+
+test_1to1ai_conforms, TestOneToOneWorkflows = _contract("1to1ai")
+test_highlevel_conforms, TestHighLevelWorkflows = _contract("highlevel")
+test_crm_inbox_conforms, TestCrmInboxWorkflows = _contract("crm-inbox")
+
+
+def test_the_mocks_stayed_inside_their_specs() -> None:
+    for api, app in APPS.items():
+        assert app.strict_violations == [], api
+        assert app.internal_errors == [], api
+        assert len(app.journal) > 100, f"the {api} contract did reach the mock"
