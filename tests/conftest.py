@@ -22,11 +22,57 @@ GLOBEX_CONVERSATION = "9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"
 DOC_PHONE = "+5215512345678"
 
 
-class OneToOneClient:
+class VendorClient:
+    """What every API's test client shares: its base path and credentials on each call, and the control API."""
+
+    def __init__(self, http: TestClient) -> None:
+        self.http = http
+
+    def url(self, path: str) -> str:
+        raise NotImplementedError
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        raise NotImplementedError
+
+    def request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None,
+                **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, self.url(path), json=json, headers=self.headers(headers), **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def settle(self) -> dict[str, Any]:
+        response = self.http.post("/__mock/settle")
+        assert response.status_code == 200
+        return dict(response.json())
+
+    def advance(self, duration: str) -> None:
+        assert self.http.post("/__mock/clock", json={"advance": duration}).status_code == 200
+
+    def state(self) -> str:
+        """The whole snapshot as canonical text, to prove that a refused request changed nothing."""
+        response = self.http.get("/__mock/state")
+        assert response.status_code == 200
+        return response.text
+
+
+class OneToOneClient(VendorClient):
     """Calls one business's 1TO1 AI API the way a client does: base URL with the slug, bearer key."""
 
     def __init__(self, http: TestClient, slug: str = "acme", token: str | None = ACME_TOKEN) -> None:
-        self.http = http
+        super().__init__(http)
         self.slug = slug
         self.token = token
 
@@ -36,12 +82,6 @@ class OneToOneClient:
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return {**headers, **(extra or {})}
-
-    def get(self, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
-        return self.http.get(self.url(path), headers=self.headers(headers), **kwargs)
-
-    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
-        return self.http.post(self.url(path), json=json, headers=self.headers(headers), **kwargs)
 
     def as_(self, slug: str, token: str | None) -> OneToOneClient:
         return OneToOneClient(self.http, slug, token)
@@ -57,11 +97,6 @@ class OneToOneClient:
         assert response.status_code == 200, response.text
         return list(response.json()["items"])
 
-    def settle(self) -> dict[str, Any]:
-        response = self.http.post("/__mock/settle")
-        assert response.status_code == 200
-        return dict(response.json())
-
     def activity(self, slug: str = "acme", **query: str) -> dict[str, Any]:
         response = self.http.get("/__mock/1to1ai/activity", params={"slug": slug, **query})
         assert response.status_code == 200, response.text
@@ -72,14 +107,6 @@ class OneToOneClient:
         assert response.status_code in (200, 201), response.text
         return dict(response.json())
 
-    def advance(self, duration: str) -> None:
-        assert self.http.post("/__mock/clock", json={"advance": duration}).status_code == 200
-
-    def state(self) -> str:
-        """The whole snapshot as canonical text, to prove that a refused request changed nothing."""
-        response = self.http.get("/__mock/state")
-        assert response.status_code == 200
-        return response.text
 
 
 @pytest.fixture
@@ -111,13 +138,16 @@ HL_AGENCY = "pit-agency-2b9d7c41-5e08-4f3a-9c6b-1d2e3f4a5b6c"
 SDK_VERSION = "2023-02-21"  # what the official SDK sends unless told otherwise
 
 
-class HighLevelClient:
+class HighLevelClient(VendorClient):
     """Calls the HighLevel API the way the official SDK does: bearer token and a Version header."""
 
     def __init__(self, http: TestClient, token: str | None = HL_ACME_FULL, version: str | None = SDK_VERSION) -> None:
-        self.http = http
+        super().__init__(http)
         self.token = token
         self.version = version
+
+    def url(self, path: str) -> str:
+        return f"/highlevel{path}"
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {}
@@ -126,25 +156,6 @@ class HighLevelClient:
         if self.version:
             headers["Version"] = self.version
         return {**headers, **(extra or {})}
-
-    def request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> httpx.Response:
-        return self.http.request(method, f"/highlevel{path}", json=json, headers=self.headers(headers), **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", path, json=json, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.request("PUT", path, json=json, **kwargs)
-
-    def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.request("PATCH", path, json=json, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", path, **kwargs)
 
     def as_(self, token: str | None, version: str | None = SDK_VERSION) -> HighLevelClient:
         return HighLevelClient(self.http, token, version)
@@ -167,13 +178,6 @@ class HighLevelClient:
         assert response.status_code == 200, response.text
         return next(c for c in response.json()["conversations"] if c["contact_id"] == contact)
 
-    def settle(self) -> dict[str, Any]:
-        response = self.http.post("/__mock/settle")
-        assert response.status_code == 200
-        return dict(response.json())
-
-    def state(self) -> str:
-        return self.http.get("/__mock/state").text
 
 
 @pytest.fixture
@@ -209,35 +213,22 @@ CRM_TOM = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e02"  # email only, no phone
 CRM_NINA = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e05"  # no conversation yet
 
 
-class CrmClient:
+class CrmClient(VendorClient):
     """Calls the CRM inbox as a staff member: their bearer token and the `X-Org-Id` of the org acted in."""
 
     def __init__(self, http: TestClient, user: str = CRM_ALICE, org: str | None = CRM_ACME) -> None:
-        self.http = http
+        super().__init__(http)
         self.user = user
         self.org = org
+
+    def url(self, path: str) -> str:
+        return f"/crm-inbox{path}"
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {CRM_TOKENS[self.user]}"}
         if self.org is not None:
             headers["X-Org-Id"] = self.org
         return {**headers, **(extra or {})}
-
-    def request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> httpx.Response:
-        return self.http.request(method, f"/crm-inbox{path}", json=json, headers=self.headers(headers), **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", path, json=json, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return self.request("PUT", path, json=json, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", path, **kwargs)
 
     def as_(self, user: str, org: str | None = CRM_ACME) -> CrmClient:
         return CrmClient(self.http, user, org)
@@ -247,11 +238,6 @@ class CrmClient:
         assert response.status_code in (200, 201), response.text
         return dict(response.json())
 
-    def advance(self, duration: str) -> None:
-        assert self.http.post("/__mock/clock", json={"advance": duration}).status_code == 200
-
-    def state(self) -> str:
-        return self.http.get("/__mock/state").text
 
 
 @pytest.fixture

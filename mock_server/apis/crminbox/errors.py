@@ -148,7 +148,8 @@ def render(error: Exception) -> Rendered:
     if isinstance(error, ValidationFailed):
         return 422, {}, _detail(422, error.issues)
     if isinstance(error, VendorError):
-        return error.status, {}, _detail(error.status, error.message)
+        challenge = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        return error.status, challenge, _detail(error.status, error.message)
     if isinstance(error, RequestInvalid):
         return 422, {}, _detail(422, _issues(error))
     if isinstance(error, Unauthenticated):

@@ -26,7 +26,7 @@ def conversation_json(org: Org, conversation: Conversation, now: datetime) -> di
     return {
         "id": conversation.id, "org_id": org.id,
         "contact": {"id": contact.id, "name": contact.name, "phone": contact.phone, "email": contact.email},
-        "channel": conversation.channel, "subject": conversation.subject,
+        "channel": conversation.channel, "subject": conversation.current_subject,
         "last_activity_at": _iso(last.created_at) if last else None,
         "last_activity_preview": ({"type": last.type, "direction": last.direction, "body": last.body,
                                   "at": iso(last.created_at)} if last else None),
@@ -86,11 +86,11 @@ def _system_view_id(org: Org, user_id: str, name: str) -> str:
 
 
 def views_of(org: Org, user_id: str) -> list[View]:
-    if user_id not in org.views:
-        org.views[user_id] = [View(id=_system_view_id(org, user_id, name), name=name, system=True,
-                                   filters=dict(filters), position=index)
-                              for index, (name, filters) in enumerate(SYSTEM_VIEWS)]
-    return sorted(org.views[user_id], key=lambda v: (v.position, v.name))
+    """The member's saved views; until they save some, the four system views (a read stores nothing)."""
+    views = org.views.get(user_id) or [View(id=_system_view_id(org, user_id, name), name=name, system=True,
+                                            filters=dict(filters), position=index)
+                                       for index, (name, filters) in enumerate(SYSTEM_VIEWS)]
+    return sorted(views, key=lambda v: (v.position, v.name))
 
 
 def view_json(view: View) -> dict[str, Any]:

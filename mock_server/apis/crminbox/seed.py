@@ -34,10 +34,12 @@ def _activity(org: Org, conversation: Conversation, raw: Mapping[str, Any], rng:
     customer = contact.email if kind == "email" else contact.phone
     call = CallDetails(**raw["call"]) if raw.get("call") else None
     status = {"suggestion": "pending", "note": "logged"}.get(kind, "received" if direction == "inbound" else "sent")
+    sender, recipient = (customer, ORG_SENDER.get(kind)) if direction == "inbound" else (ORG_SENDER.get(kind), customer)
+    if kind in ("note", "suggestion"):  # internal: nobody sent or received them
+        sender = recipient = None
     return Activity(id=raw.get("id") or rng.uuid4(), conversation_id=conversation.id, type=kind, direction=direction,
                     body=raw.get("body"), created_at=at, status=status, subject=raw.get("subject"),
-                    sender=customer if direction == "inbound" else ORG_SENDER.get(kind),
-                    recipient=ORG_SENDER.get(kind) if direction == "inbound" else customer,
+                    sender=sender, recipient=recipient,
                     provider_message_id=raw.get("provider_message_id"), call=call, author_id=raw.get("author"))
 
 

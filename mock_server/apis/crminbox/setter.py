@@ -12,7 +12,7 @@ from mock_server.engine.ids import SeededRandom
 
 __all__ = ["receive", "send", "send_suggestion", "dismiss_suggestion", "ORG_SENDER"]
 
-ORG_SENDER = {"sms": "+15550009999", "email": "inbox@crm.example.com"}
+ORG_SENDER = {"sms": "+15550009999", "call": "+15550009999", "email": "inbox@crm.example.com"}
 _DRAFTS = [
     "Hi {first}, thanks for reaching out about \"{topic}\". I can help with that — would a quick call today work?",
     "Hello {first}! Happy to help with \"{topic}\". Could you share a good time to talk?",
@@ -47,16 +47,16 @@ def receive(org: Org, conversation: Conversation, channel: str, text: str | None
         if existing is not None:
             return existing, False
     contact = org.contacts[conversation.contact_id]
-    activity = Activity(id=rng.uuid4(), conversation_id=conversation.id, type=channel, direction="inbound",
-                        body=text, created_at=now, status="received" if channel != "note" else "logged",
-                        subject=subject, sender=contact.email if channel == "email" else contact.phone,
+    note = channel == "note"  # a note has no sender or recipient: it is internal
+    activity = Activity(id=rng.uuid4(), conversation_id=conversation.id, type=channel,
+                        direction="internal" if note else "inbound", body=text, created_at=now,
+                        status="logged" if note else "received", subject=subject,
+                        sender=None if note else (contact.email if channel == "email" else contact.phone),
                         recipient=ORG_SENDER.get(channel), provider_message_id=provider_message_id, call=call)
     conversation.activities.append(activity)
     conversation.updated_at = now
     if channel in ("sms", "email", "call"):
         conversation.unread_count += 1
-        if subject and conversation.subject is None:
-            conversation.subject = subject
         if org.setter_mode == "suggestive" and text:
             _draft(org, conversation, text, rng, now)
     return activity, True

@@ -99,6 +99,14 @@ class Conversation:
         return timeline[-1] if timeline else None
 
     @property
+    def current_subject(self) -> str | None:
+        """An email thread's subject is its latest email's; before any email, the one it was opened with."""
+        for activity in reversed(self.timeline()):
+            if activity.type == "email" and activity.subject:
+                return activity.subject
+        return self.subject
+
+    @property
     def channel(self) -> str:
         last = self.last
         return last.type if last is not None else self.opened_on
