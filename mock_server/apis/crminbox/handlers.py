@@ -145,32 +145,34 @@ def _refuse(message: str, value: Any = None) -> errors.ValidationFailed:
 
 
 def save_conversation_views(call: Call) -> Any:
-    """Replace the member's views; the four system views must stay, unchanged. Checked fully before saving."""
+    """Replace the member's views; the four system views must stay, unchanged. Everything is checked before
+    anything is drawn or saved, so a refusal changes nothing at all."""
     org, user_id = _org(call), call.principal.key
     current = {v.id: v for v in inbox.views_of(org, user_id)}
     system = {v.name: v for v in current.values() if v.system}
-    saved: list[View] = []
+    planned: list[tuple[View | None, dict[str, Any], int, bool]] = []  # (existing view, item, position, system)
     names: set[str] = set()
     for index, item in enumerate(call.body["views"]):
         name = item["name"]
         if name.casefold() in names:
             raise _refuse(f"two views are named {name!r}", name)
         names.add(name.casefold())
-        known = current.get(str(item.get("id", "")).lower())
-        is_system = (known is not None and known.system) or (known is None and name in system)
-        if is_system:
-            base = known or system[name]
-            if item["filters"] != base.filters or name != base.name:
-                raise _refuse(f"system view {base.name} cannot be changed", name)
-            saved.append(View(base.id, base.name, True, dict(base.filters), item.get("position", index)))
-        elif "id" in item and known is None:
-            raise _refuse(f"no view with id {item['id']}", item["id"])
+        if "id" in item:
+            known = current.get(str(item["id"]).lower())
+            if known is None:
+                raise _refuse(f"no view with id {item['id']}", item["id"])
         else:
-            view_id = known.id if known is not None else call.rng.uuid4()
-            saved.append(View(view_id, name, False, dict(item["filters"]), item.get("position", index)))
-    missing = [name for name, _ in SYSTEM_VIEWS if name not in {v.name for v in saved if v.system}]
+            known = system.get(name)  # a view sent without an id under a system view's name is that view
+        if known is not None and known.system and (item["filters"] != known.filters or name != known.name):
+            raise _refuse(f"system view {known.name} cannot be changed", name)
+        planned.append((known, item, item.get("position", index), known is not None and known.system))
+    kept = {known.name for known, _, _, is_system in planned if is_system and known is not None}
+    missing = [name for name, _ in SYSTEM_VIEWS if name not in kept]
     if missing:
-        raise _refuse(f"system view {missing[0]} cannot be removed", missing[0])
+        raise _refuse(f"system view {missing[0]} cannot be removed", [v["name"] for v in call.body["views"]])
+    saved = [View(known.id if known is not None else call.rng.uuid4(), known.name if is_system and known else
+                  item["name"], is_system, dict(known.filters if is_system and known else item["filters"]), position)
+             for known, item, position, is_system in planned]
     org.views[user_id] = saved
     return list_conversation_views(call)
 

@@ -3,6 +3,7 @@ per member and per organisation, and `GET /conversations/views/counts` agreeing 
 every view's filters while the inbox changes (star, read, archive, assign, an inbound message, the clock)."""
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -92,6 +93,16 @@ def assert_counts_agree(crm: CrmClient) -> dict[str, dict[str, int]]:
     return {c["name"]: {"total": c["total"], "unread": c["unread"]} for c in counts}
 
 
+def assert_state_unchanged(crm: CrmClient, before: str) -> None:
+    """The whole snapshot is as before: first the store (views, threads), then the id generator too (a refused
+    request that drew an id moves every later id, so a refusal would be visible in what comes after)."""
+    after = crm.state()
+    old, new = json.loads(before)["apis"]["crm-inbox"], json.loads(after)["apis"]["crm-inbox"]
+    assert new["store"] == old["store"], "a refused request changed the store"
+    assert new["rng"] == old["rng"], "a refused request drew from the id generator"
+    assert after == before
+
+
 def assert_refused(response: httpx.Response, *fragments: str) -> dict[str, Any]:
     assert response.status_code == 422, response.text
     detail = response.json()["detail"]
@@ -159,7 +170,7 @@ def test_dropping_starred_is_refused_and_saves_nothing(crm: CrmClient) -> None:
     issue = assert_refused(put_views(crm, without), "Starred")
     assert issue["msg"] == "Value error, system view Starred cannot be removed"
     assert get_views(crm) == before_views
-    assert crm.state() == before_state
+    assert_state_unchanged(crm, before_state)
 
 
 @pytest.mark.parametrize(("name", "filters"), [
@@ -176,7 +187,7 @@ def test_changing_a_system_views_filters_is_refused(crm: CrmClient, name: str, f
         issue = assert_refused(put_views(crm, views), name)
         assert issue["msg"] == f"Value error, system view {name} cannot be changed"
     assert get_views(crm) == before_views
-    assert crm.state() == before_state
+    assert_state_unchanged(crm, before_state)
 
 
 def test_renaming_a_system_view_is_refused(crm: CrmClient) -> None:
@@ -184,7 +195,8 @@ def test_renaming_a_system_view_is_refused(crm: CrmClient) -> None:
     views = [dict(v) for v in before_views]
     views[3]["name"] = "Everything"
     assert_refused(put_views(crm, views), "All", "cannot be changed")
-    assert get_views(crm) == before_views and crm.state() == before_state
+    assert get_views(crm) == before_views
+    assert_state_unchanged(crm, before_state)
 
 
 @pytest.mark.parametrize("second", ["My overdue", "my OVERDUE"])
@@ -192,7 +204,8 @@ def test_two_views_with_the_same_name_are_refused(crm: CrmClient, second: str) -
     before_views, before_state = get_views(crm), crm.state()
     views = [*system_by_name(), MY_OVERDUE, {"name": second, "filters": {"channel": "sms"}}]
     assert_refused(put_views(crm, views), "two views are named")
-    assert get_views(crm) == before_views and crm.state() == before_state
+    assert get_views(crm) == before_views
+    assert_state_unchanged(crm, before_state)
 
 
 def test_an_unknown_view_id_is_refused(crm: CrmClient) -> None:
@@ -200,7 +213,21 @@ def test_an_unknown_view_id_is_refused(crm: CrmClient) -> None:
     unknown = str(uuid.uuid4())
     views = [*before_views, {"id": unknown, **MY_OVERDUE}]
     assert_refused(put_views(crm, views), "no view with id", unknown)
-    assert get_views(crm) == before_views and crm.state() == before_state
+    assert get_views(crm) == before_views
+    assert_state_unchanged(crm, before_state)
+
+
+@pytest.mark.parametrize("whose", ["random", "Bob's Unread"])
+def test_an_unknown_id_under_a_system_views_name_is_refused(crm: CrmClient, whose: str) -> None:
+    # spec: only a view sent *without* id under a system view's name is that system view; an id that is not one
+    # of the caller's views gets 422 "no view with id ..."
+    unknown = str(uuid.uuid4()) if whose == "random" else get_views(crm.as_(CRM_BOB))[0]["id"]
+    before_views, before_state = get_views(crm), crm.state()
+    views = [dict(v) for v in before_views]
+    views[0]["id"] = unknown  # still named Unread, with Unread's filters
+    assert_refused(put_views(crm, views), "no view with id", unknown)
+    assert get_views(crm) == before_views
+    assert_state_unchanged(crm, before_state)
 
 
 # -- per member, per organisation ----------------------------------------------------------------------------------
