@@ -41,7 +41,7 @@ def assert_counts_agree(crm: CrmClient, who: str) -> None:
     views = ok(crm.get("/conversations/views"))["views"]
     counts = ok(crm.get("/conversations/views/counts"))["counts"]
     assert [(c["view_id"], c["name"]) for c in counts] == [(v["id"], v["name"]) for v in views], who
-    for view, count in zip(views, counts):
+    for view, count in zip(views, counts, strict=True):
         items = listed(crm, view["filters"])
         expected = {"total": len(items), "unread": sum(1 for c in items if c["unread_count"] > 0)}
         assert {"total": count["total"], "unread": count["unread"]} == expected, (who, view)

@@ -72,7 +72,8 @@ def test_messages_are_oldest_first_with_every_activity_field(crm: CrmClient) -> 
     assert (outbound["type"], outbound["direction"], outbound["status"], outbound["author_id"]) == (
         "sms", "outbound", "sent", CRM_ALICE)
     assert (outbound["from"], outbound["to"]) == (ORG_PHONE, MARIA_PHONE)
-    assert (inbound["direction"], inbound["status"], inbound["provider_message_id"]) == ("inbound", "received", "SM0001")
+    assert (inbound["direction"], inbound["status"], inbound["provider_message_id"]) == \
+        ("inbound", "received", "SM0001")
     assert (inbound["from"], inbound["to"], inbound["author_id"]) == (MARIA_PHONE, ORG_PHONE, None)
     assert (draft["type"], draft["direction"], draft["status"], draft["author_id"]) == (
         "suggestion", "outbound", "pending", None)
@@ -102,7 +103,8 @@ def test_email_activities_carry_their_subject_and_addresses(crm: CrmClient) -> N
     assert (first["type"], first["direction"], first["subject"]) == ("email", "inbound", "Offer on 12 Oak Lane")
     assert (first["from"], first["to"], first["provider_message_id"]) == (
         "tom@example.com", ORG_EMAIL, "<msg-1@example.com>")
-    assert (reply["direction"], reply["subject"], reply["author_id"]) == ("outbound", "Re: Offer on 12 Oak Lane", CRM_BOB)
+    assert (reply["direction"], reply["subject"], reply["author_id"]) == \
+        ("outbound", "Re: Offer on 12 Oak Lane", CRM_BOB)
     assert (reply["from"], reply["to"]) == (ORG_EMAIL, "tom@example.com")
     conversation = thread(crm, CRM_EMAIL_THREAD)
     assert conversation["channel"] == "email"
@@ -113,7 +115,8 @@ def test_a_note_is_internal_and_logged(crm: CrmClient) -> None:
     inbound, note = messages(crm, CRM_ARCHIVED_THREAD)["items"]
     assert inbound["direction"] == "inbound"
     assert (note["type"], note["direction"], note["status"]) == ("note", "internal", "logged")
-    assert (note["body"], note["author_id"], note["provider_message_id"]) == ("Closed: bought elsewhere.", CRM_ALICE, None)
+    assert (note["body"], note["author_id"], note["provider_message_id"]) == \
+        ("Closed: bought elsewhere.", CRM_ALICE, None)
 
 
 def test_from_and_to_are_null_exactly_for_notes_and_suggestions(crm: CrmClient) -> None:
@@ -350,8 +353,9 @@ def test_an_inbound_message_lands_on_the_timeline_and_is_unread(crm: CrmClient) 
 def test_the_same_provider_message_id_inbound_twice_adds_one_activity(crm: CrmClient) -> None:
     first = crm.inbound("Friday works", contact=PRIYA, channel="sms", provider_message_id="SM7777")
     total, unread = messages(crm, CRM_CALL_THREAD)["total"], thread(crm, CRM_CALL_THREAD)["unread_count"]
-    response = crm.http.post("/__mock/crm-inbox/inbound", json={"org": crm.org, "contact": PRIYA, "channel": "sms",
-                                                                "body": "Friday works", "provider_message_id": "SM7777"})
+    again = {"org": crm.org, "contact": PRIYA, "channel": "sms", "body": "Friday works",
+             "provider_message_id": "SM7777"}
+    response = crm.http.post("/__mock/crm-inbox/inbound", json=again)
     assert response.status_code == 200, response.text
     assert response.json()["created"] is False
     assert response.json()["activity"]["id"] == first["activity"]["id"]

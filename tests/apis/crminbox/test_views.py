@@ -83,7 +83,7 @@ def assert_counts_agree(crm: CrmClient) -> dict[str, dict[str, int]]:
     assert response.status_code == 200, response.text
     counts = response.json()["counts"]
     assert [(c["view_id"], c["name"]) for c in counts] == [(v["id"], v["name"]) for v in views]
-    for view, count in zip(views, counts):
+    for view, count in zip(views, counts, strict=True):
         items = listed(crm, view["filters"])
         expected = {"total": len(items), "unread": sum(1 for c in items if c["unread_count"] > 0)}
         assert {"total": count["total"], "unread": count["unread"]} == expected, view
