@@ -251,3 +251,65 @@ def crm(crm_app: MockApp) -> Iterator[CrmClient]:
         yield CrmClient(client)
     assert crm_app.strict_violations == [], "the mock answered outside its own spec"
     assert crm_app.internal_errors == [], "a handler crashed"
+
+
+# -- Feathers-style omnichannel inbox --------------------------------------------------------------------------------
+
+OMNI_ACME = "665f00000000000000000001"  # workspace Acme Support
+OMNI_GLOBEX = "665f00000000000000000002"
+OMNI_ANA = "665f5d000000000000000001"  # owner, agent@acme.example / convomock
+OMNI_BEN = "665f5d000000000000000002"
+OMNI_GINA = "665f5d000000000000000003"  # Globex, gina@globex.example / convomock
+OMNI_EMAILS = {OMNI_ANA: "agent@acme.example", OMNI_BEN: "ben@acme.example", OMNI_GINA: "gina@globex.example"}
+OMNI_WA_OPEN = "665f1c2e9b1d4a0012a3b401"  # WhatsApp, window open
+OMNI_WA_CLOSED = "665f1c2e9b1d4a0012a3b402"  # WhatsApp, window closed, Ben's, pending
+OMNI_INSTAGRAM = "665f1c2e9b1d4a0012a3b403"
+OMNI_SMS = "665f1c2e9b1d4a0012a3b404"  # closed
+OMNI_PLAYGROUND = "665f1c2e9b1d4a0012a3b405"
+OMNI_GLOBEX_THREAD = "665f1c2e9b1d4a0012a3b501"  # messenger
+OMNI_GREETING = "665f3b000000000000000001"  # predefined message /hi
+OMNI_QUALIFY = "665f4c000000000000000001"  # automation: send /hi, tag qualified, stage qualified, assign Ben
+OMNI_BROKEN = "665f4c000000000000000002"  # automation whose second step fails
+
+
+class OmniClient(VendorClient):
+    """A Feathers REST client's requests: a JWT from POST /authentication, JSON bodies, qs-style queries."""
+
+    def __init__(self, http: TestClient, user: str = OMNI_ANA) -> None:
+        super().__init__(http)
+        self.user = user
+        self.token = self._login(OMNI_EMAILS[user])
+
+    def _login(self, email: str) -> str:
+        response = self.http.post("/omni-inbox/authentication",
+                                  json={"strategy": "local", "email": email, "password": "convomock"})
+        assert response.status_code == 201, response.text
+        return str(response.json()["accessToken"])
+
+    def url(self, path: str) -> str:
+        return f"/omni-inbox{path}"
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def as_(self, user: str) -> OmniClient:
+        return OmniClient(self.http, user)
+
+    def inbound(self, conversation: str, text: str, workspace: str = OMNI_ACME) -> dict[str, Any]:
+        response = self.http.post("/__mock/omni-inbox/inbound",
+                                  json={"workspace": workspace, "conversation": conversation, "text": text})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+
+@pytest.fixture
+def omni_app() -> MockApp:
+    return create_app(["omni-inbox"], frozen=True)
+
+
+@pytest.fixture
+def omni(omni_app: MockApp) -> Iterator[OmniClient]:
+    with TestClient(omni_app, base_url="http://127.0.0.1:8000") as client:
+        yield OmniClient(client)
+    assert omni_app.strict_violations == [], "the mock answered outside its own spec"
+    assert omni_app.internal_errors == [], "a handler crashed"

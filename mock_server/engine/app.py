@@ -249,8 +249,9 @@ class MockApp:
                 raise
             operation = match.target
             query = parse_qsl(query_string, keep_blank_values=True)
-            view = RequestView(method, path, match.path_params, headers, query, operation.scopes)
-            principal = binding.authenticate(view, runtime.store)
+            view = RequestView(method, path, match.path_params, headers, query, operation.scopes, self.clock.now())
+            principal = (Principal(tenant_id="", key="anonymous") if operation.public
+                         else binding.authenticate(view, runtime.store))
             if runtime.limiter and self.scenarios.real_limits(names, binding.name):
                 rate_states = runtime.limiter.hit(principal.key, self.clock.now())
             validated = validate_request(operation, match.path_params, query, headers, body,

@@ -84,6 +84,7 @@ class Operation:
     responses: dict[int, SchemaValidator | None]  # status -> body validator (None: no JSON body)
     raw: Mapping[str, Any] = field(repr=False)
     scopes: tuple[str, ...] = ()  # what the operation's security requirement names
+    public: bool = False  # `security: []`: no credential needed (a login endpoint)
 
     def response_validator(self, status: int) -> SchemaValidator | None | Literal[False]:
         """The validator for a status; False when the spec documents no such status."""
@@ -196,6 +197,7 @@ def load_spec(path: Path) -> Spec:
             success_status=successes[0] if successes else 200, responses=responses, raw=raw,
             scopes=tuple(scope for requirement in raw.get("security", document.get("security")) or []
                          for scopes in requirement.values() for scope in scopes),
+            public=raw.get("security", document.get("security")) == [],
         ))
     return Spec(path=path, document=document, base_path=base_path, operations=operations)
 

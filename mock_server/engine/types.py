@@ -40,6 +40,7 @@ class RequestView:
     headers: Mapping[str, str]  # lower-case names
     query: Sequence[tuple[str, str]]
     required_scopes: tuple[str, ...] = ()  # from the operation's `security` in the spec
+    now: datetime | None = None  # the mock clock, for credentials that expire
 
 
 @dataclass

@@ -39,6 +39,7 @@ class ValidatedInput:
     query: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, Any] = field(default_factory=dict)
     body: Any = None
+    raw_query: list[tuple[str, str]] = field(default_factory=list)  # every pair as sent (Feathers' operators)
 
 
 def _first_error(validator: SchemaValidator, value: Any, location: str, prefix: Sequence[str | int],
@@ -156,7 +157,7 @@ def _is_json(content_type: str | None) -> bool:
 
 def validate_request(operation: Operation, path_params: Mapping[str, str], query: Sequence[tuple[str, str]],
                      headers: Mapping[str, str], body: bytes, content_type: str | None) -> ValidatedInput:
-    result = ValidatedInput()
+    result = ValidatedInput(raw_query=list(query))
     for parameter in operation.parameters:
         if parameter.location == "path":
             value: Any = _coerce(parameter, path_params[parameter.name])

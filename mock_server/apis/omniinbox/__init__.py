@@ -1,0 +1,106 @@
+"""Feathers-style omnichannel inbox (`/omni-inbox`): the binding the engine serves, plus JWT authentication, the
+signed-upload target and the control simulations (a customer writes in)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import jwt
+
+from mock_server.apis.omniinbox import errors, services
+from mock_server.apis.omniinbox.handlers import AUDIENCE, HANDLERS
+from mock_server.apis.omniinbox.seed import seed
+from mock_server.apis.omniinbox.state import OmniStore
+from mock_server.engine.types import ApiBinding, ControlCall, ControlError, ControlRoute, Principal, RequestView
+
+__all__ = ["API"]
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def authenticate(view: RequestView, store: OmniStore) -> Principal:
+    """A JWT from POST /authentication (or a seeded one): signature, audience and expiry on the mock clock."""
+    scheme, _, token = view.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.NotAuthenticated("Not authenticated")
+    try:
+        claims = jwt.decode(token.strip(), store.jwt_secret, algorithms=["HS256"], audience=AUDIENCE,
+                            options={"verify_exp": False})
+    except jwt.PyJWTError:
+        raise errors.NotAuthenticated("invalid token") from None
+    if view.now is not None and int(claims.get("exp", 0)) <= view.now.timestamp():
+        raise errors.NotAuthenticated("jwt expired")
+    found = store.user(str(claims.get("sub", "")))
+    if found is None:
+        raise errors.NotAuthenticated("No record found for the token's user")
+    workspace, user = found
+    return Principal(tenant_id=workspace.id, key=user["_id"], label=user["name"], scopes=frozenset())
+
+
+def credentials(store: OmniStore) -> list[dict[str, Any]]:
+    found = []
+    for token, user_id in store.tokens.items():
+        located = store.user(user_id)
+        if located is not None:
+            workspace, user = located
+            found.append({"tenant": workspace.id, "token": token, "base_path": "", "user": user["email"],
+                          "password": user["password"], "workspace": workspace.name})
+    return found
+
+
+
+# -- control simulations -----------------------------------------------------------------------------------------
+
+
+def inbound(call: ControlCall) -> Any:
+    """A customer writes: `{"workspace", "conversation", "text"}`; WhatsApp's window reopens for 24 h."""
+    body = call.body if isinstance(call.body, dict) else {}
+    workspace = call.store.workspaces.get(body.get("workspace"))
+    if workspace is None:
+        raise ControlError(404, f"no workspace {body.get('workspace')!r}")
+    conversation = workspace.conversations.get(body.get("conversation"))
+    if conversation is None:
+        raise ControlError(404, f"no conversation {body.get('conversation')!r} in workspace {workspace.id}")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > 4096:
+        raise ControlError(400, "text: a message of 1 to 4096 characters")
+    message = services.add_message(workspace, conversation, call.rng, call.clock.now(), direction="inbound",
+                                   text=text, sender={"type": "contact", "id": conversation["contact"]["_id"]})
+    return 201, {"message": message, "conversation": conversation}
+
+
+def upload(call: ControlCall) -> Any:
+    """The signed URL of POST /s3-url-signing takes the bytes (signature and expiry checked, size compared)."""
+    key = unquote(call.path_params["key"])
+    workspace = next((w for w in call.store.workspaces.values() if key in w.uploads), None)
+    if workspace is None:
+        raise ControlError(403, "SignatureDoesNotMatch: no such upload")
+    try:
+        pending = services.check_signature(workspace, key, call.query.get("expires", ""),
+                                           call.query.get("signature", ""), call.clock.now())
+    except errors.FeathersError as exc:
+        raise ControlError(403, exc.message) from None
+    if len(call.raw_body) != pending["size"]:
+        raise ControlError(400, f"announced {pending['size']} bytes, received {len(call.raw_body)}")
+    pending["uploadedSize"] = len(call.raw_body)
+    return {"key": key, "size": pending["uploadedSize"]}
+
+
+API = ApiBinding(
+    name="omni-inbox",
+    prefix="/omni-inbox",
+    spec_path=ROOT / "specs" / "omni-inbox.yaml",
+    fixtures_path=ROOT / "fixtures" / "omni-inbox.yaml",
+    store_type=OmniStore,
+    handlers=HANDLERS,
+    new_store=lambda: OmniStore(jwt_secret=""),
+    seed=seed,
+    authenticate=authenticate,
+    render=errors.render,
+    credentials=credentials,
+    control_routes=(
+        ControlRoute("POST", "inbound", inbound),
+        ControlRoute("PUT", "uploads/{key}", upload),
+    ),
+)
