@@ -5,6 +5,7 @@ the mock itself never drifts. Each API names its drifts; one per kind of breakag
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -227,6 +228,59 @@ DRIFTS.update({d.name: d for d in [
           request=_crm_anyone_in),
     Drift("crm-inbox-tenant-leak", "crm-inbox", "getConversation", "another tenant's object readable", "GET",
           _CRM_ID, retry=_crm_leak),
+]})
+
+
+OMNI_WORKSPACE = "665f00000000000000000001"
+
+
+@functools.lru_cache(maxsize=1)
+def _omni_token() -> bytes:
+    """A seeded access token of Ana (Acme), the same on every start (the seed is deterministic)."""
+    from mock_server.server import create_app
+
+    app = create_app(["omni-inbox"])
+    runtime = app.runtimes["omni-inbox"]
+    token = next(c["token"] for c in runtime.binding.credentials(runtime.store) if c["tenant"] == OMNI_WORKSPACE)
+    return b"Bearer " + token.encode()
+
+
+def _omni_leak(scope: Scope, status: int) -> Scope | None:
+    token = _omni_token()
+    if status != 404 or _header(scope, b"authorization") == token:
+        return None
+    return _with_header(scope, b"authorization", token)
+
+
+def _omni_anyone_in(scope: Scope) -> Scope:
+    return _anyone_in(_omni_token())(scope)
+
+
+def _remove_as_read(scope: Scope) -> Scope:
+    return {**scope, "method": "GET"}
+
+
+_OMNI = r"(/omni-inbox)?"
+DRIFTS.update({d.name: d for d in [
+    Drift("omni-inbox-field-dropped", "omni-inbox", "getConversation", "a required field dropped", "GET",
+          _OMNI + r"/conversations/[^/]+", response=_on_body(lambda c: c.pop("pipelineStage", None))),
+    Drift("omni-inbox-type-changed", "omni-inbox", "findConversations", "a type changed (total as a string)", "GET",
+          _OMNI + r"/conversations", response=_on_body(lambda page: page.update(total=str(page.get("total"))))),
+    Drift("omni-inbox-enum-renamed", "omni-inbox", "getConversation", "an enum value renamed (open -> OPEN)", "GET",
+          _OMNI + r"/conversations/[^/]+", response=_on_body(lambda c: c.update(status=str(c["status"]).upper()))),
+    Drift("omni-inbox-status-changed", "omni-inbox", "createPredefinedMessage", "a status changed (201 -> 200)",
+          "POST", _OMNI + r"/conversation-predefined-messages", response=_created_as_ok),
+    Drift("omni-inbox-error-shape", "omni-inbox", "getConversation", "an error body in another shape", "GET",
+          _OMNI + r"/conversations/[^/]+", response=_flat_error),
+    Drift("omni-inbox-paging-ignored", "omni-inbox", "findConversations", "a paging limit ignored", "GET",
+          _OMNI + r"/conversations", request=lambda scope: {**scope, "query_string": b"$limit=50"}),
+    Drift("omni-inbox-auth-ignored", "omni-inbox", "findConversations", "auth not enforced", "GET",
+          _OMNI + r"/conversations", request=_omni_anyone_in),
+    Drift("omni-inbox-tenant-leak", "omni-inbox", "getConversation", "another tenant's object readable", "GET",
+          _OMNI + r"/conversations/[^/]+", retry=_omni_leak),
+    Drift("omni-inbox-delete-ignored", "omni-inbox", "removePredefinedMessage",
+          "a resource still readable after delete", "DELETE", _OMNI + r"/conversation-predefined-messages/[^/]+",
+          request=_remove_as_read, observe=("createPredefinedMessage", "getPredefinedMessage")),
 ]})
 
 

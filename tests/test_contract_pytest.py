@@ -30,6 +30,7 @@ def _contract(api: str) -> tuple[Any, Any]:
 test_1to1ai_conforms, TestOneToOneWorkflows = _contract("1to1ai")
 test_highlevel_conforms, TestHighLevelWorkflows = _contract("highlevel")
 test_crm_inbox_conforms, TestCrmInboxWorkflows = _contract("crm-inbox")
+test_omni_inbox_conforms, TestOmniInboxWorkflows = _contract("omni-inbox")
 
 
 def test_the_mocks_stayed_inside_their_specs() -> None:

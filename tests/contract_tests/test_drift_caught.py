@@ -36,8 +36,17 @@ EXPECTED = {
     "crm-inbox-paging-ignored": "negative_data_rejection|paging_limit",
     "crm-inbox-auth-ignored": "API accepts requests without authentication",
     "crm-inbox-tenant-leak": "other_tenant_not_found",
+    "omni-inbox-field-dropped": "Response violates schema",
+    "omni-inbox-type-changed": "Response violates schema",
+    "omni-inbox-enum-renamed": "Response violates schema",
+    "omni-inbox-status-changed": "documented_success_status",
+    "omni-inbox-error-shape": "vendor_error_envelope",
+    "omni-inbox-paging-ignored": "negative_data_rejection|paging_limit",
+    "omni-inbox-auth-ignored": "API accepts requests without authentication",
+    "omni-inbox-tenant-leak": "other_tenant_not_found",
+    "omni-inbox-delete-ignored": "Deleted resource still available",
 }
-APIS = ["1to1ai", "highlevel", "crm-inbox"]
+APIS = ["1to1ai", "highlevel", "crm-inbox", "omni-inbox"]
 
 
 def test_every_drift_has_an_expectation() -> None:
