@@ -241,7 +241,7 @@ def _omni_token() -> bytes:
 
     app = create_app(["omni-inbox"])
     runtime = app.runtimes["omni-inbox"]
-    token = next(c["token"] for c in runtime.binding.credentials(runtime.store) if c["tenant"] == OMNI_WORKSPACE)
+    token: str = next(c["token"] for c in runtime.binding.credentials(runtime.store) if c["tenant"] == OMNI_WORKSPACE)
     return b"Bearer " + token.encode()
 
 
