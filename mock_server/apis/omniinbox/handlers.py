@@ -12,7 +12,7 @@ from mock_server.apis.omniinbox import services
 from mock_server.apis.omniinbox.errors import BadRequest, NotAuthenticated
 from mock_server.apis.omniinbox.query import Finder, filters_only, page, parse
 from mock_server.apis.omniinbox.state import CHANNELS, OmniStore, Record, Workspace
-from mock_server.engine.clock import iso
+from mock_server.engine.clock import iso, parse_instant
 from mock_server.engine.types import Call, Handler
 
 __all__ = ["HANDLERS", "AUDIENCE", "issue_token"]
@@ -20,9 +20,10 @@ __all__ = ["HANDLERS", "AUDIENCE", "issue_token"]
 AUDIENCE = "https://inbox.example.com"
 TOKEN_TTL = timedelta(days=1)
 _int = int
-CONVERSATIONS = Finder({"unreadCount": _int}, getters={"contactId": lambda c: c["contact"]["_id"]})
-MESSAGES = Finder({})
-PREDEFINED = Finder({})
+_TIMES = {name: parse_instant for name in ("createdAt", "updatedAt", "lastMessageAt", "windowExpiresAt")}
+CONVERSATIONS = Finder({"unreadCount": _int, **_TIMES}, getters={"contactId": lambda c: c["contact"]["_id"]})
+MESSAGES = Finder({"createdAt": parse_instant})
+PREDEFINED = Finder({"createdAt": parse_instant, "updatedAt": parse_instant})
 
 
 def issue_token(store: OmniStore, user_id: str, issued: Any, jti: str, ttl: timedelta = TOKEN_TTL) -> str:

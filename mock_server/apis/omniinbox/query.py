@@ -89,6 +89,8 @@ class Finder:
 
     def _test(self, item: Mapping[str, Any], name: str, condition: Any) -> bool:
         actual = self.value(item, name)
+        if name in self.fields and isinstance(actual, str):
+            actual = self._typed(name, actual)  # stored ISO text compared as an instant, like the query's value
         if isinstance(condition, dict):
             for operator, expected in condition.items():
                 if operator not in _OPERATORS:
