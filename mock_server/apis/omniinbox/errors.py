@@ -89,12 +89,13 @@ def render(error: Exception) -> Rendered:
     if isinstance(error, InjectedFault):
         return _fault(error)
     if isinstance(error, RouteNotFound):
-        return 404, {}, feathers_body(404, f"Page not found: {error.path}")
+        return 404, {}, feathers_body(404, "Page not found")
     if isinstance(error, MethodNotAllowed):
         with_id = error.path.strip("/").count("/") >= 1
         method = _METHODS.get((error.method.upper(), with_id), error.method.lower())
-        return 405, {"Allow": ", ".join(error.allowed)}, feathers_body(
-            405, f"Method `{method}` is not supported by this endpoint.")
+        message = (f"Can not {method} multiple entries" if method in ("patch", "remove") and not with_id
+                   else f"Method `{method}` is not supported by this endpoint.")
+        return 405, {"Allow": ", ".join(error.allowed)}, feathers_body(405, message)
     if isinstance(error, PayloadTooLarge):
         return 413, {}, feathers_body(413, f"The request body is larger than {error.limit} bytes")
     if isinstance(error, UnsupportedMediaType):

@@ -54,12 +54,15 @@ def patch_conversation(workspace: Workspace, conversation: Record, patch: Mappin
 def add_message(workspace: Workspace, conversation: Record, rng: SeededRandom, now: datetime, *, direction: str,
                 text: str | None, template: Mapping[str, Any] | None = None,
                 attachments: list[Record] | None = None, sender: Record) -> Record:
-    kind = "template" if template else ("media" if attachments and not text else "text")
+    kind = "template" if template else ("media" if attachments else "text")  # text with media is its caption
     message = {"_id": object_id(rng, now), "workspaceId": workspace.id, "conversationId": conversation["_id"],
                "channel": conversation["channel"], "direction": direction, "type": kind, "text": text,
                "template": ({"name": template["name"], "language": template["language"],
                              "variables": list(template.get("variables", []))} if template else None),
-               "attachments": attachments or [], "status": "received" if direction == "inbound" else "sent",
+               "attachments": attachments or [],
+               # the playground has no carrier in between: what is sent is delivered at once
+               "status": "received" if direction == "inbound" else (
+                   "delivered" if conversation["channel"] == "playground" else "sent"),
                "sender": sender, "createdAt": iso(now)}
     workspace.messages[message["_id"]] = message
     conversation["lastMessageAt"] = message["createdAt"]
@@ -95,7 +98,7 @@ def send(workspace: Workspace, channel: str, body: Mapping[str, Any], user_id: s
         raise BadRequest(f"Conversation {conversation['_id']} is on {conversation['channel']}, not {channel}")
     template = body.get("template")
     if template and channel in ("sms", "playground"):
-        raise BadRequest(f"{channel} takes text and attachments, not templates")
+        raise BadRequest(f"A template cannot be sent on {channel}")
     attachments = _attachments(workspace, body.get("attachments", []))
     if channel == WINDOW_CHANNEL and not template:
         expires = conversation.get("windowExpiresAt")
@@ -236,7 +239,7 @@ def _step(workspace: Workspace, conversation: Record, step: Mapping[str, Any], r
         message = send(workspace, conversation["channel"], {"conversationId": conversation["_id"],
                                                             "text": predefined["text"]}, "automation", rng, now)
         message["sender"] = {"type": "automation", "id": step.get("automationId")}
-        return {"messageId": message["_id"]}
+        return dict(message)
     if kind == "addTag":
         _bulk_one(workspace, conversation, "addTag", step["tag"], now)
         return {"tags": list(conversation["tags"])}
