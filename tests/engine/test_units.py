@@ -195,9 +195,11 @@ def test_seeding_is_deterministic() -> None:
 
 
 def test_every_api_seeds_deterministically_and_independently() -> None:
-    both = json.loads(_snapshot_text(("1to1ai", "highlevel", "crm-inbox")))
-    assert _snapshot_text(("1to1ai", "highlevel", "crm-inbox")) == dumps(both)
+    every = ("1to1ai", "highlevel", "crm-inbox", "omni-inbox")
+    both = json.loads(_snapshot_text(every))
+    assert _snapshot_text(every) == dumps(both)
     assert json.loads(_snapshot_text(("crm-inbox",)))["apis"]["crm-inbox"] == both["apis"]["crm-inbox"]
+    assert json.loads(_snapshot_text(("omni-inbox",)))["apis"]["omni-inbox"] == both["apis"]["omni-inbox"]
     # One generator per API: adding an API does not change another API's data.
     alone = json.loads(_snapshot_text(("highlevel",)))
     assert both["apis"]["highlevel"] == alone["apis"]["highlevel"]
