@@ -71,8 +71,11 @@ def _rename_window_status(status: int, body: Body) -> tuple[int, Body]:
     return status, body
 
 
-def _accepted_as_ok(status: int, body: Body) -> tuple[int, Body]:
-    return (200 if status == 202 else status), body
+def _status_as(real: int, drifted: int) -> Callable[[int, Body], tuple[int, Body]]:
+    """A documented success status answered as another (202 -> 200, 201 -> 200)."""
+    def response(status: int, body: Body) -> tuple[int, Body]:
+        return (drifted if status == real else status), body
+    return response
 
 
 def _nest_error(status: int, body: Body) -> tuple[int, Body]:
@@ -114,7 +117,7 @@ DRIFTS: dict[str, Drift] = {d.name: d for d in [
     Drift("1to1ai-enum-renamed", "1to1ai", "getConversationStatus", "an enum value renamed (open -> opened)",
           "POST", _ONE + r"/conversation/status", response=_rename_window_status),
     Drift("1to1ai-status-changed", "1to1ai", "runActionGroup", "a status changed (202 -> 200)", "POST",
-          _ONE + r"/conversation/actions", response=_accepted_as_ok),
+          _ONE + r"/conversation/actions", response=_status_as(202, 200)),
     Drift("1to1ai-error-shape", "1to1ai", "getContact", "an error body in another shape", "GET",
           _ONE + r"/contacts/[^/]+", response=_nest_error),
     Drift("1to1ai-paging-ignored", "1to1ai", "listConversations", "a paging limit ignored", "GET",
@@ -129,11 +132,16 @@ DRIFTS: dict[str, Drift] = {d.name: d for d in [
 HL_TOKEN = b"Bearer pit-acme-full-6f3b2a1c-9d8e-4f70-b1a2-c3d4e5f60718"
 
 
-def _hl_leak(scope: Scope, status: int) -> Scope | None:
-    """Another location's token got "No Agent found": ask again with acme's token."""
-    if status != 400 or _header(scope, b"authorization") == HL_TOKEN:
-        return None
-    return _with_header(scope, b"authorization", HL_TOKEN)
+def _ask_again_as(refused: int, headers: Callable[[], dict[bytes, bytes]]) -> Callable[[Scope, int], Scope | None]:
+    """Another tenant was refused (`refused`): ask again with the first tenant's headers, so it reads their data."""
+    def retry(scope: Scope, status: int) -> Scope | None:
+        wanted = headers()
+        if status != refused or all(_header(scope, k) == v for k, v in wanted.items()):
+            return None
+        for name, value in wanted.items():
+            scope = _with_header(scope, name, value)
+        return scope
+    return retry
 
 
 def _delete_as_read(scope: Scope) -> Scope:
@@ -154,10 +162,6 @@ def _on_body(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body], 
     return response
 
 
-def _created_as_ok(status: int, body: Body) -> tuple[int, Body]:
-    return (200 if status == 201 else status), body
-
-
 def _flat_error(status: int, body: Body) -> tuple[int, Body]:
     if status >= 400 and isinstance(body, dict):
         return status, {"error": body.get("message")}
@@ -174,7 +178,7 @@ DRIFTS.update({d.name: d for d in [
           "GET", _HL + r"/agents/(?!search$)[^/]+",
           response=_on_body(lambda a: a.update(mode=str(a.get("mode", "off")).upper().replace("-", "_")))),
     Drift("highlevel-status-changed", "highlevel", "create-agent", "a status changed (201 -> 200)", "POST",
-          _HL + r"/agents", response=_created_as_ok),
+          _HL + r"/agents", response=_status_as(201, 200)),
     Drift("highlevel-error-shape", "highlevel", "get-agent", "an error body in another shape", "GET",
           _HL + r"/agents/(?!search$)[^/]+", response=_flat_error),
     Drift("highlevel-paging-ignored", "highlevel", "search-agent", "a paging limit ignored", "GET",
@@ -182,7 +186,7 @@ DRIFTS.update({d.name: d for d in [
     Drift("highlevel-auth-ignored", "highlevel", "search-agent", "auth not enforced", "GET",
           _HL + r"/agents/search", request=_anyone_in(HL_TOKEN)),
     Drift("highlevel-tenant-leak", "highlevel", "get-agent", "another tenant's object readable", "GET",
-          _HL + r"/agents/(?!search$)[^/]+", retry=_hl_leak),
+          _HL + r"/agents/(?!search$)[^/]+", retry=_ask_again_as(400, lambda: {b"authorization": HL_TOKEN})),
     Drift("highlevel-delete-ignored", "highlevel", "delete-agent", "a resource still readable after delete",
           "DELETE", _HL + r"/agents/[^/]+", request=_delete_as_read, response=_pretend_deleted,
           observe=("create-agent", "get-agent")),
@@ -193,20 +197,9 @@ CRM_TOKEN = b"Bearer crm_alice_5b1f3e7a9c2d4e6f8a0b"
 CRM_ORG = b"0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01"
 
 
-def _crm_leak(scope: Scope, status: int) -> Scope | None:
-    """Another org's member got "Conversation not found": ask again as Alice in Acme."""
-    if status != 404 or _header(scope, b"x-org-id") == CRM_ORG:
-        return None
-    return _with_header(_with_header(scope, b"authorization", CRM_TOKEN), b"x-org-id", CRM_ORG)
-
-
 def _crm_anyone_in(scope: Scope) -> Scope:
     scope = _anyone_in(CRM_TOKEN)(scope)
     return scope if _header(scope, b"x-org-id") else _with_header(scope, b"x-org-id", CRM_ORG)
-
-
-def _on_activities(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body], tuple[int, Body]]:
-    return _on_items(change)
 
 
 _CRM = r"(/crm-inbox)?/conversations"
@@ -217,9 +210,9 @@ DRIFTS.update({d.name: d for d in [
     Drift("crm-inbox-type-changed", "crm-inbox", "listConversations", "a type changed (total as a string)", "GET",
           _CRM, response=_on_body(lambda page: page.update(total=str(page.get("total"))))),
     Drift("crm-inbox-enum-renamed", "crm-inbox", "listConversationMessages", "an enum value renamed (sms -> SMS)",
-          "GET", _CRM_ID + r"/messages", response=_on_activities(lambda a: a.update(type=str(a["type"]).upper()))),
+          "GET", _CRM_ID + r"/messages", response=_on_items(lambda a: a.update(type=str(a["type"]).upper()))),
     Drift("crm-inbox-status-changed", "crm-inbox", "uploadConversationMedia", "a status changed (201 -> 200)",
-          "POST", _CRM + r"/media", response=_created_as_ok),
+          "POST", _CRM + r"/media", response=_status_as(201, 200)),
     Drift("crm-inbox-error-shape", "crm-inbox", "getConversation", "an error body in another shape", "GET",
           _CRM_ID, response=_flat_error),
     Drift("crm-inbox-paging-ignored", "crm-inbox", "listConversations", "a paging limit ignored", "GET", _CRM,
@@ -227,7 +220,7 @@ DRIFTS.update({d.name: d for d in [
     Drift("crm-inbox-auth-ignored", "crm-inbox", "listConversations", "auth not enforced", "GET", _CRM,
           request=_crm_anyone_in),
     Drift("crm-inbox-tenant-leak", "crm-inbox", "getConversation", "another tenant's object readable", "GET",
-          _CRM_ID, retry=_crm_leak),
+          _CRM_ID, retry=_ask_again_as(404, lambda: {b"authorization": CRM_TOKEN, b"x-org-id": CRM_ORG})),
 ]})
 
 
@@ -243,13 +236,6 @@ def _omni_token() -> bytes:
     runtime = app.runtimes["omni-inbox"]
     token: str = next(c["token"] for c in runtime.binding.credentials(runtime.store) if c["tenant"] == OMNI_WORKSPACE)
     return b"Bearer " + token.encode()
-
-
-def _omni_leak(scope: Scope, status: int) -> Scope | None:
-    token = _omni_token()
-    if status != 404 or _header(scope, b"authorization") == token:
-        return None
-    return _with_header(scope, b"authorization", token)
 
 
 def _omni_anyone_in(scope: Scope) -> Scope:
@@ -269,7 +255,7 @@ DRIFTS.update({d.name: d for d in [
     Drift("omni-inbox-enum-renamed", "omni-inbox", "getConversation", "an enum value renamed (open -> OPEN)", "GET",
           _OMNI + r"/conversations/[^/]+", response=_on_body(lambda c: c.update(status=str(c["status"]).upper()))),
     Drift("omni-inbox-status-changed", "omni-inbox", "createPredefinedMessage", "a status changed (201 -> 200)",
-          "POST", _OMNI + r"/conversation-predefined-messages", response=_created_as_ok),
+          "POST", _OMNI + r"/conversation-predefined-messages", response=_status_as(201, 200)),
     Drift("omni-inbox-error-shape", "omni-inbox", "getConversation", "an error body in another shape", "GET",
           _OMNI + r"/conversations/[^/]+", response=_flat_error),
     Drift("omni-inbox-paging-ignored", "omni-inbox", "findConversations", "a paging limit ignored", "GET",
@@ -277,7 +263,7 @@ DRIFTS.update({d.name: d for d in [
     Drift("omni-inbox-auth-ignored", "omni-inbox", "findConversations", "auth not enforced", "GET",
           _OMNI + r"/conversations", request=_omni_anyone_in),
     Drift("omni-inbox-tenant-leak", "omni-inbox", "getConversation", "another tenant's object readable", "GET",
-          _OMNI + r"/conversations/[^/]+", retry=_omni_leak),
+          _OMNI + r"/conversations/[^/]+", retry=_ask_again_as(404, lambda: {b"authorization": _omni_token()})),
     Drift("omni-inbox-delete-ignored", "omni-inbox", "removePredefinedMessage",
           "a resource still readable after delete", "DELETE", _OMNI + r"/conversation-predefined-messages/[^/]+",
           request=_remove_as_read, observe=("createPredefinedMessage", "getPredefinedMessage")),
