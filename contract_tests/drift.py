@@ -242,10 +242,6 @@ def _omni_anyone_in(scope: Scope) -> Scope:
     return _anyone_in(_omni_token())(scope)
 
 
-def _remove_as_read(scope: Scope) -> Scope:
-    return {**scope, "method": "GET"}
-
-
 _OMNI = r"(/omni-inbox)?"
 DRIFTS.update({d.name: d for d in [
     Drift("omni-inbox-field-dropped", "omni-inbox", "getConversation", "a required field dropped", "GET",
@@ -266,7 +262,7 @@ DRIFTS.update({d.name: d for d in [
           _OMNI + r"/conversations/[^/]+", retry=_ask_again_as(404, lambda: {b"authorization": _omni_token()})),
     Drift("omni-inbox-delete-ignored", "omni-inbox", "removePredefinedMessage",
           "a resource still readable after delete", "DELETE", _OMNI + r"/conversation-predefined-messages/[^/]+",
-          request=_remove_as_read, observe=("createPredefinedMessage", "getPredefinedMessage")),
+          request=_delete_as_read, observe=("createPredefinedMessage", "getPredefinedMessage")),
 ]})
 
 
