@@ -13,6 +13,7 @@ any base URL. From the command line: `convomock contract`; from a test suite: `c
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +61,20 @@ def contract_schema(api: str | None = None, *, spec: Path | None = None, base_ur
     return schema
 
 
-def contract_workflows(schema: Any, max_examples: int = 30, steps: int = 6) -> Any:
-    """The stateful phase as a unittest/pytest TestCase class (name it `Test...` in your module)."""
+def contract_workflows(schema: Any, max_examples: int = 30, steps: int = 6,
+                       reset: Callable[[], None] | None = None, derandomize: bool = False) -> Any:
+    """The stateful phase as a unittest/pytest TestCase class (name it `Test...` in your module). `reset` runs
+    before each generated workflow (the in-process mock's `app.reset`): every workflow then starts from the same
+    state, so Hypothesis can replay one exactly (it refuses a generation that depends on leftover state)."""
     from hypothesis import HealthCheck, settings
 
     params = getattr(schema, "_convomock_params", {})
 
     class Workflows(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            if reset is not None:
+                reset()
+
         def before_call(self, case: Any) -> None:
             # The config's path parameters do not reach state-machine steps; the tenant's must be used there too.
             for name, value in params.items():
@@ -75,5 +83,5 @@ def contract_workflows(schema: Any, max_examples: int = 30, steps: int = 6) -> A
 
     test_case = Workflows.TestCase
     test_case.settings = settings(max_examples=max_examples, stateful_step_count=steps, deadline=None,
-                                  suppress_health_check=list(HealthCheck))
+                                  suppress_health_check=list(HealthCheck), derandomize=derandomize)
     return test_case

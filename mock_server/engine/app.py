@@ -90,6 +90,7 @@ class MockApp:
         self.jobs = JobRunner(self.clock)
         self.strict_violations: list[str] = []
         self.internal_errors: list[str] = []
+        self.served = 0  # API requests answered since start (a reset does not clear it, unlike the journal)
         self.scenarios = ScenarioBook(load_scenarios(scenarios_dir) if scenarios_dir else {})
         self.start_scenarios = list(start_scenarios)
         self.runtimes: dict[str, ApiRuntime] = {}
@@ -280,6 +281,7 @@ class MockApp:
         if request_body is None and body:
             request_body = _body_for_journal(body)
         await send_json(send, status, payload, extra)
+        self.served += 1
         self.journal.record(
             at=arrived, api=binding.name, method=method, path=path, query=query_string,
             operation_id=operation.operation_id if operation else None,
