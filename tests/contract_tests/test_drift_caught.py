@@ -69,7 +69,7 @@ def test_every_api_has_its_drifts(api: str) -> None:
 def test_the_clean_mock_conforms_at_default_settings(api: str) -> None:
     """The contract run of `make test`: the whole spec, every phase, default examples."""
     app = create_app([api])
-    report = run_contract(api=api, app=app)
+    report = run_contract(api=api, app=app, seed=0)  # repeatable in CI; wider random runs belong to `make fuzz`
     assert report.ok, [(op.operation_id, [f.title for f in op.failures]) for op in report.failing()] + report.errors
     assert len(report.operations) == len(app.runtimes[api].spec.operations)
     assert all(op.requests > 0 for op in report.operations.values())
