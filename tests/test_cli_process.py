@@ -42,11 +42,19 @@ def wait_until_healthy(base: str, process: subprocess.Popen[str], seconds: float
 
 @contextmanager
 def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`convomock serve` on a free port, stopped with SIGINT (as Ctrl-C would) at the end."""
+    with running("serve", *args) as started:
+        yield started
+
+
+@contextmanager
+def running(command: str, *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A `convomock` command that serves HTTP (serve, proxy) on a free port, until the block ends."""
     port = _free_port()
     # The installed console script when there is one (it is what `make serve` runs), else the module.
     script = Path(sys.executable).parent / "convomock"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "mock_server"]
-    process = subprocess.Popen([*command, "serve", "--port", str(port), *args],
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "mock_server"]
+    process = subprocess.Popen([*program, command, "--port", str(port), *args],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"

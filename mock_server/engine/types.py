@@ -106,6 +106,18 @@ class ControlCall:
     path_params: Mapping[str, str]
     base_url: str
 
+    @property
+    def fields(self) -> Mapping[str, Any]:
+        """The JSON body's fields ({} when the body is not an object)."""
+        return self.body if isinstance(self.body, dict) else {}
+
+    def text(self, name: str, limit: int = 4096) -> str:
+        """A required message text of 1 to `limit` characters, or a 400 that says so."""
+        value = self.fields.get(name)
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            raise ControlError(400, f"{name}: a message of 1 to {limit} characters")
+        return value
+
 
 @dataclass(frozen=True)
 class ControlRoute:

@@ -3,10 +3,6 @@ the spec (the client's request or the upstream's answer) is listed at /__mock/vi
 runs as a real process."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +15,7 @@ from contract_tests.proxy import ValidatingProxy
 from mock_server.engine.app import MockApp
 from mock_server.server import create_app
 from tests.conftest import ACME_TOKEN, DOC_CONVERSATION
-from tests.test_cli_process import _free_port, serving, wait_until_healthy
+from tests.test_cli_process import running, serving
 
 AUTH = {"Authorization": f"Bearer {ACME_TOKEN}"}
 VIA_PROXY = "/api/v1/public/acme"
@@ -143,30 +139,13 @@ def test_violations_can_be_cleared_and_health_reports(proxied: tuple[TestClient,
 
 
 def test_proxy_process_in_front_of_a_served_mock() -> None:
-    with serving() as (base, _):
-        port = _free_port()
-        proxy_base = f"http://127.0.0.1:{port}"
-        process = subprocess.Popen([sys.executable, "-m", "mock_server", "proxy", "--api", "1to1ai",
-                                    "--upstream", f"{base}/1to1ai", "--port", str(port)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        try:
-            wait_until_healthy(proxy_base, process)
-            through = httpx.get(f"{proxy_base}{VIA_PROXY}/conversations/{DOC_CONVERSATION}", headers=AUTH)
-            straight = httpx.get(f"{base}{DIRECT}/conversations/{DOC_CONVERSATION}", headers=AUTH)
-            assert through.status_code == straight.status_code == 200
-            assert through.content == straight.content
-            assert through.json()["uuid"] == DOC_CONVERSATION
-            listed = httpx.get(proxy_base + "/__mock/violations").json()
-            assert listed["count"] == 0 and listed["items"] == []
-            assert listed["forwarded"] == 1
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            if process.stdout:
-                process.stdout.close()
+    with serving() as (base, _), running("proxy", "--api", "1to1ai", "--upstream", f"{base}/1to1ai") as (
+            proxy_base, _):
+        through = httpx.get(f"{proxy_base}{VIA_PROXY}/conversations/{DOC_CONVERSATION}", headers=AUTH)
+        straight = httpx.get(f"{base}{DIRECT}/conversations/{DOC_CONVERSATION}", headers=AUTH)
+        assert through.status_code == straight.status_code == 200
+        assert through.content == straight.content
+        assert through.json()["uuid"] == DOC_CONVERSATION
+        listed = httpx.get(proxy_base + "/__mock/violations").json()
+        assert listed["count"] == 0 and listed["items"] == []
+        assert listed["forwarded"] == 1

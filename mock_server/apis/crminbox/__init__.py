@@ -84,9 +84,7 @@ def inbound(call: ControlCall) -> Any:
     channel = body.get("channel", "sms")
     if channel not in ("sms", "email", "call", "note"):
         raise ControlError(400, "channel is sms, email, call or note")
-    text = body.get("body")
-    if channel != "call" and (not isinstance(text, str) or not text.strip() or len(text) > 4096):
-        raise ControlError(400, "body: a message of 1 to 4096 characters")
+    text = call.text("body") if channel != "call" else body.get("body")
     details = None
     if channel == "call":
         raw: dict[str, Any] = body["call"] if isinstance(body.get("call"), dict) else {}

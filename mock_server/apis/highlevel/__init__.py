@@ -58,13 +58,6 @@ def _conversation_of(location: Location, call: ControlCall, body: dict[str, Any]
     return conversation
 
 
-def _text(body: dict[str, Any]) -> str:
-    text = body.get("body")
-    if not isinstance(text, str) or not text.strip() or len(text) > 4096:
-        raise ControlError(400, "body: a message of 1 to 4096 characters")
-    return text
-
-
 def inbound(call: ControlCall) -> Any:
     """A customer writes: `{"location", "contact", "channel", "body"}`; the agent acts on it (settle runs it)."""
     body = call.body if isinstance(call.body, dict) else {}
@@ -72,7 +65,7 @@ def inbound(call: ControlCall) -> Any:
     channel = body.get("channel", "SMS")
     if channel not in CHANNELS:
         raise ControlError(400, f"channel must be one of {', '.join(CHANNELS)}")
-    text = _text(body)
+    text = call.text("body")
     conversation = _conversation_of(location, call, body, channel)
     message, what = sim.receive(location, conversation, text, call.rng, call.clock, call.jobs)
     return 201, {"conversation_id": conversation.id, "message_id": message.id, "agent": what}
@@ -85,7 +78,7 @@ def outbound(call: ControlCall) -> Any:
     source = body.get("source", "manual")
     if source not in ("manual", "workflow"):
         raise ControlError(400, "source is manual or workflow")
-    text = _text(body)
+    text = call.text("body")
     conversation = _conversation_of(location, call, body, None)
     message = sim.send_manual(location, conversation, text, source, call.rng, call.clock.now())
     return 201, {"conversation_id": conversation.id, "message_id": message.id,

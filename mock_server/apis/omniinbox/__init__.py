@@ -62,9 +62,7 @@ def inbound(call: ControlCall) -> Any:
     conversation = workspace.conversations.get(body.get("conversation"))
     if conversation is None:
         raise ControlError(404, f"no conversation {body.get('conversation')!r} in workspace {workspace.id}")
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip() or len(text) > 4096:
-        raise ControlError(400, "text: a message of 1 to 4096 characters")
+    text = call.text("text")
     message = services.add_message(workspace, conversation, call.rng, call.clock.now(), direction="inbound",
                                    text=text, sender={"type": "contact", "id": conversation["contact"]["_id"]})
     return 201, {"message": message, "conversation": conversation}

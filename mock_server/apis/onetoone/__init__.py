@@ -92,9 +92,7 @@ def inbound(call: ControlCall) -> Any:
     """A customer writes in: by conversation uuid, or by phone (a new number starts a new conversation)."""
     body = call.body if isinstance(call.body, dict) else {}
     business = _business_of(call.store, body.get("slug"))
-    text = body.get("body")
-    if not isinstance(text, str) or not text.strip() or len(text) > 4096:
-        raise ControlError(400, 'send {"slug": "acme", "phone": "+52..." or "conversation": "<uuid>", "body": "..."}')
+    text = call.text("body")
     now = call.clock.now()
     business.fire_due_schedules(call.rng, now)  # what was due before the customer wrote goes out first
     created = False
