@@ -1,0 +1,59 @@
+"""Every operation of every spec (enumerated from the specs, so a new operation cannot skip this) refuses a
+missing or malformed credential with the vendor's 401 envelope, and changes nothing."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from starlette.testclient import TestClient
+
+from mock_server.apis import BINDINGS
+from mock_server.engine.specs import load_spec
+from mock_server.server import create_app
+
+SPECS = {name: load_spec(binding.spec_path) for name, binding in BINDINGS.items()}
+OPERATIONS = [(api, op.operation_id, op.method, op.path, op.public)
+              for api, spec in SPECS.items() for op in spec.operations]
+CREDENTIALS = {"missing": None, "not-bearer": "Basic dXNlcjpwYXNz", "empty-bearer": "Bearer ",
+               "unknown-token": "Bearer not-a-token-anyone-issued"}
+
+
+@pytest.fixture(scope="module", params=sorted(BINDINGS))
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, Any]]:
+    api = request.param
+    app = create_app([api], frozen=True)
+    document = SPECS[api].document
+    registry = jsonschema_rs.Registry([("urn:spec", dict(document))])
+    envelope = jsonschema_rs.Draft202012Validator(
+        {"$ref": "urn:spec" + document["info"]["x-convomock"]["error-envelope"]}, registry=registry)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        yield api, http, envelope
+    assert app.internal_errors == [] and app.strict_violations == []
+
+
+def test_every_documented_operation_is_enumerated() -> None:
+    assert len([o for o in OPERATIONS if not o[4]]) >= 84
+    assert {api for api, *_ in OPERATIONS} == set(BINDINGS)
+
+
+@pytest.mark.parametrize("credential", sorted(CREDENTIALS))
+def test_every_operation_refuses_a_bad_credential(served: tuple[str, TestClient, Any], credential: str) -> None:
+    api, http, envelope = served
+    before = http.get("/__mock/state").text
+    checked = 0
+    for name, operation_id, method, path, public in OPERATIONS:
+        if name != api or public:
+            continue
+        concrete = BINDINGS[api].prefix + re.sub(r"\{slug\}", "acme", re.sub(r"\{(?!slug)[^}]+\}", "x1", path))
+        headers = {"Content-Type": "application/json"}
+        if CREDENTIALS[credential] is not None:
+            headers["Authorization"] = CREDENTIALS[credential]
+        response = http.request(method, concrete, headers=headers, content=b"{}")
+        assert response.status_code == 401, (operation_id, credential, response.status_code, response.text[:200])
+        assert envelope.is_valid(response.json()), (operation_id, response.json())
+        checked += 1
+    assert checked == len([o for o in OPERATIONS if o[0] == api and not o[4]])
+    assert http.get("/__mock/state").text == before
