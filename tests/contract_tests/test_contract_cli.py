@@ -167,13 +167,8 @@ def test_planted_drift_fails_and_writes_reports(tmp_path: Path, capsys: pytest.C
 # -- config file -------------------------------------------------------------------------------------------------
 
 
-def test_config_file_with_env_token_and_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("MY_TOKEN", ACME_TOKEN)
-    config = tmp_path / "contract.toml"
-    config.write_text('api = "1to1ai"\ntoken = "${MY_TOKEN}"\nmax-examples = 5\n'
-                      'include = ["getConversation", "listConversations"]\n\n[params]\nslug = "acme"\n',
-                      encoding="utf-8")
+def spy_options(monkeypatch: pytest.MonkeyPatch) -> list[ContractOptions]:
+    """Record the options the CLI hands the runner (the run itself goes on as usual)."""
     seen: list[ContractOptions] = []
     real = contract_tests.runner.run_contract
 
@@ -183,6 +178,17 @@ def test_config_file_with_env_token_and_params(tmp_path: Path, monkeypatch: pyte
         return real(options, **fields)
 
     monkeypatch.setattr(contract_tests.runner, "run_contract", spy)
+    return seen
+
+
+def test_config_file_with_env_token_and_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MY_TOKEN", ACME_TOKEN)
+    config = tmp_path / "contract.toml"
+    config.write_text('api = "1to1ai"\ntoken = "${MY_TOKEN}"\nmax-examples = 5\n'
+                      'include = ["getConversation", "listConversations"]\n\n[params]\nslug = "acme"\n',
+                      encoding="utf-8")
+    seen = spy_options(monkeypatch)
     assert run(["contract", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert set(table(out)) == {"getConversation", "listConversations"}
@@ -199,15 +205,7 @@ def test_command_line_max_examples_overrides_the_config_file(tmp_path: Path, mon
     config = tmp_path / "contract.toml"
     config.write_text('api = "1to1ai"\ntoken = "${MY_TOKEN}"\nmax-examples = 400\nphases = ["fuzzing"]\n'
                       'include = ["listConversations"]\n\n[params]\nslug = "acme"\n', encoding="utf-8")
-    seen: list[ContractOptions] = []
-    real = contract_tests.runner.run_contract
-
-    def spy(options: ContractOptions | None = None, **fields: Any) -> Any:
-        assert options is not None
-        seen.append(options)
-        return real(options, **fields)
-
-    monkeypatch.setattr(contract_tests.runner, "run_contract", spy)
+    seen = spy_options(monkeypatch)
     assert run(["contract", "--config", str(config), "--max-examples", "3"]) == 0
     out = capsys.readouterr().out
     assert seen[0].max_examples == 3

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.apis.highlevel.helpers import assert_422
 from tests.conftest import HighLevelClient
 
 AGENTS = "/conversation-ai/agents"
@@ -72,16 +73,6 @@ def seed_action(hl: HighLevelClient, action_id: str, agent_id: str = "agent_seed
 def assert_400(response: httpx.Response, message: str) -> None:
     assert response.status_code == 400, response.text
     assert response.json() == {"statusCode": 400, "message": message, "error": "Bad Request"}
-
-
-def assert_422(response: httpx.Response, *messages: str) -> list[str]:
-    assert response.status_code == 422, response.text
-    body = response.json()
-    assert body["statusCode"] == 422 and body["error"] == "Unprocessable Entity"
-    assert isinstance(body["message"], list)
-    for message in messages:
-        assert message in body["message"]
-    return list(body["message"])
 
 
 # -- create, read, update, delete ----------------------------------------------------------------------------------

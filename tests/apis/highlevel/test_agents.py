@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.apis.highlevel.helpers import assert_422
 from tests.conftest import HL_GLOBEX_FULL, HighLevelClient
 
 AGENTS = "/conversation-ai/agents"
@@ -45,16 +46,6 @@ def search(hl: HighLevelClient, **query: Any) -> dict[str, Any]:
     response = hl.get(f"{AGENTS}/search", params=query)
     assert response.status_code == 200, response.text
     return dict(response.json())
-
-
-def assert_422(response: httpx.Response, *messages: str) -> list[str]:
-    assert response.status_code == 422, response.text
-    body = response.json()
-    assert body["statusCode"] == 422 and body["error"] == "Unprocessable Entity"
-    assert isinstance(body["message"], list)
-    for message in messages:
-        assert message in body["message"]
-    return list(body["message"])
 
 
 def assert_no_agent(response: httpx.Response, agent_id: str) -> None:
