@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+SYSTEM := $(VENV)/.system-test
+
 .PHONY: serve test install fuzz bench clean
 
 $(STAMP): pyproject.toml
@@ -17,8 +19,23 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/convomock serve --host 127.0.0.1 --port 8000 $(ARGS)
 
-test: $(STAMP)
+# The dashboard's end-to-end test drives Debian's Chromium (installed here, as root, on a new machine).
+$(SYSTEM): scripts/ensure-debs $(STAMP)
+	scripts/ensure-debs chromium=chromium chromedriver=chromium-driver
+	touch $(SYSTEM)
+
+test: $(STAMP) $(SYSTEM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The deep contract run: every phase, positive and negative, at least 200 examples per operation, all four APIs.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	$(BIN)/python -m contract_tests.fuzz --max-examples $(FUZZ_EXAMPLES) $(ARGS)
+
+# The benchmark table of issue 8 (never part of `make test`): see bench/README.md.
+bench: $(STAMP)
+	scripts/ensure-debs wrk=wrk nginx=nginx || echo "bench: continuing without wrk/nginx (Python load client)"
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -33,7 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", action="append", default=[], metavar="NAME",
                        help="switch a scenario on at start (repeatable); see scenarios/")
     serve.add_argument("--state", type=Path, metavar="FILE",
-                       help="load state from FILE at start if it exists, save it there on shutdown")
+                       help="load state from FILE at start if it exists; save it there whenever it changes (within "
+                            "0.2 s) and at shutdown, atomically (a kill -9 leaves the old file or the new, never half)")
+    serve.add_argument("--tenants", type=lambda v: [t.strip() for t in v.split(",") if t.strip()], metavar="KEY,...",
+                       help="seed only these tenants (fixture keys: acme, globex), to shard tenants over processes "
+                            "behind a proxy (see bench/nginx)")
+    serve.add_argument("--control-token", metavar="TOKEN",
+                       help="require 'X-Control-Token: TOKEN' on the control API /__mock (all but /__mock/health); "
+                            "use it whenever --host is not a loopback address")
     serve.add_argument("--start-time", default=None, metavar="ISO|now",
                        help="the mock clock's start instant (default 2026-01-15T15:00:00Z, so seeds are repeatable)")
     serve.add_argument("--freeze", action="store_true", help="start with the mock clock frozen")
@@ -72,19 +80,26 @@ def banner(app: MockApp, host: str, port: int) -> str:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mock_server.server import create_app, load_state, save_state
+    from mock_server.server import StateFile, create_app, save_state
 
     try:
         app = create_app([args.api] if args.api else None, seed=args.seed, conversations=args.conversations,
                          scenarios=args.scenario, strict=args.strict, at_root=bool(args.api),
-                         start=_start(args.start_time), frozen=args.freeze)
-        if args.state and args.state.exists():
-            load_state(app, args.state)
-            for name in args.scenario:  # --scenario still applies on top of a loaded state
-                app.activate_scenario(name)
+                         start=_start(args.start_time), frozen=args.freeze, tenants=args.tenants,
+                         control_token=args.control_token)
+        state = StateFile(app, args.state) if args.state else None
+        if state is not None:
+            if state.load_if_present():
+                for name in args.scenario:  # --scenario still applies on top of a loaded state
+                    app.activate_scenario(name)
+            state.attach()
     except (StartupError, SnapshotError, ValueError, OSError) as exc:
         print(f"convomock: {exc}", file=sys.stderr)
         return 2
+    if not _loopback(args.host) and not args.control_token:
+        print(f"convomock: WARNING: serving on {args.host}, reachable from other machines, and the control API "
+              f"/__mock (reset, state, scenarios) is open to all of them; pass --control-token TOKEN",
+              file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
     server = uvicorn.Server(config)
 
@@ -103,9 +118,18 @@ def serve(args: argparse.Namespace) -> int:
     try:
         asyncio.run(run())
     finally:
-        if args.state:
-            save_state(app, args.state)
+        if state is not None and app.version != state.saved_version:
+            save_state(app, state.path)  # the shutdown hook did not run (start-up failed, say)
     return 0
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,12 @@
 """Build the app with the packaged APIs, scenarios and fixtures; load and save `--state` files atomically."""
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -13,24 +16,33 @@ from mock_server.engine.app import MockApp
 from mock_server.engine.clock import DEFAULT_START, MockClock
 from mock_server.engine.snapshot import dumps
 
-__all__ = ["create_app", "save_state", "load_state", "SCENARIOS_DIR"]
+__all__ = ["create_app", "save_state", "load_state", "StateFile", "SCENARIOS_DIR"]
+
+log = logging.getLogger("convomock")
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def create_app(apis: Sequence[str] | None = None, *, seed: int = 0, conversations: int | None = None,
                scenarios: Sequence[str] = (), strict: bool = True, at_root: bool = False,
-               start: datetime | None = None, frozen: bool = False) -> MockApp:
-    """The mock for the named APIs (all by default); `at_root` serves a single API without its prefix."""
+               start: datetime | None = None, frozen: bool = False, tenants: Sequence[str] | None = None,
+               control_token: str | None = None) -> MockApp:
+    """The mock for the named APIs (all by default); `at_root` serves a single API without its prefix; `tenants`
+    keeps only those seeded tenants (by their fixture `key`, e.g. acme) to shard tenants over processes."""
     names = list(apis) if apis else list(BINDINGS)
     return MockApp([binding(name) for name in names], seed=seed, conversations=conversations,
                    scenarios_dir=SCENARIOS_DIR, start_scenarios=scenarios, strict=strict, at_root=at_root,
-                   clock=MockClock(start or DEFAULT_START, frozen=frozen))
+                   clock=MockClock(start or DEFAULT_START, frozen=frozen), tenants=tenants,
+                   control_token=control_token)
 
 
 def save_state(app: MockApp, path: Path) -> None:
     """Write the snapshot so that a crash at any moment leaves either the old file or the new one, never half."""
-    data = dumps(app.snapshot()).encode("utf-8")
+    write_atomically(path, dumps(app.snapshot()).encode("utf-8"))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temporary file in the same folder, fsync, rename over the old one, fsync the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -51,3 +63,77 @@ def save_state(app: MockApp, path: Path) -> None:
 
 def load_state(app: MockApp, path: Path) -> None:
     app.restore(json.loads(path.read_text(encoding="utf-8")))
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """A process killed mid-save leaves its temporary file (never the state file itself half-written): tidy up."""
+    stale = list(path.parent.glob(f".{path.name}.*")) if path.parent.is_dir() else []
+    for leftover in stale:
+        leftover.unlink(missing_ok=True)
+    return stale
+
+
+class StateFile:
+    """`serve --state FILE`: loads FILE at start, saves it whenever state changed (at most every `interval`
+    seconds, and never more often than four times the last save took, so a large state cannot starve the server)
+    and once more at shutdown. The snapshot is taken on the event loop, so it is consistent; the write happens in a
+    thread. Background jobs still waiting at a save are not in the file (they normally finish within milliseconds
+    and the next save has their effect)."""
+
+    def __init__(self, app: MockApp, path: Path, interval: float = 0.2) -> None:
+        self.app = app
+        self.path = path
+        self.interval = interval
+        self.saved_version = -1
+        self.saves = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._last_cost = 0.0
+
+    def load_if_present(self) -> bool:
+        remove_stale_temporaries(self.path)
+        if not self.path.exists():
+            return False
+        load_state(self.app, self.path)
+        return True
+
+    def attach(self) -> None:
+        """Save on change while the server runs, and at shutdown."""
+        self.app.startup_hooks.append(self._start)
+        self.app.shutdown_hooks.append(self.stop)
+
+    async def _start(self) -> None:
+        self._stopping = asyncio.Event()
+        self._task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._stopping.wait(), max(self.interval, 4 * self._last_cost))
+                return  # stopping: `stop` writes the last save itself
+            except asyncio.TimeoutError:
+                pass
+            if self.app.version != self.saved_version:
+                try:
+                    await self.save()
+                except OSError as exc:  # a full disk must not stop the mock; say so and try again later
+                    log.error("convomock: could not save state to %s: %s", self.path, exc)
+
+    async def save(self) -> None:
+        """One save at a time (the watcher's, then the last one at shutdown), so an older snapshot never lands
+        after a newer one."""
+        started = time.perf_counter()
+        version = self.app.version
+        data = dumps(self.app.snapshot()).encode("utf-8")
+        await asyncio.to_thread(write_atomically, self.path, data)
+        self.saved_version = version
+        self.saves += 1
+        self._last_cost = time.perf_counter() - started
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._stopping.set()
+            await self._task  # lets a save in progress finish
+            self._task = None
+        if self.app.version != self.saved_version or not self.path.exists():
+            await self.save()

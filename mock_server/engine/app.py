@@ -7,17 +7,18 @@ own `render` turns into its envelope; nothing else builds an error body.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.engine.asgi import base_url, path_of, read_body, request_headers, send_json
-from mock_server.engine.clock import MockClock, iso
+from mock_server.engine.clock import MockClock, iso, parse_instant
 from mock_server.engine.errors import (
     InjectedFault,
     InternalError,
@@ -43,6 +44,8 @@ __all__ = ["MockApp", "ApiRuntime", "StartupError", "MAX_BODY_BYTES"]
 log = logging.getLogger("convomock")
 MAX_BODY_BYTES = 1024 * 1024
 SCENARIO_HEADER = "x-mock-scenario"
+CONTROL_TOKEN_HEADER = "x-control-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _ENGINE_ERRORS = (RouteNotFound, PayloadTooLarge, InjectedFault)
 
 
@@ -79,12 +82,20 @@ def _check_handlers(binding: ApiBinding, spec: Spec) -> None:
 class MockApp:
     def __init__(self, bindings: Sequence[ApiBinding], *, seed: int = 0, conversations: int | None = None,
                  scenarios_dir: Path | None = None, start_scenarios: Sequence[str] = (), strict: bool = True,
-                 at_root: bool = False, clock: MockClock | None = None, journal_limit: int = 1000) -> None:
+                 at_root: bool = False, clock: MockClock | None = None, journal_limit: int = 1000,
+                 tenants: Sequence[str] | None = None, control_token: str | None = None) -> None:
         if at_root and len(bindings) != 1:
             raise StartupError("serving at the root needs exactly one API")
         self.at_root = at_root
         self.strict = strict
         self.options = SeedOptions(seed=seed, conversations=conversations)
+        self.tenants = frozenset(tenants) if tenants else None
+        self.control_token = control_token or None
+        # Counts every change to state (a write that succeeded, a control call that changes something); with the
+        # background jobs' count it tells a state file when there is something new to save.
+        self.changes = 0
+        self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
+        self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self.clock = clock or MockClock()
         self.journal = Journal(journal_limit)
         self.jobs = JobRunner(self.clock)
@@ -104,7 +115,7 @@ class MockApp:
             self.runtimes[binding.name] = ApiRuntime(
                 binding=binding, spec=spec, routes=routes, store=None, rng=SeededRandom(seed),
                 limiter=SlidingWindowLimiter(binding.rate_limits) if binding.rate_limits else None,
-                fixtures=load_yaml(binding.fixtures_path) or {})
+                fixtures=_only_tenants(binding, load_yaml(binding.fixtures_path) or {}, self.tenants))
         for name in self.start_scenarios:
             if name not in self.scenarios.available:
                 raise StartupError(f"unknown scenario {name!r}; known: {', '.join(sorted(self.scenarios.available))}")
@@ -129,8 +140,14 @@ class MockApp:
         for name in self.start_scenarios:
             self.activate_scenario(name)
 
+    @property
+    def version(self) -> int:
+        """Grows whenever state may have changed: writes, control changes and finished background jobs."""
+        return self.changes + self.jobs.completed
+
     def snapshot(self) -> dict[str, Any]:
         return {"format": 1, "seed": self.options.seed, "active_scenarios": self.scenarios.active,
+                "clock": {"now": self.clock.now().isoformat(), "frozen": self.clock.frozen},
                 "apis": {name: {"store": to_json_data(rt.store), "rng": rt.rng.state_json()}
                          for name, rt in self.runtimes.items()}}
 
@@ -149,7 +166,16 @@ class MockApp:
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{name}: bad generator state: {exc}") from None
             loaded[name] = (from_json_data(part["store"], runtime.binding.store_type), rng)
+        clock = data.get("clock")
+        try:
+            instant = parse_instant(clock["now"]) if isinstance(clock, Mapping) else None
+            frozen = bool(clock.get("frozen")) if isinstance(clock, Mapping) else False
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"bad clock in snapshot: {exc}") from None
         self.jobs.cancel()
+        if instant is not None:  # the time the snapshot was taken at, so time-dependent answers stay the same
+            self.clock.set(instant)
+            self.clock.freeze(frozen)
         self.scenarios.forget()
         for name, (store, rng) in loaded.items():
             self.runtimes[name].store, self.runtimes[name].rng = store, rng
@@ -189,6 +215,10 @@ class MockApp:
             return
         path = path_of(scope)
         if path == "/__mock" or path.startswith("/__mock/"):
+            if self.control_token and path != "/__mock/health" and not self._control_allowed(scope):
+                await send_json(send, 401, {"error": "the control API needs the control token: send "
+                                                     "'X-Control-Token: <token>' (convomock serve --control-token)"})
+                return
             await self.control.handle(scope, receive, send, path)
             return
         runtime = self._runtime_for(path)
@@ -198,13 +228,24 @@ class MockApp:
             return
         await self._serve(runtime, scope, receive, send, path)
 
+    def _control_allowed(self, scope: dict[str, Any]) -> bool:
+        headers = request_headers(scope)
+        offered = headers.get(CONTROL_TOKEN_HEADER) or ""
+        if not offered:
+            offered = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))).get("control_token", "")
+        return hmac.compare_digest(offered.encode("utf-8", "replace"), str(self.control_token).encode("utf-8"))
+
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                for hook in self.startup_hooks:
+                    await hook()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.jobs.cancel()
+                for hook in self.shutdown_hooks:
+                    await hook()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -282,6 +323,8 @@ class MockApp:
             request_body = _body_for_journal(body)
         await send_json(send, status, payload, extra)
         self.served += 1
+        if status < 400 and method not in SAFE_METHODS:
+            self.changes += 1
         self.journal.record(
             at=arrived, api=binding.name, method=method, path=path, query=query_string,
             operation_id=operation.operation_id if operation else None,
@@ -342,6 +385,19 @@ class MockApp:
         log.error(message)
         self.strict_violations.append(message)
         return message
+
+
+def _only_tenants(binding: ApiBinding, fixtures: Mapping[str, Any],
+                  tenants: frozenset[str] | None) -> Mapping[str, Any]:
+    """The fixtures with only the named tenants (`serve --tenants`, to shard by tenant); every tenant has a `key`."""
+    if tenants is None:
+        return fixtures
+    entries = fixtures.get(binding.tenant_collection) or []
+    unknown = tenants - {entry.get("key") for entry in entries}
+    if unknown:
+        known = ", ".join(sorted(str(entry.get("key")) for entry in entries))
+        raise StartupError(f"{binding.name}: no tenant {', '.join(sorted(unknown))} in the fixtures (known: {known})")
+    return {**fixtures, binding.tenant_collection: [e for e in entries if e.get("key") in tenants]}
 
 
 def _body_for_journal(body: bytes) -> Any:

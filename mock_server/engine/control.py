@@ -75,6 +75,8 @@ class ControlApi:
             status, payload = exc.status, {"error": exc.message}
         except Exception as exc:  # noqa: BLE001 - the control API reports its own failures, it never dies
             status, payload = 400 if exc.__class__.__name__ == "PayloadTooLarge" else 500, {"error": str(exc)}
+        if status < 400 and scope["method"] != "GET":
+            self.app.changes += 1  # a reset, a scenario, the clock, an inbound message...: a state file saves it
         await send_json(send, status, payload)
 
     def _vendor(self, runtime: ApiRuntime, route: ControlRoute) -> Endpoint:

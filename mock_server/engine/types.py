@@ -154,3 +154,4 @@ class ApiBinding:
     scenario_effects: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = field(default_factory=dict)
     control_routes: Sequence[ControlRoute] = ()
     max_body_bytes: int = 1024 * 1024  # larger bodies answer 413 before anything else reads them
+    tenant_collection: str = "tenants"  # the fixtures' list of tenants, each with a `key` (`serve --tenants`)

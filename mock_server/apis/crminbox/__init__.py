@@ -119,6 +119,7 @@ def setter_mode(call: ControlCall) -> Any:
 
 
 API = ApiBinding(
+    tenant_collection="orgs",
     name="crm-inbox",
     prefix="/crm-inbox",
     spec_path=ROOT / "specs" / "crm-inbox.yaml",

@@ -104,6 +104,7 @@ def conversations(call: ControlCall) -> Any:
 
 
 API = ApiBinding(
+    tenant_collection="locations",
     name="highlevel",
     prefix="/highlevel",
     spec_path=ROOT / "specs" / "highlevel.yaml",

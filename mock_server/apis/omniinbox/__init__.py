@@ -86,6 +86,7 @@ def upload(call: ControlCall) -> Any:
 
 
 API = ApiBinding(
+    tenant_collection="workspaces",
     name="omni-inbox",
     prefix="/omni-inbox",
     spec_path=ROOT / "specs" / "omni-inbox.yaml",

@@ -158,6 +158,7 @@ def upload(call: ControlCall) -> Any:
 
 
 API = ApiBinding(
+    tenant_collection="businesses",
     name="1to1ai",
     prefix="/1to1ai",
     spec_path=ROOT / "specs" / "1to1ai.yaml",
