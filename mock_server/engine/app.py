@@ -102,6 +102,7 @@ class MockApp:
         self.strict_violations: list[str] = []
         self.internal_errors: list[str] = []
         self.served = 0  # API requests answered since start (a reset does not clear it, unlike the journal)
+        self.server_errors = 0  # of those, answers 5xx (a scenario's injected fault included)
         self.scenarios = ScenarioBook(load_scenarios(scenarios_dir) if scenarios_dir else {})
         self.start_scenarios = list(start_scenarios)
         self.runtimes: dict[str, ApiRuntime] = {}
@@ -323,6 +324,8 @@ class MockApp:
             request_body = _body_for_journal(body)
         await send_json(send, status, payload, extra)
         self.served += 1
+        if status >= 500:
+            self.server_errors += 1
         if status < 400 and method not in SAFE_METHODS:
             self.changes += 1
         self.journal.record(

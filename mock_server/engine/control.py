@@ -96,7 +96,8 @@ class ControlApi:
         return 200, {"status": "ok", "apis": {n: rt.binding.prefix or "/" for n, rt in self.app.runtimes.items()},
                      "clock": self.app.clock.describe(), "jobs_pending": self.app.jobs.pending,
                      "scenarios": self.app.scenarios.active, "strict": self.app.strict,
-                     "served": self.app.served, "strict_violations": len(self.app.strict_violations),
+                     "served": self.app.served, "server_errors": self.app.server_errors,
+                     "strict_violations": len(self.app.strict_violations),
                      "internal_errors": len(self.app.internal_errors)}
 
     async def credentials(self, request: _Request) -> tuple[int, Any]:
