@@ -74,7 +74,7 @@ def test_kill_9_at_any_moment_leaves_a_file_that_loads(tmp_path: Path) -> None:
         with serving("--state", str(state)) as (base, process):
             stop = threading.Event()
 
-            def writer(prefix: str) -> None:
+            def writer(prefix: str, base: str, stop: threading.Event) -> None:
                 with httpx.Client(base_url=base, headers=AUTH, timeout=5) as client:
                     n = 0
                     while not stop.is_set():
@@ -89,7 +89,7 @@ def test_kill_9_at_any_moment_leaves_a_file_that_loads(tmp_path: Path) -> None:
                         n += 1
 
             writers = [f"r{round_}w{i}" for i in range(3)]
-            threads = [threading.Thread(target=writer, args=(w,)) for w in writers]
+            threads = [threading.Thread(target=writer, args=(w, base, stop)) for w in writers]
             for thread in threads:
                 thread.start()
             time.sleep(0.5 + chance.random() * 1.5)  # the kill lands anywhere: mid-request, mid-save, idle

@@ -309,7 +309,7 @@ class MockApp:
             status, extra, payload = self._render(binding, exc, method, path)
         except Exception as exc:  # a bug in the mock: answer in the vendor's shape, keep serving
             log.exception("handler failed")
-            self.internal_errors.append(f"{method} {path}: {type(exc).__name__}: {exc}")
+            _keep(self.internal_errors, f"{method} {path}: {type(exc).__name__}: {exc}")
             error = InternalError(f"convomock internal error: {type(exc).__name__}")
             status, extra, payload = self._render(binding, error, method, path)
         if operation is not None and not isinstance(error, InternalError):
@@ -341,7 +341,7 @@ class MockApp:
             return binding.render(error)
         except Exception as exc:
             log.exception("error renderer failed")
-            self.internal_errors.append(f"{method} {path}: renderer {type(exc).__name__}: {exc}")
+            _keep(self.internal_errors, f"{method} {path}: renderer {type(exc).__name__}: {exc}")
             return 500, {}, {"statusCode": 500, "code": "INTERNAL", "message": "convomock: the error renderer failed"}
 
     def _request_scenarios(self, runtime: ApiRuntime, headers: Mapping[str, str], names: list[str]) -> list[str]:
@@ -386,8 +386,16 @@ class MockApp:
     def _strict_failure(self, runtime: ApiRuntime, operation: Operation, status: int, detail: str) -> str:
         message = f"convomock bug: {runtime.name} {operation.operation_id} answered {status} outside its spec: {detail}"
         log.error(message)
-        self.strict_violations.append(message)
+        _keep(self.strict_violations, message)
         return message
+
+
+PROBLEMS_KEPT = 1000  # the first this many bugs are kept; past that a broken mock must not also grow without end
+
+
+def _keep(problems: list[str], message: str) -> None:
+    if len(problems) < PROBLEMS_KEPT:
+        problems.append(message)
 
 
 def _only_tenants(binding: ApiBinding, fixtures: Mapping[str, Any],

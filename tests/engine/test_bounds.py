@@ -1,0 +1,71 @@
+"""What the mock keeps per request is bounded: the journal, the rate-limit windows, the background queues and the
+list of bugs it has seen. (Memory over a long soak at full load is measured in bench/, not here.)"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from mock_server.apis import binding
+from mock_server.engine import app as app_module
+from mock_server.engine.app import MockApp
+from mock_server.engine.clock import DEFAULT_START, MockClock
+from mock_server.engine.errors import RateLimited
+from mock_server.engine.ratelimit import RateLimitPolicy, SlidingWindowLimiter
+from mock_server.server import SCENARIOS_DIR
+from tests.conftest import ACME_TOKEN, DOC_CONVERSATION
+
+CONVERSATION = f"/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}"
+
+
+def _app(journal_limit: int) -> MockApp:
+    return MockApp([binding("1to1ai")], scenarios_dir=SCENARIOS_DIR, clock=MockClock(DEFAULT_START, frozen=True),
+                   journal_limit=journal_limit)
+
+
+def test_the_journal_keeps_the_newest_requests_up_to_its_bound() -> None:
+    app = _app(journal_limit=40)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        for n in range(100):
+            assert http.get(CONVERSATION, params={"n": str(n)},
+                            headers={"Authorization": f"Bearer {ACME_TOKEN}"}).status_code in (200, 400)
+        held = http.get("/__mock/requests").json()
+    assert held["bound"] == 40 and held["held"] == 40 and held["count"] == 40
+    assert [e["query"] for e in held["items"][:2]] == ["n=99", "n=98"]  # newest first, the oldest dropped
+    assert held["items"][-1]["query"] == "n=60"
+
+
+def test_a_rate_limit_window_never_holds_more_than_its_limit() -> None:
+    limiter = SlidingWindowLimiter([RateLimitPolicy(limit=5, window=timedelta(minutes=1))])
+    refused = 0
+    for second in range(500):
+        try:
+            limiter.hit("key", DEFAULT_START + timedelta(milliseconds=second))
+        except RateLimited:
+            refused += 1
+    assert refused == 495
+    assert all(len(hits) <= 5 for hits in limiter._hits.values())
+
+
+def test_background_queues_are_dropped_once_they_drain() -> None:
+    app = _app(journal_limit=10)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        for n in range(30):
+            response = http.post("/1to1ai/api/v1/public/acme/conversation/actions",
+                                 headers={"Authorization": f"Bearer {ACME_TOKEN}"},
+                                 json={"conversation": {"uuid": DOC_CONVERSATION},
+                                       "actions": [{"type": "send_message",
+                                                    "message": {"kind": "text", "body": f"bounded {n}"}}]})
+            assert response.status_code == 202, response.text
+        assert http.post("/__mock/settle").json()["settled"] is True
+        assert http.get("/__mock/health").json()["jobs_pending"] == 0
+    assert app.jobs._queues == {} and app.jobs._tasks == {}
+
+
+def test_the_bugs_the_mock_records_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "PROBLEMS_KEPT", 3)
+    problems: list[str] = []
+    for n in range(10):
+        app_module._keep(problems, f"bug {n}")
+    assert problems == ["bug 0", "bug 1", "bug 2"]
