@@ -5,6 +5,7 @@ unless frozen. Setting and advancing move an offset; nothing ever sleeps.
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,15 @@ def parse_duration(text: str | int | float) -> timedelta:
         raise ValueError("a duration is a string like '25h' or a number of seconds")
     if isinstance(text, (int, float)):
         return timedelta(seconds=text)
+    return _cached_duration(text) if len(text) <= 32 else _duration_text(text)
+
+
+@functools.lru_cache(maxsize=1024)  # seeding parses the same few fixture offsets tens of thousands of times
+def _cached_duration(text: str) -> timedelta:
+    return _duration_text(text)
+
+
+def _duration_text(text: str) -> timedelta:
     raw = text.strip().replace(" ", "")
     sign = -1 if raw.startswith("-") else 1
     raw = raw[1:] if raw[:1] in ("+", "-") else raw

@@ -5,6 +5,7 @@ stays one segment (it can never climb to another route). No redirects: a trailin
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -42,8 +43,15 @@ class Match(Generic[T]):
 
 
 class RouteTable(Generic[T]):
+    """Routes grouped by segment count (only those can match); the last `CACHE` answers are remembered, since a
+    client asks for the same paths again and again (a bounded LRU: any number of distinct ids stays small)."""
+
+    CACHE = 2048
+
     def __init__(self) -> None:
         self._routes: list[_Route[T]] = []
+        self._by_length: dict[tuple[int, bool], list[_Route[T]]] = {}
+        self._cache: OrderedDict[tuple[str, str], Match[T] | Exception] = OrderedDict()
 
     def add(self, method: str, template: str, target: T) -> None:
         segments: list[str | None] = []
@@ -57,9 +65,30 @@ class RouteTable(Generic[T]):
         self._routes.append(_Route(method.upper(), tuple(segments), tuple(names), target,
                                    template.endswith("/") and template != "/"))
         self._routes.sort(key=lambda route: route.specificity, reverse=True)
+        self._by_length = {}
+        for route in self._routes:  # still most specific first within each group
+            self._by_length.setdefault((len(route.segments), route.trailing_slash), []).append(route)
+        self._cache.clear()
 
     def match(self, method: str, raw_path: str) -> Match[T]:
         """The operation for this method and path; RouteNotFound or MethodNotAllowed otherwise."""
+        key = (method, raw_path)
+        found = self._cache.get(key)
+        if found is None:
+            try:
+                found = self._match(method, raw_path)
+            except (RouteNotFound, MethodNotAllowed) as exc:
+                found = exc
+            self._cache[key] = found
+            if len(self._cache) > self.CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        if isinstance(found, Exception):
+            raise _fresh(found)
+        return Match(found.target, dict(found.path_params))  # a copy: callers may change their parameters
+
+    def _match(self, method: str, raw_path: str) -> Match[T]:
         try:
             parts = split_path(raw_path)
         except UnicodeDecodeError:
@@ -67,9 +96,7 @@ class RouteTable(Generic[T]):
         trailing = raw_path.endswith("/") and raw_path != "/"
         allowed: list[str] = []
         shape: tuple[bool, ...] | None = None
-        for route in self._routes:  # most specific first: a static segment beats a parameter
-            if len(route.segments) != len(parts) or route.trailing_slash != trailing:
-                continue
+        for route in self._by_length.get((len(parts), trailing), ()):  # most specific first: static beats a param
             values = _bind(route.segments, parts)
             if values is None:
                 continue
@@ -86,6 +113,16 @@ class RouteTable(Generic[T]):
     def routes(self) -> Sequence[tuple[str, str, T]]:
         return [(r.method, "/" + "/".join(s if s is not None else "{}" for s in r.segments), r.target)
                 for r in self._routes]
+
+
+def _fresh(error: Exception) -> Exception:
+    """A new exception like the cached one (the caller sets attributes on it, and a raised one carries a
+    traceback)."""
+    if isinstance(error, MethodNotAllowed):
+        return MethodNotAllowed(list(error.allowed), error.path, error.method)
+    if isinstance(error, RouteNotFound):
+        return RouteNotFound(error.path, error.method)
+    return error
 
 
 def _bind(segments: Sequence[str | None], parts: Sequence[str]) -> list[str] | None:
