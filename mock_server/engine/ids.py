@@ -14,7 +14,7 @@ class SeededRandom(random.Random):
 
     def token(self, length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
         # What `choice` does per character (the same draws, so the same seeded ids), without its overhead.
-        below, size = self._randbelow, len(alphabet)
+        below, size = self._randbelow, len(alphabet)  # type: ignore[attr-defined]
         return "".join([alphabet[below(size)] for _ in range(length)])
 
     def state_json(self) -> list[object]:

@@ -91,6 +91,7 @@ API = ApiBinding(
     prefix="/omni-inbox",
     spec_path=ROOT / "specs" / "omni-inbox.yaml",
     fixtures_path=ROOT / "fixtures" / "omni-inbox.yaml",
+    dashboard_script=Path(__file__).with_name("dashboard.js"),
     store_type=OmniStore,
     handlers=HANDLERS,
     new_store=lambda: OmniStore(jwt_secret=""),

@@ -47,7 +47,7 @@ def create_authentication(call: Call) -> Any:
     if found is None or found[1]["password"] != call.body["password"]:
         raise NotAuthenticated("Invalid login")
     workspace, user = found
-    token = issue_token(store, user["_id"], call.now, services.object_id(call.rng, call.now))
+    token = issue_token(store, user["_id"], call.now, services.object_id(workspace, call.now))
     payload = jwt.decode(token, store.jwt_secret, algorithms=["HS256"], audience=AUDIENCE,
                          options={"verify_exp": False})
     return {"accessToken": token, "authentication": {"strategy": "local", "accessToken": token, "payload": payload},
@@ -181,7 +181,7 @@ def get_predefined_message(call: Call) -> Any:
 def create_predefined_message(call: Call) -> Any:
     workspace = _workspace(call)
     services.check_predefined(workspace, call.body)
-    record = {"_id": services.object_id(call.rng, call.now), "workspaceId": workspace.id, "title": call.body["title"],
+    record = {"_id": services.object_id(workspace, call.now), "workspaceId": workspace.id, "title": call.body["title"],
               "text": call.body["text"], "shortcut": call.body.get("shortcut"),
               "tags": list(call.body.get("tags", [])), "createdAt": iso(call.now), "updatedAt": iso(call.now)}
     workspace.predefined[record["_id"]] = record

@@ -46,7 +46,7 @@ def _generated(workspace: Workspace, count: int, fake: Faker, rng: SeededRandom,
     for index in range(count):
         channel = CHANNELS[index % len(CHANNELS)]
         name = fake.name()
-        contact = {"_id": object_id(rng, start), "name": name,
+        contact = {"_id": object_id(workspace, start), "name": name,
                    "phone": f"+1415{rng.randrange(10**7):07d}" if channel in ("whatsapp", "sms") else None,
                    "email": None, "username": name.lower().replace(" ", ".") if channel == "instagram" else None}
         messages = [{"direction": "inbound" if step % 2 == 0 else "outbound",
@@ -54,7 +54,7 @@ def _generated(workspace: Workspace, count: int, fake: Faker, rng: SeededRandom,
                      "user": rng.choice(users) if users else None} for step in range(rng.randint(1, 4))]
         messages.sort(key=lambda m: -int(str(m["at"])[1:-1]))
         created = start - parse_duration("60d")
-        _conversation(workspace, {"_id": object_id(rng, created), "channel": channel, "contact": contact,
+        _conversation(workspace, {"_id": object_id(workspace, created), "channel": channel, "contact": contact,
                                   "status": rng.choice(["open", "open", "pending", "closed"]),
                                   "pipelineStage": rng.choice(_STAGES),
                                   "assigneeId": rng.choice(users) if users and rng.random() < 0.5 else None,

@@ -29,9 +29,12 @@ UPLOAD_TTL = timedelta(minutes=15)
 _HEX = "0123456789abcdef"
 
 
-def object_id(rng: SeededRandom, now: datetime) -> str:
-    """MongoDB-style ObjectIds: 4 bytes of creation time then random bytes, so `_id` order is creation order."""
-    return f"{int(now.timestamp()) & 0xFFFFFFFF:08x}" + rng.token(16, _HEX)
+def object_id(workspace: Workspace, now: datetime) -> str:
+    """MongoDB's ObjectId layout: 4 bytes of creation time, 5 bytes fixed per process (here per workspace, from its
+    id), 3 bytes of an incrementing counter; so `_id` order is creation order, within one second too."""
+    workspace.object_counter = (workspace.object_counter + 1) & 0xFFFFFF
+    middle = hashlib.blake2b(workspace.id.encode(), digest_size=5).hexdigest()
+    return f"{int(now.timestamp()) & 0xFFFFFFFF:08x}{middle}{workspace.object_counter:06x}"
 
 
 def _check_member(workspace: Workspace, field: str, value: Any, pool: Mapping[str, Record]) -> None:
@@ -55,7 +58,7 @@ def add_message(workspace: Workspace, conversation: Record, rng: SeededRandom, n
                 text: str | None, template: Mapping[str, Any] | None = None,
                 attachments: list[Record] | None = None, sender: Record) -> Record:
     kind = "template" if template else ("media" if attachments else "text")  # text with media is its caption
-    message = {"_id": object_id(rng, now), "workspaceId": workspace.id, "conversationId": conversation["_id"],
+    message = {"_id": object_id(workspace, now), "workspaceId": workspace.id, "conversationId": conversation["_id"],
                "channel": conversation["channel"], "direction": direction, "type": kind, "text": text,
                "template": ({"name": template["name"], "language": template["language"],
                              "variables": list(template.get("variables", []))} if template else None),
@@ -154,7 +157,7 @@ def _signature(workspace: Workspace, key: str, expires: int, content_type: str, 
 
 def sign_upload(workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom, now: datetime,
                 base_url: str) -> Record:
-    key = f"{workspace.id}/{object_id(rng, now)}/{body['fileName']}"
+    key = f"{workspace.id}/{object_id(workspace, now)}/{body['fileName']}"
     expires = int((now + UPLOAD_TTL).timestamp())
     signature = _signature(workspace, key, expires, body["contentType"], body["size"])
     workspace.uploads[key] = {"key": key, "contentType": body["contentType"], "size": body["size"],
@@ -187,7 +190,7 @@ def record_file(workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom
         raise BadRequest(f"File {body['key']} has {upload['uploadedSize']} bytes, not {body['size']}")
     if "conversationId" in body:
         workspace.conversation(body["conversationId"])
-    record = {"_id": object_id(rng, now), "workspaceId": workspace.id, "key": upload["key"],
+    record = {"_id": object_id(workspace, now), "workspaceId": workspace.id, "key": upload["key"],
               "name": body.get("name") or upload["key"].rsplit("/", 1)[-1],
               "mimeType": body.get("mimeType") or upload["contentType"], "size": upload["uploadedSize"],
               "url": f"{base_url}/__mock/omni-inbox/files/{record_key(upload['key'])}", "createdAt": iso(now)}
@@ -222,7 +225,7 @@ def run_automation(workspace: Workspace, body: Mapping[str, Any], rng: SeededRan
             failed = True
             steps.append({"index": index, "type": step["type"], "status": "error", "result": None,
                           "error": feathers_body(error.status, error.message)})
-    execution = {"_id": object_id(rng, now), "workspaceId": workspace.id, "automationId": automation["_id"],
+    execution = {"_id": object_id(workspace, now), "workspaceId": workspace.id, "automationId": automation["_id"],
                  "conversationId": conversation["_id"], "status": "failed" if failed else "completed",
                  "steps": steps, "startedAt": iso(now), "finishedAt": iso(now)}
     workspace.executions[execution["_id"]] = execution

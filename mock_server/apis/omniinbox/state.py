@@ -30,6 +30,7 @@ class Workspace:
     executions: dict[str, Record] = field(default_factory=dict)
     uploads: dict[str, Record] = field(default_factory=dict)  # key -> {key, contentType, size, uploadedSize}
     files: dict[str, Record] = field(default_factory=dict)
+    object_counter: int = 0  # the ObjectId counter: ids made in the same second still sort in creation order
 
     @staticmethod
     def _get(records: dict[str, Record], record_id: str) -> Record:
