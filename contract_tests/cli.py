@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from contract_tests.loader import PHASES, ContractOptions, ContractUsageError, l
 __all__ = ["add_commands", "run_command"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+Busy = Callable[[str], AbstractContextManager[object]]
 
 
 def _pair(text: str, separator: str, what: str) -> tuple[str, str]:
@@ -128,12 +131,14 @@ def _options(args: argparse.Namespace) -> ContractOptions:
     return options
 
 
-def contract(args: argparse.Namespace) -> int:
+def contract(args: argparse.Namespace, busy: Busy = nullcontext) -> int:
     from contract_tests.report import render_markdown, render_table, write_junit
     from contract_tests.runner import run_contract
 
     try:
-        report = run_contract(_options(args))
+        options = _options(args)
+        with busy(f"convomock contract: {options.api or options.spec}"):  # ends before the report is printed
+            report = run_contract(options)
     except ContractUsageError as exc:
         print(f"convomock contract: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -162,5 +167,6 @@ def proxy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_command(args: argparse.Namespace) -> int:
-    return contract(args) if args.command == "contract" else proxy(args)
+def run_command(args: argparse.Namespace, busy: Busy = nullcontext) -> int:
+    """`busy(text)` is entered while a contract runs (the convomock CLI shows a spinner on a terminal)."""
+    return contract(args, busy) if args.command == "contract" else proxy(args)

@@ -19,12 +19,13 @@ from urllib.parse import urlparse
 
 import schemathesis
 
+from mock_server import DATA_ROOT
 from mock_server.engine.specs import load_yaml
 
 __all__ = ["ContractOptions", "ResolvedContract", "ContractUsageError", "resolve", "build_schema", "load_config_file",
            "SPECS_DIR", "PHASES", "SAFE_METHODS"]
 
-SPECS_DIR = Path(__file__).resolve().parents[1] / "specs"
+SPECS_DIR = DATA_ROOT / "specs"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -1,13 +1,20 @@
-"""`convomock`: serve the mock (and, in later issues, run contracts and inspect scenarios and seeds)."""
+"""`convomock` (also `python -m mock_server`): serve the mock, run contracts, list scenarios and specs, dump the seed.
+
+Commands print their results on stdout; progress (seeding, a contract run, a long dump) goes to stderr, and only
+when stderr is a terminal (`mock_server.progress`).
+"""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import ipaddress
+import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, TextIO
 
 from contract_tests.cli import add_commands as add_contract_commands
 from contract_tests.cli import run_command as run_contract_command
@@ -15,40 +22,87 @@ from mock_server.apis import BINDINGS
 from mock_server.engine.app import MockApp, StartupError
 from mock_server.engine.clock import parse_instant
 from mock_server.engine.snapshot import SnapshotError
+from mock_server.progress import busy, byte_counter, seeding_bar
 
 __all__ = ["main", "build_parser"]
 
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def _tenant_list(value: str) -> list[str]:
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+def _add_data_options(parser: argparse.ArgumentParser, api_help: str) -> None:
+    """What the seeded state depends on: the same options for `serve` and `seed`."""
+    parser.add_argument("--api", choices=sorted(BINDINGS), help=api_help)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated data (default 0); the same seed "
+                                                             "gives the same data")
+    parser.add_argument("--conversations", type=int, default=None,
+                        help="generated conversations per tenant (default: the fixtures' number, 50; up to 10000)")
+    parser.add_argument("--tenants", type=_tenant_list, metavar="KEY,...",
+                        help="seed only these tenants (fixture keys: acme, globex), to shard tenants over processes "
+                             "behind a proxy (see bench/nginx)")
+    parser.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                        help="switch a scenario on at start (repeatable); `convomock scenarios` lists them")
+    parser.add_argument("--start-time", default=None, metavar="ISO|now",
+                        help="the mock clock's start instant (default 2026-01-15T15:00:00Z, so seeds are repeatable)")
+    parser.add_argument("--freeze", action="store_true", help="start with the mock clock frozen")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="convomock", description="A stateful fake of conversation-inbox APIs.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="convomock", description="A stateful fake of conversation-inbox APIs (1to1ai, highlevel, crm-inbox, "
+                                      "omni-inbox). `python -m mock_server` is the same command.",
+        epilog="`convomock COMMAND --help` explains each command's options.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="run the mock over HTTP",
-                                description="Run the mock on HOST:PORT (127.0.0.1:8000 by default).")
+                                description="Run the mock on HOST:PORT (127.0.0.1:8000 by default) and print every "
+                                            "API's base URL with the credentials that work.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; nothing else unless "
                                                            "you ask)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
-    serve.add_argument("--api", choices=sorted(BINDINGS), help="serve only this API, at the root instead of its prefix")
-    serve.add_argument("--seed", type=int, default=0, help="seed of the generated data (default 0)")
-    serve.add_argument("--conversations", type=int, default=None,
-                       help="generated conversations per tenant (default: the fixtures' number, 50; up to 10000)")
-    serve.add_argument("--scenario", action="append", default=[], metavar="NAME",
-                       help="switch a scenario on at start (repeatable); see scenarios/")
+    _add_data_options(serve, "serve only this API, at the root instead of its prefix")
     serve.add_argument("--state", type=Path, metavar="FILE",
                        help="load state from FILE at start if it exists; save it there whenever it changes (within "
                             "0.2 s) and at shutdown, atomically (a kill -9 leaves the old file or the new, never half)")
-    serve.add_argument("--tenants", type=lambda v: [t.strip() for t in v.split(",") if t.strip()], metavar="KEY,...",
-                       help="seed only these tenants (fixture keys: acme, globex), to shard tenants over processes "
-                            "behind a proxy (see bench/nginx)")
     serve.add_argument("--control-token", metavar="TOKEN",
                        help="require 'X-Control-Token: TOKEN' on the control API /__mock (all but /__mock/health); "
                             "use it whenever --host is not a loopback address")
-    serve.add_argument("--start-time", default=None, metavar="ISO|now",
-                       help="the mock clock's start instant (default 2026-01-15T15:00:00Z, so seeds are repeatable)")
-    serve.add_argument("--freeze", action="store_true", help="start with the mock clock frozen")
     serve.add_argument("--no-strict", dest="strict", action="store_false",
                        help="do not check answers against the spec (strict is on by default)")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     add_contract_commands(commands)
+
+    scenarios = commands.add_parser("scenarios", help="list the scenarios, or show one",
+                                    description="List the named situations of scenarios/*.yaml (switch them on with "
+                                                "`serve --scenario NAME`, POST /__mock/scenarios/NAME or the header "
+                                                "X-Mock-Scenario), or show one's state changes and fault rules.")
+    scenarios.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    scenario_actions = scenarios.add_subparsers(dest="action", metavar="show")
+    show_scenario = scenario_actions.add_parser("show", help="one scenario in full",
+                                                description="Print one scenario: description, APIs, state changes, "
+                                                            "fault rules.")
+    show_scenario.add_argument("name", help="the scenario's name, e.g. ai-tokens-empty")
+    show_scenario.add_argument("--json", action="store_true", help="print its definition as JSON")
+
+    seed = commands.add_parser("seed", help="the seeded data: a summary, or all of it as JSON",
+                               description="Seed the mock as `serve` would with the same options and print a summary "
+                                           "per API and tenant; --dump prints the whole state as JSON instead, "
+                                           "streamed, in the format of GET /__mock/state (so `serve --state FILE` "
+                                           "loads it). The clock is held at its start while seeding, so the same "
+                                           "options give byte-identical output.")
+    _add_data_options(seed, "seed only this API")
+    seed.add_argument("--dump", action="store_true", help="print the seeded state as JSON (the snapshot format)")
+
+    specs = commands.add_parser("specs", help="list the specs, or print one",
+                                description="List the OpenAPI specs the mock serves (specs/*.yaml), or print one.")
+    specs.add_argument("--json", action="store_true", help="print the list as JSON")
+    spec_actions = specs.add_subparsers(dest="action", metavar="show")
+    show_spec = spec_actions.add_parser("show", help="print one spec",
+                                        description="Print one spec as written (YAML), or as JSON with --json.")
+    show_spec.add_argument("name", choices=sorted(BINDINGS), help="the API's name")
+    show_spec.add_argument("--json", action="store_true", help="print it as JSON instead of YAML")
     return parser
 
 
@@ -58,6 +112,16 @@ def _start(value: str | None) -> datetime | None:
     if value == "now":
         return datetime.now(timezone.utc).replace(microsecond=0)
     return parse_instant(value)
+
+
+def _build(args: argparse.Namespace, **options: Any) -> MockApp:
+    """The app the data options describe, with a progress bar over the APIs' seeding on a terminal."""
+    from mock_server.server import create_app
+
+    apis = [args.api] if args.api else list(BINDINGS)
+    with seeding_bar(apis, args.conversations) as seeding:
+        return create_app(apis, seed=args.seed, conversations=args.conversations, scenarios=args.scenario,
+                          start=_start(args.start_time), tenants=args.tenants, seeding=seeding, **options)
 
 
 def banner(app: MockApp, host: str, port: int) -> str:
@@ -80,13 +144,11 @@ def banner(app: MockApp, host: str, port: int) -> str:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mock_server.server import StateFile, create_app, save_state
+    from mock_server.server import StateFile, save_state
 
     try:
-        app = create_app([args.api] if args.api else None, seed=args.seed, conversations=args.conversations,
-                         scenarios=args.scenario, strict=args.strict, at_root=bool(args.api),
-                         start=_start(args.start_time), frozen=args.freeze, tenants=args.tenants,
-                         control_token=args.control_token)
+        app = _build(args, strict=args.strict, at_root=bool(args.api), frozen=args.freeze,
+                     control_token=args.control_token)
         state = StateFile(app, args.state) if args.state else None
         if state is not None:
             if state.load_if_present():
@@ -95,7 +157,7 @@ def serve(args: argparse.Namespace) -> int:
             state.attach()
     except (StartupError, SnapshotError, ValueError, OSError) as exc:
         print(f"convomock: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if not _loopback(args.host) and not args.control_token:
         print(f"convomock: WARNING: serving on {args.host}, reachable from other machines, and the control API "
               f"/__mock (reset, state, scenarios) is open to all of them; pass --control-token TOKEN",
@@ -120,7 +182,7 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         if state is not None and app.version != state.saved_version:
             save_state(app, state.path)  # the shutdown hook did not run (start-up failed, say)
-    return 0
+    return EXIT_OK
 
 
 def _loopback(host: str) -> bool:
@@ -132,8 +194,160 @@ def _loopback(host: str) -> bool:
         return False
 
 
+# -- scenarios ---------------------------------------------------------------------------------------------------
+
+
+def scenarios(args: argparse.Namespace, out: TextIO) -> int:
+    from mock_server.engine.scenarios import load_scenarios
+    from mock_server.server import SCENARIOS_DIR
+
+    book = load_scenarios(SCENARIOS_DIR)
+    if args.action == "show":
+        if args.name not in book:
+            print(f"convomock: unknown scenario {args.name!r}; known: {', '.join(sorted(book))}", file=sys.stderr)
+            return EXIT_USAGE
+        scenario = book[args.name]
+        if args.json:
+            out.write(json.dumps(scenario.as_json(), indent=2, ensure_ascii=False) + "\n")
+            return EXIT_OK
+        lines = [f"{scenario.name}  (applies to: {', '.join(scenario.apis)})", "", scenario.description, ""]
+        for api, effects in scenario.state.items():
+            lines.extend(f"state: {api}: {effect} = {json.dumps(value)}" for effect, value in effects.items())
+        for rule in scenario.faults:
+            answer = f"answers {rule.error}" + (f" ({rule.status})" if rule.status else "") if rule.error else ""
+            extra = [answer] if answer else []
+            if rule.latency_ms:
+                extra.append(f"adds {rule.latency_ms} ms")
+            if rule.retry_after is not None:
+                extra.append(f"Retry-After {rule.retry_after}")
+            extra.append("every call" if rule.every == 1 else f"every {rule.every}th call")
+            lines.append(f"fault: {rule.method} {rule.path} on {rule.api}: {', '.join(extra)}")
+        if scenario.real_limits:
+            lines.append("real limits: each API enforces its documented rate limits")
+        lines += ["", (f"switch on: convomock serve --scenario {scenario.name} | POST /__mock/scenarios/"
+                       f"{scenario.name} | header X-Mock-Scenario: {scenario.name}")]
+        out.write("\n".join(lines) + "\n")
+        return EXIT_OK
+    if args.json:
+        out.write(json.dumps([s.as_json() for s in book.values()], indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    rows = [(s.name, ",".join(s.apis), _first_sentence(s.description)) for s in book.values()]
+    out.write(_table(("scenario", "apis", "description"), rows))
+    return EXIT_OK
+
+
+def _first_sentence(text: str, limit: int = 100) -> str:
+    sentence = text.replace("\n", " ").split(". ")[0].rstrip(".")
+    return sentence if len(sentence) <= limit else sentence[:limit - 1] + "…"
+
+
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    lines = ["  ".join([*(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)), row[-1]]).rstrip()
+             for row in [header, *rows]]
+    return "\n".join(lines) + "\n"
+
+
+# -- specs ---------------------------------------------------------------------------------------------------------
+
+
+def specs(args: argparse.Namespace, out: TextIO) -> int:
+    from mock_server.engine.specs import METHODS, load_yaml
+
+    if args.action == "show":
+        path = BINDINGS[args.name].spec_path
+        if args.json:
+            out.write(json.dumps(load_yaml(path), indent=2, ensure_ascii=False) + "\n")
+        else:
+            out.write(path.read_text(encoding="utf-8"))
+        return EXIT_OK
+    listing = []
+    for name, binding in BINDINGS.items():
+        document = load_yaml(binding.spec_path)
+        operations = len({item[method].get("operationId") for item in (document.get("paths") or {}).values()
+                          for method in METHODS if isinstance(item, dict) and method in item})
+        listing.append({"api": name, "title": document["info"]["title"], "version": document["info"]["version"],
+                        "mounted_at": binding.prefix, "operations": operations,
+                        "vendor": [server["url"] for server in document.get("servers") or []],
+                        "spec": str(binding.spec_path)})
+    if args.json:
+        out.write(json.dumps(listing, indent=2) + "\n")
+        return EXIT_OK
+    rows = [(s["api"], s["mounted_at"], str(s["operations"]), s["version"], ", ".join(s["vendor"]), s["title"])
+            for s in listing]
+    out.write(_table(("api", "mounted at", "operations", "version", "vendor server", "title"), rows))
+    return EXIT_OK
+
+
+# -- seed ----------------------------------------------------------------------------------------------------------
+
+
+def seed(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        app = _build(args, frozen=True)  # held at the start instant while seeding: repeatable to the byte
+    except (StartupError, ValueError) as exc:
+        print(f"convomock: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    snapshot = app.snapshot()
+    snapshot["clock"]["frozen"] = args.freeze  # as `serve` with these options would run after loading it
+    try:
+        if args.dump:
+            _stream_json(snapshot, out)
+        else:
+            out.write(_seed_summary(app, snapshot))
+        out.flush()
+    except BrokenPipeError:  # `convomock seed --dump | head`: the reader has what it wanted
+        # Point stdout at /dev/null, or the interpreter's flush at exit complains about the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _stream_json(snapshot: dict[str, Any], out: TextIO, chunk: int = 1 << 16) -> None:
+    """Write `dumps(snapshot)` without building it: 10,000 conversations a tenant is over 100 MB of text."""
+    from mock_server.engine.snapshot import iter_dumps
+
+    with byte_counter("writing the seeded state") as advance:
+        pending: list[str] = []
+        size = 0
+        for piece in iter_dumps(snapshot):
+            pending.append(piece)
+            size += len(piece)
+            if size >= chunk:
+                _flush(out, pending, advance, size)
+                size = 0
+        _flush(out, pending, advance, size)
+        out.write("\n")
+
+
+def _flush(out: TextIO, pending: list[str], advance: Callable[[int], None], size: int) -> None:
+    out.write("".join(pending))
+    pending.clear()
+    advance(size)
+
+
+def _seed_summary(app: MockApp, snapshot: dict[str, Any]) -> str:
+    """Per API and tenant, how many of each thing were seeded (the store's collections under each tenant)."""
+    lines = [f"seed {app.options.seed}, clock {snapshot['clock']['now']}"
+             + (f", scenarios on: {', '.join(app.scenarios.active)}" if app.scenarios.active else "")]
+    for name, runtime in app.runtimes.items():
+        tenants = snapshot["apis"][name]["store"].get(runtime.binding.tenant_collection) or {}
+        lines.append(f"{name}: {len(tenants)} tenant(s)")
+        for tenant_id, tenant in tenants.items():
+            counts = ", ".join(f"{field} {len(value)}" for field, value in tenant.items()
+                               if isinstance(value, (dict, list)) and value)
+            lines.append(f"  {tenant_id}: {counts}")
+    lines.append("`convomock seed --dump` prints all of it as JSON (GET /__mock/state's format).")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    return run_contract_command(args)
+    if args.command == "scenarios":
+        return scenarios(args, sys.stdout)
+    if args.command == "specs":
+        return specs(args, sys.stdout)
+    if args.command == "seed":
+        return seed(args, sys.stdout)
+    return run_contract_command(args, busy)

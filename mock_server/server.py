@@ -7,33 +7,51 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from mock_server import DATA_ROOT
 from mock_server.apis import BINDINGS, binding
 from mock_server.engine.app import MockApp
 from mock_server.engine.clock import DEFAULT_START, MockClock
+from mock_server.engine.ids import SeededRandom
 from mock_server.engine.snapshot import dumps
+from mock_server.engine.types import ApiBinding, SeedOptions
 
 __all__ = ["create_app", "save_state", "load_state", "StateFile", "SCENARIOS_DIR"]
 
 log = logging.getLogger("convomock")
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS_DIR = DATA_ROOT / "scenarios"
 
 
 def create_app(apis: Sequence[str] | None = None, *, seed: int = 0, conversations: int | None = None,
                scenarios: Sequence[str] = (), strict: bool = True, at_root: bool = False,
                start: datetime | None = None, frozen: bool = False, tenants: Sequence[str] | None = None,
-               control_token: str | None = None) -> MockApp:
+               control_token: str | None = None,
+               seeding: Callable[[str], AbstractContextManager[object]] | None = None) -> MockApp:
     """The mock for the named APIs (all by default); `at_root` serves a single API without its prefix; `tenants`
-    keeps only those seeded tenants (by their fixture `key`, e.g. acme) to shard tenants over processes."""
+    keeps only those seeded tenants (by their fixture `key`, e.g. acme) to shard tenants over processes;
+    `seeding(api)` is entered around each API's seeding (the CLI's progress bar; every later reset enters it too)."""
     names = list(apis) if apis else list(BINDINGS)
-    return MockApp([binding(name) for name in names], seed=seed, conversations=conversations,
+    bindings = [binding(name) for name in names]
+    if seeding is not None:
+        bindings = [_reporting_seed(each, seeding) for each in bindings]
+    return MockApp(bindings, seed=seed, conversations=conversations,
                    scenarios_dir=SCENARIOS_DIR, start_scenarios=scenarios, strict=strict, at_root=at_root,
                    clock=MockClock(start or DEFAULT_START, frozen=frozen), tenants=tenants,
                    control_token=control_token)
+
+
+def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextManager[object]]) -> ApiBinding:
+    def seed(store: Any, fixtures: Mapping[str, Any], rng: SeededRandom, now: datetime, options: SeedOptions) -> None:
+        with seeding(api.name):
+            api.seed(store, fixtures, rng, now, options)
+    return replace(api, seed=seed)
 
 
 def save_state(app: MockApp, path: Path) -> None:

@@ -72,6 +72,11 @@ class MockClock:
         return self._anchor_mock + timedelta(seconds=time.monotonic() - self._anchor_real)
 
     @property
+    def start(self) -> datetime:
+        """The instant a reset goes back to (seeding uses it, so a running clock cannot make two seeds differ)."""
+        return self._start
+
+    @property
     def frozen(self) -> bool:
         return self._frozen
 

@@ -1,6 +1,7 @@
 """The control API under `/__mock`: health, credentials, reset, scenarios, clock, journal, state, settle, and
 each API's own simulations under `/__mock/<api>/...`. It answers plain JSON (`{"error": ...}` on refusal): it is
-ours, not a vendor's, and it is never served under an API prefix.
+ours, not a vendor's, and it is never served under an API prefix. The pages for a browser (`/__mock/ui`,
+`/__mock/docs`) are `ui.py`'s; this module only hands their paths over.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from mock_server.engine.errors import MethodNotAllowed, RequestInvalid, RouteNot
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.snapshot import SnapshotError
 from mock_server.engine.types import ControlCall, ControlError, ControlRoute
+from mock_server.engine.ui import BrowserPages
 from mock_server.engine.validation import parse_json_body
 
 if TYPE_CHECKING:
@@ -53,10 +55,14 @@ class ControlApi:
         for runtime in app.runtimes.values():
             for route in runtime.binding.control_routes:
                 self.routes.add(route.method, f"/__mock/{runtime.name}/{route.path}", self._vendor(runtime, route))
+        self.pages = BrowserPages(app)  # /__mock/ui and /__mock/docs: HTML for a browser, not JSON
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any, path: str) -> None:
         from mock_server.engine.app import MAX_BODY_BYTES
 
+        if self.pages.serves(path):
+            await self.pages.handle(scope, send, path)
+            return
         headers = request_headers(scope)
         try:
             match = self.routes.match(scope["method"], path)
@@ -164,12 +170,16 @@ class ControlApi:
 
     async def requests(self, request: _Request) -> tuple[int, Any]:
         limit = request.query.get("limit")
+        after = request.query.get("after")
         if limit is not None and not limit.isdigit():
             raise ControlError(400, "limit is a whole number")
+        if after is not None and not after.isdigit():
+            raise ControlError(400, "after is an entry id (a whole number)")
         entries = self.app.journal.query(api=request.query.get("api"), method=request.query.get("method"),
                                          path=request.query.get("path"),
                                          operation_id=request.query.get("operation_id"),
-                                         limit=int(limit) if limit else None)
+                                         limit=int(limit) if limit else None,
+                                         after=int(after) if after else None)
         return 200, {"items": [e.as_json() for e in entries], "count": len(entries), "bound": self.app.journal.limit,
                      "held": len(self.app.journal)}
 

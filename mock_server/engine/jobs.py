@@ -71,8 +71,11 @@ class JobRunner:
                         self.failures.append(f"{key}: {type(exc).__name__}: {exc}")
                 self.completed += 1
         finally:
-            del self._tasks[key]
-            if not queue:
+            # After `cancel()` (a reset) a new job may already own this key: leave its task and queue alone, or
+            # settle() would stop waiting for it.
+            if self._tasks.get(key) is asyncio.current_task():
+                del self._tasks[key]
+            if not queue and self._queues.get(key) is queue:
                 del self._queues[key]
 
     @property

@@ -5,7 +5,10 @@ import itertools
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
+
+from mock_server.engine.clock import iso
 
 __all__ = ["Journal", "JournalEntry"]
 
@@ -15,7 +18,7 @@ _SECRET_HEADERS = ("authorization", "cookie", "x-api-key")
 @dataclass
 class JournalEntry:
     id: int
-    at: str  # mock-clock time of arrival
+    at: datetime  # mock-clock time of arrival (formatted only when read: recording stays cheap)
     api: str | None
     method: str
     path: str
@@ -30,7 +33,7 @@ class JournalEntry:
     scenarios: list[str]
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "at": iso(self.at)}
 
 
 def _redact(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -61,10 +64,14 @@ class Journal:
         return len(self._entries)
 
     def query(self, api: str | None = None, method: str | None = None, path: str | None = None,
-              operation_id: str | None = None, limit: int | None = None) -> list[JournalEntry]:
-        """Newest first. `path` matches a prefix, or exactly when it ends with '$'."""
+              operation_id: str | None = None, limit: int | None = None,
+              after: int | None = None) -> list[JournalEntry]:
+        """Newest first. `path` matches a prefix, or exactly when it ends with '$'; `after` keeps only entries
+        newer than that id (ids only grow, across clears too), so a poller fetches just what is new."""
         found = []
         for entry in reversed(self._entries):
+            if after is not None and entry.id <= after:
+                break
             if api and entry.api != api:
                 continue
             if method and entry.method != method.upper():

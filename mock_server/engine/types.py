@@ -155,3 +155,5 @@ class ApiBinding:
     control_routes: Sequence[ControlRoute] = ()
     max_body_bytes: int = 1024 * 1024  # larger bodies answer 413 before anything else reads them
     tenant_collection: str = "tenants"  # the fixtures' list of tenants, each with a `key` (`serve --tenants`)
+    # A browser script that teaches the dashboard (/__mock/ui) this API's endpoints: its quirks stay in its package.
+    dashboard_script: Path | None = None

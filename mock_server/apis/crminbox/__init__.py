@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from mock_server import DATA_ROOT
 from mock_server.apis.crminbox import errors, inbox, setter
 from mock_server.apis.crminbox.handlers import HANDLERS, MAX_MEDIA_BYTES
 from mock_server.apis.crminbox.seed import seed
@@ -16,7 +17,7 @@ from mock_server.engine.types import ApiBinding, ControlCall, ControlError, Cont
 
 __all__ = ["API"]
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = DATA_ROOT  # specs/ and fixtures/
 
 
 def authenticate(view: RequestView, store: CrmStore) -> Principal:
@@ -124,6 +125,7 @@ API = ApiBinding(
     prefix="/crm-inbox",
     spec_path=ROOT / "specs" / "crm-inbox.yaml",
     fixtures_path=ROOT / "fixtures" / "crm-inbox.yaml",
+    dashboard_script=Path(__file__).with_name("dashboard.js"),
     store_type=CrmStore,
     handlers=HANDLERS,
     new_store=CrmStore,

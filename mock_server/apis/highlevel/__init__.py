@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mock_server import DATA_ROOT
 from mock_server.apis.highlevel import errors, sim
 from mock_server.apis.highlevel.handlers import HANDLERS
 from mock_server.apis.highlevel.limits import BURST, DAILY, rate_limit_headers
@@ -17,7 +18,7 @@ from mock_server.engine.types import ApiBinding, ControlCall, ControlError, Cont
 
 __all__ = ["API"]
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = DATA_ROOT  # specs/ and fixtures/
 def authenticate(view: RequestView, store: HighLevelStore) -> Principal:
     """The token decides the location; agency tokens and missing scopes get the scope refusal (401)."""
     scheme, _, value = view.headers.get("authorization", "").partition(" ")
@@ -109,6 +110,7 @@ API = ApiBinding(
     prefix="/highlevel",
     spec_path=ROOT / "specs" / "highlevel.yaml",
     fixtures_path=ROOT / "fixtures" / "highlevel.yaml",
+    dashboard_script=Path(__file__).with_name("dashboard.js"),
     store_type=HighLevelStore,
     handlers=HANDLERS,
     new_store=HighLevelStore,

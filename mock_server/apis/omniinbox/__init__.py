@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 import jwt
 
+from mock_server import DATA_ROOT
 from mock_server.apis.omniinbox import errors, services
 from mock_server.apis.omniinbox.handlers import AUDIENCE, HANDLERS
 from mock_server.apis.omniinbox.seed import seed
@@ -16,7 +17,7 @@ from mock_server.engine.types import ApiBinding, ControlCall, ControlError, Cont
 
 __all__ = ["API"]
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = DATA_ROOT  # specs/ and fixtures/
 
 
 def authenticate(view: RequestView, store: OmniStore) -> Principal:

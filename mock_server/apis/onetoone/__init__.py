@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from mock_server import DATA_ROOT
 from mock_server.apis.onetoone import errors
 from mock_server.apis.onetoone.handlers import HANDLERS
 from mock_server.apis.onetoone.seed import seed
@@ -18,7 +19,7 @@ from mock_server.engine.types import ApiBinding, ControlCall, ControlError, Cont
 
 __all__ = ["API"]
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = DATA_ROOT  # specs/ and fixtures/
 
 
 def authenticate(view: RequestView, store: OneToOneStore) -> Principal:
@@ -141,6 +142,17 @@ def activity(call: ControlCall) -> Any:
                       for e in items]}
 
 
+def overview(call: ControlCall) -> Any:
+    """Each business at a glance, for the dashboard: its AI token balance (no public endpoint tells it), how many
+    conversations it has and how many of their 24h windows are open on the mock clock."""
+    now = call.clock.now()
+    return {"businesses": [{"slug": b.slug, "name": b.name, "ai_token_balance": b.ai_token_balance,
+                            "conversations": len(b.conversations),
+                            "open_windows": sum(1 for c in b.conversations.values() if c.window_open(now)),
+                            "ai_employees": [e.name for e in b.ai_employees]}
+                           for b in call.store.businesses.values()]}
+
+
 def upload(call: ControlCall) -> Any:
     """The `upload_url` of request-upload: takes the bytes and checks them against the announced size."""
     file_uuid = call.path_params["file_uuid"].lower()
@@ -163,6 +175,7 @@ API = ApiBinding(
     prefix="/1to1ai",
     spec_path=ROOT / "specs" / "1to1ai.yaml",
     fixtures_path=ROOT / "fixtures" / "1to1ai.yaml",
+    dashboard_script=Path(__file__).with_name("dashboard.js"),
     store_type=OneToOneStore,
     handlers=HANDLERS,
     new_store=OneToOneStore,
@@ -175,6 +188,7 @@ API = ApiBinding(
     control_routes=(
         ControlRoute("POST", "inbound", inbound),
         ControlRoute("GET", "activity", activity),
+        ControlRoute("GET", "overview", overview),
         ControlRoute("PUT", "uploads/{file_uuid}", upload),
     ),
 )

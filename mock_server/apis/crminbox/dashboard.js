@@ -1,0 +1,51 @@
+/* The CRM inbox in the convomock dashboard: an org is a tenant (seen as its first seeded member), every call names
+   it in X-Org-Id; a thread's timeline is its activities, oldest first, with the AI setter's drafts among them. */
+"use strict";
+convomock.registerAdapter("crm-inbox", {
+  title: "CRM inbox",
+
+  headers: (credential) => ({ Authorization: `Bearer ${credential.token}`, ...credential.tenant_headers }),
+
+  tenantName: (credential) => `${credential.org} (as ${credential.user})`,
+
+  async conversations(ctx) {
+    const page = await ctx.api("GET", "/conversations", { query: { limit: 100 } });
+    return page.items.map((conversation) => ({
+      id: conversation.id,
+      title: conversation.contact.name || conversation.contact.phone || conversation.contact.email,
+      subtitle: conversation.last_activity_preview ? conversation.last_activity_preview.body || conversation.last_activity_preview.type : "",
+      facts: [
+        { key: "channel", label: "", value: conversation.channel },
+        { key: "overdue", label: "", value: conversation.overdue ? "overdue" : null, tone: "bad" },
+        { key: "unread_count", label: "unread", value: conversation.unread_count },
+        { key: "sla_due_at", label: "SLA due", value: conversation.sla_due_at },
+      ].filter((fact) => fact.value !== null),
+    }));
+  },
+
+  async timeline(ctx, id) {
+    const path = `/conversations/${encodeURIComponent(id)}`;
+    const [conversation, activities] = await Promise.all([
+      ctx.api("GET", path), ctx.api("GET", `${path}/messages`, { query: { limit: 100 } }),
+    ]);
+    return {
+      title: conversation.contact.name || id,
+      facts: [
+        { key: "overdue", label: "overdue", value: conversation.overdue ? "yes" : "no", tone: conversation.overdue ? "bad" : "good" },
+        { key: "awaiting_reply_since", label: "awaiting reply since", value: conversation.awaiting_reply_since },
+        { key: "sla_due_at", label: "SLA due", value: conversation.sla_due_at },
+        { key: "assigned_to", label: "assigned to", value: conversation.assigned_to },
+        { key: "starred", label: "starred", value: conversation.starred ? "yes" : "no" },
+        { key: "archived", label: "archived", value: conversation.archived ? "yes" : "no" },
+      ],
+      items: activities.items.map((activity) => ({
+        id: activity.id,
+        at: activity.created_at,
+        who: activity.type === "suggestion" ? "draft" : activity.type === "note" ? "note"
+          : activity.direction === "inbound" ? "customer" : "user",
+        text: activity.body !== null ? activity.body : activity.call ? `[call ${activity.call.outcome}] ${activity.call.summary}` : "",
+        note: [activity.type, activity.status, activity.subject].filter(Boolean).join(" · "),
+      })),
+    };
+  },
+});

@@ -1,0 +1,400 @@
+/* The convomock dashboard: a client of the mock itself.
+
+   Control data (credentials, scenarios, clock, journal) comes from /__mock; tenants, conversations and timelines
+   come from each API's own endpoints, called with the seeded credentials, through an adapter that the API's
+   package ships (its dashboard.js, served in /__mock/ui/adapters.js). An adapter registers itself:
+
+     convomock.registerAdapter("name", {
+       title: "Shown on the tab",
+       headers(credential),               // -> the headers that authenticate a call and name the tenant
+       tenantName(credential),            // -> a label (optional)
+       async tenants(ctx, credentials),   // -> [{id, name, credential, facts}] (optional: one per tenant by default)
+       async conversations(ctx),          // -> [{id, title, subtitle, facts}]
+       async timeline(ctx, id),           // -> {title, facts, items: [{at, who, text, note}]}
+     });
+
+   ctx is {api(method, path, {query, body}), control(method, path, body), credential, tenant}; a fact is
+   {key, label, value, tone} (tone "good" or "bad" colours it). Everything from the mock reaches the page as text
+   (textContent, never HTML): a message body is whatever a customer typed.
+
+   The dashboard's own API calls carry X-Mock-Client: dashboard; the journal hides them unless asked. They run
+   only when the page is opened or something is done in it (never on a timer), so they do not fill the journal. */
+"use strict";
+(function () {
+  const { control, keepTokenOnLinks, ControlFailure } = window.convomockControl;
+  const adapters = new Map();
+  window.convomock = { registerAdapter: (name, adapter) => adapters.set(name, adapter) };
+
+  const POLL_MS = 1000;
+  const JOURNAL_ROWS = 300;
+  const state = {
+    credentials: {}, api: null, tenants: [], tenant: null, conversation: null,
+    frozen: false, journalAfter: 0, journalSeen: 0, journalEntries: new Map(), loads: {},
+  };
+
+  // -- DOM, always as text ---------------------------------------------------------------------------------------
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value !== undefined && value !== null && value !== false) node.setAttribute(name, String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === undefined || child === null) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  const $ = (id) => document.getElementById(id);
+
+  function showError(id, error) {
+    const box = $(id);
+    box.hidden = !error;
+    box.textContent = error ? String(error.message || error) : "";
+  }
+
+  function factList(facts) {
+    return (facts || []).map((fact) => el("div", { class: `fact ${fact.tone || ""}` },
+      el("dt", {}, fact.label), el("dd", { "data-fact": fact.key }, fact.value === null || fact.value === undefined
+        ? "—" : fact.value)));
+  }
+
+  // -- calls -----------------------------------------------------------------------------------------------------
+
+  class ApiFailure extends Error {
+    constructor(method, path, status, body) {
+      const shown = typeof body === "string" ? body : JSON.stringify(body);
+      super(`${method} ${path} → ${status} ${shown ? shown.slice(0, 400) : ""}`);
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  function apiCaller(apiName, credential) {
+    const adapter = adapters.get(apiName);
+    // The credential's base_url is absolute as the server saw the Host; the path keeps the call on this origin.
+    const root = new URL(credential.base_url, window.location.href).pathname.replace(/\/$/, "");
+    return async function api(method, path, options) {
+      const { query, body } = options || {};
+      const url = new URL(root + path, window.location.href);
+      for (const [name, value] of Object.entries(query || {})) url.searchParams.set(name, String(value));
+      const headers = { Accept: "application/json", "X-Mock-Client": "dashboard", ...adapter.headers(credential) };
+      const init = { method, headers, cache: "no-store" };
+      if (body !== undefined) {
+        headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(body);
+      }
+      const response = await fetch(url.pathname + url.search, init);
+      const text = await response.text();
+      let data = text;
+      try { data = text ? JSON.parse(text) : null; } catch (ignored) { /* not JSON: keep the text */ }
+      if (!response.ok) throw new ApiFailure(method, path, response.status, data);
+      return data;
+    };
+  }
+
+  function context(apiName, tenant) {
+    return { api: apiCaller(apiName, tenant.credential), control, credential: tenant.credential, tenant };
+  }
+
+  // Only the newest load of a pane may draw it: an older answer arriving late is dropped.
+  async function load(pane, work, draw) {
+    const ticket = (state.loads[pane] || 0) + 1;
+    state.loads[pane] = ticket;
+    try {
+      const result = await work();
+      if (state.loads[pane] !== ticket) return;
+      showError(`${pane}-error`, null);
+      draw(result);
+    } catch (error) {
+      if (state.loads[pane] !== ticket) return;
+      showError(`${pane}-error`, error);
+      draw(null);
+    }
+  }
+
+  // -- APIs and tenants ------------------------------------------------------------------------------------------
+
+  function drawTabs() {
+    const tabs = $("api-tabs");
+    tabs.replaceChildren(...Object.keys(state.credentials).map((name) => {
+      const adapter = adapters.get(name);
+      return el("button", { type: "button", "data-api": name, class: name === state.api ? "active" : "",
+        disabled: !adapter, title: adapter ? name : "this API's package ships no dashboard script" },
+      adapter ? adapter.title : name);
+    }));
+  }
+
+  async function defaultTenants(adapter, credentials) {
+    const seen = new Map();
+    for (const credential of credentials) {
+      if (!seen.has(credential.tenant)) {
+        seen.set(credential.tenant, { id: credential.tenant, credential, facts: [],
+          name: adapter.tenantName ? adapter.tenantName(credential) : credential.tenant });
+      }
+    }
+    return [...seen.values()];
+  }
+
+  async function loadTenants() {
+    const adapter = adapters.get(state.api);
+    const credentials = state.credentials[state.api] || [];
+    const probe = { api: null, control, credential: null, tenant: null };
+    await load("tenants", () => (adapter.tenants ? adapter.tenants(probe, credentials)
+      : defaultTenants(adapter, credentials)), (tenants) => {
+      state.tenants = (tenants || []).filter((tenant) => tenant.credential);
+      if (!state.tenants.some((tenant) => tenant.id === (state.tenant && state.tenant.id))) {
+        state.tenant = state.tenants[0] || null;
+        state.conversation = null;
+      } else {
+        state.tenant = state.tenants.find((tenant) => tenant.id === state.tenant.id);
+      }
+      drawTenants();
+    });
+  }
+
+  function drawTenants() {
+    $("tenant-list").replaceChildren(...state.tenants.map((tenant) => el("li", {},
+      el("button", { type: "button", class: tenant === state.tenant ? "card active" : "card", "data-tenant": tenant.id },
+        el("strong", {}, tenant.name), el("code", {}, tenant.id), el("dl", { class: "facts" }, factList(tenant.facts))))));
+  }
+
+  // -- conversations and their timelines -------------------------------------------------------------------------
+
+  async function loadConversations() {
+    const adapter = adapters.get(state.api);
+    const tenant = state.tenant;
+    $("conversations-hint").textContent = tenant ? `${tenant.name} · as ${tenant.credential.token.slice(0, 14)}…` : "";
+    if (!tenant) {
+      $("conversation-list").replaceChildren();
+      return;
+    }
+    await load("conversations", () => adapter.conversations(context(state.api, tenant)), (conversations) => {
+      $("conversation-list").replaceChildren(...(conversations || []).map((conversation) => el("li", {},
+        el("button", { type: "button", "data-conversation": conversation.id,
+          class: conversation.id === state.conversation ? "card active" : "card" },
+        el("strong", {}, conversation.title), el("small", {}, conversation.subtitle || ""),
+        el("dl", { class: "facts" }, factList(conversation.facts))))));
+    });
+  }
+
+  async function loadTimeline() {
+    const adapter = adapters.get(state.api);
+    const tenant = state.tenant;
+    const id = state.conversation;
+    $("timeline-hint").hidden = Boolean(id);
+    if (!tenant || !id) {
+      $("timeline-title").textContent = "Timeline";
+      $("timeline-facts").replaceChildren();
+      $("timeline-items").replaceChildren();
+      showError("timeline-error", null);
+      return;
+    }
+    await load("timeline", () => adapter.timeline(context(state.api, tenant), id), (timeline) => {
+      $("timeline-title").textContent = timeline ? timeline.title : "Timeline";
+      $("timeline-facts").replaceChildren(...factList(timeline ? timeline.facts : []));
+      $("timeline-items").replaceChildren(...(timeline ? timeline.items : []).map((item) => el("li",
+        { class: `event ${item.who || ""}`, "data-message": item.id },
+        el("div", { class: "meta" }, el("time", {}, item.at || ""), " ", el("span", { class: "who" }, item.who || ""),
+          item.note ? el("span", { class: "note" }, item.note) : null),
+        el("div", { class: "text" }, item.text === null || item.text === undefined ? "" : item.text))));
+    });
+  }
+
+  async function refreshData() {
+    if (!state.api) return;
+    await loadTenants();
+    await Promise.all([loadConversations(), loadTimeline()]);
+  }
+
+  // -- scenarios and the clock -----------------------------------------------------------------------------------
+
+  async function loadScenarios() {
+    await load("scenarios", () => control("GET", "scenarios"), (data) => {
+      $("scenario-list").replaceChildren(...(data ? data.scenarios : []).map((scenario) => {
+        const box = el("input", { type: "checkbox", "data-scenario": scenario.name, id: `scenario-${scenario.name}`,
+          checked: scenario.active });
+        return el("li", { class: scenario.active ? "on" : "" }, el("label", { for: `scenario-${scenario.name}` }, box,
+          el("strong", {}, scenario.name), el("small", {}, scenario.description || "")));
+      }));
+    });
+  }
+
+  function drawClock(clock) {
+    $("clock-now").textContent = clock.now;
+    $("clock-now").setAttribute("datetime", clock.now);
+    state.frozen = Boolean(clock.frozen);
+    $("clock-state").textContent = clock.frozen ? "frozen" : "running";
+    $("clock-state").className = clock.frozen ? "badge frozen" : "badge";
+    $("clock-freeze").textContent = clock.frozen ? "unfreeze" : "freeze";
+  }
+
+  async function changeClock(change) {
+    try {
+      drawClock(await control("POST", "clock", change));
+      showError("notice", null);
+    } catch (error) {
+      showError("notice", error);
+    }
+    await refreshData();
+  }
+
+  // -- the journal -----------------------------------------------------------------------------------------------
+
+  function clientOf(entry) {
+    const headers = entry.request_headers || {};
+    return headers["x-mock-client"] || "";
+  }
+
+  function journalRow(entry) {
+    const target = entry.query ? `${entry.path}?${entry.query}` : entry.path;
+    const tone = entry.status >= 500 ? "bad" : entry.status >= 400 ? "warn" : "good";
+    return el("tr", { "data-entry": entry.id, "data-client": clientOf(entry) || "other" },
+      el("td", {}, entry.id), el("td", {}, entry.at), el("td", {}, entry.api || ""), el("td", {}, entry.method),
+      el("td", { class: "path" }, target), el("td", { class: `status ${tone}` }, entry.status),
+      el("td", {}, entry.operation_id || ""), el("td", {}, entry.duration_ms), el("td", {}, clientOf(entry)));
+  }
+
+  function clearJournal() {
+    $("journal-rows").replaceChildren();
+    $("journal-detail").hidden = true;
+    state.journalEntries.clear();
+    state.journalSeen = 0;
+  }
+
+  async function pollJournal() {
+    const data = await control("GET", `requests?after=${state.journalAfter}&limit=${JOURNAL_ROWS}`);
+    const rows = $("journal-rows");
+    // Cleared elsewhere (a reset, a DELETE) since the last poll: it holds fewer entries than it has shown us.
+    if (data.held < Math.min(state.journalSeen, data.bound)) clearJournal();
+    for (const entry of data.items.slice().reverse()) {
+      state.journalAfter = Math.max(state.journalAfter, entry.id);
+      state.journalSeen += 1;
+      state.journalEntries.set(entry.id, entry);
+      rows.prepend(journalRow(entry));
+    }
+    while (rows.children.length > JOURNAL_ROWS) {
+      state.journalEntries.delete(Number(rows.lastElementChild.getAttribute("data-entry")));
+      rows.lastElementChild.remove();
+    }
+    $("journal-count").textContent = `${data.held} held (bounded to ${data.bound})`;
+  }
+
+  function showEntry(id) {
+    const entry = state.journalEntries.get(id);
+    const detail = $("journal-detail");
+    if (!entry) return;
+    detail.hidden = false;
+    detail.textContent = JSON.stringify({
+      request: { method: entry.method, path: entry.path, query: entry.query, headers: entry.request_headers,
+        body: entry.request_body },
+      response: { status: entry.status, body: entry.response_body }, scenarios: entry.scenarios,
+    }, null, 2);
+  }
+
+  async function poll() {
+    try {
+      drawClock(await control("GET", "clock"));
+      await pollJournal();
+      showError("journal-error", null);
+    } catch (error) {
+      showError("journal-error", error);
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+
+  // -- wiring ----------------------------------------------------------------------------------------------------
+
+  function selectApi(name) {
+    state.api = name;
+    state.tenant = null;
+    state.conversation = null;
+    drawTabs();
+    refreshData();
+  }
+
+  function wire() {
+    $("api-tabs").addEventListener("click", (event) => {
+      const tab = event.target.closest("button[data-api]");
+      if (tab && !tab.disabled) selectApi(tab.getAttribute("data-api"));
+    });
+    $("tenant-list").addEventListener("click", (event) => {
+      const card = event.target.closest("button[data-tenant]");
+      if (!card) return;
+      state.tenant = state.tenants.find((tenant) => tenant.id === card.getAttribute("data-tenant"));
+      state.conversation = null;
+      drawTenants();
+      loadConversations();
+      loadTimeline();
+    });
+    $("conversation-list").addEventListener("click", (event) => {
+      const card = event.target.closest("button[data-conversation]");
+      if (!card) return;
+      state.conversation = card.getAttribute("data-conversation");
+      for (const other of $("conversation-list").querySelectorAll("button.active")) other.classList.remove("active");
+      card.classList.add("active");
+      loadTimeline();
+    });
+    $("scenario-list").addEventListener("change", async (event) => {
+      const box = event.target.closest("input[data-scenario]");
+      if (!box) return;
+      const name = box.getAttribute("data-scenario");
+      try {
+        await control(box.checked ? "POST" : "DELETE", `scenarios/${encodeURIComponent(name)}`);
+        showError("notice", null);
+      } catch (error) {
+        showError("notice", error);
+      }
+      await loadScenarios();
+      await refreshData();
+    });
+    for (const button of document.querySelectorAll("button[data-advance]")) {
+      button.addEventListener("click", () => changeClock({ advance: button.getAttribute("data-advance") }));
+    }
+    $("advance-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = $("advance-input").value.trim();
+      if (value) changeClock({ advance: value });
+    });
+    $("clock-freeze").addEventListener("click", () => changeClock({ freeze: !state.frozen }));
+    $("reset").addEventListener("click", async () => {
+      try {
+        await control("POST", "reset");
+        clearJournal();
+        showError("notice", null);
+      } catch (error) {
+        showError("notice", error);
+      }
+      state.conversation = null;
+      await Promise.all([loadScenarios(), refreshData()]);
+    });
+    $("refresh").addEventListener("click", () => refreshData());
+    $("journal-own").addEventListener("change", (event) => {
+      $("journal").classList.toggle("hide-own", !event.target.checked);
+    });
+    $("journal-rows").addEventListener("click", (event) => {
+      const row = event.target.closest("tr[data-entry]");
+      if (row) showEntry(Number(row.getAttribute("data-entry")));
+    });
+  }
+
+  async function start() {
+    wire();
+    keepTokenOnLinks(document);
+    try {
+      state.credentials = await control("GET", "credentials");
+    } catch (error) {
+      showError("notice", error instanceof ControlFailure ? error : new Error(`cannot reach the mock: ${error}`));
+      return;
+    }
+    const first = Object.keys(state.credentials).find((name) => adapters.has(name));
+    state.api = first || null;
+    drawTabs();
+    await Promise.all([loadScenarios(), refreshData()]);
+    document.body.setAttribute("data-ready", "true");
+    poll();
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();

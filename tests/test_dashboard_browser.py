@@ -1,0 +1,213 @@
+"""The dashboard (/__mock/ui) and the API docs (/__mock/docs) end to end: `convomock serve --control-token` as a real
+process, driven by Debian's headless Chromium through Selenium. Switching a scenario in the page changes what an
+API answers; advancing the clock in the page closes a 24h window; the journal shows a client's call as it happens;
+a customer's message stays text; Swagger UI's "Try it out" calls the mock as the first tenant.
+
+No browser is no excuse: without Chromium this fails and says how to install it (`make test` does, as root)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:  # pragma: no cover - a venv without the test extra
+    pytest.fail("selenium is not installed: .venv/bin/pip install -e '.[test]'", pytrace=False)
+
+from tests.conftest import ACME_TOKEN, DOC_CONVERSATION
+from tests.test_cli_process import serving
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+TOKEN = "dashboard-test-token"
+CONTROL = {"X-Control-Token": TOKEN}
+FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--window-size=1400,1000")
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[str]:
+    """The real server, its clock frozen at the seeded start, its control API behind a token."""
+    with serving("--control-token", TOKEN, "--freeze") as (base, _):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        pytest.fail(f"the dashboard's browser test needs Debian's chromium and chromium-driver ({', '.join(missing)} "
+                    "not found): `make test` installs them (as root, through scripts/ensure-debs), or run "
+                    "`apt-get install chromium chromium-driver`", pytrace=False)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)  # with the driver's path below, Selenium Manager never downloads
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    except WebDriverException as exc:
+        pytest.fail(f"headless Chromium did not start ({CHROMIUM}, {CHROMEDRIVER}): {exc.msg}", pytrace=False)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def page(mock: str, browser: WebDriver) -> WebDriver:
+    """The dashboard on a freshly reset mock, opened with the token as a user would (?control_token=)."""
+    assert httpx.post(f"{mock}/__mock/reset", headers=CONTROL).status_code == 200
+    browser.get(f"{mock}/__mock/ui?control_token={TOKEN}")
+    until(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true",
+          "the page ready")
+    return browser
+
+
+def until(driver: WebDriver, condition: Callable[[WebDriver], T], what: str, seconds: float = 10) -> T:
+    """Wait for `condition` (a truthy value); on time-out fail with what the page said and the browser console.
+    A pane is redrawn whole when its data comes back, so an element seen a moment ago may be gone: look again."""
+    try:
+        return WebDriverWait(driver, seconds, poll_frequency=0.05,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+    except TimeoutException:
+        notices = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".error") if e.is_displayed()]
+        console = [entry.get("message") for entry in driver.get_log("browser")]
+        pytest.fail(f"the page never showed {what} within {seconds} s; errors shown: {notices}; console: {console}",
+                    pytrace=False)
+
+
+def shown(css: str, text: str = "") -> Callable[[WebDriver], WebElement | None]:
+    """The first displayed element matching `css` whose text contains `text`."""
+    def find(driver: WebDriver) -> WebElement | None:
+        for element in driver.find_elements(By.CSS_SELECTOR, css):
+            if element.is_displayed() and text in element.text:
+                return element
+        return None
+    return find
+
+
+def click(driver: WebDriver, css: str, text: str = "", what: str = "") -> None:
+    """Click the first displayed element matching `css` (and holding `text`) once it is there; a redraw between
+    finding and clicking it only means another look."""
+    def clicked(d: WebDriver) -> bool:
+        element = shown(css, text)(d)
+        if element is None:
+            return False
+        element.click()
+        return True
+    until(driver, clicked, what or f"{css} {text}".strip())
+
+
+def fact_of(driver: WebDriver, scope: str, key: str) -> str:
+    """A fact's text as shown now (read in the page, so a redraw in between cannot make it stale)."""
+    return str(driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+                                     f'{scope} [data-fact="{key}"]'))
+
+
+def assert_nothing_refused(driver: WebDriver) -> None:
+    """Nothing the page tried was blocked by its Content-Security-Policy (a script reaching for another host, an
+    inline script) and no script threw."""
+    bad = [entry["message"] for entry in driver.get_log("browser")
+           if "Refused to" in entry["message"] or "Content Security Policy" in entry["message"]
+           or "Uncaught" in entry["message"]]
+    assert bad == [], bad
+
+
+def control(base: str, method: str, path: str, body: Any = None) -> Any:
+    response = httpx.request(method, f"{base}/__mock/{path}", headers=CONTROL, json=body)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+DOC_CARD = f'button[data-conversation="{DOC_CONVERSATION}"]'
+ACME_CARD = 'button[data-tenant="acme"]'
+
+
+def test_switching_a_scenario_in_the_page_changes_an_api_answer(page: WebDriver, mock: str) -> None:
+    until(page, shown(DOC_CARD), "the docs' conversation in the list")
+    assert fact_of(page, ACME_CARD, "ai_token_balance") == "100,000"
+
+    click(page, 'input[data-scenario="vendor-down"]')
+    error = until(page, shown("#conversations-error", "503"), "the 503 of GET /conversations")
+    assert "SERVICE_UNAVAILABLE" in error.text
+    assert control(mock, "GET", "scenarios")["active"] == ["vendor-down"]  # the page sent the control token
+    assert not page.find_elements(By.CSS_SELECTOR, DOC_CARD)
+
+    click(page, 'input[data-scenario="vendor-down"]')
+    until(page, shown(DOC_CARD), "the list again once the vendor is back")
+    assert not page.find_element(By.ID, "conversations-error").is_displayed()
+
+    click(page, 'input[data-scenario="ai-tokens-empty"]')
+    until(page, lambda d: fact_of(d, ACME_CARD, "ai_token_balance") == "0", "acme's AI token balance at 0")
+    assert control(mock, "GET", "scenarios")["active"] == ["ai-tokens-empty"]
+
+
+def test_advancing_the_clock_in_the_page_closes_the_window(page: WebDriver, mock: str) -> None:
+    click(page, DOC_CARD, what="the docs' conversation in the list")
+    until(page, lambda d: fact_of(d, "#timeline-facts", "window").startswith("open"), "the window open")
+    assert "22 h left" in fact_of(page, "#timeline-facts", "window")
+    assert page.find_element(By.ID, "clock-now").text == "2026-01-15T15:00:00Z"
+
+    click(page, 'button[data-advance="25h"]')
+    until(page, lambda d: fact_of(d, "#timeline-facts", "window").startswith("closed"), "the window closed")
+    assert page.find_element(By.ID, "clock-now").text == "2026-01-16T16:00:00Z"
+    assert control(mock, "GET", "clock")["now"] == "2026-01-16T16:00:00Z"
+    until(page, lambda d: fact_of(d, ACME_CARD, "open_windows") == "0", "no open window left at acme")
+    assert_nothing_refused(page)
+
+
+def test_the_journal_updates_live_and_a_message_stays_text(page: WebDriver, mock: str) -> None:
+    hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b> quiero 3 cajas'
+    control(mock, "POST", "1to1ai/inbound", {"slug": "acme", "conversation": DOC_CONVERSATION, "body": hostile})
+    read = httpx.get(f"{mock}/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}",
+                     headers={"Authorization": f"Bearer {ACME_TOKEN}"})
+    assert read.status_code == 200
+    row = until(page, shown('#journal-rows tr[data-client="other"]', DOC_CONVERSATION),
+                "a client's call in the journal")
+    assert "getConversation" in row.text and "200" in row.text
+    assert not shown('#journal-rows tr[data-client="dashboard"]')(page), "the page's own calls are hidden by default"
+    click(page, "#journal-own")
+    until(page, shown('#journal-rows tr[data-client="dashboard"]', "listConversations"), "the page's own calls")
+
+    click(page, "#refresh")
+    click(page, DOC_CARD, "quiero 3 cajas", "the new message in the list")
+    message = until(page, shown("#timeline-items .event .text", "quiero 3 cajas"), "the message in the timeline")
+    assert message.text == hostile
+    assert not page.find_elements(By.CSS_SELECTOR, "#timeline-items img, #timeline-items b, #conversation-list img")
+    assert page.execute_script("return window.__pwned") is None
+
+
+def test_api_docs_try_it_out_calls_the_mock_as_the_first_tenant(browser: WebDriver, mock: str) -> None:
+    control(mock, "DELETE", "requests")
+    browser.get(f"{mock}/__mock/docs/1to1ai?control_token={TOKEN}")
+    until(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true",
+          "Swagger UI with the spec", seconds=20)
+    assert "as tenant acme" in browser.find_element(By.ID, "docs-tenant").text
+    block = browser.find_element(By.ID, "operations-Conversations-getConversation")
+    block.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
+    until(browser, lambda d: block.find_elements(By.CSS_SELECTOR, "button.execute"), "the Execute button")[0].click()
+    status = until(browser, lambda d: block.find_elements(By.CSS_SELECTOR, ".live-responses-table .response "
+                                                                           ".response-col_status"), "an answer")
+    assert status[0].text == "200"
+    entry = control(mock, "GET", "requests?limit=1")["items"][0]
+    assert entry["path"] == f"/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}"
+    assert entry["status"] == 200 and entry["request_headers"]["x-mock-client"] == "docs"
+    assert json.dumps(entry["response_body"]).count(DOC_CONVERSATION) >= 1
+    assert_nothing_refused(browser)
