@@ -162,7 +162,9 @@ def serve(args: argparse.Namespace) -> int:
         print(f"convomock: WARNING: serving on {args.host}, reachable from other machines, and the control API "
               f"/__mock (reset, state, scenarios) is open to all of them; pass --control-token TOKEN",
               file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
+    # The access log only at info or debug: formatting each line costs more than a GET's own work.
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
+                            access_log=args.log_level.lower() in ("info", "debug", "trace"))
     server = uvicorn.Server(config)
 
     async def announce() -> None:
@@ -178,11 +180,22 @@ def serve(args: argparse.Namespace) -> int:
         task.cancel()
 
     try:
-        asyncio.run(run())
+        with asyncio.Runner(loop_factory=_fast_loop()) as runner:
+            runner.run(run())
     finally:
         if state is not None and app.version != state.saved_version:
             save_state(app, state.path)  # the shutdown hook did not run (start-up failed, say)
     return EXIT_OK
+
+
+def _fast_loop() -> Any:
+    """uvloop's event loop when installed (uvicorn[standard] brings it): uvicorn only picks it itself under
+    `uvicorn.run`, and this command runs its server in its own loop to print the banner once bound."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _loopback(host: str) -> bool:

@@ -49,6 +49,7 @@ def parse_instant(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+@functools.lru_cache(maxsize=16384)  # strftime is ~1.3 us; answers format the same stored instants over and over
 def iso(value: datetime) -> str:
     """The wire form the vendors use: UTC, seconds, 'Z'."""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

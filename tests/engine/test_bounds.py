@@ -69,3 +69,22 @@ def test_the_bugs_the_mock_records_are_capped(monkeypatch: pytest.MonkeyPatch) -
     for n in range(10):
         app_module._keep(problems, f"bug {n}")
     assert problems == ["bug 0", "bug 1", "bug 2"]
+
+
+def test_the_1to1ai_activity_log_keeps_its_newest_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_server.apis.onetoone import actions
+
+    monkeypatch.setattr(actions, "ACTIVITY_KEPT", 8)
+    app = _app(journal_limit=10)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
+        for n in range(25):
+            response = http.post("/1to1ai/api/v1/public/acme/conversation/actions",
+                                 headers={"Authorization": f"Bearer {ACME_TOKEN}"},
+                                 json={"conversation": {"uuid": DOC_CONVERSATION},
+                                       "actions": [{"type": "context_note", "note": f"note {n}"}]})
+            assert response.status_code == 202, response.text
+        http.post("/__mock/settle")
+        items = http.get("/__mock/1to1ai/activity", params={"slug": "acme"}).json()["items"]
+    assert 8 <= len(items) <= 10
+    assert items[-1]["status"] == "succeeded" and items[-1]["index"] == 0
+    assert len({i["group_uuid"] for i in items}) == len(items)  # one entry per group here, the newest ones

@@ -96,7 +96,7 @@ def _generated(org: Org, members: list[str], count: int, fake: Faker, rng: Seede
 def seed(store: CrmStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime,
          options: SeedOptions) -> None:
     settings = fixtures.get("generated", {})
-    fake = Faker(settings.get("faker_locale", "en_US"))
+    fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding
     fake.seed_instance(rng.getrandbits(32))
     for raw in fixtures["users"]:
         store.users[raw["id"]] = User(id=raw["id"], name=raw["name"], email=raw["email"], token=raw["token"],

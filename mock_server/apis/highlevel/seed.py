@@ -90,7 +90,7 @@ def _conversation(location: Location, raw: Mapping[str, Any], rng: SeededRandom,
 def seed(store: HighLevelStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime,
          options: SeedOptions) -> None:
     settings = fixtures.get("generated", {})
-    fake = Faker(settings.get("faker_locale", "en_US"))
+    fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding
     fake.seed_instance(rng.getrandbits(32))
     store.tokens += [Token(token=t["token"], name=t["name"], scopes=[], location_id=None)
                      for t in fixtures.get("agency_tokens", [])]

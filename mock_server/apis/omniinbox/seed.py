@@ -65,7 +65,7 @@ def _generated(workspace: Workspace, count: int, fake: Faker, rng: SeededRandom,
 def seed(store: OmniStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime,
          options: SeedOptions) -> None:
     settings = fixtures.get("generated", {})
-    fake = Faker(settings.get("faker_locale", "en_US"))
+    fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding
     fake.seed_instance(rng.getrandbits(32))
     store.jwt_secret = fixtures["jwt_secret"]
     count = options.conversations if options.conversations is not None else int(

@@ -130,7 +130,7 @@ def _new_conversation(business: Business, call: ControlCall, phone: str, profile
 
 
 def activity(call: ControlCall) -> Any:
-    """The business's activity log, oldest first; filter by conversation or group."""
+    """The business's activity log, oldest first (its newest 10,000 entries); filter by conversation or group."""
     business = _business_of(call.store, call.query.get("slug"))
     items = [e for e in business.activity
              if call.query.get("conversation") in (None, e.conversation_uuid)

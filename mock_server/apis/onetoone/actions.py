@@ -157,12 +157,18 @@ def _execute(run: GroupRun, action: Action, rng: SeededRandom, now: datetime) ->
     raise errors.InvalidRequest(f"unknown action type {kind!r}")  # the spec's enum makes this unreachable
 
 
+ACTIVITY_KEPT = 10_000  # entries per business in the activity log (/__mock/1to1ai/activity): the newest are kept
+
+
 def _record(run: GroupRun, rng: SeededRandom, now: datetime, index: int, kind: str, status: str,
             error: errors.OneToOneError | None = None, detail: dict[str, Any] | None = None) -> None:
     entry = ActivityEntry(uuid=rng.uuid4(), at=now, group_uuid=run.uuid, conversation_uuid=run.conversation.uuid,
                           index=index, type=kind, status=status, code=error.code if error else None,
                           message=error.message if error else None, detail=detail or {})
-    run.business.activity.append(entry)
+    log = run.business.activity
+    log.append(entry)
+    if len(log) > ACTIVITY_KEPT + ACTIVITY_KEPT // 4:  # trimmed in batches, so appending stays O(1) on average
+        del log[:len(log) - ACTIVITY_KEPT]
     run.results.append(entry)
 
 
