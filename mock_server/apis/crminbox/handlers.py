@@ -39,9 +39,10 @@ def _page(items: list[Any], call: Call) -> dict[str, Any]:
 def list_conversations(call: Call) -> Any:
     org = _org(call)
     filters = {k: call.query[k] for k in _FILTERS if k in call.query}
-    found = inbox.select(org, filters, call.principal.key, call.now)
+    now = call.now  # one instant for the whole page
+    found = inbox.select(org, filters, call.principal.key, now)
     page = _page(found, call)
-    page["items"] = [inbox.conversation_json(org, c, call.now) for c in page["items"]]
+    page["items"] = [inbox.conversation_json(org, c, now) for c in page["items"]]
     return page
 
 

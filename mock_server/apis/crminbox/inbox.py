@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from mock_server.apis.crminbox.state import SYSTEM_VIEWS, Activity, Conversation, Org, View
@@ -13,6 +13,7 @@ from mock_server.engine.clock import iso
 __all__ = ["conversation_json", "activity_json", "select", "views_of", "view_json", "counts", "DEFAULTS"]
 
 DEFAULTS: dict[str, Any] = {"scope": "team", "archived": False}  # the inbox hides archived threads by default
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)  # sorts a thread with no activity after every other
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -21,18 +22,20 @@ def _iso(value: datetime | None) -> str | None:
 
 def conversation_json(org: Org, conversation: Conversation, now: datetime) -> dict[str, Any]:
     contact = org.contacts[conversation.contact_id]
-    last = conversation.last
-    since = conversation.awaiting_reply_since()
+    timeline = conversation.timeline()  # once: everything below is derived from it
+    last = timeline[-1] if timeline else None
+    since = conversation.awaiting_reply_since(timeline)
     return {
         "id": conversation.id, "org_id": org.id,
         "contact": {"id": contact.id, "name": contact.name, "phone": contact.phone, "email": contact.email},
-        "channel": conversation.channel, "subject": conversation.current_subject,
+        "channel": last.type if last is not None else conversation.opened_on,
+        "subject": conversation.subject_in(timeline),
         "last_activity_at": _iso(last.created_at) if last else None,
         "last_activity_preview": ({"type": last.type, "direction": last.direction, "body": last.body,
                                   "at": iso(last.created_at)} if last else None),
         "unread_count": conversation.unread_count, "starred": conversation.starred,
         "archived": conversation.archived, "assigned_to": conversation.assigned_to,
-        "overdue": conversation.overdue(now, org.sla), "awaiting_reply_since": _iso(since),
+        "overdue": since is not None and now - since > org.sla, "awaiting_reply_since": _iso(since),
         "sla_due_at": _iso(since + org.sla) if since else None,
         "created_at": iso(conversation.created_at), "updated_at": iso(conversation.updated_at),
     }
@@ -68,9 +71,10 @@ def _matches(org: Org, conversation: Conversation, filters: Mapping[str, Any], u
     return "channel" not in filters or conversation.channel == filters["channel"]
 
 
-def _recency(conversation: Conversation) -> tuple[str, str]:
+def _recency(conversation: Conversation) -> tuple[datetime, str]:
     last = conversation.last
-    return (iso(last.created_at) if last else "", conversation.id)
+    # To the second, as the wire shows it: threads active in the same second go by id.
+    return (last.created_at.replace(microsecond=0) if last else _NEVER, conversation.id)
 
 
 def select(org: Org, filters: Mapping[str, Any], user_id: str, now: datetime) -> list[Conversation]:

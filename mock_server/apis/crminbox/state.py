@@ -100,8 +100,11 @@ class Conversation:
 
     @property
     def current_subject(self) -> str | None:
+        return self.subject_in(self.timeline())
+
+    def subject_in(self, timeline: list[Activity]) -> str | None:
         """An email thread's subject is its latest email's; before any email, the one it was opened with."""
-        for activity in reversed(self.timeline()):
+        for activity in reversed(timeline):
             if activity.type == "email" and activity.subject:
                 return activity.subject
         return self.subject
@@ -111,10 +114,11 @@ class Conversation:
         last = self.last
         return last.type if last is not None else self.opened_on
 
-    def awaiting_reply_since(self) -> datetime | None:
-        """The oldest inbound message after the business last answered (None: nothing is waiting)."""
+    def awaiting_reply_since(self, timeline: list[Activity] | None = None) -> datetime | None:
+        """The oldest inbound message after the business last answered (None: nothing is waiting); pass the
+        timeline when you have it already."""
         waiting: datetime | None = None
-        for activity in self.timeline():
+        for activity in self.timeline() if timeline is None else timeline:
             if activity.direction == "outbound" and activity.type in ("sms", "email", "call"):
                 waiting = None
             elif activity.direction == "inbound" and activity.type in ANSWERABLE and waiting is None:

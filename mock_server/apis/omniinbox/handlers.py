@@ -92,7 +92,8 @@ def patch_conversations(call: Call) -> Any:
     workspace, found = _many(call, empty_allowed=True)
     for conversation in found:  # check every record before changing any
         services.patch_conversation(workspace, dict(conversation), call.body, call.now)
-    return [services.patch_conversation(workspace, c, call.body, call.now) for c in found]
+    now = call.now
+    return [services.patch_conversation(workspace, c, call.body, now) for c in found]
 
 
 def remove_conversations(call: Call) -> Any:
