@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 SYSTEM := $(VENV)/.system-test
 
-.PHONY: serve test install fuzz bench clean
+.PHONY: serve test install fuzz bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	scripts/ensure-debs wrk=wrk nginx=nginx || echo "bench: continuing without wrk/nginx (Python load client)"
 	$(BIN)/python -m bench $(ARGS)
+
+# Ten minutes at full load with the server's memory sampled every 30 s (issue 7's bounds, issue 8's flat memory).
+soak: $(STAMP)
+	scripts/ensure-debs wrk=wrk || echo "soak: continuing without wrk (Python load client)"
+	$(BIN)/python -m bench.soak $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

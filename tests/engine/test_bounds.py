@@ -88,3 +88,26 @@ def test_the_1to1ai_activity_log_keeps_its_newest_entries(monkeypatch: pytest.Mo
     assert 8 <= len(items) <= 10
     assert items[-1]["status"] == "succeeded" and items[-1]["index"] == 0
     assert len({i["group_uuid"] for i in items}) == len(items)  # one entry per group here, the newest ones
+
+
+def test_a_busy_conversation_s_queue_drains_in_batches_not_one_job_per_loop_turn() -> None:
+    """Under load each request queues several jobs for the same conversation; one job per turn of the event loop
+    fell behind without end (the backlog held every group's closure: 300 MiB and 400 ms pauses in the bench)."""
+    import asyncio
+
+    from mock_server.engine.jobs import BATCH, JobRunner
+
+    async def scenario() -> tuple[int, int]:
+        runner = JobRunner(MockClock(DEFAULT_START, frozen=True))
+        order: list[int] = []
+        for n in range(BATCH * 2):
+            runner.submit("conversation", lambda n=n: order.append(n))
+        for _ in range(3):  # a few turns of the loop: the answers would go out between them
+            await asyncio.sleep(0)
+        done = runner.completed
+        await runner.settle()
+        assert order == list(range(BATCH * 2))  # still in order
+        return done, runner.pending
+
+    done, pending = asyncio.run(scenario())
+    assert done >= BATCH and pending == 0
