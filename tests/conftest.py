@@ -4,12 +4,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpcore  # noqa: F401 - see below
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from mock_server.engine.app import MockApp
 from mock_server.server import create_app
+
+# httpcore is imported here, before any pytester session: an in-process pytester run drops the modules first
+# imported during it, and httpx caches httpcore's exception classes on first use, so a fresh httpcore imported
+# later would raise errors httpx no longer maps (httpcore.ConnectError escaping `except httpx.TransportError`).
 
 ACME_TOKEN = "sk_1to1_acme_live_4f9c2e7b1d8a6350c2e9f7a1"
 ACME_QA_TOKEN = "sk_1to1_acme_qa_93b17c5e0f2d48a6b1c9e7d3"

@@ -311,17 +311,18 @@ class MockApp:
                 exc.path = inner or "/"  # as the vendor sees it, without our prefix
                 raise
             operation = match.target
-            query = parse_qsl(query_string, keep_blank_values=True)
-            view = RequestView(method, path, match.path_params, headers, query, operation.scopes, self.clock.now())
+            query = parse_qsl(query_string, keep_blank_values=True) if query_string else []
+            # One instant per request, its arrival: authentication, limits and the handler all see the same "now".
+            view = RequestView(method, path, match.path_params, headers, query, operation.scopes, arrived)
             principal = (Principal(tenant_id="", key="anonymous") if operation.public
                          else binding.authenticate(view, runtime.store))
             if runtime.limiter and self.scenarios.real_limits(names, binding.name):
-                rate_states = runtime.limiter.hit(principal.key, self.clock.now())
+                rate_states = runtime.limiter.hit(principal.key, arrived)
             validated = validate_request(operation, match.path_params, query, headers, body,
                                          headers.get("content-type"))
             request_body = validated.body
             call = Call(operation.operation_id, validated, principal, runtime.store, self.clock, runtime.rng,
-                        self.jobs, base_url(scope, headers))
+                        self.jobs, base_url(scope, headers), arrived)
             status, extra, payload = self._run_handler(runtime, operation, call, names)
             error: MockError | None = None
         except MockError as exc:
@@ -352,7 +353,7 @@ class MockApp:
             at=arrived, api=binding.name, method=method, path=path, query=query_string,
             operation_id=operation.operation_id if operation else None,
             tenant=principal.tenant_id if principal else None, status=status,
-            request_headers=list(headers.items()), request_body=request_body, response_body=payload,
+            raw_headers=headers, request_body=request_body, response_body=payload,
             duration_ms=round((time.perf_counter() - started) * 1000, 3), scenarios=list(names))
 
     def _render(self, binding: ApiBinding, error: MockError, method: str, path: str) -> Rendered:
@@ -365,6 +366,8 @@ class MockApp:
             return 500, {}, {"statusCode": 500, "code": "INTERNAL", "message": "convomock: the error renderer failed"}
 
     def _request_scenarios(self, runtime: ApiRuntime, headers: Mapping[str, str], names: list[str]) -> list[str]:
+        if SCENARIO_HEADER not in headers:
+            return names
         requested = [n.strip() for n in headers.get(SCENARIO_HEADER, "").split(",") if n.strip()]
         for name in requested:
             if name not in self.scenarios.available:

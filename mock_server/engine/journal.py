@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ __all__ = ["Journal", "JournalEntry"]
 _SECRET_HEADERS = ("authorization", "cookie", "x-api-key")
 
 
-@dataclass
+@dataclass(slots=True)
 class JournalEntry:
     id: int
     at: datetime  # mock-clock time of arrival (formatted only when read: recording stays cheap)
@@ -26,14 +26,20 @@ class JournalEntry:
     operation_id: str | None
     tenant: str | None
     status: int
-    request_headers: dict[str, str]
+    raw_headers: Mapping[str, str]  # as received; `request_headers` (and the JSON) cut the secrets, when read
     request_body: Any
     response_body: Any
     duration_ms: float
     scenarios: list[str]
 
+    @property
+    def request_headers(self) -> dict[str, str]:
+        return _redact(self.raw_headers.items())
+
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "at": iso(self.at)}
+        data = asdict(self)
+        del data["raw_headers"]
+        return {**data, "at": iso(self.at), "request_headers": self.request_headers}
 
 
 def _redact(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -52,7 +58,6 @@ class Journal:
         self._ids = itertools.count(1)
 
     def record(self, **fields: Any) -> JournalEntry:
-        fields["request_headers"] = _redact(fields.get("request_headers", ()))
         entry = JournalEntry(id=next(self._ids), **fields)
         self._entries.append(entry)
         return entry

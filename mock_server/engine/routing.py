@@ -36,7 +36,7 @@ class _Route(Generic[T]):
         return tuple(segment is not None for segment in self.segments)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match(Generic[T]):
     target: T
     path_params: dict[str, str]

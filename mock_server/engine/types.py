@@ -20,7 +20,7 @@ __all__ = ["Principal", "RequestView", "Call", "Reply", "ControlCall", "ControlR
 Rendered = tuple[int, dict[str, str], Any]  # status, extra headers, JSON body
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: the tenant the credential belongs to, and the key the rate limit counts against."""
 
@@ -30,7 +30,7 @@ class Principal:
     label: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestView:
     """What authentication may look at: no body, nothing validated yet."""
 
@@ -43,7 +43,7 @@ class RequestView:
     now: datetime | None = None  # the mock clock, for credentials that expire
 
 
-@dataclass
+@dataclass(slots=True)  # slots: built on every request, cheaper to make
 class Call:
     """Everything a handler gets: validated input, the caller, the API's state, the clock and the generator."""
 
@@ -55,6 +55,7 @@ class Call:
     rng: SeededRandom
     jobs: JobRunner
     base_url: str
+    arrived: datetime | None = None  # the request's arrival on the mock clock: what `now` is for the handler
 
     @property
     def body(self) -> Any:
@@ -70,7 +71,8 @@ class Call:
 
     @property
     def now(self) -> datetime:
-        return self.clock.now()
+        """The request's instant (its arrival), the same however often a handler asks."""
+        return self.arrived if self.arrived is not None else self.clock.now()
 
 
 @dataclass

@@ -33,7 +33,7 @@ class UploadedPart:
     data: bytes = field(repr=False)
 
 
-@dataclass
+@dataclass(slots=True)
 class ValidatedInput:
     path: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
