@@ -22,21 +22,20 @@ def _iso(value: datetime | None) -> str | None:
 
 def conversation_json(org: Org, conversation: Conversation, now: datetime) -> dict[str, Any]:
     contact = org.contacts[conversation.contact_id]
-    timeline = conversation.timeline()  # once: everything below is derived from it
-    last = timeline[-1] if timeline else None
-    since = conversation.awaiting_reply_since(timeline)
+    summary = conversation.summary()
+    last, since, sla = summary.last, summary.awaiting_since, org.sla
     return {
         "id": conversation.id, "org_id": org.id,
         "contact": {"id": contact.id, "name": contact.name, "phone": contact.phone, "email": contact.email},
         "channel": last.type if last is not None else conversation.opened_on,
-        "subject": conversation.subject_in(timeline),
+        "subject": summary.subject,
         "last_activity_at": _iso(last.created_at) if last else None,
         "last_activity_preview": ({"type": last.type, "direction": last.direction, "body": last.body,
                                   "at": iso(last.created_at)} if last else None),
         "unread_count": conversation.unread_count, "starred": conversation.starred,
         "archived": conversation.archived, "assigned_to": conversation.assigned_to,
-        "overdue": since is not None and now - since > org.sla, "awaiting_reply_since": _iso(since),
-        "sla_due_at": _iso(since + org.sla) if since else None,
+        "overdue": since is not None and now - since > sla, "awaiting_reply_since": _iso(since),
+        "sla_due_at": _iso(since + sla) if since else None,
         "created_at": iso(conversation.created_at), "updated_at": iso(conversation.updated_at),
     }
 
@@ -72,9 +71,9 @@ def _matches(org: Org, conversation: Conversation, filters: Mapping[str, Any], u
 
 
 def _recency(conversation: Conversation) -> tuple[datetime, str]:
-    last = conversation.last
     # To the second, as the wire shows it: threads active in the same second go by id.
-    return (last.created_at.replace(microsecond=0) if last else _NEVER, conversation.id)
+    last = conversation.summary().last_second
+    return (last if last is not None else _NEVER, conversation.id)
 
 
 def select(org: Org, filters: Mapping[str, Any], user_id: str, now: datetime) -> list[Conversation]:

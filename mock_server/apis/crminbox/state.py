@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from mock_server.apis.crminbox import errors
 
@@ -91,18 +91,31 @@ class Conversation:
 
     def timeline(self) -> list[Activity]:
         """What happened with the customer: everything but the setter's drafts."""
-        return [a for a in self.activities if a.type != "suggestion"]
+        return self.summary().timeline
+
+    def summary(self) -> ThreadSummary:
+        """The timeline and what the inbox derives from it, worked out once per new activity: activities are only
+        ever appended, and what the summary reads of them (type, direction, subject, time) never changes. Kept
+        outside the dataclass fields, so snapshots never carry it."""
+        cached = self.__dict__.get("_summary")
+        if cached is not None and cached[0] == len(self.activities):
+            return cast(ThreadSummary, cached[1])
+        timeline = [a for a in self.activities if a.type != "suggestion"]
+        last = timeline[-1] if timeline else None
+        summary = ThreadSummary(timeline, last, self._awaiting(timeline), self._subject(timeline),
+                                last.created_at.replace(microsecond=0) if last else None)
+        self.__dict__["_summary"] = (len(self.activities), summary)
+        return summary
 
     @property
     def last(self) -> Activity | None:
-        timeline = self.timeline()
-        return timeline[-1] if timeline else None
+        return self.summary().last
 
     @property
     def current_subject(self) -> str | None:
-        return self.subject_in(self.timeline())
+        return self.summary().subject
 
-    def subject_in(self, timeline: list[Activity]) -> str | None:
+    def _subject(self, timeline: list[Activity]) -> str | None:
         """An email thread's subject is its latest email's; before any email, the one it was opened with."""
         for activity in reversed(timeline):
             if activity.type == "email" and activity.subject:
@@ -114,11 +127,14 @@ class Conversation:
         last = self.last
         return last.type if last is not None else self.opened_on
 
-    def awaiting_reply_since(self, timeline: list[Activity] | None = None) -> datetime | None:
-        """The oldest inbound message after the business last answered (None: nothing is waiting); pass the
-        timeline when you have it already."""
+    def awaiting_reply_since(self) -> datetime | None:
+        """The oldest inbound message after the business last answered (None: nothing is waiting)."""
+        return self.summary().awaiting_since
+
+    @staticmethod
+    def _awaiting(timeline: list[Activity]) -> datetime | None:
         waiting: datetime | None = None
-        for activity in self.timeline() if timeline is None else timeline:
+        for activity in timeline:
             if activity.direction == "outbound" and activity.type in ("sms", "email", "call"):
                 waiting = None
             elif activity.direction == "inbound" and activity.type in ANSWERABLE and waiting is None:
@@ -131,6 +147,15 @@ class Conversation:
 
     def pending_suggestion(self) -> Activity | None:
         return next((a for a in reversed(self.activities) if a.type == "suggestion" and a.status == "pending"), None)
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    timeline: list[Activity]
+    last: Activity | None
+    awaiting_since: datetime | None
+    subject: str | None
+    last_second: datetime | None  # the last activity's time to the second, as the wire shows it (list order)
 
 
 @dataclass
