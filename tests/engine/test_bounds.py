@@ -24,6 +24,13 @@ def _app(journal_limit: int) -> MockApp:
                    journal_limit=journal_limit)
 
 
+def _group(http: TestClient, action: dict[str, object]) -> None:
+    response = http.post("/1to1ai/api/v1/public/acme/conversation/actions",
+                         headers={"Authorization": f"Bearer {ACME_TOKEN}"},
+                         json={"conversation": {"uuid": DOC_CONVERSATION}, "actions": [action]})
+    assert response.status_code == 202, response.text
+
+
 def test_the_journal_keeps_the_newest_requests_up_to_its_bound() -> None:
     app = _app(journal_limit=40)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
@@ -52,12 +59,7 @@ def test_background_queues_are_dropped_once_they_drain() -> None:
     app = _app(journal_limit=10)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         for n in range(30):
-            response = http.post("/1to1ai/api/v1/public/acme/conversation/actions",
-                                 headers={"Authorization": f"Bearer {ACME_TOKEN}"},
-                                 json={"conversation": {"uuid": DOC_CONVERSATION},
-                                       "actions": [{"type": "send_message",
-                                                    "message": {"kind": "text", "body": f"bounded {n}"}}]})
-            assert response.status_code == 202, response.text
+            _group(http, {"type": "send_message", "message": {"kind": "text", "body": f"bounded {n}"}})
         assert http.post("/__mock/settle").json()["settled"] is True
         assert http.get("/__mock/health").json()["jobs_pending"] == 0
     assert app.jobs._queues == {} and app.jobs._tasks == {}
@@ -78,11 +80,7 @@ def test_the_1to1ai_activity_log_keeps_its_newest_entries(monkeypatch: pytest.Mo
     app = _app(journal_limit=10)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         for n in range(25):
-            response = http.post("/1to1ai/api/v1/public/acme/conversation/actions",
-                                 headers={"Authorization": f"Bearer {ACME_TOKEN}"},
-                                 json={"conversation": {"uuid": DOC_CONVERSATION},
-                                       "actions": [{"type": "context_note", "note": f"note {n}"}]})
-            assert response.status_code == 202, response.text
+            _group(http, {"type": "context_note", "note": f"note {n}"})
         http.post("/__mock/settle")
         items = http.get("/__mock/1to1ai/activity", params={"slug": "acme"}).json()["items"]
     assert 8 <= len(items) <= 10
