@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from bench.load import Request
+from mock_server import DATA_ROOT
+from mock_server.engine.app import client_headers
+from mock_server.engine.specs import load_spec
 
 __all__ = [
     "ACTION_GROUP",
@@ -32,7 +33,7 @@ __all__ = [
     "spec_path",
 ]
 
-SPECS_DIR = Path(__file__).resolve().parents[1] / "specs"
+SPECS_DIR = DATA_ROOT / "specs"
 
 DOCS_CONVERSATION = "550e8400-e29b-41d4-a716-446655440000"   # acme's, in the vendor's docs
 GLOBEX_CONVERSATION = "9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"  # globex's first fixed one
@@ -98,8 +99,7 @@ def credential(credentials: Mapping[str, Sequence[Mapping[str, Any]]], api: str,
     if not entries:
         raise LookupError(f"GET /__mock/credentials lists no {api} credential for tenant {tenant!r}")
     entry = entries[0]
-    headers = {"Authorization": f"Bearer {entry['token']}", **entry.get("headers", {}),
-               **entry.get("tenant_headers", {})}
+    headers = client_headers(entry)
     return Credential(api=api, tenant=entry["tenant"], mock_base=urlsplit(entry["base_url"]).path,
                       base_path=entry.get("base_path", ""), headers=tuple(headers.items()))
 
@@ -119,8 +119,7 @@ def mock_request(row: Row, cred: Credential) -> Request:
 
 def spec_path(api: str) -> str:
     """The path part of the spec's first server URL (`/api/v1/public` for 1TO1 AI, '' for the others)."""
-    spec = yaml.safe_load((SPECS_DIR / f"{api}.yaml").read_text(encoding="utf-8"))
-    return str(urlsplit(spec["servers"][0]["url"]).path).rstrip("/")
+    return load_spec(SPECS_DIR / f"{api}.yaml").base_path
 
 
 def prism_request(row: Row, cred: Credential) -> Request:

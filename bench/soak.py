@@ -61,8 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             mock.stop()
     fifth = max(1, len(samples) // 5)
-    warm = max(s["rss_kib"] for s in samples[:fifth])
-    end = max(s["rss_kib"] for s in samples[-fifth:])
+    warm = int(max(s["rss_kib"] for s in samples[:fifth]))
+    end = int(max(s["rss_kib"] for s in samples[-fifth:]))
     growth = (end - warm) / warm
     flat = growth < args.tolerance
     problems = {k: health.get(k) for k in ("server_errors", "strict_violations", "internal_errors") if health.get(k)}

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from contract_tests.cli import add_commands as add_contract_commands
 from contract_tests.cli import run_command as run_contract_command
 from mock_server.apis import BINDINGS
-from mock_server.engine.app import MockApp, StartupError
+from mock_server.engine.app import MockApp, StartupError, client_headers
 from mock_server.engine.clock import parse_instant
 from mock_server.engine.snapshot import SnapshotError
 from mock_server.progress import busy, byte_counter, seeding_bar
@@ -129,14 +129,10 @@ def banner(app: MockApp, host: str, port: int) -> str:
     base = f"http://{host}:{port}"
     lines = [f"convomock on {base}  (control API: {base}/__mock, clock {app.clock.describe()['now']})"]
     for name, runtime in app.runtimes.items():
-        root = base + app.api_root(runtime)
-        lines.append(f"  {name}: {root}{runtime.spec.base_path}")
-        for credential in runtime.binding.credentials(runtime.store):
-            where = root + credential.get("base_path", runtime.spec.base_path)
-            headers = {**credential.get("headers", {}), **credential.get("tenant_headers", {})}
-            extra = "".join(f"  {k}: {v}" for k, v in headers.items())
-            lines.append(f"    tenant {credential['tenant']}: {where}  Authorization: Bearer {credential['token']}"
-                         f"{extra}")
+        lines.append(f"  {name}: {base}{app.api_root(runtime)}{runtime.spec.base_path}")
+        for credential in app.credentials(runtime, base):
+            sent = "  ".join(f"{k}: {v}" for k, v in client_headers(credential).items())
+            lines.append(f"    tenant {credential['tenant']}: {credential['base_url']}  {sent}")
     if app.scenarios.active:
         lines.append(f"  scenarios on: {', '.join(app.scenarios.active)}")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from mock_server.engine.app import MockApp
+from mock_server.engine.app import MockApp, client_headers
 from mock_server.engine.clock import parse_duration, parse_instant
 from mock_server.engine.journal import JournalEntry
 
@@ -219,10 +219,7 @@ class ConvoMock:
         app = self.runner.app
         if api not in app.runtimes:
             raise KeyError(f"convomock: {api!r} is not served here; served: {', '.join(app.runtimes)}")
-        runtime = app.runtimes[api]
-        root = self.base_url + app.api_root(runtime)
-        found = self.runner.call(runtime.binding.credentials, runtime.store)
-        return [{**c, "base_url": root + c.get("base_path", runtime.spec.base_path)} for c in found]
+        return list(self.runner.call(app.credentials, app.runtimes[api], self.base_url))
 
     def credential(self, api: str, tenant: str | None = None, *, token: str | None = None) -> dict[str, Any]:
         """The first credential of `tenant` (the fixtures' key such as acme or globex, or the API's own tenant id:
@@ -245,9 +242,7 @@ class ConvoMock:
     def headers(self, api: str, tenant: str | None = None, *, token: str | None = None) -> dict[str, str]:
         """What a client of this tenant sends on every call: the bearer token, plus the API's own headers (the
         HighLevel `Version`, the CRM inbox's `X-Org-Id`)."""
-        credential = self.credential(api, tenant, token=token)
-        return {"Authorization": f"Bearer {credential['token']}", **credential.get("headers", {}),
-                **credential.get("tenant_headers", {})}
+        return client_headers(self.credential(api, tenant, token=token))
 
     def url(self, api: str, tenant: str | None = None, *, token: str | None = None) -> str:
         """The base URL a client of this API (and tenant) points at instead of the vendor's."""

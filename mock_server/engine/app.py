@@ -40,7 +40,7 @@ from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
 from mock_server.engine.types import ApiBinding, Call, Principal, Rendered, Reply, RequestView, SeedOptions
 from mock_server.engine.validation import validate_request
 
-__all__ = ["MockApp", "ApiRuntime", "StartupError", "MAX_BODY_BYTES"]
+__all__ = ["MockApp", "ApiRuntime", "StartupError", "MAX_BODY_BYTES", "client_headers"]
 
 log = logging.getLogger("convomock")
 MAX_BODY_BYTES = 1024 * 1024
@@ -274,6 +274,13 @@ class MockApp:
         """Where an API is mounted: its prefix, or '' when it is served alone at the root."""
         return "" if self.at_root else runtime.binding.prefix
 
+    def credentials(self, runtime: ApiRuntime, base_url: str) -> list[dict[str, Any]]:
+        """The API's working credentials, each with `base_url`: where a client points (the mock at `base_url`, the
+        API's prefix, the vendor's path). What `GET /__mock/credentials`, the banner and the pytest plugin list."""
+        root = base_url + self.api_root(runtime)
+        return [{**c, "base_url": root + c.get("base_path", runtime.spec.base_path)}
+                for c in runtime.binding.credentials(runtime.store)]
+
     def _runtime_for(self, path: str) -> ApiRuntime | None:
         if self.at_root:
             return next(iter(self.runtimes.values()))
@@ -419,6 +426,13 @@ PROBLEMS_KEPT = 1000  # the first this many bugs are kept; past that a broken mo
 def _keep(problems: list[str], message: str) -> None:
     if len(problems) < PROBLEMS_KEPT:
         problems.append(message)
+
+
+def client_headers(credential: Mapping[str, Any]) -> dict[str, str]:
+    """What a client holding this credential sends on every call: the bearer token, then the API's own headers
+    (HighLevel's `Version`) and the tenant's (the CRM inbox's `X-Org-Id`)."""
+    return {"Authorization": f"Bearer {credential['token']}", **credential.get("headers", {}),
+            **credential.get("tenant_headers", {})}
 
 
 def _only_tenants(binding: ApiBinding, fixtures: Mapping[str, Any],

@@ -108,12 +108,8 @@ class ControlApi:
 
     async def credentials(self, request: _Request) -> tuple[int, Any]:
         """Each API's working credentials; `base_url` is where a client points (its prefix plus the vendor's path)."""
-        result = {}
-        for name, runtime in self.app.runtimes.items():
-            root = request.base_url + self.app.api_root(runtime)
-            result[name] = [{**c, "base_url": root + c.get("base_path", runtime.spec.base_path)}
-                            for c in runtime.binding.credentials(runtime.store)]
-        return 200, result
+        return 200, {name: self.app.credentials(runtime, request.base_url)
+                     for name, runtime in self.app.runtimes.items()}
 
     async def reset(self, request: _Request) -> tuple[int, Any]:
         self.app.reset()
