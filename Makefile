@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 SYSTEM := $(VENV)/.system-test
 
-.PHONY: serve test install fuzz bench soak clean
+.PHONY: serve test install lint fuzz bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ serve: $(STAMP)
 $(SYSTEM): scripts/ensure-debs $(STAMP)
 	scripts/ensure-debs chromium=chromium chromedriver=chromium-driver
 	touch $(SYSTEM)
+
+# ruff (rules and formatting) and mypy --strict over the package, the contract toolkit, the tests and the bench.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: $(STAMP) $(SYSTEM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

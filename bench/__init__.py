@@ -5,6 +5,7 @@ Starlette app answering the same bytes (the ceiling of Python + uvicorn on that 
 mock of the same spec, plus start-up time, memory after seeding, and two tenant shards behind nginx. See
 bench/README.md.
 """
+
 from __future__ import annotations
 
 __all__: list[str] = []

@@ -4,6 +4,7 @@ Progress goes to stderr, the results to stdout. The exit status is 1 when a row 
 errors under load, its health counters moved, or a server would not start), 0 otherwise; a target missed is
 reported, not fatal: these are figures to read, not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,14 +36,21 @@ SECTIONS = ("startup", "shards")
 def build_parser() -> argparse.ArgumentParser:
     keys = [row.key for row in ROWS] + list(SECTIONS)
     parser = argparse.ArgumentParser(
-        prog="python -m bench", description="convomock against a bare Starlette ceiling and Prism's static mock.",
-        epilog=f"Row and section keys for --only: {', '.join(keys)}.")
+        prog="python -m bench",
+        description="convomock against a bare Starlette ceiling and Prism's static mock.",
+        epilog=f"Row and section keys for --only: {', '.join(keys)}.",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per run (default 10)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the table shows medians (default 3)")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring (default 2)")
-    parser.add_argument("--only", action="append", default=[], metavar="ROW",
-                        help="run only these rows or sections (repeatable, or comma-separated)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="ROW",
+        help="run only these rows or sections (repeatable, or comma-separated)",
+    )
     parser.add_argument("--skip-prism", action="store_true", help="do not install or run Prism")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also save every figure (and each run) as JSON")
     parser.add_argument("--python-client", action="store_true", help="use the Python load client even if wrk exists")
@@ -100,12 +108,19 @@ def _loadavg() -> str:
 def machine(client: LoadClient, prism: str, nproc: str) -> dict[str, str]:
     nginx = find_nginx()
     return {
-        "nproc": nproc, "cpu": _cpu_model(),
-        "kernel": platform.release(), "python": platform.python_version(), "uvicorn": _version("uvicorn"),
-        "starlette": _version("starlette"), "uvloop": _version("uvloop"), "httptools": _version("httptools"),
+        "nproc": nproc,
+        "cpu": _cpu_model(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "uvicorn": _version("uvicorn"),
+        "starlette": _version("starlette"),
+        "uvloop": _version("uvloop"),
+        "httptools": _version("httptools"),
         "load client": client.name + (f" ({_tool_version(['wrk', '-v'])})" if client.wrk else ""),
-        "nginx": _tool_version([nginx, "-v"]) if nginx else "not installed", "prism": prism,
-        "node": _tool_version(["node", "--version"]), "convomock --tenants": "yes" if supports_tenants() else "no",
+        "nginx": _tool_version([nginx, "-v"]) if nginx else "not installed",
+        "prism": prism,
+        "node": _tool_version(["node", "--version"]),
+        "convomock --tenants": "yes" if supports_tenants() else "no",
         "load average at start": _loadavg(),
     }
 
@@ -115,20 +130,36 @@ def _startup_table(results: Sequence[StartupResult]) -> str:
     for result in results:
         target = TARGETS["startup_10k_s"] if result.args else TARGETS["startup_s"]
         to_api = result.median("to_first_api_s")
-        lines.append([result.label + (" [FAILED]" if result.failures else ""),
-                      f"{result.median('to_health_s') or 0:.2f}", f"{to_api or 0:.2f}",
-                      f"{result.median('first_api_ms') or 0:.1f}",
-                      mib(int(result.median("rss_kib") or 0)), mib(int(result.median("hwm_kib") or 0)),
-                      f"< {target:g} s" + ("" if to_api is not None and to_api < target else "  MISSED")])
+        lines.append(
+            [
+                result.label + (" [FAILED]" if result.failures else ""),
+                f"{result.median('to_health_s') or 0:.2f}",
+                f"{to_api or 0:.2f}",
+                f"{result.median('first_api_ms') or 0:.1f}",
+                mib(int(result.median("rss_kib") or 0)),
+                mib(int(result.median("hwm_kib") or 0)),
+                f"< {target:g} s" + ("" if to_api is not None and to_api < target else "  MISSED"),
+            ]
+        )
     return table(["start", "to health s", "to 1st API s", "1st API ms", "RSS MiB", "peak MiB", "target"], lines)
 
 
 def _shards_table(results: Sequence[ShardResult]) -> str:
-    lines = [[r.label + (" [FAILED]" if r.failures else ""), f"{r.side.median('rps') or 0:,.0f}",
-              f"{r.side.median('p50_ms') or 0:.2f}", f"{r.side.median('p99_ms') or 0:.2f}", str(r.side.non2xx),
-              mib(r.side.peak_rss_kib), mib(r.nginx_peak_kib)] for r in results]
-    return table(["1TO1 AI GET, acme + globex", "req/s", "p50 ms", "p99 ms", "non-2xx", "mock RSS MiB",
-                  "nginx RSS MiB"], lines)
+    lines = [
+        [
+            r.label + (" [FAILED]" if r.failures else ""),
+            f"{r.side.median('rps') or 0:,.0f}",
+            f"{r.side.median('p50_ms') or 0:.2f}",
+            f"{r.side.median('p99_ms') or 0:.2f}",
+            str(r.side.non2xx),
+            mib(r.side.peak_rss_kib),
+            mib(r.nginx_peak_kib),
+        ]
+        for r in results
+    ]
+    return table(
+        ["1TO1 AI GET, acme + globex", "req/s", "p50 ms", "p99 ms", "non-2xx", "mock RSS MiB", "nginx RSS MiB"], lines
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,8 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("bench: only one core: servers and load client share it; figures are not comparable to a 2-core run")
     client = LoadClient(connections=args.connections, cores=load_core, force_python=args.python_client)
     if not client.wrk:
-        _say("bench: wrk not found (or --python-client): using the Python load client, which saturates well below "
-             "the ceiling: its figures measure the client as much as the server")
+        _say(
+            "bench: wrk not found (or --python-client): using the Python load client, which saturates well below "
+            "the ceiling: its figures measure the client as much as the server"
+        )
     log_dir = Path(tempfile.mkdtemp(prefix="convomock-bench-"))
     prism_ok, prism_note = False, "skipped (--skip-prism)"
     if not args.skip_prism and any(row.key in selected for row in ROWS):
@@ -158,11 +191,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     prism_label = f"Prism {prism_version() or PRISM_VERSION} static" if prism_ok else f"Prism ({prism_note})"
     info = machine(client, prism_version() or prism_note, nproc)
     _say("bench: " + "; ".join(f"{k} {v}" for k, v in info.items()))
-    _say(f"bench: servers on core {server_core}, load on core {load_core}; {args.connections} connections, "
-         f"{args.runs} x {args.duration:g} s per figure (medians), logs in {log_dir}")
+    _say(
+        f"bench: servers on core {server_core}, load on core {load_core}; {args.connections} connections, "
+        f"{args.runs} x {args.duration:g} s per figure (medians), logs in {log_dir}"
+    )
 
-    report: dict[str, Any] = {"machine": info, "options": {k: str(v) for k, v in vars(args).items()},
-                              "targets": TARGETS}
+    report: dict[str, Any] = {
+        "machine": info,
+        "options": {k: str(v) for k, v in vars(args).items()},
+        "targets": TARGETS,
+    }
     failed = False
     out: list[str] = []
 
@@ -171,8 +209,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         results: list[RowResult] = []
         for row in rows:
             _say(f"bench: {row.title}")
-            results.append(run_row(row, client=client, runs=args.runs, seconds=args.duration, warmup=args.warmup,
-                                   cores=server_core, log_dir=log_dir, prism=prism_ok, say=_say))
+            results.append(
+                run_row(
+                    row,
+                    client=client,
+                    runs=args.runs,
+                    seconds=args.duration,
+                    warmup=args.warmup,
+                    cores=server_core,
+                    log_dir=log_dir,
+                    prism=prism_ok,
+                    say=_say,
+                )
+            )
         out.append(comparison_table(results, prism_label))
         notes = []
         for result in results:
@@ -191,8 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if "startup" in selected:
         _say("bench: start-up")
-        starts = [measure_startup(label, extra, runs=args.runs, cores=server_core, log_dir=log_dir, say=_say)
-                  for label, extra in STARTS]
+        starts = [
+            measure_startup(label, extra, runs=args.runs, cores=server_core, log_dir=log_dir, say=_say)
+            for label, extra in STARTS
+        ]
         out.append(f"Start-up of `convomock serve` (median of {args.runs} starts)\n" + _startup_table(starts))
         for start in starts:
             for failure in start.failures:
@@ -208,8 +259,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             placement = place(server_core, load_core)
             _say(f"bench: shards ({placement.describe()})")
-            shard_results = run_shards(client=client, runs=args.runs, seconds=args.duration, warmup=args.warmup,
-                                       placement=placement, log_dir=log_dir, say=_say)
+            shard_results = run_shards(
+                client=client,
+                runs=args.runs,
+                seconds=args.duration,
+                warmup=args.warmup,
+                placement=placement,
+                log_dir=log_dir,
+                say=_say,
+            )
             out.append(f"Shards behind nginx ({placement.describe()})\n" + _shards_table(shard_results))
             for shard in shard_results:
                 for failure in shard.failures:
@@ -218,8 +276,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["shards"] = {"placement": placement.describe(), "setups": [r.to_json() for r in shard_results]}
 
     info["load average at end"] = _loadavg()
-    print(f"convomock bench: {args.connections} connections, {args.runs} x {args.duration:g} s per figure (medians), "
-          f"load client {client.name}")
+    print(
+        f"convomock bench: {args.connections} connections, {args.runs} x {args.duration:g} s per figure (medians), "
+        f"load client {client.name}"
+    )
     print("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()))
     print()
     print("\n\n".join(out))

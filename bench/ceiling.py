@@ -5,6 +5,7 @@
 real server must read it; nothing is parsed, validated or stored. Served with
 `uvicorn bench.ceiling:app --loop uvloop --http httptools`.
 """
+
 from __future__ import annotations
 
 import os

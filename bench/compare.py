@@ -6,6 +6,7 @@ rest of the machine falls on all three alike; the figures are medians over the r
 captured first and the ceiling serves those bytes; the mock must answer 2xx all along (a trace of errors is
 tolerated, more fails the row), and its health counters (strict-mode violations, internal errors) must not move.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,10 +32,10 @@ class Side:
     """One server's figures in a row."""
 
     tool: str
-    status: int | None = None          # what a single probe request got
+    status: int | None = None  # what a single probe request got
     runs: list[LoadResult] = field(default_factory=list)
     peak_rss_kib: int | None = None
-    note: str = ""                     # why it was not measured, or what was odd
+    note: str = ""  # why it was not measured, or what was odd
 
     def __repr__(self) -> str:
         return f"Side({self.tool}, status={self.status}, runs={len(self.runs)}, rps={self.median('rps')})"
@@ -56,10 +57,17 @@ class Side:
         return sum(run.socket_errors for run in self.runs)
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "rps": self.median("rps"), "p50_ms": self.median("p50_ms"),
-                "p99_ms": self.median("p99_ms"), "peak_rss_kib": self.peak_rss_kib, "non2xx": self.non2xx,
-                "socket_errors": self.socket_errors, "note": self.note,
-                "runs": [run.to_json() for run in self.runs]}
+        return {
+            "status": self.status,
+            "rps": self.median("rps"),
+            "p50_ms": self.median("p50_ms"),
+            "p99_ms": self.median("p99_ms"),
+            "peak_rss_kib": self.peak_rss_kib,
+            "non2xx": self.non2xx,
+            "socket_errors": self.socket_errors,
+            "note": self.note,
+            "runs": [run.to_json() for run in self.runs],
+        }
 
 
 @dataclass
@@ -75,11 +83,16 @@ class RowResult:
         return mine / theirs if mine and theirs else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"title": self.row.title, "api": self.row.api,
-                "request": self.request.to_json() if self.request else None,
-                "sides": {tool: side.to_json() for tool, side in self.sides.items()},
-                "mock_over_ceiling": self.ratio("ceiling"), "mock_over_prism": self.ratio("prism"),
-                "mock_health_after": self.mock_health, "failures": self.failures}
+        return {
+            "title": self.row.title,
+            "api": self.row.api,
+            "request": self.request.to_json() if self.request else None,
+            "sides": {tool: side.to_json() for tool, side in self.sides.items()},
+            "mock_over_ceiling": self.ratio("ceiling"),
+            "mock_over_prism": self.ratio("prism"),
+            "mock_health_after": self.mock_health,
+            "failures": self.failures,
+        }
 
 
 def _probe(server: Server, request: Request) -> tuple[int, bytes]:
@@ -90,8 +103,18 @@ def _health(mock: Server) -> dict[str, Any]:
     return dict(json.loads(http_call(mock.port, "GET", "/__mock/health")[1]))
 
 
-def run_row(row: Row, *, client: LoadClient, runs: int, seconds: float, warmup: float, cores: str | None,
-            log_dir: Path, prism: bool, say: Callable[[str], None]) -> RowResult:
+def run_row(
+    row: Row,
+    *,
+    client: LoadClient,
+    runs: int,
+    seconds: float,
+    warmup: float,
+    cores: str | None,
+    log_dir: Path,
+    prism: bool,
+    say: Callable[[str], None],
+) -> RowResult:
     sides = {tool: Side(tool) for tool in TOOLS}
     result = RowResult(row, sides)
     if not prism:
@@ -120,8 +143,10 @@ def run_row(row: Row, *, client: LoadClient, runs: int, seconds: float, warmup: 
         if echoed != body:
             result.failures.append("the ceiling does not answer the mock's bytes")
             return result
-        targets: list[tuple[Side, Server, Request]] = [(sides["mock"], mock, request),
-                                                        (sides["ceiling"], ceiling, request)]
+        targets: list[tuple[Side, Server, Request]] = [
+            (sides["mock"], mock, request),
+            (sides["ceiling"], ceiling, request),
+        ]
         if prism:
             target = _start_prism(row, cred, cores, log_dir, sides["prism"], servers)
             if target is not None:
@@ -133,8 +158,10 @@ def run_row(row: Row, *, client: LoadClient, runs: int, seconds: float, warmup: 
         for number in range(1, runs + 1):
             for side, server, req in targets:
                 side.runs.append(client.run(server.port, [req], seconds))
-                say(f"  {row.key}: run {number}/{runs} {side.tool}: {side.runs[-1].rps:,.0f} req/s, "
-                    f"p99 {side.runs[-1].p99_ms:.1f} ms, non-2xx {side.runs[-1].non2xx}")
+                say(
+                    f"  {row.key}: run {number}/{runs} {side.tool}: {side.runs[-1].rps:,.0f} req/s, "
+                    f"p99 {side.runs[-1].p99_ms:.1f} ms, non-2xx {side.runs[-1].non2xx}"
+                )
         for side, server, _ in targets:
             side.peak_rss_kib = server.memory()["hwm"]
         result.mock_health = _health(mock)
@@ -147,8 +174,9 @@ def run_row(row: Row, *, client: LoadClient, runs: int, seconds: float, warmup: 
     return result
 
 
-def _start_prism(row: Row, cred: Credential, cores: str | None, log_dir: Path, side: Side,
-                 servers: list[Server]) -> tuple[Side, Server, Request] | None:
+def _start_prism(
+    row: Row, cred: Credential, cores: str | None, log_dir: Path, side: Side, servers: list[Server]
+) -> tuple[Side, Server, Request] | None:
     """Prism on the row's spec; a Prism that refuses the spec or the request is reported, not fatal."""
     prism = prism_server(f"{row.key}-prism", free_port(), cores, log_dir, row.spec)
     servers.append(prism)

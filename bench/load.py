@@ -6,6 +6,7 @@ request, except when several requests are cycled (the shard row). `done()` print
 wrk counts only statuses >= 400 as errors ("Non-2xx or 3xx responses"); every target here answers 2xx, so that
 count is the number of answers that went wrong.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,12 @@ class Request:
         return f"Request({self.method} {self.path}{size})"
 
     def to_json(self) -> dict[str, object]:
-        return {"method": self.method, "path": self.path, "headers": [list(h) for h in self.headers],
-                "body": self.body.decode("utf-8") if self.body else None}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "headers": [list(h) for h in self.headers],
+            "body": self.body.decode("utf-8") if self.body else None,
+        }
 
 
 @dataclass
@@ -92,17 +97,24 @@ def wrk_script(requests: Sequence[Request]) -> str:
     """The Lua for wrk: static fields for one request; pre-formatted requests cycled for several."""
     if len(requests) == 1:
         only = requests[0]
-        lines = [f"wrk.method = {_lua_string(only.method)}", f"wrk.path = {_lua_string(only.path)}",
-                 f"wrk.headers = {_lua_table(only.headers)}"]
+        lines = [
+            f"wrk.method = {_lua_string(only.method)}",
+            f"wrk.path = {_lua_string(only.path)}",
+            f"wrk.headers = {_lua_table(only.headers)}",
+        ]
         if only.body is not None:
             lines.append(f"wrk.body = {_lua_string(only.body)}")
         return "\n".join(lines) + "\n" + _DONE
     formats = ",\n  ".join(
         f"wrk.format({_lua_string(r.method)}, {_lua_string(r.path)}, {_lua_table(r.headers)}, "
-        f"{_lua_string(r.body) if r.body is not None else 'nil'})" for r in requests)
-    return (f"local built = nil\nlocal n = 0\n"
-            f"init = function(args)\n  built = {{\n  {formats}\n  }}\nend\n"
-            f"request = function()\n  n = n % #built + 1\n  return built[n]\nend\n" + _DONE)
+        f"{_lua_string(r.body) if r.body is not None else 'nil'})"
+        for r in requests
+    )
+    return (
+        f"local built = nil\nlocal n = 0\n"
+        f"init = function(args)\n  built = {{\n  {formats}\n  }}\nend\n"
+        f"request = function()\n  n = n % #built + 1\n  return built[n]\nend\n" + _DONE
+    )
 
 
 class LoadClient:
@@ -127,27 +139,57 @@ class LoadClient:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="convomock-bench-", delete=False) as script:
             script.write(wrk_script(requests))
         try:
-            argv = pinned([self.wrk, "-t1", f"-c{self.connections}", f"-d{max(1, round(seconds))}s",
-                           "--timeout", "5s", "-s", script.name, f"http://127.0.0.1:{port}{requests[0].path}"],
-                          self.cores)
+            argv = pinned(
+                [
+                    self.wrk,
+                    "-t1",
+                    f"-c{self.connections}",
+                    f"-d{max(1, round(seconds))}s",
+                    "--timeout",
+                    "5s",
+                    "-s",
+                    script.name,
+                    f"http://127.0.0.1:{port}{requests[0].path}",
+                ],
+                self.cores,
+            )
             done = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=seconds + 60)
         finally:
             os.unlink(script.name)
         line = next((ln for ln in done.stdout.splitlines() if ln.startswith(RESULT_MARK)), None)
         if done.returncode != 0 or line is None:
             raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
-        raw = json.loads(line[len(RESULT_MARK):])
+        raw = json.loads(line[len(RESULT_MARK) :])
         elapsed = raw["duration_us"] / 1e6
-        return LoadResult(requests=raw["requests"], seconds=elapsed, rps=raw["requests"] / elapsed,
-                          p50_ms=raw["p50_us"] / 1000, p99_ms=raw["p99_us"] / 1000, non2xx=raw["non2xx"],
-                          socket_errors=raw["connect"] + raw["read"] + raw["write"] + raw["timeout"])
+        return LoadResult(
+            requests=raw["requests"],
+            seconds=elapsed,
+            rps=raw["requests"] / elapsed,
+            p50_ms=raw["p50_us"] / 1000,
+            p99_ms=raw["p99_us"] / 1000,
+            non2xx=raw["non2xx"],
+            socket_errors=raw["connect"] + raw["read"] + raw["write"] + raw["timeout"],
+        )
 
     def _run_python(self, port: int, requests: Sequence[Request], seconds: float) -> LoadResult:
-        spec = json.dumps({"port": port, "connections": self.connections, "seconds": seconds,
-                           "requests": [r.to_json() for r in requests]})
+        spec = json.dumps(
+            {
+                "port": port,
+                "connections": self.connections,
+                "seconds": seconds,
+                "requests": [r.to_json() for r in requests],
+            }
+        )
         argv = pinned([sys.executable, "-m", "bench.pyload"], self.cores)
-        done = subprocess.run(argv, check=False, input=spec, capture_output=True, text=True, timeout=seconds + 60,
-                              cwd=Path(__file__).resolve().parents[1])
+        done = subprocess.run(
+            argv,
+            check=False,
+            input=spec,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            cwd=Path(__file__).resolve().parents[1],
+        )
         if done.returncode != 0:
             raise RuntimeError(f"bench.pyload failed ({done.returncode}): {done.stderr.strip()}")
         return LoadResult(**json.loads(done.stdout))

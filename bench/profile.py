@@ -6,6 +6,7 @@ C code such as jsonschema_rs or json counts for the Python function that called 
 where it was anywhere on the stack; only the mock's own functions are listed there). The raw samples are kept
 in collapsed-stack form, which speedscope (https://www.speedscope.app) and flamegraph.pl read.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,8 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rate", type=int, default=250, help="samples a second (default 250)")
     parser.add_argument("--top", type=int, default=15, help="functions listed (default 15)")
-    parser.add_argument("--native", action="store_true",
-                        help="sample C frames too (the garbage collector, jsonschema_rs, the JSON encoder)")
+    parser.add_argument(
+        "--native",
+        action="store_true",
+        help="sample C frames too (the garbage collector, jsonschema_rs, the JSON encoder)",
+    )
     parser.add_argument("--out", type=Path, help="where to keep the collapsed stacks (default: a temp file)")
     args = parser.parse_args(argv)
 
@@ -96,11 +100,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         cred = credential(json.loads(http_call(server.port, "GET", "/__mock/credentials")[1]), row.api)
         request = mock_request(row, cred)
         client.run(server.port, [request], 2)  # warm-up: first-call costs stay out of the profile
-        record = subprocess.Popen(pinned([spy, "record", "--pid", str(server.pid), "--rate", str(args.rate),
-                                          "--duration", str(round(args.duration + 1)), "--format", "raw",
-                                          "--output", str(out), "--function", *(["--native"] if args.native else [])],
-                                         load_core),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        record = subprocess.Popen(
+            pinned(
+                [
+                    spy,
+                    "record",
+                    "--pid",
+                    str(server.pid),
+                    "--rate",
+                    str(args.rate),
+                    "--duration",
+                    str(round(args.duration + 1)),
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(out),
+                    "--function",
+                    *(["--native"] if args.native else []),
+                ],
+                load_core,
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(0.5)
         load = client.run(server.port, [request], args.duration)
         _, errors = record.communicate(timeout=args.duration + 60)
@@ -112,12 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(log_dir, ignore_errors=True)
     own, total, samples = rank(out.read_text())
     expected = args.rate * (args.duration + 1)
-    print(f"{row.title}: {load.rps:,.0f} req/s, p99 {load.p99_ms:.1f} ms under py-spy at {args.rate} Hz; "
-          f"{samples} busy samples (~{samples / expected:.0%} of the sampled wall time)")
+    print(
+        f"{row.title}: {load.rps:,.0f} req/s, p99 {load.p99_ms:.1f} ms under py-spy at {args.rate} Hz; "
+        f"{samples} busy samples (~{samples / expected:.0%} of the sampled wall time)"
+    )
     print(f"\nTop {args.top} by own time (share of busy samples, samples, function):\n{_table(own, samples, args.top)}")
     ours = Counter({name: n for name, n in total.items() if "(mock_server/" in name and n < samples})
-    print(f"\nTop {args.top} of the mock's own functions by total time (below the entry point):\n"
-          f"{_table(ours, samples, args.top)}")
+    print(
+        f"\nTop {args.top} of the mock's own functions by total time (below the entry point):\n"
+        f"{_table(ours, samples, args.top)}"
+    )
     print(f"\nCollapsed stacks: {out} (speedscope and flamegraph.pl read it)")
     return 0
 

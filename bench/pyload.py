@@ -4,6 +4,7 @@ Reads a JSON job on stdin (`port`, `connections`, `seconds`, `requests`) and wri
 It speaks just enough HTTP/1.1 for the servers benchmarked here (Content-Length or chunked bodies); a Python
 client tops out far below wrk, so its figures for the fastest servers measure the client too, as the bench says.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,8 +49,9 @@ async def _read_answer(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _connection(port: int, payloads: list[bytes], offset: int, stop_at: float, latencies: list[float],
-                      counts: dict[str, int]) -> None:
+async def _connection(
+    port: int, payloads: list[bytes], offset: int, stop_at: float, latencies: list[float], counts: dict[str, int]
+) -> None:
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
     except OSError:
@@ -79,12 +81,19 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     counts = {"non2xx": 0, "socket_errors": 0}
     started = time.perf_counter()
     stop_at = started + job["seconds"]
-    await asyncio.gather(*(_connection(port, payloads, i, stop_at, latencies, counts)
-                           for i in range(job["connections"])))
+    await asyncio.gather(
+        *(_connection(port, payloads, i, stop_at, latencies, counts) for i in range(job["connections"]))
+    )
     elapsed = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"requests": len(latencies), "seconds": elapsed, "rps": len(latencies) / elapsed,
-            "p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000, **counts}
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        **counts,
+    }
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
 """Plain-text tables for the terminal (and for pasting into bench/README.md), and the issue's targets."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -8,11 +9,11 @@ from bench.compare import RowResult, Side
 __all__ = ["TARGETS", "comparison_table", "mib", "table", "targets_missed"]
 
 TARGETS = {
-    "ceiling_share": 0.5,   # every row at least 50% of the ceiling's requests/s
-    "prism_factor": 3.0,    # and at least 3x Prism's static mock
-    "get_p99_ms": 5.0,      # p99 at most 5 ms on GET rows at 32 connections
-    "rss_mib": 100.0,       # RSS under 100 MiB at the default seed
-    "startup_s": 1.5,       # first answer within 1.5 s at the default seed
+    "ceiling_share": 0.5,  # every row at least 50% of the ceiling's requests/s
+    "prism_factor": 3.0,  # and at least 3x Prism's static mock
+    "get_p99_ms": 5.0,  # p99 at most 5 ms on GET rows at 32 connections
+    "rss_mib": 100.0,  # RSS under 100 MiB at the default seed
+    "startup_s": 1.5,  # first answer within 1.5 s at the default seed
     "startup_10k_s": 10.0,  # and within 10 s at --conversations 10000
 }
 
@@ -27,19 +28,22 @@ def _num(value: float | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], groups: Sequence[tuple[str, int]] = (),
-          right_from: int = 1) -> str:
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], groups: Sequence[tuple[str, int]] = (), right_from: int = 1
+) -> str:
     """Columns padded to fit; columns from `right_from` on are right-aligned; `groups` labels spans of columns."""
     widths = [max(len(str(line[i])) for line in [header, *rows]) for i in range(len(header))]
+
     def fmt(line: Sequence[str]) -> str:
         pairs = enumerate(zip(line, widths, strict=True))
         cells = [str(c).rjust(w) if i >= right_from else str(c).ljust(w) for i, (c, w) in pairs]
         return "  ".join(cells).rstrip()
+
     out = []
     if groups:
         spans, column = [], 0
         for label, count in groups:
-            width = sum(widths[column:column + count]) + 2 * (count - 1)
+            width = sum(widths[column : column + count]) + 2 * (count - 1)
             spans.append(label.center(width) if label else " " * width)
             column += count
         out.append("  ".join(spans).rstrip())
@@ -51,22 +55,48 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], groups: Sequence
 
 def _side_cells(side: Side, status: bool) -> list[str]:
     cells = [str(side.status) if side.status is not None else "-"] if status else []
-    return cells + [_num(side.median("rps")), _num(side.median("p50_ms"), 2), _num(side.median("p99_ms"), 2),
-                    mib(side.peak_rss_kib)]
+    return cells + [
+        _num(side.median("rps")),
+        _num(side.median("p50_ms"), 2),
+        _num(side.median("p99_ms"), 2),
+        mib(side.peak_rss_kib),
+    ]
 
 
 def comparison_table(results: Sequence[RowResult], prism_label: str) -> str:
-    header = ["row", "status", "req/s", "p50 ms", "p99 ms", "RSS MiB",
-              "req/s", "p50 ms", "p99 ms", "RSS MiB",
-              "status", "req/s", "p50 ms", "p99 ms", "RSS MiB",
-              "mock/ceiling", "mock/Prism"]
+    header = [
+        "row",
+        "status",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "RSS MiB",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "RSS MiB",
+        "status",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "RSS MiB",
+        "mock/ceiling",
+        "mock/Prism",
+    ]
     lines = []
     for result in results:
         ceiling, prism = result.ratio("ceiling"), result.ratio("prism")
         title = result.row.title + (" [FAILED]" if result.failures else "")
-        lines.append([title, *_side_cells(result.sides["mock"], True), *_side_cells(result.sides["ceiling"], False),
-                      *_side_cells(result.sides["prism"], True),
-                      f"{ceiling:.0%}" if ceiling else "-", f"{prism:.2f}x" if prism else "-"])
+        lines.append(
+            [
+                title,
+                *_side_cells(result.sides["mock"], True),
+                *_side_cells(result.sides["ceiling"], False),
+                *_side_cells(result.sides["prism"], True),
+                f"{ceiling:.0%}" if ceiling else "-",
+                f"{prism:.2f}x" if prism else "-",
+            ]
+        )
     groups = [("", 1), ("convomock", 5), ("Starlette ceiling", 4), (prism_label, 5), ("ratios (req/s)", 2)]
     return table(header, lines, groups)
 

@@ -5,6 +5,7 @@ is the acme tenant with full rights), so a new seed or key changes nothing here.
 a prefix (`/1to1ai`, ...) plus the spec's server path; Prism serves the spec's paths at its root, so the
 1TO1 AI slug (part of the credential's base path) is kept and the server path dropped.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,7 @@ __all__ = [
 
 SPECS_DIR = DATA_ROOT / "specs"
 
-DOCS_CONVERSATION = "550e8400-e29b-41d4-a716-446655440000"   # acme's, in the vendor's docs
+DOCS_CONVERSATION = "550e8400-e29b-41d4-a716-446655440000"  # acme's, in the vendor's docs
 GLOBEX_CONVERSATION = "9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"  # globex's first fixed one
 
 # Three actions that succeed every time and leave the conversation as seeded: the label it already has, the
@@ -87,21 +88,27 @@ class Credential:
 
     api: str
     tenant: str
-    mock_base: str   # path on the mock, e.g. /1to1ai/api/v1/public/acme
-    base_path: str   # path after the spec's server URL, e.g. /api/v1/public/acme
+    mock_base: str  # path on the mock, e.g. /1to1ai/api/v1/public/acme
+    base_path: str  # path after the spec's server URL, e.g. /api/v1/public/acme
     headers: tuple[tuple[str, str], ...]
 
 
-def credential(credentials: Mapping[str, Sequence[Mapping[str, Any]]], api: str,
-               tenant: str | None = None) -> Credential:
+def credential(
+    credentials: Mapping[str, Sequence[Mapping[str, Any]]], api: str, tenant: str | None = None
+) -> Credential:
     """The first credential of `api` (of `tenant` when given)."""
     entries = [c for c in credentials[api] if tenant is None or c["tenant"] == tenant]
     if not entries:
         raise LookupError(f"GET /__mock/credentials lists no {api} credential for tenant {tenant!r}")
     entry = entries[0]
     headers = client_headers(entry)
-    return Credential(api=api, tenant=entry["tenant"], mock_base=urlsplit(entry["base_url"]).path,
-                      base_path=entry.get("base_path", ""), headers=tuple(headers.items()))
+    return Credential(
+        api=api,
+        tenant=entry["tenant"],
+        mock_base=urlsplit(entry["base_url"]).path,
+        base_path=entry.get("base_path", ""),
+        headers=tuple(headers.items()),
+    )
 
 
 def _with_body(cred: Credential, path: str, row: Row) -> Request:

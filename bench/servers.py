@@ -4,6 +4,7 @@ Every server runs in its own session so that stopping it (SIGTERM, then SIGKILL 
 whatever it spawned, and only that. Memory is read from /proc: VmHWM is the kernel's own peak of the resident
 set, so the peak under load needs no sampling.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -46,8 +47,14 @@ def pinned(argv: Sequence[str], cores: str | None) -> list[str]:
     return ["taskset", "-c", cores, *argv]
 
 
-def http_call(port: int, method: str, path: str, headers: Mapping[str, str] | None = None,
-              body: bytes | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
+def http_call(
+    port: int,
+    method: str,
+    path: str,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    timeout: float = 10.0,
+) -> tuple[int, bytes]:
     """One request on a fresh connection: (status, body)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -58,8 +65,9 @@ def http_call(port: int, method: str, path: str, headers: Mapping[str, str] | No
         connection.close()
 
 
-def wait_http(port: int, path: str, timeout: float, process: subprocess.Popen[bytes] | None = None,
-              interval: float = 0.005) -> float:
+def wait_http(
+    port: int, path: str, timeout: float, process: subprocess.Popen[bytes] | None = None, interval: float = 0.005
+) -> float:
     """Poll until `GET path` gets any HTTP answer; the seconds it took. Raises ServerFailed if the process dies."""
     started = time.perf_counter()
     deadline = started + timeout
@@ -114,8 +122,18 @@ def memory_kib(pids: Sequence[int]) -> dict[str, int]:
 class Server:
     """One server process on 127.0.0.1:`port`: `start()` returns once `ready_path` answers, `stop()` ends it."""
 
-    def __init__(self, name: str, argv: Sequence[str], *, port: int, cores: str | None, ready_path: str,
-                 log_dir: Path, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        port: int,
+        cores: str | None,
+        ready_path: str,
+        log_dir: Path,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.name = name
         self.argv = pinned(argv, cores)
         self.port = port
@@ -140,8 +158,15 @@ class Server:
     def spawn(self) -> None:
         with open(self.log_path, "ab") as log:
             self.spawned_at = time.perf_counter()
-            self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            cwd=self.cwd, env=self.env, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.cwd,
+                env=self.env,
+                start_new_session=True,
+            )
 
     def start(self, timeout: float = 60.0) -> float:
         """Spawn and wait until it answers; the seconds from spawn to the first answer."""

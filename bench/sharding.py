@@ -5,6 +5,7 @@ process (what the proxy costs), and nginx in front of one shard per tenant (benc
 starts it). Where each process runs is printed: with two cores the second shard shares a core with nginx and
 the load client, so the gain a third and fourth core would give cannot show.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,10 @@ class Placement:
     load: str
 
     def describe(self) -> str:
-        return (f"cores: shard acme (and the single process) {self.first_shard}, shard globex {self.second_shard}, "
-                f"nginx {self.nginx}, wrk {self.load}")
+        return (
+            f"cores: shard acme (and the single process) {self.first_shard}, shard globex {self.second_shard}, "
+            f"nginx {self.nginx}, wrk {self.load}"
+        )
 
 
 def place(server: str, load: str) -> Placement:
@@ -63,19 +66,32 @@ class ShardResult:
     failures: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, **self.side.to_json(), "nginx_peak_rss_kib": self.nginx_peak_kib,
-                "failures": self.failures}
+        return {
+            "label": self.label,
+            **self.side.to_json(),
+            "nginx_peak_rss_kib": self.nginx_peak_kib,
+            "failures": self.failures,
+        }
 
 
 def _shards_script(name: str, shards: int, placement: Placement, log_dir: Path) -> tuple[Server, Path]:
     files = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=log_dir))
     port = free_port()
-    env = {"LISTEN_PORT": str(port), "ACME_PORT": str(free_port()), "GLOBEX_PORT": str(free_port()),
-           "SHARDS": str(shards), "SHARDS_DIR": str(files), "ACME_CPUS": placement.first_shard,
-           "GLOBEX_CPUS": placement.second_shard, "NGINX_CPUS": placement.nginx,
-           "NGINX": find_nginx() or "nginx", "CONVOMOCK": shlex.join(convomock_command())}
-    server = Server(name, ["bash", str(SHARDS_SH)], port=port, cores=None, ready_path="/__mock/health",
-                    log_dir=log_dir, env=env)
+    env = {
+        "LISTEN_PORT": str(port),
+        "ACME_PORT": str(free_port()),
+        "GLOBEX_PORT": str(free_port()),
+        "SHARDS": str(shards),
+        "SHARDS_DIR": str(files),
+        "ACME_CPUS": placement.first_shard,
+        "GLOBEX_CPUS": placement.second_shard,
+        "NGINX_CPUS": placement.nginx,
+        "NGINX": find_nginx() or "nginx",
+        "CONVOMOCK": shlex.join(convomock_command()),
+    }
+    server = Server(
+        name, ["bash", str(SHARDS_SH)], port=port, cores=None, ready_path="/__mock/health", log_dir=log_dir, env=env
+    )
     return server, files
 
 
@@ -99,22 +115,34 @@ def _pids(files: Path, names: Sequence[str]) -> list[int]:
     return pids
 
 
-def run_shards(*, client: LoadClient, runs: int, seconds: float, warmup: float, placement: Placement,
-               log_dir: Path, say: Callable[[str], None]) -> list[ShardResult]:
+def run_shards(
+    *,
+    client: LoadClient,
+    runs: int,
+    seconds: float,
+    warmup: float,
+    placement: Placement,
+    log_dir: Path,
+    say: Callable[[str], None],
+) -> list[ShardResult]:
     tenants_note = "" if supports_tenants() else " (no --tenants yet: each shard holds both tenants)"
     direct = mock_server("shards-direct", free_port(), placement.first_shard, log_dir)
     one, one_files = _shards_script("shards-nginx-1", 1, placement, log_dir)
     two, two_files = _shards_script("shards-nginx-2", 2, placement, log_dir)
-    setups = [("1 process, no proxy", direct, None), ("nginx -> 1 process", one, one_files),
-              (f"nginx -> 2 shards{tenants_note}", two, two_files)]
+    setups = [
+        ("1 process, no proxy", direct, None),
+        ("nginx -> 1 process", one, one_files),
+        (f"nginx -> 2 shards{tenants_note}", two, two_files),
+    ]
     results = [ShardResult(label, Side("mock")) for label, _, _ in setups]
     started: list[Server] = []
     try:
         for _, server, _ in setups:
             started.append(server)
             server.start(timeout=120)
-        loads = [(result, server, _requests(server.port))
-                 for result, (_, server, _) in zip(results, setups, strict=True)]
+        loads = [
+            (result, server, _requests(server.port)) for result, (_, server, _) in zip(results, setups, strict=True)
+        ]
         for result, server, requests in loads:
             statuses = {http_call(server.port, r.method, r.path, dict(r.headers))[0] for r in requests}
             result.side.status = max(statuses)

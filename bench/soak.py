@@ -9,6 +9,7 @@ and the activity log filling to their bounds); "flat" means it grew by less than
 The load changes state the way the table's rows do: the action group re-assigns what the conversation already has,
 so the only things that grow are the bounded ones (journal, 1TO1 AI activity log, route and format caches).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             credentials = json.loads(http_call(mock.port, "GET", "/__mock/credentials")[1])
             requests = [mock_request(row, credential(credentials, row.api)) for row in ROWS]
-            print(f"soak: {args.minutes:g} min, {args.connections} connections, {client.name}, rows: "
-                  f"{', '.join(row.key for row in ROWS)}", flush=True)
+            print(
+                f"soak: {args.minutes:g} min, {args.connections} connections, {client.name}, rows: "
+                f"{', '.join(row.key for row in ROWS)}",
+                flush=True,
+            )
             print(f"{'minute':>7} {'req/s':>8} {'p99 ms':>7} {'non-2xx':>8} {'RSS MiB':>8}", flush=True)
             samples = []
             deadline = time.monotonic() + args.minutes * 60
@@ -52,11 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             while time.monotonic() < deadline:
                 result = client.run(mock.port, requests, min(args.slice, max(1.0, deadline - time.monotonic())))
                 rss = mock.memory()["rss"]
-                sample = {"minute": (time.monotonic() - started) / 60, "rps": result.rps, "p99_ms": result.p99_ms,
-                          "non2xx": result.non2xx, "rss_kib": rss}
+                sample = {
+                    "minute": (time.monotonic() - started) / 60,
+                    "rps": result.rps,
+                    "p99_ms": result.p99_ms,
+                    "non2xx": result.non2xx,
+                    "rss_kib": rss,
+                }
                 samples.append(sample)
-                print(f"{sample['minute']:7.1f} {result.rps:8,.0f} {result.p99_ms:7.1f} {result.non2xx:8d} "
-                      f"{mib(rss):>8}", flush=True)
+                print(
+                    f"{sample['minute']:7.1f} {result.rps:8,.0f} {result.p99_ms:7.1f} {result.non2xx:8d} {mib(rss):>8}",
+                    flush=True,
+                )
             health = json.loads(http_call(mock.port, "GET", "/__mock/health")[1])
         finally:
             mock.stop()
@@ -66,9 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     growth = (end - warm) / warm
     flat = growth < args.tolerance
     problems = {k: health.get(k) for k in ("server_errors", "strict_violations", "internal_errors") if health.get(k)}
-    print(f"RSS after warm-up {mib(warm)} MiB, at the end {mib(end)} MiB: {growth:+.1%} "
-          f"({'flat' if flat else 'GROWING'}); served {health.get('served')}, problems: {problems or 'none'}",
-          flush=True)
+    print(
+        f"RSS after warm-up {mib(warm)} MiB, at the end {mib(end)} MiB: {growth:+.1%} "
+        f"({'flat' if flat else 'GROWING'}); served {health.get('served')}, problems: {problems or 'none'}",
+        flush=True,
+    )
     if args.json:
         args.json.write_text(json.dumps({"samples": samples, "growth": growth, "health": health}, indent=2))
     return 0 if flat and not problems else 1

@@ -6,6 +6,7 @@ validation, a handler and the strict response check pays for whatever is lazy). 
 them, needed for a token, is not counted. Memory is read right after: VmRSS now, VmHWM the peak so far (seeding
 may have peaked higher than what stays).
 """
+
 from __future__ import annotations
 
 import json
@@ -46,12 +47,18 @@ class StartupResult:
 
     def to_json(self) -> dict[str, Any]:
         keys = ("to_health_s", "to_first_api_s", "first_api_ms", "rss_kib", "hwm_kib")
-        return {"label": self.label, "args": list(self.args), "failures": self.failures,
-                **{key: self.median(key) for key in keys}, "runs": {key: getattr(self, key) for key in keys}}
+        return {
+            "label": self.label,
+            "args": list(self.args),
+            "failures": self.failures,
+            **{key: self.median(key) for key in keys},
+            "runs": {key: getattr(self, key) for key in keys},
+        }
 
 
-def measure_startup(label: str, args: Sequence[str], *, runs: int, cores: str | None, log_dir: Path,
-                    say: Callable[[str], None]) -> StartupResult:
+def measure_startup(
+    label: str, args: Sequence[str], *, runs: int, cores: str | None, log_dir: Path, say: Callable[[str], None]
+) -> StartupResult:
     result = StartupResult(label, args)
     row = ROWS[0]  # the 1TO1 AI GET conversation
     for number in range(1, runs + 1):
@@ -74,8 +81,10 @@ def measure_startup(label: str, args: Sequence[str], *, runs: int, cores: str | 
             result.to_first_api_s.append(to_health + first_api)
             result.rss_kib.append(memory["rss"])
             result.hwm_kib.append(memory["hwm"])
-            say(f"  start-up {label} {number}/{runs}: {to_health:.2f} s to health, "
-                f"first GET {first_api * 1000:.1f} ms, RSS {memory['rss'] / 1024:.1f} MiB")
+            say(
+                f"  start-up {label} {number}/{runs}: {to_health:.2f} s to health, "
+                f"first GET {first_api * 1000:.1f} ms, RSS {memory['rss'] / 1024:.1f} MiB"
+            )
         except (ServerFailed, OSError, ValueError, LookupError) as exc:
             result.failures.append(f"{type(exc).__name__}: {exc}\n{server.log_tail()}")
             break

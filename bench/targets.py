@@ -3,6 +3,7 @@
 Prism is installed on first use into bench/.prism (gitignored) with npm, at a pinned version, so every machine
 compares against the same Prism.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,21 +55,52 @@ def convomock_argv(port: int, extra: Sequence[str] = ()) -> list[str]:
 @cache
 def supports_tenants() -> bool:
     """Whether this convomock has `serve --tenants` (it keeps only the named tenants of each API's seed)."""
-    done = subprocess.run([*convomock_command(), "serve", "--help"], check=False, capture_output=True, text=True,
-                          cwd=ROOT)
+    done = subprocess.run(
+        [*convomock_command(), "serve", "--help"], check=False, capture_output=True, text=True, cwd=ROOT
+    )
     return "--tenants" in done.stdout
 
 
 def mock_server(name: str, port: int, cores: str | None, log_dir: Path, extra: Sequence[str] = ()) -> Server:
-    return Server(name, convomock_argv(port, extra), port=port, cores=cores, ready_path="/__mock/health",
-                  log_dir=log_dir, cwd=ROOT)
+    return Server(
+        name,
+        convomock_argv(port, extra),
+        port=port,
+        cores=cores,
+        ready_path="/__mock/health",
+        log_dir=log_dir,
+        cwd=ROOT,
+    )
 
 
 def ceiling_server(name: str, port: int, cores: str | None, log_dir: Path, body_file: Path, status: int) -> Server:
-    argv = [sys.executable, "-m", "uvicorn", "bench.ceiling:app", "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
-    return Server(name, argv, port=port, cores=cores, ready_path="/", log_dir=log_dir, cwd=ROOT,
-                  env={"BENCH_CEILING_BODY": str(body_file), "BENCH_CEILING_STATUS": str(status)})
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.ceiling:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    return Server(
+        name,
+        argv,
+        port=port,
+        cores=cores,
+        ready_path="/",
+        log_dir=log_dir,
+        cwd=ROOT,
+        env={"BENCH_CEILING_BODY": str(body_file), "BENCH_CEILING_STATUS": str(status)},
+    )
 
 
 def prism_server(name: str, port: int, cores: str | None, log_dir: Path, spec: Path) -> Server:
@@ -92,9 +124,21 @@ def ensure_prism(log: Path) -> tuple[bool, str]:
     if npm is None or shutil.which("node") is None:
         return False, "node/npm not installed"
     with open(log, "ab") as out:
-        done = subprocess.run([npm, "install", "--prefix", str(PRISM_DIR), "--no-audit", "--no-fund",
-                               f"@stoplight/prism-cli@{PRISM_VERSION}"], check=False, stdout=out,
-                              stderr=subprocess.STDOUT, timeout=600)
+        done = subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(PRISM_DIR),
+                "--no-audit",
+                "--no-fund",
+                f"@stoplight/prism-cli@{PRISM_VERSION}",
+            ],
+            check=False,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=600,
+        )
     if done.returncode != 0 or not PRISM_BIN.exists():
         return False, f"npm install failed (see {log})"
     return True, prism_version() or PRISM_VERSION

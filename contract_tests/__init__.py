@@ -11,6 +11,7 @@ any base URL. From the command line: `convomock contract`; from a test suite: `c
 
     TestWorkflows = contract_workflows(schema)  # the stateful phase, through the spec's links
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,27 +24,54 @@ from contract_tests.runner import ContractReport, OperationResult, run_contract
 
 __all__ = [
     # running a contract
-    "run_contract", "ContractOptions", "ContractReport", "OperationResult", "ContractUsageError",
+    "run_contract",
+    "ContractOptions",
+    "ContractReport",
+    "OperationResult",
+    "ContractUsageError",
     # inside a user's own pytest suite
-    "contract_schema", "contract_workflows", "CONTRACT_CHECKS",
+    "contract_schema",
+    "contract_workflows",
+    "CONTRACT_CHECKS",
 ]
 
 
-def contract_schema(api: str | None = None, *, spec: Path | None = None, base_url: str | None = None,
-                    token: str | None = None, headers: dict[str, str] | None = None,
-                    params: dict[str, str] | None = None, other_token: str | None = None,
-                    other_params: dict[str, str] | None = None, app: Any = None, read_only: bool | None = None,
-                    max_examples: int = 25) -> Any:
+def contract_schema(
+    api: str | None = None,
+    *,
+    spec: Path | None = None,
+    base_url: str | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    other_token: str | None = None,
+    other_params: dict[str, str] | None = None,
+    app: Any = None,
+    read_only: bool | None = None,
+    max_examples: int = 25,
+) -> Any:
     """A schemathesis schema ready for `@schema.parametrize()`: credentials, the tenant's path parameters, the
     spec's business-rule statuses, and convomock's checks (tenancy included when a second tenant is known)."""
-    contract = resolve(ContractOptions(api=api, spec=spec, base_url=base_url, token=token, headers=headers or {},
-                                       params=params or {}, other_token=other_token,
-                                       other_params=other_params or {}, app=app, read_only=read_only,
-                                       max_examples=max_examples))
+    contract = resolve(
+        ContractOptions(
+            api=api,
+            spec=spec,
+            base_url=base_url,
+            token=token,
+            headers=headers or {},
+            params=params or {},
+            other_token=other_token,
+            other_params=other_params or {},
+            app=app,
+            read_only=read_only,
+            max_examples=max_examples,
+        )
+    )
     schema = build_schema(contract)
     authorization = next((v for k, v in contract.headers.items() if k.lower() == "authorization"), None)
     if authorization is not None:
         credential: str = authorization
+
         # Declared as the schema's auth (not only a header), so schemathesis' auth checks know the credential is
         # ours and probe the API with it removed or broken, instead of taking it for a generated one.
         @schema.auth()
@@ -55,14 +83,20 @@ def contract_schema(api: str | None = None, *, spec: Path | None = None, base_ur
                 case.headers = {**(case.headers or {}), "Authorization": data}
 
     if contract.other_headers:
-        register_context(schema.raw_schema,
-                         TenancyContext(contract.other_headers, contract.other_params, contract.params))
+        register_context(
+            schema.raw_schema, TenancyContext(contract.other_headers, contract.other_params, contract.params)
+        )
     schema._convomock_params = dict(contract.params)  # for contract_workflows
     return schema
 
 
-def contract_workflows(schema: Any, max_examples: int = 30, steps: int = 6,
-                       reset: Callable[[], None] | None = None, derandomize: bool = False) -> Any:
+def contract_workflows(
+    schema: Any,
+    max_examples: int = 30,
+    steps: int = 6,
+    reset: Callable[[], None] | None = None,
+    derandomize: bool = False,
+) -> Any:
     """The stateful phase as a unittest/pytest TestCase class (name it `Test...` in your module). `reset` runs
     before each generated workflow (the in-process mock's `app.reset`): every workflow then starts from the same
     state, so Hypothesis can replay one exactly (it refuses a generation that depends on leftover state)."""
@@ -82,6 +116,11 @@ def contract_workflows(schema: Any, max_examples: int = 30, steps: int = 6,
                     case.path_parameters[name] = value
 
     test_case = Workflows.TestCase
-    test_case.settings = settings(max_examples=max_examples, stateful_step_count=steps, deadline=None,
-                                  suppress_health_check=list(HealthCheck), derandomize=derandomize)
+    test_case.settings = settings(
+        max_examples=max_examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=derandomize,
+    )
     return test_case

@@ -3,6 +3,7 @@
 What a check needs to know about the vendor comes from the spec (`info.x-convomock`) or, for the tenancy check,
 from a second tenant's credentials that the runner registers for the spec (`register_context`).
 """
+
 from __future__ import annotations
 
 import threading
@@ -13,8 +14,16 @@ from typing import Any
 import jsonschema_rs
 import schemathesis
 
-__all__ = ["CONTRACT_CHECKS", "TenancyContext", "register_context", "vendor_error_envelope", "paging_limit",
-           "documented_success_status", "other_tenant_not_found", "ensure_registered"]
+__all__ = [
+    "CONTRACT_CHECKS",
+    "TenancyContext",
+    "documented_success_status",
+    "ensure_registered",
+    "other_tenant_not_found",
+    "paging_limit",
+    "register_context",
+    "vendor_error_envelope",
+]
 
 _LIMIT_PARAMETERS = ("limit", "$limit")
 _PAGE_ARRAYS = ("items", "data", "agents")
@@ -53,8 +62,9 @@ def _envelope(case: Any) -> tuple[str, Any] | None:
     with _lock:
         if key not in _validators:
             registry = jsonschema_rs.Registry([("urn:contract", dict(document))])
-            _validators[key] = jsonschema_rs.Draft202012Validator({"$ref": "urn:contract" + ref}, registry=registry,
-                                                                  validate_formats=True)
+            _validators[key] = jsonschema_rs.Draft202012Validator(
+                {"$ref": "urn:contract" + ref}, registry=registry, validate_formats=True
+            )
         return ref, _validators[key]
 
 
@@ -79,8 +89,9 @@ def vendor_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
         raise AssertionError(f"{response.status_code} answer is not JSON; the vendor's errors are {ref}")
     problems = [e.message for e in validator.iter_errors(body)][:2]
     if problems:
-        raise AssertionError(f"{response.status_code} body is not the vendor's error envelope {ref}: "
-                             + "; ".join(problems))
+        raise AssertionError(
+            f"{response.status_code} body is not the vendor's error envelope {ref}: " + "; ".join(problems)
+        )
     return True
 
 
@@ -105,8 +116,9 @@ def paging_limit(ctx: Any, response: Any, case: Any) -> bool | None:
         return None
     name, maximum = found
     body = _json(response)
-    items = next((body[key] for key in _PAGE_ARRAYS if isinstance(body, dict) and isinstance(body.get(key), list)),
-                 None)
+    items = next(
+        (body[key] for key in _PAGE_ARRAYS if isinstance(body, dict) and isinstance(body.get(key), list)), None
+    )
     if items is None:
         return None
     cap = maximum
@@ -117,8 +129,10 @@ def paging_limit(ctx: Any, response: Any, case: Any) -> bool | None:
     except (TypeError, ValueError):
         pass
     if len(items) > cap:
-        raise AssertionError(f"page holds {len(items)} items; `{name}` allows at most {cap} "
-                             f"(asked {requested!r}, documented maximum {maximum})")
+        raise AssertionError(
+            f"page holds {len(items)} items; `{name}` allows at most {cap} "
+            f"(asked {requested!r}, documented maximum {maximum})"
+        )
     return True
 
 
@@ -127,8 +141,11 @@ def documented_success_status(ctx: Any, response: Any, case: Any) -> bool | None
     """A success answers with the 2xx the docs name (201 on creates, 202 on asynchronous action groups ...)."""
     if not 200 <= response.status_code < 300:
         return None
-    documented = sorted(int(s) for s in case.operation.definition.raw.get("responses", {})
-                        if str(s).isdigit() and str(s).startswith("2"))
+    documented = sorted(
+        int(s)
+        for s in case.operation.definition.raw.get("responses", {})
+        if str(s).isdigit() and str(s).startswith("2")
+    )
     if documented and response.status_code not in documented:
         raise AssertionError(f"success answered {response.status_code}; the spec documents {documented}")
     return True
@@ -146,15 +163,19 @@ def other_tenant_not_found(ctx: Any, response: Any, case: Any) -> bool | None:
     if not set(path_parameters) - set(context.own_params):
         return None  # nothing but the tenant itself in the path: a list of one's own things
     replay = case.derive(headers={**dict(case.headers or {}), **dict(context.headers)})
-    replay.path_parameters = {**path_parameters, **{k: v for k, v in context.tenant_params.items()
-                                                  if k in path_parameters}}
+    replay.path_parameters = {
+        **path_parameters,
+        **{k: v for k, v in context.tenant_params.items() if k in path_parameters},
+    }
     answer = replay.call(headers=dict(context.headers))
     extension = (_document(case).get("info") or {}).get("x-convomock") or {}
     allowed = {403, 404, *extension.get("not-found-statuses", [])}  # HighLevel says "not found" with a 400
     if answer.status_code not in allowed:
-        raise AssertionError(f"GET {replay.formatted_path} with another tenant's credentials got "
-                             f"{answer.status_code} (expected {' or '.join(map(str, sorted(allowed)))}): "
-                             f"{answer.text[:160]}")
+        raise AssertionError(
+            f"GET {replay.formatted_path} with another tenant's credentials got "
+            f"{answer.status_code} (expected {' or '.join(map(str, sorted(allowed)))}): "
+            f"{answer.text[:160]}"
+        )
     return True
 
 

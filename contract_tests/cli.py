@@ -1,4 +1,5 @@
 """`convomock contract` and `convomock proxy`: argument parsing and presentation only."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,55 +39,113 @@ def _csv(text: str) -> list[str]:
 
 def add_commands(commands: Any) -> None:
     contract = commands.add_parser(
-        "contract", help="check the mock, or any implementation, against a spec",
+        "contract",
+        help="check the mock, or any implementation, against a spec",
         description="Run every schemathesis check (stateful phase included) plus convomock's own over one spec, "
-                    "against the in-process mock (default) or --base-url. Exit 0: conforms; 1: a failure "
-                    "(a refused credential included); 2: usage error.")
+        "against the in-process mock (default) or --base-url. Exit 0: conforms; 1: a failure "
+        "(a refused credential included); 2: usage error.",
+    )
     target = contract.add_mutually_exclusive_group()
     target.add_argument("--api", help="an API name (a spec under specs/): 1to1ai, ...")
     target.add_argument("--spec", type=Path, help="a spec file instead of --api")
-    contract.add_argument("--base-url", help="replaces the spec's server URL, e.g. "
-                                             "https://app.1to1.ai/api/v1/public (default: the in-process mock)")
+    contract.add_argument(
+        "--base-url",
+        help="replaces the spec's server URL, e.g. https://app.1to1.ai/api/v1/public (default: the in-process mock)",
+    )
     contract.add_argument("--token", help="bearer token (default in-process: the mock's first seeded credential)")
-    contract.add_argument("--header", type=_header, action="append", default=None, metavar="'K: V'",
-                          help="extra header on every request (repeatable)")
-    contract.add_argument("--param", type=_param, action="append", default=None, metavar="NAME=VALUE",
-                          help="a path parameter's value, e.g. slug=acme (repeatable)")
-    contract.add_argument("--other-token", help="a second tenant's token: checks that it cannot read the first "
-                                                "tenant's objects (in-process: the mock's second tenant)")
-    contract.add_argument("--other-param", type=_param, action="append", default=None, metavar="NAME=VALUE",
-                          help="the second tenant's path parameters, e.g. slug=globex")
-    contract.add_argument("--other-header", type=_header, action="append", default=None, metavar="'K: V'",
-                          help="the second tenant's headers, e.g. 'X-Org-Id: <uuid>'")
-    contract.add_argument("--config", type=Path, help="TOML file with the same keys (api, base-url, token, headers, "
-                                                      "params, ...); ${ENV} is substituted, so secrets stay out of "
-                                                      "shell history. Command-line options win.")
+    contract.add_argument(
+        "--header",
+        type=_header,
+        action="append",
+        default=None,
+        metavar="'K: V'",
+        help="extra header on every request (repeatable)",
+    )
+    contract.add_argument(
+        "--param",
+        type=_param,
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="a path parameter's value, e.g. slug=acme (repeatable)",
+    )
+    contract.add_argument(
+        "--other-token",
+        help="a second tenant's token: checks that it cannot read the first "
+        "tenant's objects (in-process: the mock's second tenant)",
+    )
+    contract.add_argument(
+        "--other-param",
+        type=_param,
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="the second tenant's path parameters, e.g. slug=globex",
+    )
+    contract.add_argument(
+        "--other-header",
+        type=_header,
+        action="append",
+        default=None,
+        metavar="'K: V'",
+        help="the second tenant's headers, e.g. 'X-Org-Id: <uuid>'",
+    )
+    contract.add_argument(
+        "--config",
+        type=Path,
+        help="TOML file with the same keys (api, base-url, token, headers, "
+        "params, ...); ${ENV} is substituted, so secrets stay out of "
+        "shell history. Command-line options win.",
+    )
     contract.add_argument("--max-examples", type=int, help="examples per operation and phase (default 25)")
     contract.add_argument("--seed", type=int, help="hypothesis seed, to repeat a run")
     contract.add_argument("--phases", type=_csv, help=f"comma-separated subset of {','.join(PHASES)} (default all)")
-    contract.add_argument("--include", type=_csv, action="append", default=None, metavar="OPERATION_ID[,...]",
-                          help="only these operations (repeatable)")
-    contract.add_argument("--exclude", type=_csv, action="append", default=None, metavar="OPERATION_ID[,...]",
-                          help="skip these operations (repeatable)")
-    contract.add_argument("--read-only", dest="read_only", action="store_true", default=None,
-                          help="only safe methods (the default against a non-loopback URL)")
-    contract.add_argument("--no-read-only", dest="read_only", action="store_false",
-                          help="send every method, even to a real service")
-    contract.add_argument("--rate-limit", help="e.g. 60/m (default against a non-loopback URL: the spec's "
-                                               "documented limit; 'none' to lift it)")
+    contract.add_argument(
+        "--include",
+        type=_csv,
+        action="append",
+        default=None,
+        metavar="OPERATION_ID[,...]",
+        help="only these operations (repeatable)",
+    )
+    contract.add_argument(
+        "--exclude",
+        type=_csv,
+        action="append",
+        default=None,
+        metavar="OPERATION_ID[,...]",
+        help="skip these operations (repeatable)",
+    )
+    contract.add_argument(
+        "--read-only",
+        dest="read_only",
+        action="store_true",
+        default=None,
+        help="only safe methods (the default against a non-loopback URL)",
+    )
+    contract.add_argument(
+        "--no-read-only", dest="read_only", action="store_false", help="send every method, even to a real service"
+    )
+    contract.add_argument(
+        "--rate-limit",
+        help="e.g. 60/m (default against a non-loopback URL: the spec's documented limit; 'none' to lift it)",
+    )
     contract.add_argument("--report", type=Path, metavar="junit.xml", help="write a JUnit XML report")
     contract.add_argument("--report-md", type=Path, metavar="FILE", help="write a Markdown report")
     contract.add_argument("--drift", help=argparse.SUPPRESS)  # test aid: plant a drift in the in-process mock
 
     proxy = commands.add_parser(
-        "proxy", help="forward real traffic to the vendor and report what breaks the spec",
+        "proxy",
+        help="forward real traffic to the vendor and report what breaks the spec",
         description="A validating proxy: clients talk to it as to the vendor; every request goes upstream "
-                    "unchanged, every answer comes back unchanged, and whatever breaks the spec is logged and "
-                    "listed at GET /__mock/violations.")
+        "unchanged, every answer comes back unchanged, and whatever breaks the spec is logged and "
+        "listed at GET /__mock/violations.",
+    )
     proxy.add_argument("--api", help="an API name (a spec under specs/)")
     proxy.add_argument("--spec", type=Path, help="a spec file instead of --api")
-    proxy.add_argument("--upstream", required=True, help="where to forward, e.g. https://app.1to1.ai or "
-                                                         "http://127.0.0.1:8000/1to1ai")
+    proxy.add_argument(
+        "--upstream", required=True, help="where to forward, e.g. https://app.1to1.ai or http://127.0.0.1:8000/1to1ai"
+    )
     proxy.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     proxy.add_argument("--port", type=int, default=8001, help="port (default 8001)")
     proxy.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
@@ -161,8 +220,11 @@ def proxy(args: argparse.Namespace) -> int:
     except ContractUsageError as exc:
         print(f"convomock proxy: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"convomock proxy on http://{args.host}:{args.port}{app.spec.base_path} -> {args.upstream}"
-          f"{app.spec.base_path}  (violations: http://{args.host}:{args.port}/__mock/violations)", flush=True)
+    print(
+        f"convomock proxy on http://{args.host}:{args.port}{app.spec.base_path} -> {args.upstream}"
+        f"{app.spec.base_path}  (violations: http://{args.host}:{args.port}/__mock/violations)",
+        flush=True,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return EXIT_OK
 

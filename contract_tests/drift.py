@@ -3,6 +3,7 @@
 It exists to prove the contract catches drift (tests, and `convomock contract --drift NAME` for a demo report);
 the mock itself never drifts. Each API names its drifts; one per kind of breakage.
 """
+
 from __future__ import annotations
 
 import functools
@@ -14,7 +15,7 @@ from typing import Any
 
 from mock_server.engine.asgi import read_body, send_bytes
 
-__all__ = ["Drift", "DRIFTS", "DriftingApp", "drift_named"]
+__all__ = ["DRIFTS", "Drift", "DriftingApp", "drift_named"]
 
 Body = Any
 Scope = dict[str, Any]
@@ -56,6 +57,7 @@ def _on_items(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body],
             for item in body.get("items", []):
                 change(item)
         return status, body
+
     return response
 
 
@@ -73,8 +75,10 @@ def _rename_window_status(status: int, body: Body) -> tuple[int, Body]:
 
 def _status_as(real: int, drifted: int) -> Callable[[int, Body], tuple[int, Body]]:
     """A documented success status answered as another (202 -> 200, 201 -> 200)."""
+
     def response(status: int, body: Body) -> tuple[int, Body]:
         return (drifted if status == real else status), body
+
     return response
 
 
@@ -94,8 +98,10 @@ ACME_TOKEN = b"Bearer sk_1to1_acme_live_4f9c2e7b1d8a6350c2e9f7a1"
 
 def _anyone_in(token: bytes) -> Callable[[Scope], Scope]:
     """Requests without credentials get a valid one added: the API no longer enforces auth."""
+
     def request(scope: Scope) -> Scope:
         return scope if _header(scope, b"authorization") else _with_header(scope, b"authorization", token)
+
     return request
 
 
@@ -109,24 +115,83 @@ def _leak_other_tenant(scope: Scope, status: int) -> Scope | None:
 
 
 _ONE = r"(/1to1ai)?/api/v1/public/[^/]+"
-DRIFTS: dict[str, Drift] = {d.name: d for d in [
-    Drift("1to1ai-field-dropped", "1to1ai", "getConversation", "a required field dropped", "GET",
-          _ONE + r"/conversations/[^/]+", response=_drop_is_tester),
-    Drift("1to1ai-type-changed", "1to1ai", "listConversations", "a type changed (unread_count as a string)", "GET",
-          _ONE + r"/conversations", response=_on_items(lambda c: c.update(unread_count=str(c["unread_count"])))),
-    Drift("1to1ai-enum-renamed", "1to1ai", "getConversationStatus", "an enum value renamed (open -> opened)",
-          "POST", _ONE + r"/conversation/status", response=_rename_window_status),
-    Drift("1to1ai-status-changed", "1to1ai", "runActionGroup", "a status changed (202 -> 200)", "POST",
-          _ONE + r"/conversation/actions", response=_status_as(202, 200)),
-    Drift("1to1ai-error-shape", "1to1ai", "getContact", "an error body in another shape", "GET",
-          _ONE + r"/contacts/[^/]+", response=_nest_error),
-    Drift("1to1ai-paging-ignored", "1to1ai", "listConversations", "a paging limit ignored", "GET",
-          _ONE + r"/conversations", request=_ignore_limit),
-    Drift("1to1ai-auth-ignored", "1to1ai", "listConversations", "auth not enforced", "GET",
-          _ONE + r"/conversations", request=_anyone_in(ACME_TOKEN)),
-    Drift("1to1ai-tenant-leak", "1to1ai", "getConversation", "another tenant's object readable", "GET",
-          _ONE + r"/conversations/[^/]+", retry=_leak_other_tenant),
-]}
+DRIFTS: dict[str, Drift] = {
+    d.name: d
+    for d in [
+        Drift(
+            "1to1ai-field-dropped",
+            "1to1ai",
+            "getConversation",
+            "a required field dropped",
+            "GET",
+            _ONE + r"/conversations/[^/]+",
+            response=_drop_is_tester,
+        ),
+        Drift(
+            "1to1ai-type-changed",
+            "1to1ai",
+            "listConversations",
+            "a type changed (unread_count as a string)",
+            "GET",
+            _ONE + r"/conversations",
+            response=_on_items(lambda c: c.update(unread_count=str(c["unread_count"]))),
+        ),
+        Drift(
+            "1to1ai-enum-renamed",
+            "1to1ai",
+            "getConversationStatus",
+            "an enum value renamed (open -> opened)",
+            "POST",
+            _ONE + r"/conversation/status",
+            response=_rename_window_status,
+        ),
+        Drift(
+            "1to1ai-status-changed",
+            "1to1ai",
+            "runActionGroup",
+            "a status changed (202 -> 200)",
+            "POST",
+            _ONE + r"/conversation/actions",
+            response=_status_as(202, 200),
+        ),
+        Drift(
+            "1to1ai-error-shape",
+            "1to1ai",
+            "getContact",
+            "an error body in another shape",
+            "GET",
+            _ONE + r"/contacts/[^/]+",
+            response=_nest_error,
+        ),
+        Drift(
+            "1to1ai-paging-ignored",
+            "1to1ai",
+            "listConversations",
+            "a paging limit ignored",
+            "GET",
+            _ONE + r"/conversations",
+            request=_ignore_limit,
+        ),
+        Drift(
+            "1to1ai-auth-ignored",
+            "1to1ai",
+            "listConversations",
+            "auth not enforced",
+            "GET",
+            _ONE + r"/conversations",
+            request=_anyone_in(ACME_TOKEN),
+        ),
+        Drift(
+            "1to1ai-tenant-leak",
+            "1to1ai",
+            "getConversation",
+            "another tenant's object readable",
+            "GET",
+            _ONE + r"/conversations/[^/]+",
+            retry=_leak_other_tenant,
+        ),
+    ]
+}
 
 
 HL_TOKEN = b"Bearer pit-acme-full-6f3b2a1c-9d8e-4f70-b1a2-c3d4e5f60718"
@@ -134,6 +199,7 @@ HL_TOKEN = b"Bearer pit-acme-full-6f3b2a1c-9d8e-4f70-b1a2-c3d4e5f60718"
 
 def _ask_again_as(refused: int, headers: Callable[[], dict[bytes, bytes]]) -> Callable[[Scope, int], Scope | None]:
     """Another tenant was refused (`refused`): ask again with the first tenant's headers, so it reads their data."""
+
     def retry(scope: Scope, status: int) -> Scope | None:
         wanted = headers()
         if status != refused or all(_header(scope, k) == v for k, v in wanted.items()):
@@ -141,6 +207,7 @@ def _ask_again_as(refused: int, headers: Callable[[], dict[bytes, bytes]]) -> Ca
         for name, value in wanted.items():
             scope = _with_header(scope, name, value)
         return scope
+
     return retry
 
 
@@ -159,6 +226,7 @@ def _on_body(change: Callable[[dict[str, Any]], None]) -> Callable[[int, Body], 
         if status in (200, 201) and isinstance(body, dict):
             change(body)
         return status, body
+
     return response
 
 
@@ -169,28 +237,96 @@ def _flat_error(status: int, body: Body) -> tuple[int, Body]:
 
 
 _HL = r"(/highlevel)?/conversation-ai"
-DRIFTS.update({d.name: d for d in [
-    Drift("highlevel-field-dropped", "highlevel", "get-agent", "a required field dropped", "GET",
-          _HL + r"/agents/(?!search$)[^/]+", response=_on_body(lambda a: a.pop("autoPilotMaxMessages", None))),
-    Drift("highlevel-type-changed", "highlevel", "search-agent", "a type changed (totalCount as a string)", "GET",
-          _HL + r"/agents/search", response=_on_body(lambda b: b.update(totalCount=str(b.get("totalCount"))))),
-    Drift("highlevel-enum-renamed", "highlevel", "get-agent", "an enum value renamed (auto-pilot -> AUTO_PILOT)",
-          "GET", _HL + r"/agents/(?!search$)[^/]+",
-          response=_on_body(lambda a: a.update(mode=str(a.get("mode", "off")).upper().replace("-", "_")))),
-    Drift("highlevel-status-changed", "highlevel", "create-agent", "a status changed (201 -> 200)", "POST",
-          _HL + r"/agents", response=_status_as(201, 200)),
-    Drift("highlevel-error-shape", "highlevel", "get-agent", "an error body in another shape", "GET",
-          _HL + r"/agents/(?!search$)[^/]+", response=_flat_error),
-    Drift("highlevel-paging-ignored", "highlevel", "search-agent", "a paging limit ignored", "GET",
-          _HL + r"/agents/search", request=_ignore_limit),
-    Drift("highlevel-auth-ignored", "highlevel", "search-agent", "auth not enforced", "GET",
-          _HL + r"/agents/search", request=_anyone_in(HL_TOKEN)),
-    Drift("highlevel-tenant-leak", "highlevel", "get-agent", "another tenant's object readable", "GET",
-          _HL + r"/agents/(?!search$)[^/]+", retry=_ask_again_as(400, lambda: {b"authorization": HL_TOKEN})),
-    Drift("highlevel-delete-ignored", "highlevel", "delete-agent", "a resource still readable after delete",
-          "DELETE", _HL + r"/agents/[^/]+", request=_delete_as_read, response=_pretend_deleted,
-          observe=("create-agent", "get-agent")),
-]})
+DRIFTS.update(
+    {
+        d.name: d
+        for d in [
+            Drift(
+                "highlevel-field-dropped",
+                "highlevel",
+                "get-agent",
+                "a required field dropped",
+                "GET",
+                _HL + r"/agents/(?!search$)[^/]+",
+                response=_on_body(lambda a: a.pop("autoPilotMaxMessages", None)),
+            ),
+            Drift(
+                "highlevel-type-changed",
+                "highlevel",
+                "search-agent",
+                "a type changed (totalCount as a string)",
+                "GET",
+                _HL + r"/agents/search",
+                response=_on_body(lambda b: b.update(totalCount=str(b.get("totalCount")))),
+            ),
+            Drift(
+                "highlevel-enum-renamed",
+                "highlevel",
+                "get-agent",
+                "an enum value renamed (auto-pilot -> AUTO_PILOT)",
+                "GET",
+                _HL + r"/agents/(?!search$)[^/]+",
+                response=_on_body(lambda a: a.update(mode=str(a.get("mode", "off")).upper().replace("-", "_"))),
+            ),
+            Drift(
+                "highlevel-status-changed",
+                "highlevel",
+                "create-agent",
+                "a status changed (201 -> 200)",
+                "POST",
+                _HL + r"/agents",
+                response=_status_as(201, 200),
+            ),
+            Drift(
+                "highlevel-error-shape",
+                "highlevel",
+                "get-agent",
+                "an error body in another shape",
+                "GET",
+                _HL + r"/agents/(?!search$)[^/]+",
+                response=_flat_error,
+            ),
+            Drift(
+                "highlevel-paging-ignored",
+                "highlevel",
+                "search-agent",
+                "a paging limit ignored",
+                "GET",
+                _HL + r"/agents/search",
+                request=_ignore_limit,
+            ),
+            Drift(
+                "highlevel-auth-ignored",
+                "highlevel",
+                "search-agent",
+                "auth not enforced",
+                "GET",
+                _HL + r"/agents/search",
+                request=_anyone_in(HL_TOKEN),
+            ),
+            Drift(
+                "highlevel-tenant-leak",
+                "highlevel",
+                "get-agent",
+                "another tenant's object readable",
+                "GET",
+                _HL + r"/agents/(?!search$)[^/]+",
+                retry=_ask_again_as(400, lambda: {b"authorization": HL_TOKEN}),
+            ),
+            Drift(
+                "highlevel-delete-ignored",
+                "highlevel",
+                "delete-agent",
+                "a resource still readable after delete",
+                "DELETE",
+                _HL + r"/agents/[^/]+",
+                request=_delete_as_read,
+                response=_pretend_deleted,
+                observe=("create-agent", "get-agent"),
+            ),
+        ]
+    }
+)
 
 
 CRM_TOKEN = b"Bearer crm_alice_5b1f3e7a9c2d4e6f8a0b"
@@ -204,24 +340,85 @@ def _crm_anyone_in(scope: Scope) -> Scope:
 
 _CRM = r"(/crm-inbox)?/conversations"
 _CRM_ID = _CRM + r"/(?!views$|sla$|media$|overdue$)[^/]+"
-DRIFTS.update({d.name: d for d in [
-    Drift("crm-inbox-field-dropped", "crm-inbox", "getConversation", "a required field dropped", "GET", _CRM_ID,
-          response=_on_body(lambda c: c.pop("overdue", None))),
-    Drift("crm-inbox-type-changed", "crm-inbox", "listConversations", "a type changed (total as a string)", "GET",
-          _CRM, response=_on_body(lambda page: page.update(total=str(page.get("total"))))),
-    Drift("crm-inbox-enum-renamed", "crm-inbox", "listConversationMessages", "an enum value renamed (sms -> SMS)",
-          "GET", _CRM_ID + r"/messages", response=_on_items(lambda a: a.update(type=str(a["type"]).upper()))),
-    Drift("crm-inbox-status-changed", "crm-inbox", "uploadConversationMedia", "a status changed (201 -> 200)",
-          "POST", _CRM + r"/media", response=_status_as(201, 200)),
-    Drift("crm-inbox-error-shape", "crm-inbox", "getConversation", "an error body in another shape", "GET",
-          _CRM_ID, response=_flat_error),
-    Drift("crm-inbox-paging-ignored", "crm-inbox", "listConversations", "a paging limit ignored", "GET", _CRM,
-          request=_ignore_limit),
-    Drift("crm-inbox-auth-ignored", "crm-inbox", "listConversations", "auth not enforced", "GET", _CRM,
-          request=_crm_anyone_in),
-    Drift("crm-inbox-tenant-leak", "crm-inbox", "getConversation", "another tenant's object readable", "GET",
-          _CRM_ID, retry=_ask_again_as(404, lambda: {b"authorization": CRM_TOKEN, b"x-org-id": CRM_ORG})),
-]})
+DRIFTS.update(
+    {
+        d.name: d
+        for d in [
+            Drift(
+                "crm-inbox-field-dropped",
+                "crm-inbox",
+                "getConversation",
+                "a required field dropped",
+                "GET",
+                _CRM_ID,
+                response=_on_body(lambda c: c.pop("overdue", None)),
+            ),
+            Drift(
+                "crm-inbox-type-changed",
+                "crm-inbox",
+                "listConversations",
+                "a type changed (total as a string)",
+                "GET",
+                _CRM,
+                response=_on_body(lambda page: page.update(total=str(page.get("total")))),
+            ),
+            Drift(
+                "crm-inbox-enum-renamed",
+                "crm-inbox",
+                "listConversationMessages",
+                "an enum value renamed (sms -> SMS)",
+                "GET",
+                _CRM_ID + r"/messages",
+                response=_on_items(lambda a: a.update(type=str(a["type"]).upper())),
+            ),
+            Drift(
+                "crm-inbox-status-changed",
+                "crm-inbox",
+                "uploadConversationMedia",
+                "a status changed (201 -> 200)",
+                "POST",
+                _CRM + r"/media",
+                response=_status_as(201, 200),
+            ),
+            Drift(
+                "crm-inbox-error-shape",
+                "crm-inbox",
+                "getConversation",
+                "an error body in another shape",
+                "GET",
+                _CRM_ID,
+                response=_flat_error,
+            ),
+            Drift(
+                "crm-inbox-paging-ignored",
+                "crm-inbox",
+                "listConversations",
+                "a paging limit ignored",
+                "GET",
+                _CRM,
+                request=_ignore_limit,
+            ),
+            Drift(
+                "crm-inbox-auth-ignored",
+                "crm-inbox",
+                "listConversations",
+                "auth not enforced",
+                "GET",
+                _CRM,
+                request=_crm_anyone_in,
+            ),
+            Drift(
+                "crm-inbox-tenant-leak",
+                "crm-inbox",
+                "getConversation",
+                "another tenant's object readable",
+                "GET",
+                _CRM_ID,
+                retry=_ask_again_as(404, lambda: {b"authorization": CRM_TOKEN, b"x-org-id": CRM_ORG}),
+            ),
+        ]
+    }
+)
 
 
 OMNI_WORKSPACE = "665f00000000000000000001"
@@ -243,27 +440,95 @@ def _omni_anyone_in(scope: Scope) -> Scope:
 
 
 _OMNI = r"(/omni-inbox)?"
-DRIFTS.update({d.name: d for d in [
-    Drift("omni-inbox-field-dropped", "omni-inbox", "getConversation", "a required field dropped", "GET",
-          _OMNI + r"/conversations/[^/]+", response=_on_body(lambda c: c.pop("pipelineStage", None))),
-    Drift("omni-inbox-type-changed", "omni-inbox", "findConversations", "a type changed (total as a string)", "GET",
-          _OMNI + r"/conversations", response=_on_body(lambda page: page.update(total=str(page.get("total"))))),
-    Drift("omni-inbox-enum-renamed", "omni-inbox", "getConversation", "an enum value renamed (open -> OPEN)", "GET",
-          _OMNI + r"/conversations/[^/]+", response=_on_body(lambda c: c.update(status=str(c["status"]).upper()))),
-    Drift("omni-inbox-status-changed", "omni-inbox", "createPredefinedMessage", "a status changed (201 -> 200)",
-          "POST", _OMNI + r"/conversation-predefined-messages", response=_status_as(201, 200)),
-    Drift("omni-inbox-error-shape", "omni-inbox", "getConversation", "an error body in another shape", "GET",
-          _OMNI + r"/conversations/[^/]+", response=_flat_error),
-    Drift("omni-inbox-paging-ignored", "omni-inbox", "findConversations", "a paging limit ignored", "GET",
-          _OMNI + r"/conversations", request=lambda scope: {**scope, "query_string": b"$limit=50"}),
-    Drift("omni-inbox-auth-ignored", "omni-inbox", "findConversations", "auth not enforced", "GET",
-          _OMNI + r"/conversations", request=_omni_anyone_in),
-    Drift("omni-inbox-tenant-leak", "omni-inbox", "getConversation", "another tenant's object readable", "GET",
-          _OMNI + r"/conversations/[^/]+", retry=_ask_again_as(404, lambda: {b"authorization": _omni_token()})),
-    Drift("omni-inbox-delete-ignored", "omni-inbox", "removePredefinedMessage",
-          "a resource still readable after delete", "DELETE", _OMNI + r"/conversation-predefined-messages/[^/]+",
-          request=_delete_as_read, observe=("createPredefinedMessage", "getPredefinedMessage")),
-]})
+DRIFTS.update(
+    {
+        d.name: d
+        for d in [
+            Drift(
+                "omni-inbox-field-dropped",
+                "omni-inbox",
+                "getConversation",
+                "a required field dropped",
+                "GET",
+                _OMNI + r"/conversations/[^/]+",
+                response=_on_body(lambda c: c.pop("pipelineStage", None)),
+            ),
+            Drift(
+                "omni-inbox-type-changed",
+                "omni-inbox",
+                "findConversations",
+                "a type changed (total as a string)",
+                "GET",
+                _OMNI + r"/conversations",
+                response=_on_body(lambda page: page.update(total=str(page.get("total")))),
+            ),
+            Drift(
+                "omni-inbox-enum-renamed",
+                "omni-inbox",
+                "getConversation",
+                "an enum value renamed (open -> OPEN)",
+                "GET",
+                _OMNI + r"/conversations/[^/]+",
+                response=_on_body(lambda c: c.update(status=str(c["status"]).upper())),
+            ),
+            Drift(
+                "omni-inbox-status-changed",
+                "omni-inbox",
+                "createPredefinedMessage",
+                "a status changed (201 -> 200)",
+                "POST",
+                _OMNI + r"/conversation-predefined-messages",
+                response=_status_as(201, 200),
+            ),
+            Drift(
+                "omni-inbox-error-shape",
+                "omni-inbox",
+                "getConversation",
+                "an error body in another shape",
+                "GET",
+                _OMNI + r"/conversations/[^/]+",
+                response=_flat_error,
+            ),
+            Drift(
+                "omni-inbox-paging-ignored",
+                "omni-inbox",
+                "findConversations",
+                "a paging limit ignored",
+                "GET",
+                _OMNI + r"/conversations",
+                request=lambda scope: {**scope, "query_string": b"$limit=50"},
+            ),
+            Drift(
+                "omni-inbox-auth-ignored",
+                "omni-inbox",
+                "findConversations",
+                "auth not enforced",
+                "GET",
+                _OMNI + r"/conversations",
+                request=_omni_anyone_in,
+            ),
+            Drift(
+                "omni-inbox-tenant-leak",
+                "omni-inbox",
+                "getConversation",
+                "another tenant's object readable",
+                "GET",
+                _OMNI + r"/conversations/[^/]+",
+                retry=_ask_again_as(404, lambda: {b"authorization": _omni_token()}),
+            ),
+            Drift(
+                "omni-inbox-delete-ignored",
+                "omni-inbox",
+                "removePredefinedMessage",
+                "a resource still readable after delete",
+                "DELETE",
+                _OMNI + r"/conversation-predefined-messages/[^/]+",
+                request=_delete_as_read,
+                observe=("createPredefinedMessage", "getPredefinedMessage"),
+            ),
+        ]
+    }
+)
 
 
 def drift_named(name: str) -> Drift:

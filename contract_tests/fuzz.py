@@ -6,6 +6,7 @@ and handler crashes. Exit 1 if any of them is not zero.
 `make test` runs the same suite fast (tests/test_contract_pytest.py, 25 derandomized examples); this one is random
 unless `--seed` is given, so each run explores new inputs (the seed is printed to repeat a failure).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,7 @@ from contract_tests.runner import run_contract
 from mock_server.apis import BINDINGS
 from mock_server.server import create_app
 
-__all__ = ["main", "FuzzRow"]
+__all__ = ["FuzzRow", "main"]
 
 
 @dataclass
@@ -38,44 +39,73 @@ class FuzzRow:
 
     @property
     def ok(self) -> bool:
-        return not (self.failures or self.server_errors or self.strict_violations or self.internal_errors
-                    or self.errors)
+        return not (
+            self.failures or self.server_errors or self.strict_violations or self.internal_errors or self.errors
+        )
 
 
 def fuzz_api(api: str, max_examples: int, seed: int, phases: Sequence[str]) -> FuzzRow:
     app = create_app([api], strict=True, frozen=True)
     started = time.perf_counter()
-    report = run_contract(ContractOptions(api=api, app=app, max_examples=max_examples, seed=seed,
-                                          phases=list(phases)))
+    report = run_contract(ContractOptions(api=api, app=app, max_examples=max_examples, seed=seed, phases=list(phases)))
     print(render_table(report), flush=True)
     for problem in (app.strict_violations + app.internal_errors)[:10]:
         print(f"  mock: {problem}", flush=True)
-    return FuzzRow(api=api, operations=len(report.operations), requests=report.requests,
-                   failures=sum(len(op.failures) for op in report.operations.values()),
-                   server_errors=app.server_errors, strict_violations=len(app.strict_violations),
-                   internal_errors=len(app.internal_errors), errors=len(report.errors),
-                   seconds=time.perf_counter() - started)
+    return FuzzRow(
+        api=api,
+        operations=len(report.operations),
+        requests=report.requests,
+        failures=sum(len(op.failures) for op in report.operations.values()),
+        server_errors=app.server_errors,
+        strict_violations=len(app.strict_violations),
+        internal_errors=len(app.internal_errors),
+        errors=len(report.errors),
+        seconds=time.perf_counter() - started,
+    )
 
 
 def render_rows(rows: Sequence[FuzzRow], max_examples: int, seed: int) -> str:
     head = ("api", "operations", "requests", "check failures", "5xx", "outside spec", "crashes", "errors", "seconds")
-    lines = [f"convomock fuzz: {max_examples} examples per operation and phase, seed {seed}",
-             " | ".join(head), " | ".join("---" for _ in head)]
+    lines = [
+        f"convomock fuzz: {max_examples} examples per operation and phase, seed {seed}",
+        " | ".join(head),
+        " | ".join("---" for _ in head),
+    ]
     for r in rows:
-        lines.append(" | ".join(str(v) for v in (r.api, r.operations, r.requests, r.failures, r.server_errors,
-                                                   r.strict_violations, r.internal_errors, r.errors,
-                                                   f"{r.seconds:.0f}")))
-    total = (sum(r.operations for r in rows), sum(r.requests for r in rows), sum(r.failures for r in rows),
-             sum(r.server_errors for r in rows), sum(r.strict_violations for r in rows),
-             sum(r.internal_errors for r in rows), sum(r.errors for r in rows))
+        lines.append(
+            " | ".join(
+                str(v)
+                for v in (
+                    r.api,
+                    r.operations,
+                    r.requests,
+                    r.failures,
+                    r.server_errors,
+                    r.strict_violations,
+                    r.internal_errors,
+                    r.errors,
+                    f"{r.seconds:.0f}",
+                )
+            )
+        )
+    total = (
+        sum(r.operations for r in rows),
+        sum(r.requests for r in rows),
+        sum(r.failures for r in rows),
+        sum(r.server_errors for r in rows),
+        sum(r.strict_violations for r in rows),
+        sum(r.internal_errors for r in rows),
+        sum(r.errors for r in rows),
+    )
     lines.append(" | ".join(["all", *map(str, total), f"{sum(r.seconds for r in rows):.0f}"]))
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m contract_tests.fuzz", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--api", action="append", choices=sorted(BINDINGS),
-                        help="only this API (repeatable; default all four)")
+    parser.add_argument(
+        "--api", action="append", choices=sorted(BINDINGS), help="only this API (repeatable; default all four)"
+    )
     parser.add_argument("--max-examples", type=int, default=200, help="examples per operation and phase (200)")
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: a new random one)")
     parser.add_argument("--phases", default=",".join(PHASES), help=f"subset of {','.join(PHASES)} (default all)")

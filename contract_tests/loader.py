@@ -5,6 +5,7 @@ credentials, which tenant's path parameters, how fast, which operations and phas
 `info.x-convomock` block says what only the vendor knows (its error envelope, its documented rate limit, the
 statuses a schema-valid request may still get from a business rule), so no vendor knowledge lives here.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -22,8 +23,17 @@ import schemathesis
 from mock_server import DATA_ROOT
 from mock_server.engine.specs import load_yaml
 
-__all__ = ["ContractOptions", "ResolvedContract", "ContractUsageError", "resolve", "build_schema", "load_config_file",
-           "SPECS_DIR", "PHASES", "SAFE_METHODS"]
+__all__ = [
+    "PHASES",
+    "SAFE_METHODS",
+    "SPECS_DIR",
+    "ContractOptions",
+    "ContractUsageError",
+    "ResolvedContract",
+    "build_schema",
+    "load_config_file",
+    "resolve",
+]
 
 SPECS_DIR = DATA_ROOT / "specs"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -147,15 +157,26 @@ def resolve(options: ContractOptions) -> ResolvedContract:
     remote = not _is_loopback(base_url)
     read_only = options.read_only if options.read_only is not None else remote
     extension = (document.get("info") or {}).get("x-convomock") or {}
-    rate_limit = options.rate_limit if options.rate_limit is not None else (
-        extension.get("rate-limit") if remote else None)
+    rate_limit = (
+        options.rate_limit if options.rate_limit is not None else (extension.get("rate-limit") if remote else None)
+    )
     unknown = sorted(set(options.phases) - set(PHASES))
     if unknown:
         raise ContractUsageError(f"unknown phase(s) {unknown}; phases are {', '.join(PHASES)}")
-    return ResolvedContract(api=api, spec_path=spec_path, document=document, base_url=base_url, app=app,
-                            headers=headers, params=params, other_headers=other_headers,
-                            other_params=other_params, options=options, read_only=read_only,
-                            rate_limit=rate_limit or None)
+    return ResolvedContract(
+        api=api,
+        spec_path=spec_path,
+        document=document,
+        base_url=base_url,
+        app=app,
+        headers=headers,
+        params=params,
+        other_headers=other_headers,
+        other_params=other_params,
+        options=options,
+        read_only=read_only,
+        rate_limit=rate_limit or None,
+    )
 
 
 def build_schema(contract: ResolvedContract, filtered: bool = True) -> Any:
@@ -168,8 +189,11 @@ def build_schema(contract: ResolvedContract, filtered: bool = True) -> Any:
         "parameters": {f"path.{k}": v for k, v in contract.params.items()},
         "generation": {"max-examples": options.max_examples},
         "phases": {phase: {"enabled": phase in options.phases} for phase in PHASES},
-        "checks": {"positive_data_acceptance": {
-            "expected-statuses": sorted({200, 201, 202, 204, 401, 403, 404, 409, 429, 500, 502, 503, *refusals})}},
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": sorted({200, 201, 202, 204, 401, 403, 404, 409, 429, 500, 502, 503, *refusals})
+            }
+        },
     }
     for check in extension.get("skip-checks", []):  # what the vendor is known to do differently, with a reason
         config["checks"].setdefault(check, {})["enabled"] = False
@@ -194,11 +218,13 @@ def build_schema(contract: ResolvedContract, filtered: bool = True) -> Any:
 
 def _substitute(value: Any, where: str) -> Any:
     if isinstance(value, str):
+
         def lookup(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in os.environ:
                 raise ContractUsageError(f"{where}: environment variable {name} is not set")
             return os.environ[name]
+
         return _ENV.sub(lookup, value)
     if isinstance(value, dict):
         return {k: _substitute(v, where) for k, v in value.items()}
@@ -216,9 +242,24 @@ def load_config_file(path: Path, options: ContractOptions) -> ContractOptions:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ContractUsageError(f"config file {path}: {exc}") from None
     data = _substitute(raw, str(path))
-    known = {"api", "spec", "base-url", "token", "headers", "params", "other-token", "other-params", "other-headers",
-             "max-examples",
-             "seed", "phases", "include", "exclude", "read-only", "rate-limit"}
+    known = {
+        "api",
+        "spec",
+        "base-url",
+        "token",
+        "headers",
+        "params",
+        "other-token",
+        "other-params",
+        "other-headers",
+        "max-examples",
+        "seed",
+        "phases",
+        "include",
+        "exclude",
+        "read-only",
+        "rate-limit",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise ContractUsageError(f"config file {path}: unknown key(s) {unknown}")

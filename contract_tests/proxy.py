@@ -4,6 +4,7 @@ Requests are matched to the spec's operations and validated the way the mock val
 routing and validators); answers are checked against the documented statuses and schemas. Nothing is changed
 on the wire: a violation is logged and kept for `GET /__mock/violations`, and the traffic flows on.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -30,8 +31,18 @@ from mock_server.engine.validation import validate_request
 __all__ = ["ValidatingProxy", "Violation"]
 
 log = logging.getLogger("convomock.proxy")
-_HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-               "transfer-encoding", "upgrade", "host", "content-length"}
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
 
 
 @dataclass
@@ -47,8 +58,9 @@ class Violation:
 
 
 class ValidatingProxy:
-    def __init__(self, spec: Spec, upstream: str, transport: httpx.AsyncBaseTransport | None = None,
-                 limit: int = 1000) -> None:
+    def __init__(
+        self, spec: Spec, upstream: str, transport: httpx.AsyncBaseTransport | None = None, limit: int = 1000
+    ) -> None:
         self.spec = spec
         self.upstream = upstream.rstrip("/")
         self.routes: RouteTable[Operation] = RouteTable()
@@ -61,15 +73,29 @@ class ValidatingProxy:
         self._client: httpx.AsyncClient | None = None
 
     @classmethod
-    def for_api(cls, api: str | None = None, spec: Path | None = None, upstream: str = "",
-                transport: httpx.AsyncBaseTransport | None = None) -> ValidatingProxy:
+    def for_api(
+        cls,
+        api: str | None = None,
+        spec: Path | None = None,
+        upstream: str = "",
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> ValidatingProxy:
         _, path = _spec_for(ContractOptions(api=api, spec=spec))
         return cls(load_spec(path), upstream, transport)
 
-    def _note(self, method: str, path: str, operation: Operation | None, side: str, status: int | None,
-              problem: str) -> None:
-        violation = Violation(next(self._ids), datetime.now(UTC).isoformat(), method, path,
-                              operation.operation_id if operation else None, side, status, problem)
+    def _note(
+        self, method: str, path: str, operation: Operation | None, side: str, status: int | None, problem: str
+    ) -> None:
+        violation = Violation(
+            next(self._ids),
+            datetime.now(UTC).isoformat(),
+            method,
+            path,
+            operation.operation_id if operation else None,
+            side,
+            status,
+            problem,
+        )
         self.violations.append(violation)
         log.warning("spec violation (%s) %s %s -> %s: %s", side, method, path, status, problem)
 
@@ -103,8 +129,9 @@ class ValidatingProxy:
         if self._client is None:
             self._client = httpx.AsyncClient(transport=self._transport, timeout=60.0)
         url = self.upstream + path + (f"?{query_string}" if query_string else "")
-        request = self._client.build_request(method, url, content=body,
-                                             headers=[(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP])
+        request = self._client.build_request(
+            method, url, content=body, headers=[(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+        )
         response = await self._client.send(request, stream=True)
         try:
             raw = b"".join([chunk async for chunk in response.aiter_raw()])
@@ -113,26 +140,37 @@ class ValidatingProxy:
         self.forwarded += 1
         if operation is not None:
             self._check_response(method, path, operation, response, raw)
-        out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.multi_items()
-               if k.lower() not in _HOP_BY_HOP]
+        out = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in response.headers.multi_items()
+            if k.lower() not in _HOP_BY_HOP
+        ]
         await send_bytes(send, response.status_code, raw, out)
 
-    def _check_request(self, method: str, path: str, query_string: str, headers: dict[str, str],
-                       body: bytes) -> Operation | None:
+    def _check_request(
+        self, method: str, path: str, query_string: str, headers: dict[str, str], body: bytes
+    ) -> Operation | None:
         try:
             match = self.routes.match(method, path)
         except (RouteNotFound, MethodNotAllowed):
             self._note(method, path, None, "request", None, "no operation of the spec matches this method and path")
             return None
         try:
-            validate_request(match.target, match.path_params, parse_qsl(query_string, keep_blank_values=True),
-                             headers, body, headers.get("content-type"))
+            validate_request(
+                match.target,
+                match.path_params,
+                parse_qsl(query_string, keep_blank_values=True),
+                headers,
+                body,
+                headers.get("content-type"),
+            )
         except MockError as exc:
             self._note(method, path, match.target, "request", None, f"request breaks the spec: {exc}")
         return match.target
 
-    def _check_response(self, method: str, path: str, operation: Operation, response: httpx.Response,
-                        raw: bytes) -> None:
+    def _check_response(
+        self, method: str, path: str, operation: Operation, response: httpx.Response, raw: bytes
+    ) -> None:
         status = response.status_code
         validator = operation.response_validator(status)
         if validator is False:
@@ -153,14 +191,27 @@ class ValidatingProxy:
     async def _control(self, scope: dict[str, Any], send: Any, path: str) -> None:
         method = scope["method"].upper()
         if path == "/__mock/violations" and method == "GET":
-            status, payload = 200, {"count": len(self.violations), "forwarded": self.forwarded,
-                                    "items": [asdict(v) for v in reversed(self.violations)]}
+            status, payload = (
+                200,
+                {
+                    "count": len(self.violations),
+                    "forwarded": self.forwarded,
+                    "items": [asdict(v) for v in reversed(self.violations)],
+                },
+            )
         elif path == "/__mock/violations" and method == "DELETE":
             self.violations.clear()
             status, payload = 200, {"cleared": True}
         elif path == "/__mock/health" and method == "GET":
-            status, payload = 200, {"status": "ok", "upstream": self.upstream, "forwarded": self.forwarded,
-                                    "violations": len(self.violations)}
+            status, payload = (
+                200,
+                {
+                    "status": "ok",
+                    "upstream": self.upstream,
+                    "forwarded": self.forwarded,
+                    "violations": len(self.violations),
+                },
+            )
         else:
             status, payload = 404, {"error": f"no proxy control endpoint {method} {path}"}
         await send_json(send, status, payload)

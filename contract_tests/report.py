@@ -1,4 +1,5 @@
 """Present a ContractReport: the terminal table, JUnit XML for CI, and Markdown for a pull request or a ticket."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +7,7 @@ from xml.etree import ElementTree
 
 from contract_tests.runner import ContractReport, OperationResult
 
-__all__ = ["render_table", "write_junit", "render_markdown"]
+__all__ = ["render_markdown", "render_table", "write_junit"]
 
 
 def _first_line(text: str, width: int = 70) -> str:
@@ -16,25 +17,31 @@ def _first_line(text: str, width: int = 70) -> str:
 
 def _verdict(report: ContractReport) -> str:
     if report.ok:
-        return (f"CONFORMS: {len(report.operations)} operations, {report.requests} requests, "
-                f"{report.elapsed:.1f}s")
+        return f"CONFORMS: {len(report.operations)} operations, {report.requests} requests, {report.elapsed:.1f}s"
     failing = report.failing()
-    return (f"FAILED: {len(failing)} of {len(report.operations)} operations break the contract"
-            + (f", {len(report.errors)} error(s)" if report.errors else "") + f" ({report.requests} requests, "
-            f"{report.elapsed:.1f}s)")
+    return (
+        f"FAILED: {len(failing)} of {len(report.operations)} operations break the contract"
+        + (f", {len(report.errors)} error(s)" if report.errors else "")
+        + f" ({report.requests} requests, "
+        f"{report.elapsed:.1f}s)"
+    )
 
 
 def render_table(report: ContractReport) -> str:
     mode = "read-only, " if report.read_only else ""
-    lines = [f"convomock contract: {report.api} against {report.base_url} ({mode}phases {', '.join(report.phases)})",
-             ""]
+    lines = [
+        f"convomock contract: {report.api} against {report.base_url} ({mode}phases {', '.join(report.phases)})",
+        "",
+    ]
     width = max([len(op.operation_id) for op in report.operations.values()] + [9])
     lines.append(f"{'operation':<{width}}  {'requests':>8}  {'checks ok':>9}  {'failed':>6}  first failure")
     lines.append(f"{'-' * width}  {'-' * 8}  {'-' * 9}  {'-' * 6}  {'-' * 30}")
     for op in report.operations.values():
         first = f"{op.failures[0].title}" if op.failures else ""
-        lines.append(f"{op.operation_id:<{width}}  {op.requests:>8}  {op.checks_passed:>9}  {op.checks_failed:>6}  "
-                     f"{_first_line(first)}")
+        lines.append(
+            f"{op.operation_id:<{width}}  {op.requests:>8}  {op.checks_passed:>9}  {op.checks_failed:>6}  "
+            f"{_first_line(first)}"
+        )
     for op in report.failing():
         lines += ["", f"✗ {op.operation_id} ({op.label})"]
         for failure in op.failures:
@@ -54,16 +61,21 @@ def render_table(report: ContractReport) -> str:
 def _junit_case(suite: ElementTree.Element, op: OperationResult) -> None:
     case = ElementTree.SubElement(suite, "testcase", classname=op.label, name=op.operation_id)
     for failure in op.failures:
-        node = ElementTree.SubElement(case, "failure", message=f"{failure.title} [{failure.check}]",
-                                      type=failure.check)
+        node = ElementTree.SubElement(case, "failure", message=f"{failure.title} [{failure.check}]", type=failure.check)
         node.text = f"{failure.message}\n\nReproduce with:\n{failure.curl}"
 
 
 def write_junit(report: ContractReport, path: Path) -> None:
     suites = ElementTree.Element("testsuites")
     suite = ElementTree.SubElement(
-        suites, "testsuite", name=f"convomock contract {report.api}", tests=str(len(report.operations)),
-        failures=str(len(report.failing())), errors=str(len(report.errors)), time=f"{report.elapsed:.3f}")
+        suites,
+        "testsuite",
+        name=f"convomock contract {report.api}",
+        tests=str(len(report.operations)),
+        failures=str(len(report.failing())),
+        errors=str(len(report.errors)),
+        time=f"{report.elapsed:.3f}",
+    )
     for op in report.operations.values():
         _junit_case(suite, op)
     for index, error in enumerate(report.errors):
@@ -74,18 +86,34 @@ def write_junit(report: ContractReport, path: Path) -> None:
 
 
 def render_markdown(report: ContractReport) -> str:
-    lines = [f"# Contract: `{report.api}` against `{report.base_url}`", "",
-             f"**{_verdict(report)}**" + (" — read-only run" if report.read_only else ""), "",
-             "| operation | requests | checks passed | checks failed | first failure |", "|---|---:|---:|---:|---|"]
+    lines = [
+        f"# Contract: `{report.api}` against `{report.base_url}`",
+        "",
+        f"**{_verdict(report)}**" + (" — read-only run" if report.read_only else ""),
+        "",
+        "| operation | requests | checks passed | checks failed | first failure |",
+        "|---|---:|---:|---:|---|",
+    ]
     for op in report.operations.values():
         first = op.failures[0].title if op.failures else ""
         lines.append(f"| `{op.operation_id}` | {op.requests} | {op.checks_passed} | {op.checks_failed} | {first} |")
     for op in report.failing():
         lines += ["", f"## ✗ `{op.operation_id}` — `{op.label}`"]
         for failure in op.failures:
-            lines += ["", f"**{failure.title}** (`{failure.check}`)" + (f", status {failure.status}" if failure.status
-                                                                          else ""), "", "```",
-                      failure.message.strip(), "```", "", "Reproduce:", "", "```sh", failure.curl.strip(), "```"]
+            lines += [
+                "",
+                f"**{failure.title}** (`{failure.check}`)" + (f", status {failure.status}" if failure.status else ""),
+                "",
+                "```",
+                failure.message.strip(),
+                "```",
+                "",
+                "Reproduce:",
+                "",
+                "```sh",
+                failure.curl.strip(),
+                "```",
+            ]
     if report.errors:
         lines += ["", "## Errors", ""] + [f"- {error}" for error in report.errors]
     if report.notes:

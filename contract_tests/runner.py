@@ -1,5 +1,6 @@
 """Run the contract: schemathesis' engine (every phase, every check, ours included) over one spec, folded into a
 per-operation report. The engine emits events; this module only listens and counts, it never prints."""
+
 from __future__ import annotations
 
 import time
@@ -11,7 +12,7 @@ from schemathesis.engine import events, from_schema
 from contract_tests import checks
 from contract_tests.loader import ContractOptions, ResolvedContract, build_schema, resolve
 
-__all__ = ["FailureRecord", "OperationResult", "ContractReport", "run_contract"]
+__all__ = ["ContractReport", "FailureRecord", "OperationResult", "run_contract"]
 
 _PROBE_STATUSES_REFUSED = (401, 403)
 
@@ -84,14 +85,16 @@ def _probe(contract: ResolvedContract, schema: Any) -> str | None:
         case = value.Case(path_parameters={n: contract.params[n] for n in names})
         response = case.call(headers=contract.headers)
         if response.status_code in _PROBE_STATUSES_REFUSED:
-            return (f"credentials refused: {value.label} answered {response.status_code} "
-                    f"{response.text[:200]}")
+            return f"credentials refused: {value.label} answered {response.status_code} {response.text[:200]}"
         return None
     if gets:  # every GET needs a path parameter nobody gave: the run would only meet refusals
         fewest = min(gets, key=lambda v: len(list(v.path_parameters)))
         missing = sorted({p.name for p in fewest.path_parameters} - set(contract.params))
-        return (f"cannot check the credentials: {fewest.label} needs "
-                + ", ".join(f"--param {name}=..." for name in missing) + " (the path parameters naming your tenant)")
+        return (
+            f"cannot check the credentials: {fewest.label} needs "
+            + ", ".join(f"--param {name}=..." for name in missing)
+            + " (the path parameters naming your tenant)"
+        )
     return None
 
 
@@ -114,19 +117,31 @@ def _fold(report: ContractReport, labels: dict[str, str], recorder: Any) -> None
             seen.add(key)
             response = recorder.interactions.get(case_id)
             status = response.response.status_code if response is not None and response.response else None
-            result.failures.append(FailureRecord(check=check.name, title=failure.title,
-                                                 message=str(failure.message).strip(), status=status,
-                                                 curl=check.failure_info.code_sample))
+            result.failures.append(
+                FailureRecord(
+                    check=check.name,
+                    title=failure.title,
+                    message=str(failure.message).strip(),
+                    status=status,
+                    curl=check.failure_info.code_sample,
+                )
+            )
 
 
 def _run(contract: ResolvedContract) -> ContractReport:
     started = time.perf_counter()
     schema = build_schema(contract)
     labels = _operation_ids(schema)
-    report = ContractReport(api=contract.api, base_url=contract.base_url, spec=str(contract.spec_path),
-                            operations={label: OperationResult(label, op_id) for label, op_id in labels.items()},
-                            errors=[], elapsed=0.0, phases=list(contract.options.phases),
-                            read_only=contract.read_only)
+    report = ContractReport(
+        api=contract.api,
+        base_url=contract.base_url,
+        spec=str(contract.spec_path),
+        operations={label: OperationResult(label, op_id) for label, op_id in labels.items()},
+        errors=[],
+        elapsed=0.0,
+        phases=list(contract.options.phases),
+        read_only=contract.read_only,
+    )
     checks.ensure_registered()
     tenancy = None
     if contract.other_headers:
@@ -161,5 +176,3 @@ def _consume(report: ContractReport, labels: dict[str, str], event: Any) -> None
 def run_contract(options: ContractOptions | None = None, **fields: Any) -> ContractReport:
     """Run one spec's contract and return the report (`report.ok`). Keyword fields build ContractOptions."""
     return _run(resolve(options or ContractOptions(**fields)))
-
-

@@ -1,4 +1,5 @@
 """convomock: a stateful, spec-driven fake of four conversation-inbox APIs."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 Commands print their results on stdout; progress (seeding, a contract run, a long dump) goes to stderr, and only
 when stderr is a terminal (`mock_server.progress`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,7 +26,7 @@ from mock_server.engine.clock import parse_instant
 from mock_server.engine.snapshot import SnapshotError
 from mock_server.progress import busy, byte_counter, seeding_bar
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -37,71 +38,118 @@ def _tenant_list(value: str) -> list[str]:
 def _add_data_options(parser: argparse.ArgumentParser, api_help: str) -> None:
     """What the seeded state depends on: the same options for `serve` and `seed`."""
     parser.add_argument("--api", choices=sorted(BINDINGS), help=api_help)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generated data (default 0); the same seed "
-                                                             "gives the same data")
-    parser.add_argument("--conversations", type=int, default=None,
-                        help="generated conversations per tenant (default: the fixtures' number, 50; up to 10000)")
-    parser.add_argument("--tenants", type=_tenant_list, metavar="KEY,...",
-                        help="seed only these tenants (fixture keys: acme, globex), to shard tenants over processes "
-                             "behind a proxy (see bench/nginx)")
-    parser.add_argument("--scenario", action="append", default=[], metavar="NAME",
-                        help="switch a scenario on at start (repeatable); `convomock scenarios` lists them")
-    parser.add_argument("--start-time", default=None, metavar="ISO|now",
-                        help="the mock clock's start instant (default 2026-01-15T15:00:00Z, so seeds are repeatable)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the generated data (default 0); the same seed gives the same data"
+    )
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=None,
+        help="generated conversations per tenant (default: the fixtures' number, 50; up to 10000)",
+    )
+    parser.add_argument(
+        "--tenants",
+        type=_tenant_list,
+        metavar="KEY,...",
+        help="seed only these tenants (fixture keys: acme, globex), to shard tenants over processes "
+        "behind a proxy (see bench/nginx)",
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch a scenario on at start (repeatable); `convomock scenarios` lists them",
+    )
+    parser.add_argument(
+        "--start-time",
+        default=None,
+        metavar="ISO|now",
+        help="the mock clock's start instant (default 2026-01-15T15:00:00Z, so seeds are repeatable)",
+    )
     parser.add_argument("--freeze", action="store_true", help="start with the mock clock frozen")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="convomock", description="A stateful fake of conversation-inbox APIs (1to1ai, highlevel, crm-inbox, "
-                                      "omni-inbox). `python -m mock_server` is the same command.",
-        epilog="`convomock COMMAND --help` explains each command's options.")
+        prog="convomock",
+        description="A stateful fake of conversation-inbox APIs (1to1ai, highlevel, crm-inbox, "
+        "omni-inbox). `python -m mock_server` is the same command.",
+        epilog="`convomock COMMAND --help` explains each command's options.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="run the mock over HTTP",
-                                description="Run the mock on HOST:PORT (127.0.0.1:8000 by default) and print every "
-                                            "API's base URL with the credentials that work.")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; nothing else unless "
-                                                           "you ask)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the mock over HTTP",
+        description="Run the mock on HOST:PORT (127.0.0.1:8000 by default) and print every "
+        "API's base URL with the credentials that work.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; nothing else unless you ask)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     _add_data_options(serve, "serve only this API, at the root instead of its prefix")
-    serve.add_argument("--state", type=Path, metavar="FILE",
-                       help="load state from FILE at start if it exists; save it there whenever it changes (within "
-                            "0.2 s) and at shutdown, atomically (a kill -9 leaves the old file or the new, never half)")
-    serve.add_argument("--control-token", metavar="TOKEN",
-                       help="require 'X-Control-Token: TOKEN' on the control API /__mock (all but /__mock/health); "
-                            "use it whenever --host is not a loopback address")
-    serve.add_argument("--no-strict", dest="strict", action="store_false",
-                       help="do not check answers against the spec (strict is on by default)")
+    serve.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="load state from FILE at start if it exists; save it there whenever it changes (within "
+        "0.2 s) and at shutdown, atomically (a kill -9 leaves the old file or the new, never half)",
+    )
+    serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="require 'X-Control-Token: TOKEN' on the control API /__mock (all but /__mock/health); "
+        "use it whenever --host is not a loopback address",
+    )
+    serve.add_argument(
+        "--no-strict",
+        dest="strict",
+        action="store_false",
+        help="do not check answers against the spec (strict is on by default)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     add_contract_commands(commands)
 
-    scenarios = commands.add_parser("scenarios", help="list the scenarios, or show one",
-                                    description="List the named situations of scenarios/*.yaml (switch them on with "
-                                                "`serve --scenario NAME`, POST /__mock/scenarios/NAME or the header "
-                                                "X-Mock-Scenario), or show one's state changes and fault rules.")
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list the scenarios, or show one",
+        description="List the named situations of scenarios/*.yaml (switch them on with "
+        "`serve --scenario NAME`, POST /__mock/scenarios/NAME or the header "
+        "X-Mock-Scenario), or show one's state changes and fault rules.",
+    )
     scenarios.add_argument("--json", action="store_true", help="print JSON instead of a table")
     scenario_actions = scenarios.add_subparsers(dest="action", metavar="show")
-    show_scenario = scenario_actions.add_parser("show", help="one scenario in full",
-                                                description="Print one scenario: description, APIs, state changes, "
-                                                            "fault rules.")
+    show_scenario = scenario_actions.add_parser(
+        "show",
+        help="one scenario in full",
+        description="Print one scenario: description, APIs, state changes, fault rules.",
+    )
     show_scenario.add_argument("name", help="the scenario's name, e.g. ai-tokens-empty")
     show_scenario.add_argument("--json", action="store_true", help="print its definition as JSON")
 
-    seed = commands.add_parser("seed", help="the seeded data: a summary, or all of it as JSON",
-                               description="Seed the mock as `serve` would with the same options and print a summary "
-                                           "per API and tenant; --dump prints the whole state as JSON instead, "
-                                           "streamed, in the format of GET /__mock/state (so `serve --state FILE` "
-                                           "loads it). The clock is held at its start while seeding, so the same "
-                                           "options give byte-identical output.")
+    seed = commands.add_parser(
+        "seed",
+        help="the seeded data: a summary, or all of it as JSON",
+        description="Seed the mock as `serve` would with the same options and print a summary "
+        "per API and tenant; --dump prints the whole state as JSON instead, "
+        "streamed, in the format of GET /__mock/state (so `serve --state FILE` "
+        "loads it). The clock is held at its start while seeding, so the same "
+        "options give byte-identical output.",
+    )
     _add_data_options(seed, "seed only this API")
     seed.add_argument("--dump", action="store_true", help="print the seeded state as JSON (the snapshot format)")
 
-    specs = commands.add_parser("specs", help="list the specs, or print one",
-                                description="List the OpenAPI specs the mock serves (specs/*.yaml), or print one.")
+    specs = commands.add_parser(
+        "specs",
+        help="list the specs, or print one",
+        description="List the OpenAPI specs the mock serves (specs/*.yaml), or print one.",
+    )
     specs.add_argument("--json", action="store_true", help="print the list as JSON")
     spec_actions = specs.add_subparsers(dest="action", metavar="show")
-    show_spec = spec_actions.add_parser("show", help="print one spec",
-                                        description="Print one spec as written (YAML), or as JSON with --json.")
+    show_spec = spec_actions.add_parser(
+        "show", help="print one spec", description="Print one spec as written (YAML), or as JSON with --json."
+    )
     show_spec.add_argument("name", choices=sorted(BINDINGS), help="the API's name")
     show_spec.add_argument("--json", action="store_true", help="print it as JSON instead of YAML")
     return parser
@@ -111,7 +159,7 @@ def _start(value: str | None) -> datetime | None:
     if value is None:
         return None
     if value == "now":
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        return datetime.now(UTC).replace(microsecond=0)
     return parse_instant(value)
 
 
@@ -121,8 +169,16 @@ def _build(args: argparse.Namespace, **options: Any) -> MockApp:
 
     apis = [args.api] if args.api else list(BINDINGS)
     with seeding_bar(apis, args.conversations) as seeding:
-        return create_app(apis, seed=args.seed, conversations=args.conversations, scenarios=args.scenario,
-                          start=_start(args.start_time), tenants=args.tenants, seeding=seeding, **options)
+        return create_app(
+            apis,
+            seed=args.seed,
+            conversations=args.conversations,
+            scenarios=args.scenario,
+            start=_start(args.start_time),
+            tenants=args.tenants,
+            seeding=seeding,
+            **options,
+        )
 
 
 def banner(app: MockApp, host: str, port: int) -> str:
@@ -144,8 +200,9 @@ def serve(args: argparse.Namespace) -> int:
     from mock_server.server import StateFile, save_state
 
     try:
-        app = _build(args, strict=args.strict, at_root=bool(args.api), frozen=args.freeze,
-                     control_token=args.control_token)
+        app = _build(
+            args, strict=args.strict, at_root=bool(args.api), frozen=args.freeze, control_token=args.control_token
+        )
         state = StateFile(app, args.state) if args.state else None
         if state is not None:
             if state.load_if_present():
@@ -161,12 +218,21 @@ def serve(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)  # fewer, larger young collections: a request allocates hundreds of objects
     if not _loopback(args.host) and not args.control_token:
-        print(f"convomock: WARNING: serving on {args.host}, reachable from other machines, and the control API "
-              f"/__mock (reset, state, scenarios) is open to all of them; pass --control-token TOKEN",
-              file=sys.stderr, flush=True)
+        print(
+            f"convomock: WARNING: serving on {args.host}, reachable from other machines, and the control API "
+            f"/__mock (reset, state, scenarios) is open to all of them; pass --control-token TOKEN",
+            file=sys.stderr,
+            flush=True,
+        )
     # The access log only at info or debug: formatting each line costs more than a GET's own work.
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
-                            access_log=args.log_level.lower() in ("info", "debug", "trace"))
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        lifespan="on",
+        access_log=args.log_level.lower() in ("info", "debug", "trace"),
+    )
     server = uvicorn.Server(config)
 
     async def announce() -> None:
@@ -239,8 +305,13 @@ def scenarios(args: argparse.Namespace, out: TextIO) -> int:
             lines.append(f"fault: {rule.method} {rule.path} on {rule.api}: {', '.join(extra)}")
         if scenario.real_limits:
             lines.append("real limits: each API enforces its documented rate limits")
-        lines += ["", (f"switch on: convomock serve --scenario {scenario.name} | POST /__mock/scenarios/"
-                       f"{scenario.name} | header X-Mock-Scenario: {scenario.name}")]
+        lines += [
+            "",
+            (
+                f"switch on: convomock serve --scenario {scenario.name} | POST /__mock/scenarios/"
+                f"{scenario.name} | header X-Mock-Scenario: {scenario.name}"
+            ),
+        ]
         out.write("\n".join(lines) + "\n")
         return EXIT_OK
     if args.json:
@@ -253,13 +324,15 @@ def scenarios(args: argparse.Namespace, out: TextIO) -> int:
 
 def _first_sentence(text: str, limit: int = 100) -> str:
     sentence = text.replace("\n", " ").split(". ")[0].rstrip(".")
-    return sentence if len(sentence) <= limit else sentence[:limit - 1] + "…"
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-    lines = ["  ".join([*(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)), row[-1]]).rstrip()
-             for row in [header, *rows]]
+    lines = [
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)), row[-1]]).rstrip()
+        for row in [header, *rows]
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -279,17 +352,32 @@ def specs(args: argparse.Namespace, out: TextIO) -> int:
     listing = []
     for name, binding in BINDINGS.items():
         document = load_yaml(binding.spec_path)
-        operations = len({item[method].get("operationId") for item in (document.get("paths") or {}).values()
-                          for method in METHODS if isinstance(item, dict) and method in item})
-        listing.append({"api": name, "title": document["info"]["title"], "version": document["info"]["version"],
-                        "mounted_at": binding.prefix, "operations": operations,
-                        "vendor": [server["url"] for server in document.get("servers") or []],
-                        "spec": str(binding.spec_path)})
+        operations = len(
+            {
+                item[method].get("operationId")
+                for item in (document.get("paths") or {}).values()
+                for method in METHODS
+                if isinstance(item, dict) and method in item
+            }
+        )
+        listing.append(
+            {
+                "api": name,
+                "title": document["info"]["title"],
+                "version": document["info"]["version"],
+                "mounted_at": binding.prefix,
+                "operations": operations,
+                "vendor": [server["url"] for server in document.get("servers") or []],
+                "spec": str(binding.spec_path),
+            }
+        )
     if args.json:
         out.write(json.dumps(listing, indent=2) + "\n")
         return EXIT_OK
-    rows = [(s["api"], s["mounted_at"], str(s["operations"]), s["version"], ", ".join(s["vendor"]), s["title"])
-            for s in listing]
+    rows = [
+        (s["api"], s["mounted_at"], str(s["operations"]), s["version"], ", ".join(s["vendor"]), s["title"])
+        for s in listing
+    ]
     out.write(_table(("api", "mounted at", "operations", "version", "vendor server", "title"), rows))
     return EXIT_OK
 
@@ -342,14 +430,17 @@ def _flush(out: TextIO, pending: list[str], advance: Callable[[int], None], size
 
 def _seed_summary(app: MockApp, snapshot: dict[str, Any]) -> str:
     """Per API and tenant, how many of each thing were seeded (the store's collections under each tenant)."""
-    lines = [f"seed {app.options.seed}, clock {snapshot['clock']['now']}"
-             + (f", scenarios on: {', '.join(app.scenarios.active)}" if app.scenarios.active else "")]
+    lines = [
+        f"seed {app.options.seed}, clock {snapshot['clock']['now']}"
+        + (f", scenarios on: {', '.join(app.scenarios.active)}" if app.scenarios.active else "")
+    ]
     for name, runtime in app.runtimes.items():
         tenants = snapshot["apis"][name]["store"].get(runtime.binding.tenant_collection) or {}
         lines.append(f"{name}: {len(tenants)} tenant(s)")
         for tenant_id, tenant in tenants.items():
-            counts = ", ".join(f"{field} {len(value)}" for field, value in tenant.items()
-                               if isinstance(value, (dict, list)) and value)
+            counts = ", ".join(
+                f"{field} {len(value)}" for field, value in tenant.items() if isinstance(value, (dict, list)) and value
+            )
             lines.append(f"  {tenant_id}: {counts}")
     lines.append("`convomock seed --dump` prints all of it as JSON (GET /__mock/state's format).")
     return "\n".join(lines) + "\n"

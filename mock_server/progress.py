@@ -1,5 +1,6 @@
 """The CLI's progress on stderr, drawn by rich, and only when stderr is a terminal: piped or logged output stays
 exactly what the command prints, and the normal path never imports rich."""
+
 from __future__ import annotations
 
 import sys
@@ -7,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-__all__ = ["on_terminal", "seeding_bar", "busy", "byte_counter"]
+__all__ = ["busy", "byte_counter", "on_terminal", "seeding_bar"]
 
 Seeding = Callable[[str], AbstractContextManager[object]]
 
@@ -21,8 +22,14 @@ def _progress(*columns: Any) -> Any:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     # transient: the bar disappears when the work is done, so a banner or report printed next stands alone.
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), *columns, TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        *columns,
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 @contextmanager

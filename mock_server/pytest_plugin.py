@@ -11,6 +11,7 @@ The app is built once per session for each configuration (APIs, seed, ...) and r
 one which used it. Settings come from `@pytest.mark.convomock(...)` (the closest marker wins, key by key), then
 the command line, then the ini file.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -33,7 +34,8 @@ MARKER_HELP = (
     "strict=True, guard=True, reset=True): configure the convomock fixtures for a test, class or module. apis: "
     "the APIs to serve (default all); scenarios: switched on after the reset; frozen: the mock clock stands "
     "still unless moved; start: the clock's ISO start; guard=False lets the test reach real vendor hosts; "
-    "reset=False keeps the state the previous test left.")
+    "reset=False keeps the state the previous test left."
+)
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,17 @@ class _Session:
             start = None
             if key.start is not None:
                 from mock_server.engine.clock import parse_instant
+
                 start = parse_instant(key.start)
-            app = create_app(key.apis, seed=key.seed, conversations=key.conversations, strict=key.strict,
-                             start=start, frozen=key.frozen, tenants=key.tenants)
+            app = create_app(
+                key.apis,
+                seed=key.seed,
+                conversations=key.conversations,
+                strict=key.strict,
+                start=start,
+                frozen=key.frozen,
+                tenants=key.tenants,
+            )
             self.runners[(served, key)] = ServedRunner(app) if served else InProcessRunner(app)
             self.dirty[(served, key)] = False
         return self.runners[(served, key)]
@@ -87,23 +97,48 @@ class _Session:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("convomock", "convomock (the fake conversation-inbox APIs)")
-    group.addoption("--convomock-seed", type=int, default=None, metavar="N",
-                    help="seed of the mock's generated data (default: ini convomock_seed, else 0)")
-    group.addoption("--convomock-apis", default=None, metavar="NAME,...",
-                    help="APIs the fixtures serve, e.g. 1to1ai,highlevel (default: ini convomock_apis, else all); "
-                         "fewer APIs make each reset cheaper")
-    group.addoption("--convomock-conversations", type=int, default=None, metavar="N",
-                    help="generated conversations per tenant (default: the fixtures' number)")
-    group.addoption("--convomock-allow-vendor-hosts", action="store_true", default=False,
-                    help="do not block connections to the real vendors' hosts in tests that use the mock")
+    group.addoption(
+        "--convomock-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the mock's generated data (default: ini convomock_seed, else 0)",
+    )
+    group.addoption(
+        "--convomock-apis",
+        default=None,
+        metavar="NAME,...",
+        help="APIs the fixtures serve, e.g. 1to1ai,highlevel (default: ini convomock_apis, else all); "
+        "fewer APIs make each reset cheaper",
+    )
+    group.addoption(
+        "--convomock-conversations",
+        type=int,
+        default=None,
+        metavar="N",
+        help="generated conversations per tenant (default: the fixtures' number)",
+    )
+    group.addoption(
+        "--convomock-allow-vendor-hosts",
+        action="store_true",
+        default=False,
+        help="do not block connections to the real vendors' hosts in tests that use the mock",
+    )
     parser.addini("convomock_seed", "seed of the mock's generated data (default 0)", default="0")
     parser.addini("convomock_apis", "comma-separated APIs the fixtures serve (default all)", default="")
-    parser.addini("convomock_conversations", "generated conversations per tenant (default: the fixtures')",
-                  default="")
-    parser.addini("convomock_guard", "block the real vendors' hosts in tests that use the mock (default true)",
-                  type="bool", default=True)
-    parser.addini("convomock_frozen_clock", "the mock clock stands still unless a test moves it (default true)",
-                  type="bool", default=True)
+    parser.addini("convomock_conversations", "generated conversations per tenant (default: the fixtures')", default="")
+    parser.addini(
+        "convomock_guard",
+        "block the real vendors' hosts in tests that use the mock (default true)",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
+        "convomock_frozen_clock",
+        "the mock clock stands still unless a test moves it (default true)",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -118,8 +153,11 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         from mock_server.vendor_guard import VendorHostBlocked
 
         hosts = ", ".join(sorted({attempt.host for attempt in guard.attempts}))
-        pytest.fail(f"{VendorHostBlocked(guard.attempts[0])} (Tried {len(guard.attempts)} time(s): {hosts}; the "
-                    f"code under test caught the error, so the test would have passed.)", pytrace=False)
+        pytest.fail(
+            f"{VendorHostBlocked(guard.attempts[0])} (Tried {len(guard.attempts)} time(s): {hosts}; the "
+            f"code under test caught the error, so the test would have passed.)",
+            pytrace=False,
+        )
     return result
 
 
@@ -147,26 +185,37 @@ def settings_for(node: pytest.Item) -> MockSettings:
             raise pytest.UsageError(f"{node.nodeid}: @pytest.mark.convomock takes keyword arguments only")
         unknown = set(marker.kwargs) - set(_MARKER_KEYS)
         if unknown:
-            raise pytest.UsageError(f"{node.nodeid}: @pytest.mark.convomock does not know {', '.join(sorted(unknown))}"
-                                    f"; it takes {', '.join(_MARKER_KEYS)}")
+            raise pytest.UsageError(
+                f"{node.nodeid}: @pytest.mark.convomock does not know {', '.join(sorted(unknown))}"
+                f"; it takes {', '.join(_MARKER_KEYS)}"
+            )
         given.update(marker.kwargs)
     seed = config.getoption("convomock_seed")
     conversations = config.getoption("convomock_conversations")
     start = given.get("start")
     app = AppKey(
-        apis=_names(given["apis"], "apis") if "apis" in given
+        apis=_names(given["apis"], "apis")
+        if "apis" in given
         else _csv(config.getoption("convomock_apis") or config.getini("convomock_apis")),
         seed=int(given.get("seed", seed if seed is not None else config.getini("convomock_seed") or 0)),
-        conversations=given.get("conversations", conversations if conversations is not None
-                                else int(config.getini("convomock_conversations") or 0) or None),
+        conversations=given.get(
+            "conversations",
+            conversations if conversations is not None else int(config.getini("convomock_conversations") or 0) or None,
+        ),
         tenants=_names(given.get("tenants"), "tenants"),
         frozen=bool(given.get("frozen", config.getini("convomock_frozen_clock"))),
         start=start.isoformat() if isinstance(start, datetime) else start,
-        strict=bool(given.get("strict", True)))
+        strict=bool(given.get("strict", True)),
+    )
     guard = bool(given.get("guard", config.getini("convomock_guard"))) and not config.getoption(
-        "convomock_allow_vendor_hosts")
-    return MockSettings(app=app, scenarios=_names(given.get("scenarios"), "scenarios") or (), guard=guard,
-                        reset=bool(given.get("reset", True)))
+        "convomock_allow_vendor_hosts"
+    )
+    return MockSettings(
+        app=app,
+        scenarios=_names(given.get("scenarios"), "scenarios") or (),
+        guard=guard,
+        reset=bool(given.get("reset", True)),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -205,28 +254,33 @@ def _mock(request: pytest.FixtureRequest, session: _Session, served: bool) -> It
     session.dirty[slot] = True  # until the test is over and shows otherwise
     for name in settings.scenarios:  # on for the whole test; the reset before the next test switches them off
         if name not in app.scenarios.available:
-            raise pytest.UsageError(f"{request.node.nodeid}: unknown convomock scenario {name!r}; known: "
-                                    f"{', '.join(sorted(app.scenarios.available))}")
+            raise pytest.UsageError(
+                f"{request.node.nodeid}: unknown convomock scenario {name!r}; known: "
+                f"{', '.join(sorted(app.scenarios.available))}"
+            )
         runner.call(app.activate_scenario, name)
     served_before, version_before = app.served, app.version
     try:
         yield mock
     finally:
         mock.close()
-        session.dirty[slot] = (mock.touched or bool(settings.scenarios) or app.served != served_before
-                               or app.version != version_before)
+        session.dirty[slot] = (
+            mock.touched or bool(settings.scenarios) or app.served != served_before or app.version != version_before
+        )
 
 
 @pytest.fixture
-def convomock(request: pytest.FixtureRequest, convomock_guard: VendorHostGuard | None,
-              _convomock_session: _Session) -> Iterator[ConvoMock]:
+def convomock(
+    request: pytest.FixtureRequest, convomock_guard: VendorHostGuard | None, _convomock_session: _Session
+) -> Iterator[ConvoMock]:
     """The mock in-process (a `mock_server.testing.ConvoMock`): `client(api, tenant=None)`, `url`, `headers`,
     `credentials(api)`, `scenario(name)`, `clock.advance("25h")`, `settle()`, `journal(...)`, `control`."""
     yield from _mock(request, _convomock_session, served=False)
 
 
 @pytest.fixture
-def convomock_server(request: pytest.FixtureRequest, convomock_guard: VendorHostGuard | None,
-                     _convomock_session: _Session) -> Iterator[ConvoMock]:
+def convomock_server(
+    request: pytest.FixtureRequest, convomock_guard: VendorHostGuard | None, _convomock_session: _Session
+) -> Iterator[ConvoMock]:
     """As `convomock`, served over HTTP on 127.0.0.1 and a free port: `convomock_server.base_url`, `.url(api)`."""
     yield from _mock(request, _convomock_session, served=True)

@@ -1,4 +1,5 @@
 """Build the app with the packaged APIs, scenarios and fixtures; load and save `--state` files atomically."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,18 +23,27 @@ from mock_server.engine.ids import SeededRandom
 from mock_server.engine.snapshot import dumps
 from mock_server.engine.types import ApiBinding, SeedOptions
 
-__all__ = ["create_app", "save_state", "load_state", "StateFile", "SCENARIOS_DIR"]
+__all__ = ["SCENARIOS_DIR", "StateFile", "create_app", "load_state", "save_state"]
 
 log = logging.getLogger("convomock")
 
 SCENARIOS_DIR = DATA_ROOT / "scenarios"
 
 
-def create_app(apis: Sequence[str] | None = None, *, seed: int = 0, conversations: int | None = None,
-               scenarios: Sequence[str] = (), strict: bool = True, at_root: bool = False,
-               start: datetime | None = None, frozen: bool = False, tenants: Sequence[str] | None = None,
-               control_token: str | None = None,
-               seeding: Callable[[str], AbstractContextManager[object]] | None = None) -> MockApp:
+def create_app(
+    apis: Sequence[str] | None = None,
+    *,
+    seed: int = 0,
+    conversations: int | None = None,
+    scenarios: Sequence[str] = (),
+    strict: bool = True,
+    at_root: bool = False,
+    start: datetime | None = None,
+    frozen: bool = False,
+    tenants: Sequence[str] | None = None,
+    control_token: str | None = None,
+    seeding: Callable[[str], AbstractContextManager[object]] | None = None,
+) -> MockApp:
     """The mock for the named APIs (all by default); `at_root` serves a single API without its prefix; `tenants`
     keeps only those seeded tenants (by their fixture `key`, e.g. acme) to shard tenants over processes;
     `seeding(api)` is entered around each API's seeding (the CLI's progress bar; every later reset enters it too)."""
@@ -41,16 +51,25 @@ def create_app(apis: Sequence[str] | None = None, *, seed: int = 0, conversation
     bindings = [binding(name) for name in names]
     if seeding is not None:
         bindings = [_reporting_seed(each, seeding) for each in bindings]
-    return MockApp(bindings, seed=seed, conversations=conversations,
-                   scenarios_dir=SCENARIOS_DIR, start_scenarios=scenarios, strict=strict, at_root=at_root,
-                   clock=MockClock(start or DEFAULT_START, frozen=frozen), tenants=tenants,
-                   control_token=control_token)
+    return MockApp(
+        bindings,
+        seed=seed,
+        conversations=conversations,
+        scenarios_dir=SCENARIOS_DIR,
+        start_scenarios=scenarios,
+        strict=strict,
+        at_root=at_root,
+        clock=MockClock(start or DEFAULT_START, frozen=frozen),
+        tenants=tenants,
+        control_token=control_token,
+    )
 
 
 def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextManager[object]]) -> ApiBinding:
     def seed(store: Any, fixtures: Mapping[str, Any], rng: SeededRandom, now: datetime, options: SeedOptions) -> None:
         with seeding(api.name):
             api.seed(store, fixtures, rng, now, options)
+
     return replace(api, seed=seed)
 
 
@@ -129,7 +148,7 @@ class StateFile:
             try:
                 await asyncio.wait_for(self._stopping.wait(), max(self.interval, 4 * self._last_cost))
                 return  # stopping: `stop` writes the last save itself
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self.app.version != self.saved_version:
                 try:

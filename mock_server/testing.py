@@ -5,6 +5,7 @@ credentials plus helpers for scenarios, the clock, background jobs and the journ
 Every touch of the app's state goes through its loop (`Runner.call`), so a test thread never races a background
 job. The pytest plugin (`mock_server.pytest_plugin`) builds these once per session; any other harness can too.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,7 @@ from mock_server.engine.app import MockApp, client_headers
 from mock_server.engine.clock import parse_duration, parse_instant
 from mock_server.engine.journal import JournalEntry
 
-__all__ = ["ConvoMock", "Runner", "InProcessRunner", "ServedRunner", "ClockControl", "IN_PROCESS_BASE_URL"]
+__all__ = ["IN_PROCESS_BASE_URL", "ClockControl", "ConvoMock", "InProcessRunner", "Runner", "ServedRunner"]
 
 T = TypeVar("T")
 # RFC 6761 reserves `.test`: should the URL leak out of the in-process transport, it cannot resolve anywhere.
@@ -41,6 +42,7 @@ class Runner:
     def call(self, function: Callable[..., T], *args: Any) -> T:
         async def on_loop() -> T:
             return function(*args)
+
         return self.run(on_loop())
 
     def client(self, base_url: str, headers: dict[str, str], **kwargs: Any) -> httpx.Client:
@@ -79,12 +81,12 @@ class InProcessRunner(Runner):
 
     def client(self, base_url: str, headers: dict[str, str], **kwargs: Any) -> httpx.Client:
         # trust_env=False: a proxy from the environment would take requests away from the transport.
-        return httpx.Client(base_url=base_url, headers=headers, transport=_Transport(self), trust_env=False,
-                            **kwargs)
+        return httpx.Client(base_url=base_url, headers=headers, transport=_Transport(self), trust_env=False, **kwargs)
 
     def async_client(self, base_url: str, headers: dict[str, str], **kwargs: Any) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=base_url, headers=headers, transport=_AsyncTransport(self),
-                                 trust_env=False, **kwargs)
+        return httpx.AsyncClient(
+            base_url=base_url, headers=headers, transport=_AsyncTransport(self), trust_env=False, **kwargs
+        )
 
     def close(self) -> None:
         self.run(self._cancel_everything())
@@ -129,8 +131,7 @@ class ServedRunner(Runner):
             loop_ready.set()
 
         app.startup_hooks.append(remember_loop)
-        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                                     lifespan="on"))
+        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
         self._thread = threading.Thread(target=self._server.run, name="convomock-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
@@ -184,6 +185,7 @@ class ClockControl:
             change(app.clock)
             app.jobs.wake()
             return app.clock.now()
+
         self._mock.touched = True
         return self._mock.runner.call(on_loop)
 
@@ -248,8 +250,7 @@ class ConvoMock:
         """The base URL a client of this API (and tenant) points at instead of the vendor's."""
         return str(self.credential(api, tenant, token=token)["base_url"])
 
-    def client(self, api: str, tenant: str | None = None, *, token: str | None = None,
-               **kwargs: Any) -> httpx.Client:
+    def client(self, api: str, tenant: str | None = None, *, token: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client whose base URL and headers are those of a real client of this API and tenant:
         `convomock.client("1to1ai").get("/conversations/<uuid>")`. Closed when the test ends."""
         credential = self.credential(api, tenant, token=token)
@@ -258,8 +259,9 @@ class ConvoMock:
         self._clients.append(client)
         return client
 
-    def async_client(self, api: str, tenant: str | None = None, *, token: str | None = None,
-                     **kwargs: Any) -> httpx.AsyncClient:
+    def async_client(
+        self, api: str, tenant: str | None = None, *, token: str | None = None, **kwargs: Any
+    ) -> httpx.AsyncClient:
         """As `client`, for async code; close it (`async with`) inside the test."""
         credential = self.credential(api, tenant, token=token)
         headers = {**self.headers(api, tenant, token=token), **kwargs.pop("headers", {})}
@@ -298,12 +300,23 @@ class ConvoMock:
         self.touched = True
         self.runner.run(self.runner.app.jobs.settle())
 
-    def journal(self, api: str | None = None, *, operation_id: str | None = None, method: str | None = None,
-                path: str | None = None, status: int | None = None, limit: int | None = None) -> list[JournalEntry]:
+    def journal(
+        self,
+        api: str | None = None,
+        *,
+        operation_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
         """What the mock received, newest first: each entry has method, path, query, operation_id, tenant, status,
         request_headers (secrets cut), request_body and response_body. `path` is a prefix ('$' ends an exact one)."""
-        found = self.runner.call(lambda: self.runner.app.journal.query(
-            api=api, method=method, path=path, operation_id=operation_id, limit=None if status else limit))
+        found = self.runner.call(
+            lambda: self.runner.app.journal.query(
+                api=api, method=method, path=path, operation_id=operation_id, limit=None if status else limit
+            )
+        )
         if status is not None:
             found = [entry for entry in found if entry.status == status][:limit]
         return found

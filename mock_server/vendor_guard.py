@@ -7,6 +7,7 @@ catches an httpx client behind a proxy and an async client on uvloop (whose reso
 `socket` module). Every attempt is recorded, so a test whose code swallows the error still fails (the pytest
 plugin checks `attempts` after the test).
 """
+
 from __future__ import annotations
 
 import socket
@@ -23,8 +24,10 @@ from mock_server.engine.specs import load_yaml
 
 __all__ = ["VendorHost", "VendorHostBlocked", "VendorHostGuard", "vendor_hosts"]
 
-OPT_OUT = ("mark the test @pytest.mark.convomock(guard=False) or run pytest with --convomock-allow-vendor-hosts "
-           "if it really means to call the vendor")
+OPT_OUT = (
+    "mark the test @pytest.mark.convomock(guard=False) or run pytest with --convomock-allow-vendor-hosts "
+    "if it really means to call the vendor"
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class VendorHostBlocked(ConnectionRefusedError):
             f"convomock blocked a connection to {vendor.host}, the real {vendor.title} ({vendor.api}), during a "
             f"test. Point the client at the mock instead: `convomock.client({vendor.api!r})` gives an httpx "
             f"client in-process, or use `convomock_server.url({vendor.api!r})` as the base URL for code that "
-            f"takes one; {OPT_OUT}.")
+            f"takes one; {OPT_OUT}."
+        )
 
 
 @lru_cache(maxsize=1)
@@ -92,8 +96,11 @@ class VendorHostGuard:
             (socket, "getaddrinfo", self._guarded(socket.getaddrinfo)),
             (socket, "gethostbyname", self._guarded(socket.gethostbyname)),
             (httpx.HTTPTransport, "handle_request", self._guarded_request(httpx.HTTPTransport.handle_request)),
-            (httpx.AsyncHTTPTransport, "handle_async_request",
-             self._guarded_async_request(httpx.AsyncHTTPTransport.handle_async_request)),
+            (
+                httpx.AsyncHTTPTransport,
+                "handle_async_request",
+                self._guarded_async_request(httpx.AsyncHTTPTransport.handle_async_request),
+            ),
         ]
         originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
         for owner, name, replacement in patches:
@@ -108,16 +115,19 @@ class VendorHostGuard:
         def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
             self.check(host)
             return resolve(host, *args, **kwargs)
+
         return guarded
 
     def _guarded_request(self, send: Callable[..., httpx.Response]) -> Callable[..., httpx.Response]:
         def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
             self.check(request.url.host)
             return send(transport, request)
+
         return handle_request
 
     def _guarded_async_request(self, send: Callable[..., Any]) -> Callable[..., Any]:
         async def handle_async_request(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
             self.check(request.url.host)
             return await send(transport, request)  # type: ignore[no-any-return]
+
         return handle_async_request

@@ -1,4 +1,5 @@
 """Shared fixtures: a fresh mock per test (frozen clock, strict mode) and a client for the 1TO1 AI API."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -39,8 +40,9 @@ class VendorClient:
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         raise NotImplementedError
 
-    def request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         return self.http.request(method, self.url(path), json=json, headers=self.headers(headers), **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
@@ -113,7 +115,6 @@ class OneToOneClient(VendorClient):
         return dict(response.json())
 
 
-
 @pytest.fixture
 def app() -> MockApp:
     return create_app(["1to1ai"], frozen=True)
@@ -167,14 +168,18 @@ class HighLevelClient(VendorClient):
 
     # simulations
     def inbound(self, contact: str, body: str, channel: str = "SMS", location: str = HL_ACME) -> dict[str, Any]:
-        response = self.http.post("/__mock/highlevel/inbound",
-                                  json={"location": location, "contact": contact, "channel": channel, "body": body})
+        response = self.http.post(
+            "/__mock/highlevel/inbound",
+            json={"location": location, "contact": contact, "channel": channel, "body": body},
+        )
         assert response.status_code == 201, response.text
         return dict(response.json())
 
     def outbound(self, contact: str, body: str, source: str = "manual", location: str = HL_ACME) -> dict[str, Any]:
-        response = self.http.post("/__mock/highlevel/outbound",
-                                  json={"location": location, "contact": contact, "body": body, "source": source})
+        response = self.http.post(
+            "/__mock/highlevel/outbound",
+            json={"location": location, "contact": contact, "body": body, "source": source},
+        )
         assert response.status_code == 201, response.text
         return dict(response.json())
 
@@ -182,7 +187,6 @@ class HighLevelClient(VendorClient):
         response = self.http.get("/__mock/highlevel/conversations", params={"location": location})
         assert response.status_code == 200, response.text
         return next(c for c in response.json()["conversations"] if c["contact_id"] == contact)
-
 
 
 @pytest.fixture
@@ -206,8 +210,12 @@ CRM_ALICE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b01"  # member of Acme
 CRM_BOB = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b02"  # member of Acme
 CRM_CAROL = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b03"  # member of Globex
 CRM_DAVE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b04"  # member of both
-CRM_TOKENS = {CRM_ALICE: "crm_alice_5b1f3e7a9c2d4e6f8a0b", CRM_BOB: "crm_bob_8d2c6a4e1f3b5d7c9e0a",
-              CRM_CAROL: "crm_carol_3e7f1a9b5c2d8e4f6a0b", CRM_DAVE: "crm_dave_6c4a2e8f0b1d3f5a7c9e"}
+CRM_TOKENS = {
+    CRM_ALICE: "crm_alice_5b1f3e7a9c2d4e6f8a0b",
+    CRM_BOB: "crm_bob_8d2c6a4e1f3b5d7c9e0a",
+    CRM_CAROL: "crm_carol_3e7f1a9b5c2d8e4f6a0b",
+    CRM_DAVE: "crm_dave_6c4a2e8f0b1d3f5a7c9e",
+}
 CRM_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Maria, SMS, overdue, starred, pending draft, Alice's
 CRM_EMAIL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b02"  # Tom, email, answered, Bob's
 CRM_CALL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b03"  # Priya, voicemail with AI summary, 30 min old
@@ -242,7 +250,6 @@ class CrmClient(VendorClient):
         response = self.http.post("/__mock/crm-inbox/inbound", json={"org": self.org, "body": body, **where})
         assert response.status_code in (200, 201), response.text
         return dict(response.json())
-
 
 
 @pytest.fixture
@@ -286,8 +293,9 @@ class OmniClient(VendorClient):
         self.token = self._login(OMNI_EMAILS[user])
 
     def _login(self, email: str) -> str:
-        response = self.http.post("/omni-inbox/authentication",
-                                  json={"strategy": "local", "email": email, "password": "convomock"})
+        response = self.http.post(
+            "/omni-inbox/authentication", json={"strategy": "local", "email": email, "password": "convomock"}
+        )
         assert response.status_code == 201, response.text
         return str(response.json()["accessToken"])
 
@@ -301,8 +309,9 @@ class OmniClient(VendorClient):
         return OmniClient(self.http, user)
 
     def inbound(self, conversation: str, text: str, workspace: str = OMNI_ACME) -> dict[str, Any]:
-        response = self.http.post("/__mock/omni-inbox/inbound",
-                                  json={"workspace": workspace, "conversation": conversation, "text": text})
+        response = self.http.post(
+            "/__mock/omni-inbox/inbound", json={"workspace": workspace, "conversation": conversation, "text": text}
+        )
         assert response.status_code == 201, response.text
         return dict(response.json())
 

@@ -1,5 +1,6 @@
 """Every operation of every spec (enumerated from the specs, so a new operation cannot skip this) refuses a
 missing or malformed credential with the vendor's 401 envelope, and changes nothing."""
+
 from __future__ import annotations
 
 import re
@@ -15,10 +16,15 @@ from mock_server.engine.specs import load_spec
 from mock_server.server import create_app
 
 SPECS = {name: load_spec(binding.spec_path) for name, binding in BINDINGS.items()}
-OPERATIONS = [(api, op.operation_id, op.method, op.path, op.public)
-              for api, spec in SPECS.items() for op in spec.operations]
-CREDENTIALS = {"missing": None, "not-bearer": "Basic dXNlcjpwYXNz", "empty-bearer": "Bearer ",
-               "unknown-token": "Bearer not-a-token-anyone-issued"}
+OPERATIONS = [
+    (api, op.operation_id, op.method, op.path, op.public) for api, spec in SPECS.items() for op in spec.operations
+]
+CREDENTIALS = {
+    "missing": None,
+    "not-bearer": "Basic dXNlcjpwYXNz",
+    "empty-bearer": "Bearer ",
+    "unknown-token": "Bearer not-a-token-anyone-issued",
+}
 
 
 @pytest.fixture(scope="module", params=sorted(BINDINGS))
@@ -28,7 +34,8 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, An
     document = SPECS[api].document
     registry = jsonschema_rs.Registry([("urn:spec", dict(document))])
     envelope = jsonschema_rs.Draft202012Validator(
-        {"$ref": "urn:spec" + document["info"]["x-convomock"]["error-envelope"]}, registry=registry)
+        {"$ref": "urn:spec" + document["info"]["x-convomock"]["error-envelope"]}, registry=registry
+    )
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         yield api, http, envelope
     assert app.internal_errors == [] and app.strict_violations == []

@@ -1,5 +1,6 @@
 """Bad input on every API: each malformed request gets the vendor's own 4xx envelope with a message, never a 5xx,
 and the state snapshot is byte-identical before and after (a first slice of the robustness issue)."""
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,19 @@ from mock_server.server import create_app
 
 # Per API: a write that takes a JSON body, and a read by id (an object of the seed).
 TARGETS = {
-    "1to1ai": ("/1to1ai/api/v1/public/acme/conversation/status",
-               "/1to1ai/api/v1/public/acme/conversations/550e8400-e29b-41d4-a716-446655440000"),
+    "1to1ai": (
+        "/1to1ai/api/v1/public/acme/conversation/status",
+        "/1to1ai/api/v1/public/acme/conversations/550e8400-e29b-41d4-a716-446655440000",
+    ),
     "highlevel": ("/highlevel/conversation-ai/agents", "/highlevel/conversation-ai/agents/agent_seed_1"),
-    "crm-inbox": ("/crm-inbox/conversations/7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01/assign",
-                  "/crm-inbox/conversations/7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"),
-    "omni-inbox": ("/omni-inbox/conversation-predefined-messages",
-                   "/omni-inbox/conversations/665f1c2e9b1d4a0012a3b401"),
+    "crm-inbox": (
+        "/crm-inbox/conversations/7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01/assign",
+        "/crm-inbox/conversations/7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01",
+    ),
+    "omni-inbox": (
+        "/omni-inbox/conversation-predefined-messages",
+        "/omni-inbox/conversations/665f1c2e9b1d4a0012a3b401",
+    ),
 }
 DEEP = b"[" * 10_000 + b"]" * 10_000
 BAD_BODIES: dict[str, tuple[bytes, str]] = {
@@ -54,8 +61,11 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, di
     app = create_app([api], frozen=True)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         credential = http.get("/__mock/credentials").json()[api][0]
-        headers = {"Authorization": f"Bearer {credential['token']}", **credential.get("headers", {}),
-                   **credential.get("tenant_headers", {})}
+        headers = {
+            "Authorization": f"Bearer {credential['token']}",
+            **credential.get("headers", {}),
+            **credential.get("tenant_headers", {}),
+        }
         yield api, http, headers, _envelope(api), app
     assert app.internal_errors == [] and app.strict_violations == []
 
@@ -82,8 +92,10 @@ def test_a_bad_body_is_the_vendors_4xx_and_changes_nothing(served: Any, case: st
 
 
 # (A literal `/../` never reaches a server: HTTP clients resolve dot segments before sending.)
-@pytest.mark.parametrize("suffix", ["/..%2F..%2Fetc%2Fpasswd", "%2F..%2F", "/%2E%2E%2F%2E%2E%2F__mock%2Fstate",
-                                    "/" + "9" * 400, "/%00", "/%ff%fe"])
+@pytest.mark.parametrize(
+    "suffix",
+    ["/..%2F..%2Fetc%2Fpasswd", "%2F..%2F", "/%2E%2E%2F%2E%2E%2F__mock%2Fstate", "/" + "9" * 400, "/%00", "/%ff%fe"],
+)
 def test_hostile_ids_are_refused_in_the_vendors_shape(served: Any, suffix: str) -> None:
     api, http, headers, envelope, _ = served
     _write, read = TARGETS[api]
@@ -98,8 +110,10 @@ def test_very_long_query_strings_and_headers_are_answered(served: Any) -> None:
     api, http, headers, envelope, _ = served
     _write, read = TARGETS[api]
     before = http.get("/__mock/state").text
-    response = http.get(read + "?" + "&".join(f"k{i}={'v' * 50}" for i in range(900)),  # ~50 KiB
-                        headers={**headers, "X-Long": "y" * 60_000})
+    response = http.get(
+        read + "?" + "&".join(f"k{i}={'v' * 50}" for i in range(900)),  # ~50 KiB
+        headers={**headers, "X-Long": "y" * 60_000},
+    )
     assert response.status_code < 500
     if response.status_code >= 400:  # refused: then nothing may have changed (a read may draw a trace id)
         _refused(response, envelope)

@@ -1,5 +1,6 @@
 """`convomock scenarios`, `specs` and `seed`, the help of every command, the progress hooks, and `python -m
 mock_server` as a process."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,14 @@ def test_every_command_explains_its_options(capsys: pytest.CaptureFixture[str], 
     assert exit_.value.code == 0
     text = capsys.readouterr().out
     assert text.startswith(f"usage: convomock {command}")
-    options = {"serve": "--state", "contract": "--base-url", "proxy": "--upstream", "scenarios": "--json",
-               "seed": "--dump", "specs": "--json"}
+    options = {
+        "serve": "--state",
+        "contract": "--base-url",
+        "proxy": "--upstream",
+        "scenarios": "--json",
+        "seed": "--dump",
+        "specs": "--json",
+    }
     assert options[command] in text
 
 
@@ -136,8 +143,9 @@ def test_the_seeding_hook_is_entered_for_each_api() -> None:
     assert seen == ["crm-inbox", "1to1ai"]
 
 
-def test_progress_stays_off_stdout_on_a_terminal(capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_stays_off_stdout_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(progress, "on_terminal", lambda: True)
     code, out, _ = run(capsys, "seed", "--api", "highlevel")
     assert code == 0 and out.startswith("seed 0, clock 2026-01-15T15:00:00+00:00\nhighlevel: 2 tenant(s)\n")
@@ -145,8 +153,9 @@ def test_progress_stays_off_stdout_on_a_terminal(capsys: pytest.CaptureFixture[s
     assert json.loads(out)["format"] == 1
 
 
-def test_a_contract_run_is_busy_only_while_it_runs(capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_contract_run_is_busy_only_while_it_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     events: list[str] = []
 
     @contextmanager
@@ -157,8 +166,16 @@ def test_a_contract_run_is_busy_only_while_it_runs(capsys: pytest.CaptureFixture
 
     def run_contract(options: object) -> ContractReport:
         events.append("run")
-        return ContractReport(api="1to1ai", base_url="http://testserver", spec="specs/1to1ai.yaml", operations={},
-                              errors=[], elapsed=0.0, phases=["examples"], read_only=False)
+        return ContractReport(
+            api="1to1ai",
+            base_url="http://testserver",
+            spec="specs/1to1ai.yaml",
+            operations={},
+            errors=[],
+            elapsed=0.0,
+            phases=["examples"],
+            read_only=False,
+        )
 
     monkeypatch.setattr("contract_tests.runner.run_contract", run_contract)
     monkeypatch.setattr("mock_server.cli.busy", busy)
@@ -168,8 +185,9 @@ def test_a_contract_run_is_busy_only_while_it_runs(capsys: pytest.CaptureFixture
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    done = subprocess.run([sys.executable, "-m", "mock_server", "scenarios"], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "mock_server", "scenarios"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # not a terminal: no progress
     assert [line.split()[0] for line in done.stdout.splitlines()[1:]] == list(SCENARIOS)
@@ -183,7 +201,8 @@ def test_a_wheel_carries_the_specs_fixtures_and_scenarios() -> None:
 
     root = Path(mock_server.__file__).resolve().parents[1]
     package_data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
-        "package-data"]
+        "package-data"
+    ]
     assert "_data/*/*.yaml" in package_data["mock_server"]
     for folder in ("specs", "fixtures", "scenarios"):
         packaged = root / "mock_server" / "_data" / folder

@@ -1,5 +1,6 @@
 """`convomock serve` as a real process on a free port: the banner, the API over a socket, --api at the root,
 --scenario at start, and --state saved on shutdown and loaded at the next start."""
+
 from __future__ import annotations
 
 import json
@@ -54,9 +55,13 @@ def running(command: str, *args: str) -> Iterator[tuple[str, subprocess.Popen[st
     # The installed console script when there is one (it is what `make serve` runs), else the module.
     script = Path(sys.executable).parent / "convomock"
     program = [str(script)] if script.exists() else [sys.executable, "-m", "mock_server"]
-    process = subprocess.Popen([*program, command, "--port", str(port), *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        [*program, command, "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, process)
@@ -97,8 +102,11 @@ def test_single_api_at_the_root_with_a_start_scenario() -> None:
 def test_state_file_survives_a_restart(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     with serving("--state", str(state)) as (base, _):
-        resolved = httpx.post(f"{base}/1to1ai/api/v1/public/acme/conversation/resolve", headers=AUTH,
-                              json={"conversation": {"uuid": DOC_CONVERSATION}})
+        resolved = httpx.post(
+            f"{base}/1to1ai/api/v1/public/acme/conversation/resolve",
+            headers=AUTH,
+            json={"conversation": {"uuid": DOC_CONVERSATION}},
+        )
         assert resolved.status_code == 200
     saved = json.loads(state.read_text())
     assert saved["format"] == 1
@@ -106,6 +114,9 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         again = httpx.get(f"{base}/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}", headers=AUTH)
         assert again.json()["inbox_status"] == "resolved"
         assert httpx.get(f"{base}/__mock/scenarios").json()["active"] == ["window-expired"]
-        refused = httpx.post(f"{base}/1to1ai/api/v1/public/acme/conversation/messages/text", headers=AUTH,
-                             json={"conversation": {"uuid": DOC_CONVERSATION}, "body": "hola"})
+        refused = httpx.post(
+            f"{base}/1to1ai/api/v1/public/acme/conversation/messages/text",
+            headers=AUTH,
+            json={"conversation": {"uuid": DOC_CONVERSATION}, "body": "hola"},
+        )
         assert refused.status_code == 422 and refused.json()["code"] == "WINDOW_CLOSED"

@@ -12,6 +12,7 @@ that would succeed alone, every accepted message is in its thread once and the c
 ran its actions in order, threads list messages in the order the server took them, the journal holds every
 request up to its bound, and health shows no internal error.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,9 +58,16 @@ PLAN_SEED = 7  # shuffles which client sends what, and in which order
 REQUEST_TIMEOUT = 60.0  # seconds; a loaded 2-core machine must not turn slowness into a failure
 # How many requests of each kind the clients send between them (2,000 in all, 10 per client).
 MIX = {
-    "1to1-text": 380, "1to1-group": 360, "1to1-inbound": 210, "1to1-new-phone": 70, "1to1-read": 80,
-    "omni-send": 210, "omni-inbound": 100, "omni-bulk": 110,
-    "crm-send": 170, "crm-dedup": 90,
+    "1to1-text": 380,
+    "1to1-group": 360,
+    "1to1-inbound": 210,
+    "1to1-new-phone": 70,
+    "1to1-read": 80,
+    "omni-send": 210,
+    "omni-inbound": 100,
+    "omni-bulk": 110,
+    "crm-send": 170,
+    "crm-dedup": 90,
     "hl-inbound": 100,
     "refused": 120,
 }
@@ -67,9 +75,11 @@ ONETOONE_CONVERSATIONS = (DOC_CONVERSATION, TESTER_CONVERSATION, CLOSED_CONVERSA
 NEW_PHONES = tuple(f"+52155900000{i:02d}" for i in range(5))  # each shared by 14 clients: one conversation each
 DEDUP_KEYS = tuple(f"SM-load-{i}" for i in range(6))  # each sent by 15 clients: one activity each
 OMNI_CHANNELS = {OMNI_WA_OPEN: "whatsapp", OMNI_SMS: "sms", OMNI_PLAYGROUND: "playground"}
-OMNI_SEND_PATHS = {OMNI_WA_OPEN: "/omni-inbox/conversation-messages-transform-outgoing-whatsapp",
-                   OMNI_SMS: "/omni-inbox/conversation-messages-sms",
-                   OMNI_PLAYGROUND: "/omni-inbox/conversation-messages-playground"}
+OMNI_SEND_PATHS = {
+    OMNI_WA_OPEN: "/omni-inbox/conversation-messages-transform-outgoing-whatsapp",
+    OMNI_SMS: "/omni-inbox/conversation-messages-sms",
+    OMNI_PLAYGROUND: "/omni-inbox/conversation-messages-playground",
+}
 OMNI_BULK_IDS = (OMNI_WA_OPEN, OMNI_INSTAGRAM, OMNI_SMS, OMNI_PLAYGROUND)
 HL_CONTACTS = ("contact_seed_2", "contact_seed_3")  # no conversation yet: the first message makes one
 HL_MAX_REPLIES = 5  # Front Desk, the primary agent, hands over after 5 replies (fixtures/highlevel.yaml)
@@ -125,8 +135,17 @@ def _build(kind: str, client: int, n: int, turn: int, omni_token: str) -> Op:
     m = f"c{client:03d}-m{n:02d}"
     if kind == "1to1-text":
         conversation = ONETOONE_CONVERSATIONS[turn % len(ONETOONE_CONVERSATIONS)]
-        return Op(client, n, kind, "POST", f"{ONETOONE}/conversation/messages/text",
-                  {"conversation": {"uuid": conversation}, "body": m}, (201,), conversation, ONETOONE_AUTH)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            f"{ONETOONE}/conversation/messages/text",
+            {"conversation": {"uuid": conversation}, "body": m},
+            (201,),
+            conversation,
+            ONETOONE_AUTH,
+        )
     if kind == "1to1-group":
         conversation = ONETOONE_CONVERSATIONS[turn % len(ONETOONE_CONVERSATIONS)]
         actions: list[dict[str, Any]] = [
@@ -142,68 +161,205 @@ def _build(kind: str, client: int, n: int, turn: int, omni_token: str) -> Op:
         if turn % 5 == 0:
             actions.append({"type": "run_ai", "ai_employee": {"name": "Sales Agent"}})
             produces.append("")  # the AI writes a message whose text the mock makes up
-        return Op(client, n, kind, "POST", f"{ONETOONE}/conversation/actions",
-                  {"conversation": {"uuid": conversation}, "stop_on_error": True, "actions": actions}, (202,),
-                  conversation, ONETOONE_AUTH, tuple(produces))
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            f"{ONETOONE}/conversation/actions",
+            {"conversation": {"uuid": conversation}, "stop_on_error": True, "actions": actions},
+            (202,),
+            conversation,
+            ONETOONE_AUTH,
+            tuple(produces),
+        )
     if kind == "1to1-inbound":
         conversation = ONETOONE_CONVERSATIONS[turn % len(ONETOONE_CONVERSATIONS)]
-        return Op(client, n, kind, "POST", "/__mock/1to1ai/inbound",
-                  {"slug": "acme", "conversation": conversation, "body": m}, (200,), conversation)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            "/__mock/1to1ai/inbound",
+            {"slug": "acme", "conversation": conversation, "body": m},
+            (200,),
+            conversation,
+        )
     if kind == "1to1-new-phone":
         phone = NEW_PHONES[turn % len(NEW_PHONES)]
-        return Op(client, n, kind, "POST", "/__mock/1to1ai/inbound", {"slug": "acme", "phone": phone, "body": m},
-                  (200, 201), phone)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            "/__mock/1to1ai/inbound",
+            {"slug": "acme", "phone": phone, "body": m},
+            (200, 201),
+            phone,
+        )
     if kind == "1to1-read":
         conversation = ONETOONE_CONVERSATIONS[turn % len(ONETOONE_CONVERSATIONS)]
         if turn % 3 == 0:
-            return Op(client, n, kind, "GET", f"{ONETOONE}/conversations/{conversation}", None, (200,),
-                      conversation, ONETOONE_AUTH)
+            return Op(
+                client,
+                n,
+                kind,
+                "GET",
+                f"{ONETOONE}/conversations/{conversation}",
+                None,
+                (200,),
+                conversation,
+                ONETOONE_AUTH,
+            )
         if turn % 3 == 1:
-            return Op(client, n, kind, "GET", f"{ONETOONE}/conversations/{conversation}/messages?limit=20", None,
-                      (200,), conversation, ONETOONE_AUTH)
-        return Op(client, n, kind, "POST", f"{ONETOONE}/conversation/status", {"conversation": {"uuid": conversation}},
-                  (200,), conversation, ONETOONE_AUTH)
+            return Op(
+                client,
+                n,
+                kind,
+                "GET",
+                f"{ONETOONE}/conversations/{conversation}/messages?limit=20",
+                None,
+                (200,),
+                conversation,
+                ONETOONE_AUTH,
+            )
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            f"{ONETOONE}/conversation/status",
+            {"conversation": {"uuid": conversation}},
+            (200,),
+            conversation,
+            ONETOONE_AUTH,
+        )
     omni_auth = {"Authorization": f"Bearer {omni_token}"}
     if kind == "omni-send":
         conversation = tuple(OMNI_CHANNELS)[turn % len(OMNI_CHANNELS)]
-        return Op(client, n, kind, "POST", OMNI_SEND_PATHS[conversation], {"conversationId": conversation, "text": m},
-                  (201,), conversation, omni_auth)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            OMNI_SEND_PATHS[conversation],
+            {"conversationId": conversation, "text": m},
+            (201,),
+            conversation,
+            omni_auth,
+        )
     if kind == "omni-inbound":
         conversation = tuple(OMNI_CHANNELS)[turn % len(OMNI_CHANNELS)]
-        return Op(client, n, kind, "POST", "/__mock/omni-inbox/inbound",
-                  {"workspace": OMNI_ACME, "conversation": conversation, "text": m}, (201,), conversation)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            "/__mock/omni-inbox/inbound",
+            {"workspace": OMNI_ACME, "conversation": conversation, "text": m},
+            (201,),
+            conversation,
+        )
     if kind == "omni-bulk":
-        return Op(client, n, kind, "POST", "/omni-inbox/conversations-bulk-actions",
-                  {"action": "addTag", "ids": list(OMNI_BULK_IDS), "value": m}, (201,), "bulk", omni_auth)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            "/omni-inbox/conversations-bulk-actions",
+            {"action": "addTag", "ids": list(OMNI_BULK_IDS), "value": m},
+            (201,),
+            "bulk",
+            omni_auth,
+        )
     if kind == "hl-inbound":
         contact = HL_CONTACTS[turn % len(HL_CONTACTS)]
-        return Op(client, n, kind, "POST", "/__mock/highlevel/inbound",
-                  {"location": HL_ACME, "contact": contact, "channel": "SMS", "body": m}, (201,), contact)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            "/__mock/highlevel/inbound",
+            {"location": HL_ACME, "contact": contact, "channel": "SMS", "body": m},
+            (201,),
+            contact,
+        )
     if kind == "crm-send":
-        return Op(client, n, kind, "POST", f"/crm-inbox/conversations/{CRM_THREAD}/messages",
-                  {"channel": "sms", "body": m}, (201,), CRM_THREAD, CRM_HEADERS)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            f"/crm-inbox/conversations/{CRM_THREAD}/messages",
+            {"channel": "sms", "body": m},
+            (201,),
+            CRM_THREAD,
+            CRM_HEADERS,
+        )
     if kind == "crm-dedup":
         key = DEDUP_KEYS[turn % len(DEDUP_KEYS)]
-        return Op(client, n, kind, "POST", f"/crm-inbox/conversations/{CRM_THREAD}/messages",
-                  {"channel": "sms", "body": m, "provider_message_id": key}, (200, 201), key, CRM_HEADERS)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            f"/crm-inbox/conversations/{CRM_THREAD}/messages",
+            {"channel": "sms", "body": m, "provider_message_id": key},
+            (200, 201),
+            key,
+            CRM_HEADERS,
+        )
     assert kind == "refused", kind
     variant = turn % 4
     if variant == 0:  # 11 actions: over the batch limit, nothing runs
         notes = [{"type": "context_note", "note": f"{m}-a{i}"} for i in range(11)]
-        return Op(client, n, kind, "POST", f"{ONETOONE}/conversation/actions",
-                  {"conversation": {"uuid": DOC_CONVERSATION}, "actions": notes}, (422,), DOC_CONVERSATION,
-                  ONETOONE_AUTH)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            f"{ONETOONE}/conversation/actions",
+            {"conversation": {"uuid": DOC_CONVERSATION}, "actions": notes},
+            (422,),
+            DOC_CONVERSATION,
+            ONETOONE_AUTH,
+        )
     if variant == 1:  # an unknown label: the preflight refuses the whole group, the note before it included
         actions = [{"type": "context_note", "note": f"{m}-a0"}, {"type": "assign_label", "tags": [{"name": "Nope"}]}]
-        return Op(client, n, kind, "POST", f"{ONETOONE}/conversation/actions",
-                  {"conversation": {"uuid": DOC_CONVERSATION}, "actions": actions}, (404,), DOC_CONVERSATION,
-                  ONETOONE_AUTH)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            f"{ONETOONE}/conversation/actions",
+            {"conversation": {"uuid": DOC_CONVERSATION}, "actions": actions},
+            (404,),
+            DOC_CONVERSATION,
+            ONETOONE_AUTH,
+        )
     if variant == 2:
-        return Op(client, n, kind, "POST", f"{ONETOONE}/conversation/messages/text",
-                  {"conversation": {"uuid": UNKNOWN_CONVERSATION}, "body": m}, (404,), UNKNOWN_CONVERSATION,
-                  ONETOONE_AUTH)
-    return Op(client, n, kind, "POST", OMNI_SEND_PATHS[OMNI_WA_OPEN], {"conversationId": OMNI_WA_CLOSED, "text": m},
-              (422,), OMNI_WA_CLOSED, omni_auth)
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            f"{ONETOONE}/conversation/messages/text",
+            {"conversation": {"uuid": UNKNOWN_CONVERSATION}, "body": m},
+            (404,),
+            UNKNOWN_CONVERSATION,
+            ONETOONE_AUTH,
+        )
+    return Op(
+        client,
+        n,
+        kind,
+        "POST",
+        OMNI_SEND_PATHS[OMNI_WA_OPEN],
+        {"conversationId": OMNI_WA_CLOSED, "text": m},
+        (422,),
+        OMNI_WA_CLOSED,
+        omni_auth,
+    )
 
 
 def build_plan(omni_token: str) -> list[Op]:
@@ -236,9 +392,14 @@ async def _send_all(base: str, plan: list[Op]) -> LoadFigures:
         by_client[op.client].append(op)
     tls = ssl.create_default_context()  # never used over http://, but each client would build its own
     async with contextlib.AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(httpx.AsyncClient(
-            base_url=base, verify=tls, limits=httpx.Limits(max_connections=1), timeout=REQUEST_TIMEOUT))
-            for _ in by_client]
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=base, verify=tls, limits=httpx.Limits(max_connections=1), timeout=REQUEST_TIMEOUT
+                )
+            )
+            for _ in by_client
+        ]
         start = asyncio.Barrier(len(by_client))
 
         async def client(http: httpx.AsyncClient, ops: list[Op]) -> None:
@@ -300,9 +461,13 @@ def omni_thread(http: httpx.Client, token: str, conversation: str, channel: str)
     """(total, every message) of an omni-inbox conversation, paged through with $skip."""
     messages: list[dict[str, Any]] = []
     while True:
-        page = _ok(http.get(f"/omni-inbox/conversation-messages-{channel}",
-                            headers={"Authorization": f"Bearer {token}"},
-                            params={"conversationId": conversation, "$limit": 50, "$skip": len(messages)}))
+        page = _ok(
+            http.get(
+                f"/omni-inbox/conversation-messages-{channel}",
+                headers={"Authorization": f"Bearer {token}"},
+                params={"conversationId": conversation, "$limit": 50, "$skip": len(messages)},
+            )
+        )
         messages.extend(page["data"])
         if not page["data"] or len(messages) >= page["total"]:
             return page["total"], messages
@@ -311,8 +476,13 @@ def omni_thread(http: httpx.Client, token: str, conversation: str, channel: str)
 def crm_thread(http: httpx.Client) -> tuple[int, list[dict[str, Any]]]:
     activities: list[dict[str, Any]] = []
     while True:
-        page = _ok(http.get(f"/crm-inbox/conversations/{CRM_THREAD}/messages", headers=CRM_HEADERS,
-                            params={"limit": 100, "offset": len(activities)}))
+        page = _ok(
+            http.get(
+                f"/crm-inbox/conversations/{CRM_THREAD}/messages",
+                headers=CRM_HEADERS,
+                params={"limit": 100, "offset": len(activities)},
+            )
+        )
         activities.extend(page["items"])
         if not page["items"] or len(activities) >= page["total"]:
             return page["total"], activities
@@ -325,8 +495,10 @@ def misordered(listed: list[Op]) -> list[str]:
     first_answered: Op | None = None  # of the requests listed after the current one
     for op in reversed(listed):
         if first_answered is not None and first_answered.answered_at < op.sent_at:
-            found.append(f"{first_answered.marker} is listed after {op.marker}, though it was answered "
-                         f"{(op.sent_at - first_answered.answered_at) * 1000:.1f} ms before {op.marker} was sent")
+            found.append(
+                f"{first_answered.marker} is listed after {op.marker}, though it was answered "
+                f"{(op.sent_at - first_answered.answered_at) * 1000:.1f} ms before {op.marker} was sent"
+            )
         if first_answered is None or op.answered_at < first_answered.answered_at:
             first_answered = op
     return found
@@ -369,29 +541,36 @@ class Outcome:
 
 def _baseline(http: httpx.Client, omni_token: str) -> Baseline:
     omni_auth = {"Authorization": f"Bearer {omni_token}"}
-    conversations = {c: _ok(http.get(f"{ONETOONE}/conversations/{c}", headers=ONETOONE_AUTH))
-                     for c in ONETOONE_CONVERSATIONS}
+    conversations = {
+        c: _ok(http.get(f"{ONETOONE}/conversations/{c}", headers=ONETOONE_AUTH)) for c in ONETOONE_CONVERSATIONS
+    }
     activity = _ok(http.get("/__mock/1to1ai/activity", params={"slug": "acme"}))
     return Baseline(
         onetoone_counts={c: len(onetoone_thread(http, c)) for c in ONETOONE_CONVERSATIONS},
         onetoone_tags={c: {t["name"] for t in conversations[c]["tags"]} for c in ONETOONE_CONVERSATIONS},
         onetoone_conversations=len(onetoone_conversation_ids(http)),
-        activity_count=len(activity["items"]), ai_balance=activity["ai_token_balance"],
+        activity_count=len(activity["items"]),
+        ai_balance=activity["ai_token_balance"],
         omni_totals={c: omni_thread(http, omni_token, c, ch)[0] for c, ch in OMNI_CHANNELS.items()},
-        omni_tags={c: _ok(http.get(f"/omni-inbox/conversations/{c}", headers=omni_auth))["tags"]
-                   for c in OMNI_BULK_IDS},
+        omni_tags={
+            c: _ok(http.get(f"/omni-inbox/conversations/{c}", headers=omni_auth))["tags"] for c in OMNI_BULK_IDS
+        },
         crm_total=crm_thread(http)[0],
-        crm_pairs=len(_ok(http.get("/__mock/crm-inbox/training-pairs", params={"org": CRM_ACME}))["items"]))
+        crm_pairs=len(_ok(http.get("/__mock/crm-inbox/training-pairs", params={"org": CRM_ACME}))["items"]),
+    )
 
 
 @pytest.fixture(scope="module")
 def outcome() -> Iterator[Outcome]:
     with serving() as (base, _), httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT) as http:
-        omni_token = next(c["token"] for c in _ok(http.get("/__mock/credentials"))["omni-inbox"]
-                          if c["tenant"] == OMNI_ACME)
+        omni_token = next(
+            c["token"] for c in _ok(http.get("/__mock/credentials"))["omni-inbox"] if c["tenant"] == OMNI_ACME
+        )
         # The customer of the closed conversation writes first, so every 1TO1 AI target has its window open.
-        opened = http.post("/__mock/1to1ai/inbound",
-                           json={"slug": "acme", "conversation": CLOSED_CONVERSATION, "body": "setup: window"})
+        opened = http.post(
+            "/__mock/1to1ai/inbound",
+            json={"slug": "acme", "conversation": CLOSED_CONVERSATION, "body": "setup: window"},
+        )
         assert opened.status_code == 200, opened.text
         baseline = _baseline(http, omni_token)
         newest = _ok(http.get("/__mock/requests", params={"limit": 1}))["items"]
@@ -404,9 +583,11 @@ def outcome() -> Iterator[Outcome]:
         served_after = _ok(http.get("/__mock/health"))["served"]
         settled = _ok(http.post("/__mock/settle"))
         result = Outcome(base, omni_token, plan, figures, baseline, journal, served_after, settled)
-        print(f"\nconcurrency: {len(plan)} requests ({result.journaled} to the APIs) from {CLIENTS} clients, "
-              f"peak {figures.peak_in_flight} in flight, {figures.seconds:.2f} s, "
-              f"{len(plan) / figures.seconds:.0f} requests/s; settle ran {settled['jobs_run']} jobs")
+        print(
+            f"\nconcurrency: {len(plan)} requests ({result.journaled} to the APIs) from {CLIENTS} clients, "
+            f"peak {figures.peak_in_flight} in flight, {figures.seconds:.2f} s, "
+            f"{len(plan) / figures.seconds:.0f} requests/s; settle ran {settled['jobs_run']} jobs"
+        )
         # The requests meant to be refused are sent again alone, one at a time, once the load is over. (A request
         # that should have succeeded but failed under load is not replayed: that would add its effect afterwards.)
         for op in plan:
@@ -421,7 +602,8 @@ def outcome() -> Iterator[Outcome]:
 
 def test_two_hundred_clients_were_in_flight_at_once(outcome: Outcome) -> None:
     assert outcome.figures.peak_in_flight == CLIENTS, (
-        f"only {outcome.figures.peak_in_flight} of {CLIENTS} clients had a request in flight at the same time")
+        f"only {outcome.figures.peak_in_flight} of {CLIENTS} clients had a request in flight at the same time"
+    )
     assert len({op.client for op in outcome.plan}) == CLIENTS, "some clients had nothing to send"
 
 
@@ -431,10 +613,14 @@ def test_no_request_failed_that_would_succeed_alone(outcome: Outcome) -> None:
     server_errors = [f"{op!r}: {op.body}" for op in outcome.plan if op.status is not None and op.status >= 500]
     assert not server_errors, f"{len(server_errors)} answers were 5xx:\n" + "\n".join(server_errors[:20])
     unexpected = [f"{op!r} expected {op.expect}: {op.body}" for op in outcome.plan if op.status not in op.expect]
-    assert not unexpected, (f"{len(unexpected)} answers differ from what the request gets alone:\n"
-                            + "\n".join(unexpected[:20]))
-    differs = [f"{op!r} under load, {outcome.replays[op.marker][0]} alone: {outcome.replays[op.marker][1]}"
-               for op in outcome.ops("refused") if outcome.replays[op.marker][0] != op.status]
+    assert not unexpected, f"{len(unexpected)} answers differ from what the request gets alone:\n" + "\n".join(
+        unexpected[:20]
+    )
+    differs = [
+        f"{op!r} under load, {outcome.replays[op.marker][0]} alone: {outcome.replays[op.marker][1]}"
+        for op in outcome.ops("refused")
+        if outcome.replays[op.marker][0] != op.status
+    ]
     assert not differs, "a refusal under load is not the refusal the same request gets alone:\n" + "\n".join(differs)
     assert not [op for op in outcome.plan if op.status == 429], "a rate limit appeared with no rate-limit scenario on"
     assert {op.status for op in outcome.ops("refused")} == {404, 422}, "the refused requests were not all refused"
@@ -461,29 +647,43 @@ def test_every_accepted_1to1_message_is_in_its_thread_once_and_counts_add_up(out
             strays = [m["body"] for m in thread if (found := MARKER.match(m["body"] or "")) and found[0] in refused]
             if strays:
                 problems.append(f"{conversation}: refused requests left messages behind: {strays[:5]}")
-            ai_replies = sum(1 for op in outcome.plan if op.ok and op.target == conversation and op.kind == "1to1-group"
-                             and "" in op.produces)
+            ai_replies = sum(
+                1
+                for op in outcome.plan
+                if op.ok and op.target == conversation and op.kind == "1to1-group" and "" in op.produces
+            )
             wanted = outcome.baseline.onetoone_counts[conversation] + len(expected) + ai_replies
             if len(thread) != wanted:
-                problems.append(f"{conversation}: {len(thread)} messages, expected {wanted} "
-                                f"({outcome.baseline.onetoone_counts[conversation]} before + {len(expected)} sent + "
-                                f"{ai_replies} AI replies)")
+                problems.append(
+                    f"{conversation}: {len(thread)} messages, expected {wanted} "
+                    f"({outcome.baseline.onetoone_counts[conversation]} before + {len(expected)} sent + "
+                    f"{ai_replies} AI replies)"
+                )
             shown = _ok(http.get(f"{ONETOONE}/conversations/{conversation}", headers=ONETOONE_AUTH))
             visible = [m for m in thread if m["event_type"] is None]
             last_reply = max((i for i, m in enumerate(visible) if not m["is_from_customer"]), default=-1)
-            unread = sum(1 for m in visible[last_reply + 1:] if m["is_from_customer"])
+            unread = sum(1 for m in visible[last_reply + 1 :] if m["is_from_customer"])
             if shown["unread_count"] != unread:
-                problems.append(f"{conversation}: unread_count {shown['unread_count']}, but {unread} customer "
-                                f"messages follow the last reply")
+                problems.append(
+                    f"{conversation}: unread_count {shown['unread_count']}, but {unread} customer "
+                    f"messages follow the last reply"
+                )
             if shown["last_message_preview"]["body"] != visible[-1]["body"]:
-                problems.append(f"{conversation}: preview {shown['last_message_preview']['body']!r} is not the last "
-                                f"message {visible[-1]['body']!r}")
-            labelled = {op.json["actions"][0]["tags"][0]["name"] for op in outcome.ops("1to1-group")
-                        if op.ok and op.target == conversation}
+                problems.append(
+                    f"{conversation}: preview {shown['last_message_preview']['body']!r} is not the last "
+                    f"message {visible[-1]['body']!r}"
+                )
+            labelled = {
+                op.json["actions"][0]["tags"][0]["name"]
+                for op in outcome.ops("1to1-group")
+                if op.ok and op.target == conversation
+            }
             tags = [t["name"] for t in shown["tags"]]
             if set(tags) != labelled | outcome.baseline.onetoone_tags[conversation] or len(tags) != len(set(tags)):
-                problems.append(f"{conversation}: tags {tags}, expected each of "
-                                f"{sorted(labelled | outcome.baseline.onetoone_tags[conversation])} once")
+                problems.append(
+                    f"{conversation}: tags {tags}, expected each of "
+                    f"{sorted(labelled | outcome.baseline.onetoone_tags[conversation])} once"
+                )
     assert not problems, "\n".join(problems[:30])
 
 
@@ -499,7 +699,8 @@ def test_customers_writing_from_one_new_phone_get_one_conversation(outcome: Outc
             assert bodies == Counter(op.marker for op in ops), f"{phone}: thread {bodies} lost or doubled messages"
         count = len(onetoone_conversation_ids(http))
     assert count == outcome.baseline.onetoone_conversations + len(NEW_PHONES), (
-        f"acme has {count} conversations, expected {outcome.baseline.onetoone_conversations} + {len(NEW_PHONES)}")
+        f"acme has {count} conversations, expected {outcome.baseline.onetoone_conversations} + {len(NEW_PHONES)}"
+    )
 
 
 def test_each_action_group_ran_its_actions_in_order(outcome: Outcome) -> None:
@@ -525,35 +726,45 @@ def test_each_action_group_ran_its_actions_in_order(outcome: Outcome) -> None:
                 mine = [entries[i] for i in places_in_log]
                 sent = [a["type"] for a in op.json["actions"]]
                 if [e["type"] for e in mine] != sent or [e["index"] for e in mine] != list(range(len(sent))):
-                    problems.append(f"{op.marker} group {group}: ran {[(e['index'], e['type']) for e in mine]}, "
-                                    f"sent {list(enumerate(sent))}")
+                    problems.append(
+                        f"{op.marker} group {group}: ran {[(e['index'], e['type']) for e in mine]}, "
+                        f"sent {list(enumerate(sent))}"
+                    )
                     continue
                 if places_in_log != list(range(places_in_log[0], places_in_log[0] + len(sent))):
-                    problems.append(f"{op.marker} group {group}: another group's actions ran between its own "
-                                    f"(log positions {places_in_log})")
+                    problems.append(
+                        f"{op.marker} group {group}: another group's actions ran between its own "
+                        f"(log positions {places_in_log})"
+                    )
                 failed = [(e["index"], e["type"], e["status"], e["code"]) for e in mine if e["status"] != "succeeded"]
                 if failed:
                     problems.append(f"{op.marker} group {group}: actions did not succeed: {failed}")
                 written = [(entry, body) for entry, body in zip(mine, op.produces, strict=True) if body is not None]
                 places = [position.get(entry["detail"].get("message_uuid", ""), -1) for entry, _ in written]
                 if -1 in places or places != sorted(places):
-                    problems.append(f"{op.marker} group {group}: its messages are at thread positions {places}, "
-                                    f"not in the order of its actions")
+                    problems.append(
+                        f"{op.marker} group {group}: its messages are at thread positions {places}, "
+                        f"not in the order of its actions"
+                    )
                 for entry, body in written:
                     if body and bodies.get(entry["detail"].get("message_uuid", "")) != body:
-                        problems.append(f"{op.marker} action {entry['index']} wrote "
-                                        f"{bodies.get(entry['detail'].get('message_uuid', ''))!r}, not {body!r}")
+                        problems.append(
+                            f"{op.marker} action {entry['index']} wrote "
+                            f"{bodies.get(entry['detail'].get('message_uuid', ''))!r}, not {body!r}"
+                        )
             if where:
                 problems.append(f"{conversation}: the log holds groups nobody got a 202 for: {sorted(where)}")
             final = _ok(http.get(f"{ONETOONE}/conversations/{conversation}", headers=ONETOONE_AUTH))["mailbox"]
             moved = [e["detail"]["mailbox_uuid"] for e in entries if e["type"] == "assign_mailbox"]
             if moved and final["uuid"] != moved[-1]:
                 problems.append(f"{conversation}: mailbox {final} is not the one its last assign_mailbox set")
-    new_entries = everything["items"][outcome.baseline.activity_count:]
+    new_entries = everything["items"][outcome.baseline.activity_count :]
     spent = sum(e["detail"].get("tokens_spent", 0) for e in new_entries)
     if everything["ai_token_balance"] != outcome.baseline.ai_balance - spent:
-        problems.append(f"AI token balance {everything['ai_token_balance']}, expected "
-                        f"{outcome.baseline.ai_balance} - {spent} spent by the AI actions")
+        problems.append(
+            f"AI token balance {everything['ai_token_balance']}, expected "
+            f"{outcome.baseline.ai_balance} - {spent} spent by the AI actions"
+        )
     actions = sum(len(op.json["actions"]) for op in groups)
     if len(new_entries) != actions:
         problems.append(f"the activity log gained {len(new_entries)} entries for {actions} accepted actions")
@@ -568,10 +779,14 @@ def test_omni_inbox_sends_inbound_and_bulk_tags_all_land_once(outcome: Outcome) 
         for conversation, channel in OMNI_CHANNELS.items():
             total, messages = omni_thread(http, outcome.omni_token, conversation, channel)
             seen = Counter(m["text"] for m in messages)
-            accepted = [op.marker for op in outcome.ops("omni-send", "omni-inbound")
-                        if op.ok and op.target == conversation]
-            problems += [f"{conversation} ({channel}): accepted message {body!r} is there {seen[body]} times"
-                         for body in accepted if seen[body] != 1]
+            accepted = [
+                op.marker for op in outcome.ops("omni-send", "omni-inbound") if op.ok and op.target == conversation
+            ]
+            problems += [
+                f"{conversation} ({channel}): accepted message {body!r} is there {seen[body]} times"
+                for body in accepted
+                if seen[body] != 1
+            ]
             wanted = outcome.baseline.omni_totals[conversation] + len(accepted)
             if total != wanted or len(messages) != total:
                 problems.append(f"{conversation} ({channel}): total {total}, listed {len(messages)}, expected {wanted}")
@@ -580,11 +795,18 @@ def test_omni_inbox_sends_inbound_and_bulk_tags_all_land_once(outcome: Outcome) 
         if leaked:
             problems.append(f"{OMNI_WA_CLOSED}: refused sends were stored anyway: {leaked[:5]}")
         bulk = [op for op in outcome.ops("omni-bulk") if op.ok]
-        problems += [f"{op.marker}: bulk addTag answered {op.body['succeeded']} of {len(OMNI_BULK_IDS)} ok"
-                     for op in bulk if op.body["succeeded"] != len(OMNI_BULK_IDS)]
+        problems += [
+            f"{op.marker}: bulk addTag answered {op.body['succeeded']} of {len(OMNI_BULK_IDS)} ok"
+            for op in bulk
+            if op.body["succeeded"] != len(OMNI_BULK_IDS)
+        ]
         for conversation in OMNI_BULK_IDS:
-            tags = _ok(http.get(f"/omni-inbox/conversations/{conversation}",
-                                headers={"Authorization": f"Bearer {outcome.omni_token}"}))["tags"]
+            tags = _ok(
+                http.get(
+                    f"/omni-inbox/conversations/{conversation}",
+                    headers={"Authorization": f"Bearer {outcome.omni_token}"},
+                )
+            )["tags"]
             counted = Counter(tags)
             lost = [op.marker for op in bulk if counted[op.marker] != 1]
             if lost:
@@ -608,31 +830,41 @@ def test_crm_sends_land_once_and_a_repeated_provider_id_is_stored_once(outcome: 
     with httpx.Client(base_url=outcome.base, timeout=REQUEST_TIMEOUT) as http:
         total, activities = crm_thread(http)
         seen = Counter(a["body"] for a in activities)
-        problems += [f"accepted send {body!r} is in the thread {seen[body]} times" for body in created_bodies
-                     if seen[body] != 1]
+        problems += [
+            f"accepted send {body!r} is in the thread {seen[body]} times" for body in created_bodies if seen[body] != 1
+        ]
         problems += [f"repeated provider id send {body!r} was stored" for body in repeated if seen[body]]
         for key in DEDUP_KEYS:
             if (stored := sum(a["provider_message_id"] == key for a in activities)) != 1:
                 problems.append(f"{key}: {stored} activities carry it")
         if total != outcome.baseline.crm_total + len(created_bodies) or len(activities) != total:
-            problems.append(f"thread total {total}, listed {len(activities)}, expected "
-                            f"{outcome.baseline.crm_total} + {len(created_bodies)} sent")
+            problems.append(
+                f"thread total {total}, listed {len(activities)}, expected "
+                f"{outcome.baseline.crm_total} + {len(created_bodies)} sent"
+            )
         thread = _ok(http.get(f"/crm-inbox/conversations/{CRM_THREAD}", headers=CRM_HEADERS))
         if thread["unread_count"] != 0 or thread["overdue"] or thread["awaiting_reply_since"] is not None:
-            problems.append(f"after the replies the thread still reads unread {thread['unread_count']}, "
-                            f"overdue {thread['overdue']}, awaiting since {thread['awaiting_reply_since']}")
+            problems.append(
+                f"after the replies the thread still reads unread {thread['unread_count']}, "
+                f"overdue {thread['overdue']}, awaiting since {thread['awaiting_reply_since']}"
+            )
         pairs = _ok(http.get("/__mock/crm-inbox/training-pairs", params={"org": CRM_ACME}))["items"]
-        new = pairs[outcome.baseline.crm_pairs:]
+        new = pairs[outcome.baseline.crm_pairs :]
         if len(new) != 1 or new[0]["sent"] not in created_bodies:
-            problems.append(f"the pending draft should have been superseded once, by one accepted send; "
-                            f"training pairs recorded: {[(p['sent'], p['label']) for p in new]}")
+            problems.append(
+                f"the pending draft should have been superseded once, by one accepted send; "
+                f"training pairs recorded: {[(p['sent'], p['label']) for p in new]}"
+            )
     assert not problems, "\n".join(problems[:30])
 
 
 def test_highlevel_customers_get_one_conversation_and_the_agent_replies_after_settle(outcome: Outcome) -> None:
     """Each inbound message queued the agent's reply at its wait time (30 s of mock time); settle ran them all."""
-    threads = _ok(httpx.get(f"{outcome.base}/__mock/highlevel/conversations", params={"location": HL_ACME},
-                            timeout=REQUEST_TIMEOUT))["conversations"]
+    threads = _ok(
+        httpx.get(
+            f"{outcome.base}/__mock/highlevel/conversations", params={"location": HL_ACME}, timeout=REQUEST_TIMEOUT
+        )
+    )["conversations"]
     for contact in HL_CONTACTS:
         ops = [op for op in outcome.ops("hl-inbound") if op.target == contact]
         mine = [c for c in threads if c["contact_id"] == contact]
@@ -645,7 +877,8 @@ def test_highlevel_customers_get_one_conversation_and_the_agent_replies_after_se
         replies = [m for m in thread["messages"] if m["direction"] == "outbound" and m["agent_id"]]
         assert len(replies) == thread["ai_replies"] == min(scheduled, HL_MAX_REPLIES), (
             f"{contact}: {len(replies)} agent replies in the thread, ai_replies {thread['ai_replies']}, for "
-            f"{scheduled} queued replies (the agent hands over after {HL_MAX_REPLIES})")
+            f"{scheduled} queued replies (the agent hands over after {HL_MAX_REPLIES})"
+        )
         assert thread["handed_over"] == (scheduled >= HL_MAX_REPLIES), f"{contact}: handed_over is wrong"
 
 
@@ -683,13 +916,15 @@ def test_journal_holds_every_request_up_to_its_bound(outcome: Outcome) -> None:
     held = min(sent, journal["bound"])
     assert journal["held"] == held and journal["count"] == held, (
         f"the journal holds {journal['held']} (listed {journal['count']}) of {sent} requests, bound "
-        f"{journal['bound']}: expected {held}")
+        f"{journal['bound']}: expected {held}"
+    )
     newest = outcome.baseline.journal_last_id + sent
     ids = [item["id"] for item in journal["items"]]
     assert ids == list(range(newest, newest - held, -1)), (
         f"the journal should hold ids {newest}..{newest - held + 1}, newest first; "
         f"missing {sorted(set(range(newest - held + 1, newest + 1)) - set(ids))[:10]}, "
-        f"foreign {sorted(set(ids) - set(range(newest - held + 1, newest + 1)))[:10]}")
+        f"foreign {sorted(set(ids) - set(range(newest - held + 1, newest + 1)))[:10]}"
+    )
     by_marker = {op.marker: op for op in outcome.plan if op.api is not None}
     matched: Counter[str] = Counter()
     unmarked = 0
@@ -698,18 +933,21 @@ def test_journal_holds_every_request_up_to_its_bound(outcome: Outcome) -> None:
         if not found:
             unmarked += 1
             assert item["operation_id"] in ("getConversation", "listConversationMessages", "getConversationStatus"), (
-                f"journal entry {item['id']} ({item['method']} {item['path']}) is no request of the load")
+                f"journal entry {item['id']} ({item['method']} {item['path']}) is no request of the load"
+            )
             continue
         assert len(found) == 1, f"journal entry {item['id']} mixes the bodies of {sorted(found)}"
         op = by_marker[found.pop()]
         matched[op.marker] += 1
         assert (item["api"], item["status"], item["response_body"]) == (op.api, op.status, op.body), (
             f"journal entry {item['id']} says {item['api']} {item['status']} {item['response_body']} for {op!r}: "
-            f"{op.body}")
+            f"{op.body}"
+        )
     assert not [m for m, c in matched.items() if c > 1], "a request was journaled twice"
     assert unmarked <= len(outcome.ops("1to1-read")), f"{unmarked} journal entries without a body, more than the reads"
     assert outcome.served_after - outcome.baseline.served == sent, (
-        f"health counted {outcome.served_after - outcome.baseline.served} answered API requests, {sent} were sent")
+        f"health counted {outcome.served_after - outcome.baseline.served} answered API requests, {sent} were sent"
+    )
 
 
 def test_health_after_the_load_shows_no_internal_error(outcome: Outcome) -> None:

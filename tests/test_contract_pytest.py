@@ -1,6 +1,7 @@
 """Every API's contract in pytest, the way a user's own suite runs it (the README's snippet, once per API):
 every schemathesis check plus convomock's, examples/coverage/fuzzing per operation and the stateful workflows
 through the spec's links, against a strict in-process mock that must record no violation."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ API answers; advancing the clock in the page closes a 24h window; the journal sh
 a customer's message stays text; Swagger UI's "Try it out" calls the mock as the first tenant.
 
 No browser is no excuse: without Chromium this fails and says how to install it (`make test` does, as root)."""
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,18 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 TOKEN = "dashboard-test-token"
 CONTROL = {"X-Control-Token": TOKEN}
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1400,1000")
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1000",
+)
 T = TypeVar("T")
 
 
@@ -51,9 +61,12 @@ def mock() -> Iterator[str]:
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
-        pytest.fail(f"the dashboard's browser test needs Debian's chromium and chromium-driver ({', '.join(missing)} "
-                    "not found): `make test` installs them (as root, through scripts/ensure-debs), or run "
-                    "`apt-get install chromium chromium-driver`", pytrace=False)
+        pytest.fail(
+            f"the dashboard's browser test needs Debian's chromium and chromium-driver ({', '.join(missing)} "
+            "not found): `make test` installs them (as root, through scripts/ensure-debs), or run "
+            "`apt-get install chromium chromium-driver`",
+            pytrace=False,
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)  # with the driver's path below, Selenium Manager never downloads
     for flag in FLAGS:
@@ -75,8 +88,9 @@ def page(mock: str, browser: WebDriver) -> WebDriver:
     """The dashboard on a freshly reset mock, opened with the token as a user would (?control_token=)."""
     assert httpx.post(f"{mock}/__mock/reset", headers=CONTROL).status_code == 200
     browser.get(f"{mock}/__mock/ui?control_token={TOKEN}")
-    until(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true",
-          "the page ready")
+    until(
+        browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true", "the page ready"
+    )
     return browser
 
 
@@ -84,49 +98,64 @@ def until(driver: WebDriver, condition: Callable[[WebDriver], T], what: str, sec
     """Wait for `condition` (a truthy value); on time-out fail with what the page said and the browser console.
     A pane is redrawn whole when its data comes back, so an element seen a moment ago may be gone: look again."""
     try:
-        return WebDriverWait(driver, seconds, poll_frequency=0.05,
-                             ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+        return WebDriverWait(
+            driver, seconds, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(condition)
     except TimeoutException:
         notices = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".error") if e.is_displayed()]
         console = [entry.get("message") for entry in driver.get_log("browser")]
-        pytest.fail(f"the page never showed {what} within {seconds} s; errors shown: {notices}; console: {console}",
-                    pytrace=False)
+        pytest.fail(
+            f"the page never showed {what} within {seconds} s; errors shown: {notices}; console: {console}",
+            pytrace=False,
+        )
 
 
 def shown(css: str, text: str = "") -> Callable[[WebDriver], WebElement | None]:
     """The first displayed element matching `css` whose text contains `text`."""
+
     def find(driver: WebDriver) -> WebElement | None:
         for element in driver.find_elements(By.CSS_SELECTOR, css):
             if element.is_displayed() and text in element.text:
                 return element
         return None
+
     return find
 
 
 def click(driver: WebDriver, css: str, text: str = "", what: str = "") -> None:
     """Click the first displayed element matching `css` (and holding `text`) once it is there; a redraw between
     finding and clicking it only means another look."""
+
     def clicked(d: WebDriver) -> bool:
         element = shown(css, text)(d)
         if element is None:
             return False
         element.click()
         return True
+
     until(driver, clicked, what or f"{css} {text}".strip())
 
 
 def fact_of(driver: WebDriver, scope: str, key: str) -> str:
     """A fact's text as shown now (read in the page, so a redraw in between cannot make it stale)."""
-    return str(driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
-                                     f'{scope} [data-fact="{key}"]'))
+    return str(
+        driver.execute_script(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+            f'{scope} [data-fact="{key}"]',
+        )
+    )
 
 
 def assert_nothing_refused(driver: WebDriver) -> None:
     """Nothing the page tried was blocked by its Content-Security-Policy (a script reaching for another host, an
     inline script) and no script threw."""
-    bad = [entry["message"] for entry in driver.get_log("browser")
-           if "Refused to" in entry["message"] or "Content Security Policy" in entry["message"]
-           or "Uncaught" in entry["message"]]
+    bad = [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Refused to" in entry["message"]
+        or "Content Security Policy" in entry["message"]
+        or "Uncaught" in entry["message"]
+    ]
     assert bad == [], bad
 
 
@@ -176,11 +205,14 @@ def test_advancing_the_clock_in_the_page_closes_the_window(page: WebDriver, mock
 def test_the_journal_updates_live_and_a_message_stays_text(page: WebDriver, mock: str) -> None:
     hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b> quiero 3 cajas'
     control(mock, "POST", "1to1ai/inbound", {"slug": "acme", "conversation": DOC_CONVERSATION, "body": hostile})
-    read = httpx.get(f"{mock}/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}",
-                     headers={"Authorization": f"Bearer {ACME_TOKEN}"})
+    read = httpx.get(
+        f"{mock}/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}",
+        headers={"Authorization": f"Bearer {ACME_TOKEN}"},
+    )
     assert read.status_code == 200
-    row = until(page, shown('#journal-rows tr[data-client="other"]', DOC_CONVERSATION),
-                "a client's call in the journal")
+    row = until(
+        page, shown('#journal-rows tr[data-client="other"]', DOC_CONVERSATION), "a client's call in the journal"
+    )
     assert "getConversation" in row.text and "200" in row.text
     assert not shown('#journal-rows tr[data-client="dashboard"]')(page), "the page's own calls are hidden by default"
     click(page, "#journal-own")
@@ -197,14 +229,21 @@ def test_the_journal_updates_live_and_a_message_stays_text(page: WebDriver, mock
 def test_api_docs_try_it_out_calls_the_mock_as_the_first_tenant(browser: WebDriver, mock: str) -> None:
     control(mock, "DELETE", "requests")
     browser.get(f"{mock}/__mock/docs/1to1ai?control_token={TOKEN}")
-    until(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true",
-          "Swagger UI with the spec", seconds=20)
+    until(
+        browser,
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true",
+        "Swagger UI with the spec",
+        seconds=20,
+    )
     assert "as tenant acme" in browser.find_element(By.ID, "docs-tenant").text
     block = browser.find_element(By.ID, "operations-Conversations-getConversation")
     block.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
     until(browser, lambda d: block.find_elements(By.CSS_SELECTOR, "button.execute"), "the Execute button")[0].click()
-    status = until(browser, lambda d: block.find_elements(By.CSS_SELECTOR, ".live-responses-table .response "
-                                                                           ".response-col_status"), "an answer")
+    status = until(
+        browser,
+        lambda d: block.find_elements(By.CSS_SELECTOR, ".live-responses-table .response .response-col_status"),
+        "an answer",
+    )
     assert status[0].text == "200"
     entry = control(mock, "GET", "requests?limit=1")["items"][0]
     assert entry["path"] == f"/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}"

@@ -1,6 +1,7 @@
 """`serve --state FILE` as real processes: the file follows every change while the server runs (not only at
 shutdown), a `kill -9` at any moment leaves a file that loads (the old state or the new, never half of one), and
 the control token and tenant sharding work over a socket."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,9 @@ def test_kill_9_at_any_moment_leaves_a_file_that_loads(tmp_path: Path) -> None:
                     while not stop.is_set():
                         body = f"persist-{prefix}-{n:05d}"
                         try:
-                            response = client.post(TEXT, json={"conversation": {"uuid": DOC_CONVERSATION},
-                                                               "body": body})
+                            response = client.post(
+                                TEXT, json={"conversation": {"uuid": DOC_CONVERSATION}, "body": body}
+                            )
                         except httpx.TransportError:
                             return
                         if response.status_code == 201:
@@ -131,11 +133,11 @@ def test_the_control_token_guards_the_control_api_but_not_health() -> None:
 
 
 def test_a_non_loopback_host_without_a_control_token_warns_at_start() -> None:
-    with serving("--host", "0.0.0.0") as (base, process):
+    with serving("--host", "0.0.0.0") as (_base, process):
         pass
     output = process.stdout.read() if process.stdout else ""
     assert "WARNING" in output and "--control-token" in output, output
-    with serving() as (base, process):
+    with serving() as (_base, process):
         pass
     assert "WARNING" not in (process.stdout.read() if process.stdout else "")
 
@@ -145,8 +147,9 @@ def test_tenants_keeps_only_the_named_tenants_for_sharding() -> None:
         credentials = httpx.get(base + "/__mock/credentials").json()
         assert [c["tenant"] for c in credentials["1to1ai"]] == ["globex"]
         assert all(len({c["tenant"] for c in found}) == 1 for found in credentials.values())
-        mine = httpx.get(base + "/1to1ai/api/v1/public/globex/conversations",
-                         headers={"Authorization": f"Bearer {GLOBEX_TOKEN}"})
+        mine = httpx.get(
+            base + "/1to1ai/api/v1/public/globex/conversations", headers={"Authorization": f"Bearer {GLOBEX_TOKEN}"}
+        )
         assert mine.status_code == 200 and mine.json()["items"]
         gone = httpx.get(base + MESSAGES, headers=AUTH)
         assert gone.status_code == 401, gone.text  # acme's key is not known in globex's shard

@@ -7,6 +7,7 @@ table's request for each, sent as acme) and moved two hours on; its snapshot is 
 new one cannot skip this) is then asked of both: status and body must be the same. A third process on the plain
 seed must answer some of them differently, or the comparison proved nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,9 @@ def _request(mock: Any, api: str, operation_id: str) -> tuple[str, dict[str, str
 
 
 def _gets(api: str) -> list[str]:
-    return sorted(op.operation_id for (name, _), op in OPERATIONS.items()
-                  if name == api and op.method == "GET" and not op.public)
+    return sorted(
+        op.operation_id for (name, _), op in OPERATIONS.items() if name == api and op.method == "GET" and not op.public
+    )
 
 
 @pytest.fixture(scope="module", params=sorted(BINDINGS))
@@ -43,8 +45,12 @@ def both(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     mock = _start(api)
     writes = 0
     for (name, operation_id), operation in sorted(OPERATIONS.items()):
-        if (name == api and operation.method not in ("GET", "DELETE") and not operation.public
-                and BASE in TABLES[api][operation_id]):  # deletes would leave the GETs nothing to read
+        if (
+            name == api
+            and operation.method not in ("GET", "DELETE")
+            and not operation.public
+            and BASE in TABLES[api][operation_id]
+        ):  # deletes would leave the GETs nothing to read
             case = TABLES[api][operation_id][BASE](mock.objects)
             writes += mock.send(mock.callers["acme"], operation, case).is_success
     assert writes >= 5, f"{api}: only {writes} writes succeeded; the state hardly changed"
@@ -71,7 +77,8 @@ def test_every_get_answers_the_same_after_a_restore_in_a_fresh_process(both: tup
             assert here.status_code == 200, (operation_id, here.status_code, here.text[:200])
             assert (there.status_code, there.json()) == (here.status_code, here.json()), (
                 f"{api} {operation_id}: the restored process answered {there.status_code} {there.text[:300]} "
-                f"where the original answered {here.status_code} {here.text[:300]}")
+                f"where the original answered {here.status_code} {here.text[:300]}"
+            )
             compared += 1
     assert compared == len(operations)
 

@@ -1,4 +1,5 @@
 """The specs themselves: valid OpenAPI 3.1, 3.1-style nullables, every documented operation covered."""
+
 from __future__ import annotations
 
 import subprocess
@@ -36,8 +37,7 @@ def test_every_operation_has_an_operation_id_and_error_envelope(spec: Path) -> N
 
 @pytest.mark.skipif(not COVERAGE_TOOL.exists(), reason="../shared/tools/spec-coverage is not beside this checkout")
 def test_spec_coverage_of_1to1ai_is_complete() -> None:
-    result = subprocess.run([sys.executable, str(COVERAGE_TOOL)], cwd=ROOT, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run([sys.executable, str(COVERAGE_TOOL)], cwd=ROOT, capture_output=True, text=True, check=False)
     assert "1to1ai" in result.stdout
     line = next(row for row in result.stdout.splitlines() if "1to1ai" in row)
     assert "16/16" in line, result.stdout

@@ -12,6 +12,7 @@ one without a case here fails `test_another_tenant_gets_nothing` instead of skip
 
 Each case restores the prepared state afterwards, so the whole file runs on one app per API.
 """
+
 from __future__ import annotations
 
 import base64
@@ -121,26 +122,40 @@ def _mixed(body: Any, mentions: str, status: int = 404, **kw: Any) -> Case:
 ONETOONE: dict[str, Cases] = {
     "getConversation": {BASE: lambda o: Case({"uuid": DOC_CONVERSATION})},
     "runActionGroup": {
-        BASE: lambda o: Case(body=_group({"type": "assign_label", "tags": [{"uuid": VIP_LABEL}]},
-                                         {"type": "assign_mailbox", "mailbox": {"uuid": SALES_MAILBOX}},
-                                         {"type": "assign_ai_employee", "ai_employee": {"uuid": SALES_AGENT}},
-                                         {"type": "send_message", "message": {"kind": "quick_reply",
-                                                                              "quick_reply_uuid": GREETING_REPLY}})),
-        "own-conversation+acme-label": lambda o: _mixed(_group(
-            {"type": "assign_label", "tags": [{"uuid": VIP_LABEL}]}, conversation=GLOBEX_CONVERSATION),
-            "LABEL_NOT_FOUND"),
-        "own-conversation+acme-mailbox": lambda o: _mixed(_group(
-            {"type": "assign_mailbox", "mailbox": {"uuid": SALES_MAILBOX}}, conversation=GLOBEX_CONVERSATION),
-            "MAILBOX_NOT_FOUND"),
-        "own-conversation+acme-ai-employee": lambda o: _mixed(_group(
-            {"type": "run_ai", "ai_employee": {"uuid": SALES_AGENT}}, conversation=GLOBEX_CONVERSATION),
-            "AI_EMPLOYEE_NOT_FOUND"),
-        "own-conversation+acme-quick-reply": lambda o: _mixed(_group(
-            {"type": "send_message", "message": {"kind": "quick_reply", "quick_reply_uuid": GREETING_REPLY}},
-            conversation=GLOBEX_CONVERSATION), "QUICK_REPLY_NOT_FOUND"),
-        "own-conversation+acme-file": lambda o: _mixed(_group(
-            {"type": "send_message", "message": {"kind": "text", "body": "x", "file_uuid": o["file"]}},
-            conversation=GLOBEX_CONVERSATION), "FILE_NOT_FOUND"),
+        BASE: lambda o: Case(
+            body=_group(
+                {"type": "assign_label", "tags": [{"uuid": VIP_LABEL}]},
+                {"type": "assign_mailbox", "mailbox": {"uuid": SALES_MAILBOX}},
+                {"type": "assign_ai_employee", "ai_employee": {"uuid": SALES_AGENT}},
+                {"type": "send_message", "message": {"kind": "quick_reply", "quick_reply_uuid": GREETING_REPLY}},
+            )
+        ),
+        "own-conversation+acme-label": lambda o: _mixed(
+            _group({"type": "assign_label", "tags": [{"uuid": VIP_LABEL}]}, conversation=GLOBEX_CONVERSATION),
+            "LABEL_NOT_FOUND",
+        ),
+        "own-conversation+acme-mailbox": lambda o: _mixed(
+            _group({"type": "assign_mailbox", "mailbox": {"uuid": SALES_MAILBOX}}, conversation=GLOBEX_CONVERSATION),
+            "MAILBOX_NOT_FOUND",
+        ),
+        "own-conversation+acme-ai-employee": lambda o: _mixed(
+            _group({"type": "run_ai", "ai_employee": {"uuid": SALES_AGENT}}, conversation=GLOBEX_CONVERSATION),
+            "AI_EMPLOYEE_NOT_FOUND",
+        ),
+        "own-conversation+acme-quick-reply": lambda o: _mixed(
+            _group(
+                {"type": "send_message", "message": {"kind": "quick_reply", "quick_reply_uuid": GREETING_REPLY}},
+                conversation=GLOBEX_CONVERSATION,
+            ),
+            "QUICK_REPLY_NOT_FOUND",
+        ),
+        "own-conversation+acme-file": lambda o: _mixed(
+            _group(
+                {"type": "send_message", "message": {"kind": "text", "body": "x", "file_uuid": o["file"]}},
+                conversation=GLOBEX_CONVERSATION,
+            ),
+            "FILE_NOT_FOUND",
+        ),
     },
     "listConversations": {BASE: lambda o: Case(query={"cursor": o["cursor"], "limit": "5"}, refused=None)},
     "listTesterConversations": {BASE: lambda o: Case(query={"cursor": o["tester_cursor"]}, refused=None)},
@@ -155,41 +170,68 @@ ONETOONE: dict[str, Cases] = {
     "sendTextMessage": {
         BASE: lambda o: Case(body={**_1to1ai("Aquí está."), "file_uuid": o["file"], "reply_to_uuid": o["message"]}),
         "own-conversation+acme-file": lambda o: _mixed(
-            {**_1to1ai("x", uuid=GLOBEX_CONVERSATION), "file_uuid": o["file"]}, "FILE_NOT_FOUND"),
+            {**_1to1ai("x", uuid=GLOBEX_CONVERSATION), "file_uuid": o["file"]}, "FILE_NOT_FOUND"
+        ),
         "own-conversation+acme-reply-to": lambda o: _mixed(
-            {**_1to1ai("x", uuid=GLOBEX_CONVERSATION), "reply_to_uuid": o["message"]}, "MESSAGE_NOT_FOUND"),
+            {**_1to1ai("x", uuid=GLOBEX_CONVERSATION), "reply_to_uuid": o["message"]}, "MESSAGE_NOT_FOUND"
+        ),
     },
     "sendQuickReply": {
         BASE: lambda o: Case(body={"conversation": {"phone": DOC_PHONE}, "quick_reply_uuid": GREETING_REPLY}),
         "own-conversation+acme-quick-reply": lambda o: _mixed(
-            {"conversation": {"uuid": GLOBEX_CONVERSATION}, "quick_reply_uuid": GREETING_REPLY},
-            "QUICK_REPLY_NOT_FOUND"),
+            {"conversation": {"uuid": GLOBEX_CONVERSATION}, "quick_reply_uuid": GREETING_REPLY}, "QUICK_REPLY_NOT_FOUND"
+        ),
     },
     "sendTemplateMessage": {
-        BASE: lambda o: Case(body={"conversation": {"uuid": DOC_CONVERSATION}, "template_name": "order_update",
-                                   "language": "es_MX", "body_variables": [{"index": 1, "value": "Ana"},
-                                                                           {"index": 2, "value": "A-1"}]}),
+        BASE: lambda o: Case(
+            body={
+                "conversation": {"uuid": DOC_CONVERSATION},
+                "template_name": "order_update",
+                "language": "es_MX",
+                "body_variables": [{"index": 1, "value": "Ana"}, {"index": 2, "value": "A-1"}],
+            }
+        ),
         "own-conversation+acme-template": lambda o: _mixed(
-            {"conversation": {"uuid": GLOBEX_CONVERSATION}, "template_name": "order_update", "language": "es_MX",
-             "body_variables": [{"index": 1, "value": "Ana"}, {"index": 2, "value": "A-1"}]}, "TEMPLATE_NOT_FOUND"),
+            {
+                "conversation": {"uuid": GLOBEX_CONVERSATION},
+                "template_name": "order_update",
+                "language": "es_MX",
+                "body_variables": [{"index": 1, "value": "Ana"}, {"index": 2, "value": "A-1"}],
+            },
+            "TEMPLATE_NOT_FOUND",
+        ),
     },
     "getTemplate": {BASE: lambda o: Case({"name": "order_update", "language": "es_MX"})},
     "resolveConversation": {BASE: lambda o: Case(body={"conversation": {"uuid": DOC_CONVERSATION}})},
     "moveConversationToMailbox": {
         BASE: lambda o: Case(body={"conversation": {"uuid": DOC_CONVERSATION}, "mailbox": {"uuid": SALES_MAILBOX}}),
         "own-conversation+acme-mailbox": lambda o: _mixed(
-            {"conversation": {"uuid": GLOBEX_CONVERSATION}, "mailbox": {"uuid": SALES_MAILBOX}}, "MAILBOX_NOT_FOUND"),
+            {"conversation": {"uuid": GLOBEX_CONVERSATION}, "mailbox": {"uuid": SALES_MAILBOX}}, "MAILBOX_NOT_FOUND"
+        ),
     },
-    "getScheduledMessage": {BASE: lambda o: Case(query={"uuid": DOC_CONVERSATION}),
-                            "by-phone": lambda o: Case(query={"phone": DOC_PHONE})},
-    "requestFileUpload": {BASE: lambda o: Case(body={"filename": "c.pdf", "mime_type": "application/pdf",
-                                                     "size_bytes": 10}, refused=None)},
+    "getScheduledMessage": {
+        BASE: lambda o: Case(query={"uuid": DOC_CONVERSATION}),
+        "by-phone": lambda o: Case(query={"phone": DOC_PHONE}),
+    },
+    "requestFileUpload": {
+        BASE: lambda o: Case(body={"filename": "c.pdf", "mime_type": "application/pdf", "size_bytes": 10}, refused=None)
+    },
 }
 
-TRIGGER = {"type": "triggerWorkflow", "name": "Send pricing", "details": {
-    "workflowIds": ["wf_1"], "triggerCondition": "Pricing.", "triggerMessage": "Sending it now."}}
-FOLLOWUP = {"actionIds": ["act_followup_1"], "followupSettings": {
-    "dynamicChannelSwitching": True, "followUpHours": False, "timezoneToUse": "contact", "workingHours": []}}
+TRIGGER = {
+    "type": "triggerWorkflow",
+    "name": "Send pricing",
+    "details": {"workflowIds": ["wf_1"], "triggerCondition": "Pricing.", "triggerMessage": "Sending it now."},
+}
+FOLLOWUP = {
+    "actionIds": ["act_followup_1"],
+    "followupSettings": {
+        "dynamicChannelSwitching": True,
+        "followUpHours": False,
+        "timezoneToUse": "contact",
+        "workingHours": [],
+    },
+}
 HL_NOT_FOUND = 400  # HighLevel's "No Agent found for the id" (info.x-convomock.not-found-statuses)
 
 
@@ -199,46 +241,84 @@ def _hl(path: dict[str, str], body: Any = None, mentions: str = "") -> Case:
 
 def _hl_own(action: str, body: Any = None) -> Case:
     """globex's own agent with acme's action id: the action lookup is per location too."""
-    return Case({"agentId": "agent_globex_1", "actionId": action}, body=body, refused=HL_NOT_FOUND,
-                mentions=f"No Action found for the id: {action}", proof=False)
+    return Case(
+        {"agentId": "agent_globex_1", "actionId": action},
+        body=body,
+        refused=HL_NOT_FOUND,
+        mentions=f"No Action found for the id: {action}",
+        proof=False,
+    )
 
 
 HIGHLEVEL: dict[str, Cases] = {
-    "create-agent": {BASE: lambda o: Case(body={"name": "Probe", "personality": "p", "goal": "g", "instructions": "i",
-                                                "knowledgeBaseIds": ["kb_1"]}, refused=None)},
-    "search-agent": {BASE: lambda o: Case(query={"query": "front desk", "startAfter": "agent_seed_1", "limit": "10"},
-                                          refused=None)},
+    "create-agent": {
+        BASE: lambda o: Case(
+            body={"name": "Probe", "personality": "p", "goal": "g", "instructions": "i", "knowledgeBaseIds": ["kb_1"]},
+            refused=None,
+        )
+    },
+    "search-agent": {
+        BASE: lambda o: Case(query={"query": "front desk", "startAfter": "agent_seed_1", "limit": "10"}, refused=None)
+    },
     "get-agent": {BASE: lambda o: _hl({"agentId": "agent_seed_1"}, mentions="No Agent found")},
     "update-agent": {
         BASE: lambda o: _hl({"agentId": "agent_seed_1"}, {"autoPilotMaxMessages": 50}),
         # knowledge base ids are not checked (the spec names no refusal); test_a_foreign_knowledge_base_* below
-        "own-agent+acme-knowledge-base": lambda o: Case({"agentId": "agent_globex_1"}, body={
-            "autoPilotMaxMessages": 20, "knowledgeBaseIds": ["kb_1"]}, refused=None, proof=False),
+        "own-agent+acme-knowledge-base": lambda o: Case(
+            {"agentId": "agent_globex_1"},
+            body={"autoPilotMaxMessages": 20, "knowledgeBaseIds": ["kb_1"]},
+            refused=None,
+            proof=False,
+        ),
     },
     "delete-agent": {BASE: lambda o: _hl({"agentId": "agent_seed_2"})},
     "create-action": {
         BASE: lambda o: _hl({"agentId": "agent_seed_1"}, TRIGGER),
-        "own-agent+acme-transfer-target": lambda o: _mixed({
-            "type": "transferBot", "name": "t", "details": {"transferBotType": "Custom", "transferToBot":
-                                                            "agent_seed_2", "enabled": True,
-                                                            "transferBotTriggerCondition": "Spanish.",
-                                                            "transferBotExamples": ["Hola", "Buenas"]}},
-            "must be the id of an agent of this location", 422, path={"agentId": "agent_globex_1"}),
+        "own-agent+acme-transfer-target": lambda o: _mixed(
+            {
+                "type": "transferBot",
+                "name": "t",
+                "details": {
+                    "transferBotType": "Custom",
+                    "transferToBot": "agent_seed_2",
+                    "enabled": True,
+                    "transferBotTriggerCondition": "Spanish.",
+                    "transferBotExamples": ["Hola", "Buenas"],
+                },
+            },
+            "must be the id of an agent of this location",
+            422,
+            path={"agentId": "agent_globex_1"},
+        ),
     },
     "list-actions": {BASE: lambda o: _hl({"agentId": "agent_seed_1"})},
-    "get-action-by-id": {BASE: lambda o: _hl({"agentId": "agent_seed_1", "actionId": "act_stop_1"}),
-                         "own-agent+acme-action": lambda o: _hl_own("act_stop_1")},
-    "update-action": {BASE: lambda o: _hl({"agentId": "agent_seed_1", "actionId": "act_workflow_1"}, TRIGGER),
-                      "own-agent+acme-action": lambda o: _hl_own("act_workflow_1", TRIGGER)},
-    "delete-action": {BASE: lambda o: _hl({"agentId": "agent_seed_1", "actionId": "act_email_1"}),
-                      "own-agent+acme-action": lambda o: _hl_own("act_email_1")},
+    "get-action-by-id": {
+        BASE: lambda o: _hl({"agentId": "agent_seed_1", "actionId": "act_stop_1"}),
+        "own-agent+acme-action": lambda o: _hl_own("act_stop_1"),
+    },
+    "update-action": {
+        BASE: lambda o: _hl({"agentId": "agent_seed_1", "actionId": "act_workflow_1"}, TRIGGER),
+        "own-agent+acme-action": lambda o: _hl_own("act_workflow_1", TRIGGER),
+    },
+    "delete-action": {
+        BASE: lambda o: _hl({"agentId": "agent_seed_1", "actionId": "act_email_1"}),
+        "own-agent+acme-action": lambda o: _hl_own("act_email_1"),
+    },
     "update-followup-settings": {
         BASE: lambda o: _hl({"agentId": "agent_seed_1"}, FOLLOWUP),
-        "own-agent+acme-action": lambda o: Case({"agentId": "agent_globex_1"}, body=FOLLOWUP, refused=HL_NOT_FOUND,
-                                                mentions="No Action found for the id: act_followup_1", proof=False),
+        "own-agent+acme-action": lambda o: Case(
+            {"agentId": "agent_globex_1"},
+            body=FOLLOWUP,
+            refused=HL_NOT_FOUND,
+            mentions="No Action found for the id: act_followup_1",
+            proof=False,
+        ),
     },
-    "get-generation-details": {BASE: lambda o: Case(query={"messageId": "msg_1", "source": "conversation"},
-                                                    refused=HL_NOT_FOUND, mentions="No generation found")},
+    "get-generation-details": {
+        BASE: lambda o: Case(
+            query={"messageId": "msg_1", "source": "conversation"}, refused=HL_NOT_FOUND, mentions="No generation found"
+        )
+    },
 }
 
 
@@ -251,25 +331,38 @@ def _suggestion(o: dict[str, Any]) -> Case:
 
 
 def _own_suggestion(o: dict[str, Any]) -> Case:
-    return Case({"conversation_id": CRM_GLOBEX_THREAD, "activity_id": o["suggestion"]}, refused=404,
-                mentions="Suggestion not found", proof=False)
+    return Case(
+        {"conversation_id": CRM_GLOBEX_THREAD, "activity_id": o["suggestion"]},
+        refused=404,
+        mentions="Suggestion not found",
+        proof=False,
+    )
 
 
 CRM: dict[str, Cases] = {
-    "listConversations": {BASE: lambda o: Case(query={"scope": "team", "channel": "sms", "limit": "100"},
-                                               refused=None)},
+    "listConversations": {
+        BASE: lambda o: Case(query={"scope": "team", "channel": "sms", "limit": "100"}, refused=None)
+    },
     "getConversation": {BASE: lambda o: _thread()},
     "listConversationMessages": {BASE: lambda o: _thread(query={"limit": "100"})},
     "sendConversationMessage": {
         BASE: lambda o: _thread(body={"channel": "sms", "body": "Friday works.", "media_ids": [o["media"]]}),
-        "own-conversation+acme-media": lambda o: _mixed({"channel": "sms", "body": "x", "media_ids": [o["media"]]},
-                                                        "Media not found", path={"conversation_id": CRM_GLOBEX_THREAD}),
+        "own-conversation+acme-media": lambda o: _mixed(
+            {"channel": "sms", "body": "x", "media_ids": [o["media"]]},
+            "Media not found",
+            path={"conversation_id": CRM_GLOBEX_THREAD},
+        ),
         # acme already holds SM0001: deduplication must not hand acme's activity to globex
-        "own-conversation+acme-provider-id": lambda o: Case({"conversation_id": CRM_GLOBEX_THREAD}, body={
-            "channel": "sms", "body": "x", "provider_message_id": "SM0001"}, refused=None, proof=False),
+        "own-conversation+acme-provider-id": lambda o: Case(
+            {"conversation_id": CRM_GLOBEX_THREAD},
+            body={"channel": "sms", "body": "x", "provider_message_id": "SM0001"},
+            refused=None,
+            proof=False,
+        ),
     },
-    "uploadConversationMedia": {BASE: lambda o: Case(files={"file": ("plan.pdf", b"%PDF-1.4", "application/pdf")},
-                                                     refused=None)},
+    "uploadConversationMedia": {
+        BASE: lambda o: Case(files={"file": ("plan.pdf", b"%PDF-1.4", "application/pdf")}, refused=None)
+    },
     "openContactConversation": {BASE: lambda o: Case({"contact_id": CRM_NINA}, body={"channel": "sms"})},
     "starConversation": {BASE: lambda o: _thread()},
     "unstarConversation": {BASE: lambda o: _thread()},
@@ -277,14 +370,20 @@ CRM: dict[str, Cases] = {
     "markConversationUnread": {BASE: lambda o: _thread()},
     "assignConversation": {
         BASE: lambda o: _thread(body={"assigned_to": CRM_ALICE}),
-        "own-conversation+acme-only-member": lambda o: _mixed({"assigned_to": CRM_ALICE}, "not a member", 422,
-                                                              path={"conversation_id": CRM_GLOBEX_THREAD}),
+        "own-conversation+acme-only-member": lambda o: _mixed(
+            {"assigned_to": CRM_ALICE}, "not a member", 422, path={"conversation_id": CRM_GLOBEX_THREAD}
+        ),
     },
     "archiveConversation": {BASE: lambda o: _thread(body={"archived": True})},
     "listConversationViews": {BASE: lambda o: Case(refused=None)},
     # acme's (Alice's) view ids, one renamed custom view added: another org knows none of those ids (a 422 rule)
-    "saveConversationViews": {BASE: lambda o: Case(body={"views": [*o["views"], {"name": "Mine", "filters": {
-        "scope": "mine"}}]}, refused=422, mentions="no view with id")},
+    "saveConversationViews": {
+        BASE: lambda o: Case(
+            body={"views": [*o["views"], {"name": "Mine", "filters": {"scope": "mine"}}]},
+            refused=422,
+            mentions="no view with id",
+        )
+    },
     "getConversationViewCounts": {BASE: lambda o: Case(refused=None)},
     "getConversationSla": {BASE: lambda o: Case(refused=None)},
     "getOverdueConversationCount": {BASE: lambda o: Case(refused=None)},
@@ -296,82 +395,104 @@ CRM: dict[str, Cases] = {
 def _channel_cases(channel: str) -> dict[str, Cases]:
     name = channel.capitalize()
     return {
-        f"find{name}Messages": {BASE: lambda o: Case(query={"conversationId": o["conversation"][channel],
-                                                             "$limit": "50"}, refused=None)},
+        f"find{name}Messages": {
+            BASE: lambda o: Case(query={"conversationId": o["conversation"][channel], "$limit": "50"}, refused=None)
+        },
         f"get{name}Message": {BASE: lambda o: Case({"id": o["message"][channel]})},
         f"remove{name}Message": {BASE: lambda o: Case({"id": o["message"][channel]})},
     }
 
 
 def _send(conversation: str | Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], Case]:
-    return lambda o: Case(body={"conversationId": conversation(o) if callable(conversation) else conversation,
-                                "text": "On its way."})
+    return lambda o: Case(
+        body={"conversationId": conversation(o) if callable(conversation) else conversation, "text": "On its way."}
+    )
 
 
 OMNI: dict[str, Cases] = {
     "findConversations": {BASE: lambda o: Case(query={"contactId": OMNI_MAYA, "$limit": "50"}, refused=None)},
     "removeConversations": {BASE: lambda o: Case(query={"contactId": OMNI_MAYA}, refused=None)},
-    "patchConversations": {BASE: lambda o: Case(query={"contactId": OMNI_MAYA}, body={"pipelineStage": "qualified"},
-                                                 refused=None)},
+    "patchConversations": {
+        BASE: lambda o: Case(query={"contactId": OMNI_MAYA}, body={"pipelineStage": "qualified"}, refused=None)
+    },
     "getConversation": {BASE: lambda o: Case({"id": OMNI_WA_OPEN})},
     "removeConversation": {BASE: lambda o: Case({"id": OMNI_WA_OPEN})},
     "patchConversation": {
         BASE: lambda o: Case({"id": OMNI_WA_OPEN}, body={"assigneeId": OMNI_ANA, "aiAssistantId": OMNI_ASSISTANT}),
-        "own-conversation+acme-assignee": lambda o: _mixed({"assigneeId": OMNI_ANA}, "is not part of this workspace",
-                                                           400, path={"id": OMNI_GLOBEX_THREAD}),
-        "own-conversation+acme-assistant": lambda o: _mixed({"aiAssistantId": OMNI_ASSISTANT},
-                                                            "is not part of this workspace", 400,
-                                                            path={"id": OMNI_GLOBEX_THREAD}),
+        "own-conversation+acme-assignee": lambda o: _mixed(
+            {"assigneeId": OMNI_ANA}, "is not part of this workspace", 400, path={"id": OMNI_GLOBEX_THREAD}
+        ),
+        "own-conversation+acme-assistant": lambda o: _mixed(
+            {"aiAssistantId": OMNI_ASSISTANT}, "is not part of this workspace", 400, path={"id": OMNI_GLOBEX_THREAD}
+        ),
     },
     # bulk answers one result per id: each acme id must be the vendor's NotFound, nothing else
     "createConversationsBulkAction": {
-        BASE: lambda o: Case(body={"action": "addTag", "ids": [OMNI_WA_OPEN, OMNI_WA_CLOSED], "value": "vip"},
-                             refused=None, mentions='"succeeded":0'),
-        "by-acme-contact": lambda o: Case(body={"action": "archive", "query": {"contactId": OMNI_MAYA}},
-                                          refused=None, mentions='"total":0'),
+        BASE: lambda o: Case(
+            body={"action": "addTag", "ids": [OMNI_WA_OPEN, OMNI_WA_CLOSED], "value": "vip"},
+            refused=None,
+            mentions='"succeeded":0',
+        ),
+        "by-acme-contact": lambda o: Case(
+            body={"action": "archive", "query": {"contactId": OMNI_MAYA}}, refused=None, mentions='"total":0'
+        ),
     },
-    **{key: value for channel in ("whatsapp", "instagram", "messenger", "webchat", "sms", "playground")
-       for key, value in _channel_cases(channel).items()},
+    **{
+        key: value
+        for channel in ("whatsapp", "instagram", "messenger", "webchat", "sms", "playground")
+        for key, value in _channel_cases(channel).items()
+    },
     "createSmsMessage": {BASE: _send(OMNI_SMS)},
     "createPlaygroundMessage": {BASE: _send(OMNI_PLAYGROUND)},
     "createWhatsappOutgoing": {BASE: _send(OMNI_WA_OPEN)},
     "createInstagramOutgoing": {BASE: _send(OMNI_INSTAGRAM)},
     "createMessengerOutgoing": {
-        BASE: lambda o: Case(body={"conversationId": o["conversation"]["messenger"], "text": "x",
-                                   "attachments": [{"fileId": o["file"]}]}),
-        "own-conversation+acme-file": lambda o: _mixed({"conversationId": OMNI_GLOBEX_THREAD, "text": "x",
-                                                        "attachments": [{"fileId": o["file"]}]}, "Unknown file", 400),
+        BASE: lambda o: Case(
+            body={"conversationId": o["conversation"]["messenger"], "text": "x", "attachments": [{"fileId": o["file"]}]}
+        ),
+        "own-conversation+acme-file": lambda o: _mixed(
+            {"conversationId": OMNI_GLOBEX_THREAD, "text": "x", "attachments": [{"fileId": o["file"]}]},
+            "Unknown file",
+            400,
+        ),
     },
     "createWebchatOutgoing": {BASE: _send(lambda o: str(o["conversation"]["webchat"]))},
-    "createS3UrlSigning": {BASE: lambda o: Case(body={"fileName": "a.pdf", "contentType": "application/pdf",
-                                                      "size": 5}, refused=None)},
+    "createS3UrlSigning": {
+        BASE: lambda o: Case(body={"fileName": "a.pdf", "contentType": "application/pdf", "size": 5}, refused=None)
+    },
     # an upload key of acme's workspace is "never uploaded" in globex's: 400, as an unknown key is
     "createConversationFile": {
-        BASE: lambda o: Case(body={"key": o["upload_key"], "conversationId": OMNI_WA_OPEN}, refused=400,
-                             mentions="was not uploaded"),
-        "own-upload+acme-conversation": lambda o: _mixed({"key": o["globex_upload_key"],
-                                                          "conversationId": OMNI_WA_OPEN}, OMNI_WA_OPEN),
+        BASE: lambda o: Case(
+            body={"key": o["upload_key"], "conversationId": OMNI_WA_OPEN}, refused=400, mentions="was not uploaded"
+        ),
+        "own-upload+acme-conversation": lambda o: _mixed(
+            {"key": o["globex_upload_key"], "conversationId": OMNI_WA_OPEN}, OMNI_WA_OPEN
+        ),
     },
     "findPredefinedMessages": {BASE: lambda o: Case(query={"shortcut": "/hi"}, refused=None)},
     "createPredefinedMessage": {
         BASE: lambda o: Case(body={"title": "Ship", "text": "Two days.", "shortcut": "/ship"}, refused=None),
         # acme owns the shortcut /hi: globex must not get acme's 409
-        "acme-shortcut": lambda o: Case(body={"title": "Hi", "text": "Hello.", "shortcut": "/hi"}, refused=None,
-                                        proof=False),
+        "acme-shortcut": lambda o: Case(
+            body={"title": "Hi", "text": "Hello.", "shortcut": "/hi"}, refused=None, proof=False
+        ),
     },
     "getPredefinedMessage": {BASE: lambda o: Case({"id": OMNI_GREETING})},
     "removePredefinedMessage": {BASE: lambda o: Case({"id": OMNI_GREETING})},
     "patchPredefinedMessage": {BASE: lambda o: Case({"id": OMNI_GREETING}, body={"text": "Hello!"})},
     "createAutomationExecution": {
         BASE: lambda o: Case(body={"automationId": OMNI_QUALIFY, "conversationId": OMNI_WA_OPEN}),
-        "own-conversation+acme-automation": lambda o: _mixed({"automationId": OMNI_QUALIFY,
-                                                              "conversationId": OMNI_GLOBEX_THREAD}, OMNI_QUALIFY),
+        "own-conversation+acme-automation": lambda o: _mixed(
+            {"automationId": OMNI_QUALIFY, "conversationId": OMNI_GLOBEX_THREAD}, OMNI_QUALIFY
+        ),
     },
 }
-PUBLIC = {("omni-inbox", "createAuthentication"): Case(body={"strategy": "local", "email": "agent@acme.example",
-                                                             "password": "convomock"})}
-TABLES: dict[str, dict[str, Cases]] = {"1to1ai": ONETOONE, "highlevel": HIGHLEVEL, "crm-inbox": CRM,
-                                       "omni-inbox": OMNI}
+PUBLIC = {
+    ("omni-inbox", "createAuthentication"): Case(
+        body={"strategy": "local", "email": "agent@acme.example", "password": "convomock"}
+    )
+}
+TABLES: dict[str, dict[str, Cases]] = {"1to1ai": ONETOONE, "highlevel": HIGHLEVEL, "crm-inbox": CRM, "omni-inbox": OMNI}
 
 # -- the callers ---------------------------------------------------------------------------------------------------
 
@@ -383,8 +504,12 @@ SHAPES: dict[str, dict[str, bool]] = {
     "crm-inbox": {"carol@acme-org": True, "carol@ACME-ORG": True, "carol@globex-org": False, "dave@globex-org": False},
     "omni-inbox": {"gina": False, "gina+acme-workspace-query": False},  # the JWT's user decides the workspace
 }
-TENANTS = {"1to1ai": ("businesses", "acme", "globex"), "highlevel": ("locations", HL_ACME, HL_GLOBEX),
-           "crm-inbox": ("orgs", CRM_ACME, CRM_GLOBEX), "omni-inbox": ("workspaces", OMNI_ACME, OMNI_GLOBEX)}
+TENANTS = {
+    "1to1ai": ("businesses", "acme", "globex"),
+    "highlevel": ("locations", HL_ACME, HL_GLOBEX),
+    "crm-inbox": ("orgs", CRM_ACME, CRM_GLOBEX),
+    "omni-inbox": ("workspaces", OMNI_ACME, OMNI_GLOBEX),
+}
 
 
 @dataclass(frozen=True)
@@ -400,8 +525,10 @@ def _bearer(token: str, **headers: str) -> dict[str, str]:
 
 def _forged_jwt(header: Mapping[str, Any], sub: str, secret: str = "not-the-signing-secret") -> str:
     """A JWT for acme's Ana that the mock never issued: signed with another secret, or not signed at all."""
+
     def part(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
     claims = {"sub": sub, "aud": "https://inbox.example.com", "iat": 1700000000, "exp": 4102444800, "jti": "forged"}
     signed = part(json.dumps(header).encode()) + "." + part(json.dumps(claims).encode())
     if header.get("alg") == "none":
@@ -411,33 +538,42 @@ def _forged_jwt(header: Mapping[str, Any], sub: str, secret: str = "not-the-sign
 
 def _callers(api: str, http: TestClient) -> dict[str, Caller]:
     if api == "1to1ai":
-        return {"acme": Caller(_bearer(ACME_TOKEN), "acme"), "revoked-key": Caller(_bearer(ACME_REVOKED_TOKEN), "acme"),
-                "globex@acme-slug": Caller(_bearer(GLOBEX_TOKEN), "acme"),
-                "globex@AcMe-slug": Caller(_bearer(GLOBEX_TOKEN), "AcMe"),
-                "globex@globex-slug": Caller(_bearer(GLOBEX_TOKEN), "globex")}
+        return {
+            "acme": Caller(_bearer(ACME_TOKEN), "acme"),
+            "revoked-key": Caller(_bearer(ACME_REVOKED_TOKEN), "acme"),
+            "globex@acme-slug": Caller(_bearer(GLOBEX_TOKEN), "acme"),
+            "globex@AcMe-slug": Caller(_bearer(GLOBEX_TOKEN), "AcMe"),
+            "globex@globex-slug": Caller(_bearer(GLOBEX_TOKEN), "globex"),
+        }
     if api == "highlevel":
-        return {"acme": Caller(_bearer(HL_ACME_FULL, Version=SDK_VERSION)),
-                "acme-read-only": Caller(_bearer(HL_ACME_READ, Version=SDK_VERSION)),
-                "agency": Caller(_bearer(HL_AGENCY, Version=SDK_VERSION)),
-                "globex": Caller(_bearer(HL_GLOBEX_FULL, Version=SDK_VERSION)),
-                "globex+acme-location-hints": Caller(_bearer(HL_GLOBEX_FULL, Version=SDK_VERSION, **{
-                    "Location-Id": HL_ACME}), query={"locationId": HL_ACME})}
+        return {
+            "acme": Caller(_bearer(HL_ACME_FULL, Version=SDK_VERSION)),
+            "acme-read-only": Caller(_bearer(HL_ACME_READ, Version=SDK_VERSION)),
+            "agency": Caller(_bearer(HL_AGENCY, Version=SDK_VERSION)),
+            "globex": Caller(_bearer(HL_GLOBEX_FULL, Version=SDK_VERSION)),
+            "globex+acme-location-hints": Caller(
+                _bearer(HL_GLOBEX_FULL, Version=SDK_VERSION, **{"Location-Id": HL_ACME}), query={"locationId": HL_ACME}
+            ),
+        }
     if api == "crm-inbox":
-        return {"acme": Caller(_bearer(CRM_TOKENS[CRM_ALICE], **{"X-Org-Id": CRM_ACME})),
-                "carol@acme-org": Caller(_bearer(CRM_TOKENS[CRM_CAROL], **{"X-Org-Id": CRM_ACME})),
-                "carol@ACME-ORG": Caller(_bearer(CRM_TOKENS[CRM_CAROL], **{"X-Org-Id": CRM_ACME.upper()})),
-                "carol@globex-org": Caller(_bearer(CRM_TOKENS[CRM_CAROL], **{"X-Org-Id": CRM_GLOBEX})),
-                "dave@globex-org": Caller(_bearer(CRM_TOKENS[CRM_DAVE], **{"X-Org-Id": CRM_GLOBEX}))}
+        return {
+            "acme": Caller(_bearer(CRM_TOKENS[CRM_ALICE], **{"X-Org-Id": CRM_ACME})),
+            "carol@acme-org": Caller(_bearer(CRM_TOKENS[CRM_CAROL], **{"X-Org-Id": CRM_ACME})),
+            "carol@ACME-ORG": Caller(_bearer(CRM_TOKENS[CRM_CAROL], **{"X-Org-Id": CRM_ACME.upper()})),
+            "carol@globex-org": Caller(_bearer(CRM_TOKENS[CRM_CAROL], **{"X-Org-Id": CRM_GLOBEX})),
+            "dave@globex-org": Caller(_bearer(CRM_TOKENS[CRM_DAVE], **{"X-Org-Id": CRM_GLOBEX})),
+        }
     tokens = {c["user"]: c["token"] for c in http.get("/__mock/credentials").json()[api]}
     login = http.post("/omni-inbox/authentication", json=PUBLIC[(api, "createAuthentication")].body)
     assert login.status_code == 201, login.text
-    return {"acme": Caller(_bearer(tokens["agent@acme.example"])),
-            "gina": Caller(_bearer(tokens["gina@globex.example"])),
-            "gina+acme-workspace-query": Caller(_bearer(tokens["gina@globex.example"]),
-                                                query={"workspaceId": OMNI_ACME}),
-            "expired-jwt": Caller(_bearer(login.json()["accessToken"])),  # a day's token, used 25 hours later
-            "forged-jwt": Caller(_bearer(_forged_jwt({"alg": "HS256", "typ": "JWT"}, OMNI_ANA))),
-            "alg-none-jwt": Caller(_bearer(_forged_jwt({"alg": "none", "typ": "JWT"}, OMNI_ANA)))}
+    return {
+        "acme": Caller(_bearer(tokens["agent@acme.example"])),
+        "gina": Caller(_bearer(tokens["gina@globex.example"])),
+        "gina+acme-workspace-query": Caller(_bearer(tokens["gina@globex.example"]), query={"workspaceId": OMNI_ACME}),
+        "expired-jwt": Caller(_bearer(login.json()["accessToken"])),  # a day's token, used 25 hours later
+        "forged-jwt": Caller(_bearer(_forged_jwt({"alg": "HS256", "typ": "JWT"}, OMNI_ANA))),
+        "alg-none-jwt": Caller(_bearer(_forged_jwt({"alg": "none", "typ": "JWT"}, OMNI_ANA))),
+    }
 
 
 # -- one running mock per API, with the objects acme holds -----------------------------------------------------------
@@ -488,8 +624,9 @@ class Mock:
     def fresh(self) -> None:
         """Back to the prepared state when a previous case changed it (restoring costs less than a new app)."""
         if self.dirty:
-            response = self.http.put("/__mock/state", content=self.baseline,
-                                     headers={"Content-Type": "application/json"})
+            response = self.http.put(
+                "/__mock/state", content=self.baseline, headers={"Content-Type": "application/json"}
+            )
             assert response.status_code == 200, response.text
             self.dirty = False
 
@@ -506,13 +643,15 @@ class Mock:
         query = {**case.query, **caller.query}
         sent = {**caller.headers, **headers}
         if case.files is not None:
-            return self.http.request(operation.method, BINDINGS[self.api].prefix + path, params=query,
-                                     headers=sent, files=case.files)
+            return self.http.request(
+                operation.method, BINDINGS[self.api].prefix + path, params=query, headers=sent, files=case.files
+            )
         content = None if case.body is None else json.dumps(case.body).encode()
         if content is not None:
             sent["Content-Type"] = "application/json"
-        return self.http.request(operation.method, BINDINGS[self.api].prefix + path, params=query, headers=sent,
-                                 content=content)
+        return self.http.request(
+            operation.method, BINDINGS[self.api].prefix + path, params=query, headers=sent, content=content
+        )
 
     def as_acme(self, method: str, path: str, **kwargs: Any) -> Any:
         base = BINDINGS[self.api].prefix + ("/api/v1/public/acme" if self.api == "1to1ai" else "")
@@ -534,10 +673,14 @@ class Mock:
 
 def _upload(mock: Mock, caller: str) -> Any:
     """A signed upload, uploaded: the omni inbox's file records need one."""
-    signed = mock.http.post("/omni-inbox/s3-url-signing", headers=mock.callers[caller].headers, json={
-        "fileName": "invoice.pdf", "contentType": "application/pdf", "size": 5}).json()
-    put = mock.http.put(signed["url"].removeprefix(BASE_URL), content=b"%PDF-",
-                        headers={"Content-Type": "application/pdf"})
+    signed = mock.http.post(
+        "/omni-inbox/s3-url-signing",
+        headers=mock.callers[caller].headers,
+        json={"fileName": "invoice.pdf", "contentType": "application/pdf", "size": 5},
+    ).json()
+    put = mock.http.put(
+        signed["url"].removeprefix(BASE_URL), content=b"%PDF-", headers={"Content-Type": "application/pdf"}
+    )
     assert put.is_success, put.text
     return signed
 
@@ -545,29 +688,39 @@ def _upload(mock: Mock, caller: str) -> Any:
 def _prepare(mock: Mock) -> dict[str, Any]:
     """acme's objects the seed does not name: made by acme through the API, or read from the seeded state."""
     if mock.api == "1to1ai":
-        return {"file": mock.as_acme("POST", "/files/request-upload", json={
-                    "filename": "cotizacion.pdf", "mime_type": "application/pdf", "size_bytes": 1024})["file_uuid"],
-                "message": mock.as_acme("GET", f"/conversations/{DOC_CONVERSATION}/messages")["items"][-1]["uuid"],
-                "cursor": mock.as_acme("GET", "/conversations", params={"limit": 2})["next_cursor"],
-                "tester_cursor": mock.as_acme("GET", "/tester/conversations", params={"limit": 1})["next_cursor"],
-                "contacts_cursor": mock.as_acme("GET", "/tester/contacts", params={"limit": 1})["next_cursor"]}
+        return {
+            "file": mock.as_acme(
+                "POST",
+                "/files/request-upload",
+                json={"filename": "cotizacion.pdf", "mime_type": "application/pdf", "size_bytes": 1024},
+            )["file_uuid"],
+            "message": mock.as_acme("GET", f"/conversations/{DOC_CONVERSATION}/messages")["items"][-1]["uuid"],
+            "cursor": mock.as_acme("GET", "/conversations", params={"limit": 2})["next_cursor"],
+            "tester_cursor": mock.as_acme("GET", "/tester/conversations", params={"limit": 1})["next_cursor"],
+            "contacts_cursor": mock.as_acme("GET", "/tester/contacts", params={"limit": 1})["next_cursor"],
+        }
     if mock.api == "crm-inbox":
         activities = mock.as_acme("GET", f"/conversations/{CRM_THREAD}/messages")["items"]
-        return {"media": mock.as_acme("POST", "/conversations/media", files={
-                    "file": ("plan.pdf", b"%PDF-1.4 acme", "application/pdf")})["id"],
-                "suggestion": next(a["id"] for a in activities if a["type"] == "suggestion" and
-                                   a["status"] == "pending"),
-                "views": mock.as_acme("GET", "/conversations/views")["views"]}
+        return {
+            "media": mock.as_acme(
+                "POST", "/conversations/media", files={"file": ("plan.pdf", b"%PDF-1.4 acme", "application/pdf")}
+            )["id"],
+            "suggestion": next(a["id"] for a in activities if a["type"] == "suggestion" and a["status"] == "pending"),
+            "views": mock.as_acme("GET", "/conversations/views")["views"],
+        }
     if mock.api == "omni-inbox":
         signed, globex_key = _upload(mock, "acme"), _upload(mock, "gina")["key"]
         workspace = json.loads(mock.state())["apis"][mock.api]["store"]["workspaces"][OMNI_ACME]
         messages: dict[str, Any] = {}
         for message in sorted(workspace["messages"].values(), key=lambda m: m["_id"]):
             messages.setdefault(message["channel"], message)
-        return {"upload_key": signed["key"], "globex_upload_key": globex_key,
-                "file": mock.as_acme("POST", "/conversation-files", json={"key": signed["key"]})["_id"],
-                "message": {channel: m["_id"] for channel, m in messages.items()},
-                "conversation": {channel: m["conversationId"] for channel, m in messages.items()}}
+        return {
+            "upload_key": signed["key"],
+            "globex_upload_key": globex_key,
+            "file": mock.as_acme("POST", "/conversation-files", json={"key": signed["key"]})["_id"],
+            "message": {channel: m["_id"] for channel, m in messages.items()},
+            "conversation": {channel: m["conversationId"] for channel, m in messages.items()},
+        }
     return {}
 
 
@@ -575,7 +728,8 @@ def _envelope(api: str) -> Any:
     document = SPECS[api].document
     registry = jsonschema_rs.Registry([("urn:spec", dict(document))])
     return jsonschema_rs.Draft202012Validator(
-        {"$ref": "urn:spec" + document["info"]["x-convomock"]["error-envelope"]}, registry=registry)
+        {"$ref": "urn:spec" + document["info"]["x-convomock"]["error-envelope"]}, registry=registry
+    )
 
 
 def _start(api: str) -> Mock:
@@ -593,9 +747,15 @@ def _start(api: str) -> Mock:
     acme_globals, other_globals = _globals(api, store)
     others = "\x00".join(_strings([store[container][globex], other_globals]))
     spec = json.dumps(SPECS[api].document)
-    mock.acme_strings = frozenset(s for s in _strings([store[container][acme], acme_globals])
-                                  if len(s) >= 6 and not TIMESTAMP.match(s) and s not in others
-                                  and not LOWER_WORD.fullmatch(s) and not (WORD.fullmatch(s) and f'"{s}"' in spec))
+    mock.acme_strings = frozenset(
+        s
+        for s in _strings([store[container][acme], acme_globals])
+        if len(s) >= 6
+        and not TIMESTAMP.match(s)
+        and s not in others
+        and not LOWER_WORD.fullmatch(s)
+        and not (WORD.fullmatch(s) and f'"{s}"' in spec)
+    )
     return mock
 
 
@@ -612,7 +772,10 @@ def mocks() -> Iterator[Mocks]:
     for mock in started.values():
         mock.http.__exit__(None, None, None)
         assert mock.app.internal_errors == [] and mock.app.strict_violations == [], (
-            mock.api, mock.app.internal_errors, mock.app.strict_violations)
+            mock.api,
+            mock.app.internal_errors,
+            mock.app.strict_violations,
+        )
 
 
 # -- other tenants -------------------------------------------------------------------------------------------------
@@ -625,8 +788,9 @@ def _refusals(api: str) -> frozenset[int]:
     documents for a schema-valid request naming what is not there (an unknown id in a body, a view it does not
     know)."""
     extension = SPECS[api].info["x-convomock"]
-    return frozenset({401, 403, *extension.get("not-found-statuses", [404]),
-                      *extension.get("schema-valid-refusals", [])})
+    return frozenset(
+        {401, 403, *extension.get("not-found-statuses", [404]), *extension.get("schema-valid-refusals", [])}
+    )
 
 
 REFUSALS = {api: _refusals(api) for api in BINDINGS}
@@ -646,9 +810,14 @@ def _tenancy_params() -> Iterator[Any]:
                 if variant != BASE and at_acme:
                     continue  # refused on the tenant alone: the body is never read
                 reason = XFAIL.get((api, operation.operation_id, shape, variant))
-                yield pytest.param(api, operation.operation_id, shape, variant,
-                                   id=f"{api}-{operation.operation_id}-{shape}-{variant}",
-                                   marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
+                yield pytest.param(
+                    api,
+                    operation.operation_id,
+                    shape,
+                    variant,
+                    id=f"{api}-{operation.operation_id}-{shape}-{variant}",
+                    marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [],
+                )
 
 
 def _where(api: str, operation_id: str, label: str, response: httpx.Response) -> str:
@@ -665,9 +834,12 @@ def test_a_restored_snapshot_reads_back_unchanged(api: str) -> None:
         assert http.put("/__mock/state", content=seeded, headers={"Content-Type": "application/json"}).is_success
         restored = http.get("/__mock/state").text
     assert json.loads(restored) == json.loads(seeded)
-    first = next((i for i, (a, b) in enumerate(zip(seeded, restored, strict=False)) if a != b),
-                 min(len(seeded), len(restored)))
-    assert restored == seeded, f"...{seeded[first - 80:first + 40]}... became ...{restored[first - 80:first + 40]}..."
+    first = next(
+        (i for i, (a, b) in enumerate(zip(seeded, restored, strict=False)) if a != b), min(len(seeded), len(restored))
+    )
+    assert restored == seeded, (
+        f"...{seeded[first - 80 : first + 40]}... became ...{restored[first - 80 : first + 40]}..."
+    )
 
 
 def test_every_table_entry_is_an_operation() -> None:
@@ -712,8 +884,12 @@ def test_another_tenant_gets_nothing(mocks: Mocks, api: str, operation_id: str, 
 # Credentials that look real but no longer (or never) work, per API that has them: 1TO1's revoked key is seeded;
 # the omni inbox's JWTs expire on the mock clock and are checked for signature and algorithm.
 REVOKED = {"1to1ai": ("revoked-key",), "omni-inbox": ("expired-jwt", "forged-jwt", "alg-none-jwt")}
-UNAUTHORIZED = {"1to1ai": "INVALID_API_TOKEN", "highlevel": "Invalid token: access token is invalid",
-                "crm-inbox": "Invalid authentication credentials", "omni-inbox": "NotAuthenticated"}
+UNAUTHORIZED = {
+    "1to1ai": "INVALID_API_TOKEN",
+    "highlevel": "Invalid token: access token is invalid",
+    "crm-inbox": "Invalid authentication credentials",
+    "omni-inbox": "NotAuthenticated",
+}
 SCOPE_MESSAGE = "The token is not authorized for this scope."
 
 
@@ -725,8 +901,9 @@ def _case(api: str, operation: Operation, objects: dict[str, Any]) -> Case:
     return TABLES[api][operation.operation_id][BASE](objects)
 
 
-def _refused_alike(mock: Mock, operation: Operation, case: Case, caller: Caller, status: int, mentions: str,
-                   label: str, **headers: str) -> None:
+def _refused_alike(
+    mock: Mock, operation: Operation, case: Case, caller: Caller, status: int, mentions: str, label: str, **headers: str
+) -> None:
     """The vendor's refusal in its envelope, naming why, showing none of acme's data, changing nothing."""
     mock.fresh()
     before = mock.state()
@@ -742,35 +919,58 @@ def _refused_alike(mock: Mock, operation: Operation, case: Case, caller: Caller,
 
 
 def _per_operation(kinds: Mapping[str, tuple[str, ...]], public: bool = False) -> list[Any]:
-    return [pytest.param(api, operation.operation_id, kind, id=f"{api}-{operation.operation_id}-{kind}")
-            for api, names in kinds.items() for kind in names for _, operation in _operations(api, public)]
+    return [
+        pytest.param(api, operation.operation_id, kind, id=f"{api}-{operation.operation_id}-{kind}")
+        for api, names in kinds.items()
+        for kind in names
+        for _, operation in _operations(api, public)
+    ]
 
 
 @pytest.mark.parametrize(("api", "operation_id", "credential"), _per_operation(REVOKED))
-def test_a_revoked_or_forged_credential_is_the_vendors_401(mocks: Mocks, api: str, operation_id: str,
-                                                           credential: str) -> None:
+def test_a_revoked_or_forged_credential_is_the_vendors_401(
+    mocks: Mocks, api: str, operation_id: str, credential: str
+) -> None:
     mock = mocks[api]
     operation = OPERATIONS[(api, operation_id)]
     clock = mock.http.get("/__mock/clock").json()
     if credential == "expired-jwt":  # issued at the start for a day: 25 hours later it has expired
         assert mock.http.post("/__mock/clock", json={"advance": "25h"}).status_code == 200
     try:
-        _refused_alike(mock, operation, _case(api, operation, mock.objects), mock.callers[credential], 401,
-                       UNAUTHORIZED[api], credential)
+        _refused_alike(
+            mock,
+            operation,
+            _case(api, operation, mock.objects),
+            mock.callers[credential],
+            401,
+            UNAUTHORIZED[api],
+            credential,
+        )
     finally:
         assert mock.http.post("/__mock/clock", json={"set": clock["now"]}).status_code == 200
 
 
-@pytest.mark.parametrize(("api", "operation_id", "switched"),
-                         _per_operation({api: ("activated", "per-request-header") for api in BINDINGS}, public=True))
-def test_the_token_revoked_scenario_refuses_every_operation(mocks: Mocks, api: str, operation_id: str,
-                                                            switched: str) -> None:
+@pytest.mark.parametrize(
+    ("api", "operation_id", "switched"),
+    _per_operation({api: ("activated", "per-request-header") for api in BINDINGS}, public=True),
+)
+def test_the_token_revoked_scenario_refuses_every_operation(
+    mocks: Mocks, api: str, operation_id: str, switched: str
+) -> None:
     mock = mocks[api]
     operation = OPERATIONS[(api, operation_id)]
     case = _case(api, operation, mock.objects)
     if switched == "per-request-header":
-        _refused_alike(mock, operation, case, mock.callers["acme"], 401, UNAUTHORIZED[api], switched,
-                       **{"X-Mock-Scenario": "token-revoked"})
+        _refused_alike(
+            mock,
+            operation,
+            case,
+            mock.callers["acme"],
+            401,
+            UNAUTHORIZED[api],
+            switched,
+            **{"X-Mock-Scenario": "token-revoked"},
+        )
         return
     mock.fresh()  # before switching on: restoring a snapshot sets the scenarios the snapshot names
     assert mock.http.post("/__mock/scenarios/token-revoked").status_code == 200
@@ -785,8 +985,9 @@ def test_the_token_revoked_scenario_refuses_every_operation(mocks: Mocks, api: s
 # `carol@acme-org` caller above), and the omni inbox's user roles are attached to no operation (specs/omni-inbox.yaml).
 
 
-@pytest.mark.parametrize(("api", "operation_id", "credential"),
-                         _per_operation({"highlevel": ("acme-read-only", "agency", "scope-missing")}))
+@pytest.mark.parametrize(
+    ("api", "operation_id", "credential"), _per_operation({"highlevel": ("acme-read-only", "agency", "scope-missing")})
+)
 def test_highlevel_scopes(mocks: Mocks, api: str, operation_id: str, credential: str) -> None:
     mock = mocks[api]
     operation = OPERATIONS[(api, operation_id)]
@@ -819,20 +1020,32 @@ def test_a_foreign_knowledge_base_feeds_no_reply(mocks: Mocks) -> None:
     before = mock.acme_part(mock.state())
     clock = mock.http.get("/__mock/clock").json()
     try:
-        linked = mock.http.put("/highlevel/conversation-ai/agents/agent_globex_1", headers=globex, json={
-            "autoPilotMaxMessages": 20, "knowledgeBaseIds": ["kb_globex_1", "kb_1"]})
+        linked = mock.http.put(
+            "/highlevel/conversation-ai/agents/agent_globex_1",
+            headers=globex,
+            json={"autoPilotMaxMessages": 20, "knowledgeBaseIds": ["kb_globex_1", "kb_1"]},
+        )
         assert linked.status_code == 200, linked.text[:200]
-        asked = mock.http.post("/__mock/highlevel/inbound", json={
-            "location": HL_GLOBEX, "contact": "contact_globex_1", "channel": "SMS",
-            "body": "How much is a regular cleaning, and which insurance plans do you accept?"})
+        asked = mock.http.post(
+            "/__mock/highlevel/inbound",
+            json={
+                "location": HL_GLOBEX,
+                "contact": "contact_globex_1",
+                "channel": "SMS",
+                "body": "How much is a regular cleaning, and which insurance plans do you accept?",
+            },
+        )
         assert asked.status_code == 201, asked.text[:200]
         assert mock.http.post("/__mock/clock", json={"advance": "1m"}).status_code == 200
         assert mock.http.post("/__mock/settle").status_code == 200
         threads = mock.http.get("/__mock/highlevel/conversations", params={"location": HL_GLOBEX})
         replies = [m for c in threads.json()["conversations"] for m in c["messages"] if m["source"] == "ai"]
         assert replies, f"globex's agent did not answer: {threads.text[:200]}"
-        generation = mock.http.get("/highlevel/conversation-ai/generations", headers=globex,
-                                   params={"messageId": replies[-1]["id"], "source": "conversation"})
+        generation = mock.http.get(
+            "/highlevel/conversation-ai/generations",
+            headers=globex,
+            params={"messageId": replies[-1]["id"], "source": "conversation"},
+        )
         assert generation.status_code == 200, generation.text[:200]
         for label, text in (("thread", threads.text), ("generation", generation.text)):
             assert not mock.acme_strings_in(text), f"{label} shows acme's {mock.acme_strings_in(text)[:5]}"

@@ -1,4 +1,5 @@
 """The APIs convomock serves, by name. Each package exports one `API` binding; the engine never imports them."""
+
 from __future__ import annotations
 
 from mock_server.apis.crminbox import API as CRM_INBOX
@@ -9,8 +10,12 @@ from mock_server.engine.types import ApiBinding
 
 __all__ = ["BINDINGS", "binding"]
 
-BINDINGS: dict[str, ApiBinding] = {ONETOONE.name: ONETOONE, HIGHLEVEL.name: HIGHLEVEL, CRM_INBOX.name: CRM_INBOX,
-                                 OMNI_INBOX.name: OMNI_INBOX}
+BINDINGS: dict[str, ApiBinding] = {
+    ONETOONE.name: ONETOONE,
+    HIGHLEVEL.name: HIGHLEVEL,
+    CRM_INBOX.name: CRM_INBOX,
+    OMNI_INBOX.name: OMNI_INBOX,
+}
 
 
 def binding(name: str) -> ApiBinding:

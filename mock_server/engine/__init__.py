@@ -1,4 +1,5 @@
 """The vendor-neutral engine: specs, routing, validation, errors, clock, ids, jobs, scenarios, journal, control."""
+
 from __future__ import annotations
 
 from mock_server.engine.app import MockApp, StartupError

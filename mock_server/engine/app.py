@@ -4,6 +4,7 @@ A request's way: read the body (bounded) -> scenario faults -> route -> authenti
 handler -> serialise -> strict response check -> journal. Any refusal on the way is a MockError that the API's
 own `render` turns into its envelope; nothing else builds an error body.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,7 @@ from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
 from mock_server.engine.types import ApiBinding, Call, Principal, Rendered, Reply, RequestView, SeedOptions
 from mock_server.engine.validation import validate_request
 
-__all__ = ["MockApp", "ApiRuntime", "StartupError", "MAX_BODY_BYTES", "client_headers"]
+__all__ = ["MAX_BODY_BYTES", "ApiRuntime", "MockApp", "StartupError", "client_headers"]
 
 log = logging.getLogger("convomock")
 MAX_BODY_BYTES = 1024 * 1024
@@ -76,15 +77,28 @@ def _check_handlers(binding: ApiBinding, spec: Spec) -> None:
     missing = sorted(ids - set(binding.handlers))
     extra = sorted(set(binding.handlers) - ids)
     if missing or extra:
-        raise StartupError(f"{binding.name}: operations without a handler: {missing or 'none'}; "
-                           f"handlers without an operation: {extra or 'none'}")
+        raise StartupError(
+            f"{binding.name}: operations without a handler: {missing or 'none'}; "
+            f"handlers without an operation: {extra or 'none'}"
+        )
 
 
 class MockApp:
-    def __init__(self, bindings: Sequence[ApiBinding], *, seed: int = 0, conversations: int | None = None,
-                 scenarios_dir: Path | None = None, start_scenarios: Sequence[str] = (), strict: bool = True,
-                 at_root: bool = False, clock: MockClock | None = None, journal_limit: int = 1000,
-                 tenants: Sequence[str] | None = None, control_token: str | None = None) -> None:
+    def __init__(
+        self,
+        bindings: Sequence[ApiBinding],
+        *,
+        seed: int = 0,
+        conversations: int | None = None,
+        scenarios_dir: Path | None = None,
+        start_scenarios: Sequence[str] = (),
+        strict: bool = True,
+        at_root: bool = False,
+        clock: MockClock | None = None,
+        journal_limit: int = 1000,
+        tenants: Sequence[str] | None = None,
+        control_token: str | None = None,
+    ) -> None:
         if at_root and len(bindings) != 1:
             raise StartupError("serving at the root needs exactly one API")
         self.at_root = at_root
@@ -117,14 +131,20 @@ class MockApp:
             for operation in spec.operations:
                 routes.add(operation.method, prefix + operation.path, operation)
             self.runtimes[binding.name] = ApiRuntime(
-                binding=binding, spec=spec, routes=routes, store=None, rng=SeededRandom(seed),
+                binding=binding,
+                spec=spec,
+                routes=routes,
+                store=None,
+                rng=SeededRandom(seed),
                 limiter=SlidingWindowLimiter(binding.rate_limits) if binding.rate_limits else None,
-                fixtures=_only_tenants(binding, load_yaml(binding.fixtures_path) or {}, self.tenants))
+                fixtures=_only_tenants(binding, load_yaml(binding.fixtures_path) or {}, self.tenants),
+            )
         for name in self.start_scenarios:
             if name not in self.scenarios.available:
                 raise StartupError(f"unknown scenario {name!r}; known: {', '.join(sorted(self.scenarios.available))}")
         self.reset()
         from mock_server.engine.control import ControlApi  # control needs the app; imported late on purpose
+
         self.control = ControlApi(self)
 
     # -- state ---------------------------------------------------------------------------------------------------
@@ -149,7 +169,7 @@ class MockApp:
         every test pays ~4 ms for the four APIs instead of ~45 ms. Start-up seeds once and keeps nothing."""
         template = self._seed_templates.get(runtime.name)
         if template is not None:
-            store, rng = pickle.loads(template)  # noqa: S301 - bytes this process pickled itself
+            store, rng = pickle.loads(template)
             return store, rng
         rng = SeededRandom(self.options.seed)
         store = runtime.binding.new_store()
@@ -164,10 +184,16 @@ class MockApp:
         return self.changes + self.jobs.completed
 
     def snapshot(self) -> dict[str, Any]:
-        return {"format": 1, "seed": self.options.seed, "active_scenarios": self.scenarios.active,
-                "clock": {"now": self.clock.now().isoformat(), "frozen": self.clock.frozen},
-                "apis": {name: {"store": to_json_data(rt.store), "rng": rt.rng.state_json()}
-                         for name, rt in self.runtimes.items()}}
+        return {
+            "format": 1,
+            "seed": self.options.seed,
+            "active_scenarios": self.scenarios.active,
+            "clock": {"now": self.clock.now().isoformat(), "frozen": self.clock.frozen},
+            "apis": {
+                name: {"store": to_json_data(rt.store), "rng": rt.rng.state_json()}
+                for name, rt in self.runtimes.items()
+            },
+        }
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Replace every store (and generator) from a snapshot; raises SnapshotError/ValueError and changes nothing."""
@@ -235,17 +261,34 @@ class MockApp:
         if path == "/__mock" or path.startswith("/__mock/"):
             # Health and the pages' static files (no state, no secret in them) are open; the pages' scripts send
             # the token on each control call they make.
-            if (self.control_token and path != "/__mock/health"
-                    and not self.control.pages.is_public(scope["method"], path) and not self._control_allowed(scope)):
-                await send_json(send, 401, {"error": "the control API needs the control token: send "
-                                                     "'X-Control-Token: <token>' (convomock serve --control-token)"})
+            if (
+                self.control_token
+                and path != "/__mock/health"
+                and not self.control.pages.is_public(scope["method"], path)
+                and not self._control_allowed(scope)
+            ):
+                await send_json(
+                    send,
+                    401,
+                    {
+                        "error": "the control API needs the control token: send "
+                        "'X-Control-Token: <token>' (convomock serve --control-token)"
+                    },
+                )
                 return
             await self.control.handle(scope, receive, send, path)
             return
         runtime = self._runtime_for(path)
         if runtime is None:
-            await send_json(send, 404, {"error": "no API is served at this path",
-                                         "apis": {n: rt.binding.prefix for n, rt in self.runtimes.items()}}, {})
+            await send_json(
+                send,
+                404,
+                {
+                    "error": "no API is served at this path",
+                    "apis": {n: rt.binding.prefix for n, rt in self.runtimes.items()},
+                },
+                {},
+            )
             return
         await self._serve(runtime, scope, receive, send, path)
 
@@ -278,8 +321,10 @@ class MockApp:
         """The API's working credentials, each with `base_url`: where a client points (the mock at `base_url`, the
         API's prefix, the vendor's path). What `GET /__mock/credentials`, the banner and the pytest plugin list."""
         root = base_url + self.api_root(runtime)
-        return [{**c, "base_url": root + c.get("base_path", runtime.spec.base_path)}
-                for c in runtime.binding.credentials(runtime.store)]
+        return [
+            {**c, "base_url": root + c.get("base_path", runtime.spec.base_path)}
+            for c in runtime.binding.credentials(runtime.store)
+        ]
 
     def _runtime_for(self, path: str) -> ApiRuntime | None:
         if self.at_root:
@@ -306,7 +351,7 @@ class MockApp:
         try:
             names = self._request_scenarios(runtime, headers, names)
             body = await read_body(receive, binding.max_body_bytes)
-            inner = path[len(binding.prefix):] if not self.at_root else path
+            inner = path[len(binding.prefix) :] if not self.at_root else path
             latency_ms, rule = self.scenarios.fault(names, binding.name, method, inner or "/")
             if latency_ms:
                 await asyncio.sleep(latency_ms / 1000)
@@ -321,15 +366,28 @@ class MockApp:
             query = parse_qsl(query_string, keep_blank_values=True) if query_string else []
             # One instant per request, its arrival: authentication, limits and the handler all see the same "now".
             view = RequestView(method, path, match.path_params, headers, query, operation.scopes, arrived)
-            principal = (Principal(tenant_id="", key="anonymous") if operation.public
-                         else binding.authenticate(view, runtime.store))
+            principal = (
+                Principal(tenant_id="", key="anonymous")
+                if operation.public
+                else binding.authenticate(view, runtime.store)
+            )
             if runtime.limiter and self.scenarios.real_limits(names, binding.name):
                 rate_states = runtime.limiter.hit(principal.key, arrived)
-            validated = validate_request(operation, match.path_params, query, headers, body,
-                                         headers.get("content-type"))
+            validated = validate_request(
+                operation, match.path_params, query, headers, body, headers.get("content-type")
+            )
             request_body = validated.body
-            call = Call(operation.operation_id, validated, principal, runtime.store, self.clock, runtime.rng,
-                        self.jobs, base_url(scope, headers), arrived)
+            call = Call(
+                operation.operation_id,
+                validated,
+                principal,
+                runtime.store,
+                self.clock,
+                runtime.rng,
+                self.jobs,
+                base_url(scope, headers),
+                arrived,
+            )
             status, extra, payload = self._run_handler(runtime, operation, call, names)
             error: MockError | None = None
         except MockError as exc:
@@ -342,8 +400,13 @@ class MockApp:
             status, extra, payload = self._render(binding, error, method, path)
         if operation is not None and not isinstance(error, InternalError):
             # Engine refusals (bad JSON, faults, 413) are checked only where the operation documents the status.
-            violation = self._check_response(runtime, operation, status, payload,
-                                             strict_always=not isinstance(error, _ENGINE_ERRORS + (RequestInvalid,)))
+            violation = self._check_response(
+                runtime,
+                operation,
+                status,
+                payload,
+                strict_always=not isinstance(error, _ENGINE_ERRORS + (RequestInvalid,)),
+            )
             if violation:
                 status, extra, payload = binding.render(InternalError(violation))
         if rate_states is not None and binding.rate_limit_headers is not None:
@@ -357,11 +420,20 @@ class MockApp:
         if status < 400 and method not in SAFE_METHODS:
             self.changes += 1
         self.journal.record(
-            at=arrived, api=binding.name, method=method, path=path, query=query_string,
+            at=arrived,
+            api=binding.name,
+            method=method,
+            path=path,
+            query=query_string,
             operation_id=operation.operation_id if operation else None,
-            tenant=principal.tenant_id if principal else None, status=status,
-            raw_headers=headers, request_body=request_body, response_body=payload,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3), scenarios=list(names))
+            tenant=principal.tenant_id if principal else None,
+            status=status,
+            raw_headers=headers,
+            request_body=request_body,
+            response_body=payload,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            scenarios=list(names),
+        )
 
     def _render(self, binding: ApiBinding, error: MockError, method: str, path: str) -> Rendered:
         """The vendor's envelope for an error; if the renderer itself fails, a bare 500 that says so."""
@@ -381,8 +453,7 @@ class MockApp:
                 raise RequestInvalid("header", f"unknown scenario {name!r}", ["X-Mock-Scenario"])
         return names + [n for n in requested if n not in names]
 
-    def _run_handler(self, runtime: ApiRuntime, operation: Operation, call: Call,
-                     names: list[str]) -> Rendered:
+    def _run_handler(self, runtime: ApiRuntime, operation: Operation, call: Call, names: list[str]) -> Rendered:
         # Scenarios named only in this request's header change state for this request alone.
         undo: list[Undo] = []
         for name in names:
@@ -397,8 +468,9 @@ class MockApp:
             return result.status or operation.success_status, result.headers, result.body
         return operation.success_status, {}, result
 
-    def _check_response(self, runtime: ApiRuntime, operation: Operation, status: int, payload: Any,
-                        strict_always: bool) -> str | None:
+    def _check_response(
+        self, runtime: ApiRuntime, operation: Operation, status: int, payload: Any, strict_always: bool
+    ) -> str | None:
         """In strict mode, why this answer breaks the operation's spec (None when it conforms)."""
         if not self.strict:
             return None
@@ -431,12 +503,16 @@ def _keep(problems: list[str], message: str) -> None:
 def client_headers(credential: Mapping[str, Any]) -> dict[str, str]:
     """What a client holding this credential sends on every call: the bearer token, then the API's own headers
     (HighLevel's `Version`) and the tenant's (the CRM inbox's `X-Org-Id`)."""
-    return {"Authorization": f"Bearer {credential['token']}", **credential.get("headers", {}),
-            **credential.get("tenant_headers", {})}
+    return {
+        "Authorization": f"Bearer {credential['token']}",
+        **credential.get("headers", {}),
+        **credential.get("tenant_headers", {}),
+    }
 
 
-def _only_tenants(binding: ApiBinding, fixtures: Mapping[str, Any],
-                  tenants: frozenset[str] | None) -> Mapping[str, Any]:
+def _only_tenants(
+    binding: ApiBinding, fixtures: Mapping[str, Any], tenants: frozenset[str] | None
+) -> Mapping[str, Any]:
     """The fixtures with only the named tenants (`serve --tenants`, to shard by tenant); every tenant has a `key`."""
     if tenants is None:
         return fixtures

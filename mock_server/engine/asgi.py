@@ -1,5 +1,6 @@
 """ASGI plumbing shared by the mock, its control API, the validating proxy and the drift wrapper: read a body
 (bounded), read headers, answer JSON. One copy, so every door of the server reads and writes the same way."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import orjson
 
 from mock_server.engine.errors import PayloadTooLarge
 
-__all__ = ["read_body", "request_headers", "base_url", "send_json", "send_bytes", "path_of", "encode_json"]
+__all__ = ["base_url", "encode_json", "path_of", "read_body", "request_headers", "send_bytes", "send_json"]
 
 
 async def read_body(receive: Any, limit: int | None = None) -> bytes:
@@ -56,8 +57,13 @@ def path_of(scope: Mapping[str, Any]) -> str:
 
 
 async def send_bytes(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -74,6 +80,9 @@ def encode_json(payload: Any) -> bytes:
 
 
 async def send_json(send: Any, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> None:
-    headers = _JSON if not extra else [
-        *_JSON, *[(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()]]
+    headers = (
+        _JSON
+        if not extra
+        else [*_JSON, *[(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()]]
+    )
     await send_bytes(send, status, encode_json(payload), headers)

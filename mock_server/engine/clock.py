@@ -3,24 +3,25 @@
 It starts at a fixed instant (so seeded state is byte-identical run to run) and runs with real time from there,
 unless frozen. Setting and advancing move an offset; nothing ever sleeps.
 """
+
 from __future__ import annotations
 
 import functools
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-__all__ = ["MockClock", "parse_duration", "parse_instant", "iso", "DEFAULT_START"]
+__all__ = ["DEFAULT_START", "MockClock", "iso", "parse_duration", "parse_instant"]
 
-DEFAULT_START = datetime(2026, 1, 15, 15, 0, 0, tzinfo=timezone.utc)
+DEFAULT_START = datetime(2026, 1, 15, 15, 0, 0, tzinfo=UTC)
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)")
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
-def parse_duration(text: str | int | float) -> timedelta:
+def parse_duration(text: str | float) -> timedelta:
     """'25h', '1h30m', '90s', '2d', '500ms', or a number of seconds; negative with a leading '-'."""
     if isinstance(text, bool):
-        raise ValueError("a duration is a string like '25h' or a number of seconds")
+        raise ValueError("a duration is a string like '25h' or a number of seconds")  # noqa: TRY004 - callers answer 400 on ValueError
     if isinstance(text, (int, float)):
         return timedelta(seconds=text)
     return _cached_duration(text) if len(text) <= 32 else _duration_text(text)
@@ -45,14 +46,14 @@ def _duration_text(text: str) -> timedelta:
 
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 instant; a naive one is taken as UTC."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    value = datetime.fromisoformat(text.strip())  # Python 3.11 reads a trailing Z
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @functools.lru_cache(maxsize=16384)  # strftime is ~1.3 us; answers format the same stored instants over and over
 def iso(value: datetime) -> str:
     """The wire form the vendors use: UTC, seconds, 'Z'."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class MockClock:
@@ -93,8 +94,12 @@ class MockClock:
         self.set(self.now() + delta)
 
     def describe(self) -> dict[str, object]:
-        return {"now": iso(self.now()), "now_precise": self.now().isoformat(), "frozen": self._frozen,
-                "start": iso(self._start)}
+        return {
+            "now": iso(self.now()),
+            "now_precise": self.now().isoformat(),
+            "frozen": self._frozen,
+            "start": iso(self._start),
+        }
 
     def __repr__(self) -> str:
         return f"MockClock(now={iso(self.now())}, frozen={self._frozen})"

@@ -3,6 +3,7 @@ each API's own simulations under `/__mock/<api>/...`. It answers plain JSON (`{"
 ours, not a vendor's, and it is never served under an API prefix. The pages for a browser (`/__mock/ui`,
 `/__mock/docs`) are `ui.py`'s; this module only hands their paths over.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,12 +44,20 @@ class ControlApi:
         self.app = app
         self.routes: RouteTable[Endpoint] = RouteTable()
         own: list[tuple[str, str, Endpoint]] = [
-            ("GET", "health", self.health), ("GET", "credentials", self.credentials), ("POST", "reset", self.reset),
-            ("GET", "scenarios", self.list_scenarios), ("GET", "scenarios/{name}", self.show_scenario),
-            ("POST", "scenarios/{name}", self.activate), ("DELETE", "scenarios/{name}", self.deactivate),
-            ("GET", "clock", self.read_clock), ("POST", "clock", self.change_clock),
-            ("GET", "requests", self.requests), ("DELETE", "requests", self.clear_requests),
-            ("GET", "state", self.read_state), ("PUT", "state", self.write_state), ("POST", "settle", self.settle),
+            ("GET", "health", self.health),
+            ("GET", "credentials", self.credentials),
+            ("POST", "reset", self.reset),
+            ("GET", "scenarios", self.list_scenarios),
+            ("GET", "scenarios/{name}", self.show_scenario),
+            ("POST", "scenarios/{name}", self.activate),
+            ("DELETE", "scenarios/{name}", self.deactivate),
+            ("GET", "clock", self.read_clock),
+            ("POST", "clock", self.change_clock),
+            ("GET", "requests", self.requests),
+            ("DELETE", "requests", self.clear_requests),
+            ("GET", "state", self.read_state),
+            ("PUT", "state", self.write_state),
+            ("POST", "settle", self.settle),
         ]
         for method, path, endpoint in own:
             self.routes.add(method, f"/__mock/{path}", endpoint)
@@ -87,29 +96,45 @@ class ControlApi:
 
     def _vendor(self, runtime: ApiRuntime, route: ControlRoute) -> Endpoint:
         async def endpoint(request: _Request) -> tuple[int, Any]:
-            call = ControlCall(store=runtime.store, clock=self.app.clock, rng=runtime.rng, jobs=self.app.jobs,
-                               query=request.query, body=request.body, raw_body=request.raw_body,
-                               path_params=request.path_params, base_url=request.base_url)
+            call = ControlCall(
+                store=runtime.store,
+                clock=self.app.clock,
+                rng=runtime.rng,
+                jobs=self.app.jobs,
+                query=request.query,
+                body=request.body,
+                raw_body=request.raw_body,
+                path_params=request.path_params,
+                base_url=request.base_url,
+            )
             result = route.handler(call)
             if isinstance(result, tuple):
                 return result
             return 200, result
+
         return endpoint
 
     # -- engine endpoints ----------------------------------------------------------------------------------------
 
     async def health(self, request: _Request) -> tuple[int, Any]:
-        return 200, {"status": "ok", "apis": {n: rt.binding.prefix or "/" for n, rt in self.app.runtimes.items()},
-                     "clock": self.app.clock.describe(), "jobs_pending": self.app.jobs.pending,
-                     "scenarios": self.app.scenarios.active, "strict": self.app.strict,
-                     "served": self.app.served, "server_errors": self.app.server_errors,
-                     "strict_violations": len(self.app.strict_violations),
-                     "internal_errors": len(self.app.internal_errors)}
+        return 200, {
+            "status": "ok",
+            "apis": {n: rt.binding.prefix or "/" for n, rt in self.app.runtimes.items()},
+            "clock": self.app.clock.describe(),
+            "jobs_pending": self.app.jobs.pending,
+            "scenarios": self.app.scenarios.active,
+            "strict": self.app.strict,
+            "served": self.app.served,
+            "server_errors": self.app.server_errors,
+            "strict_violations": len(self.app.strict_violations),
+            "internal_errors": len(self.app.internal_errors),
+        }
 
     async def credentials(self, request: _Request) -> tuple[int, Any]:
         """Each API's working credentials; `base_url` is where a client points (its prefix plus the vendor's path)."""
-        return 200, {name: self.app.credentials(runtime, request.base_url)
-                     for name, runtime in self.app.runtimes.items()}
+        return 200, {
+            name: self.app.credentials(runtime, request.base_url) for name, runtime in self.app.runtimes.items()
+        }
 
     async def reset(self, request: _Request) -> tuple[int, Any]:
         self.app.reset()
@@ -120,8 +145,10 @@ class ControlApi:
         return {**scenario.as_json(), "active": self.app.scenarios.is_active(name)}
 
     async def list_scenarios(self, request: _Request) -> tuple[int, Any]:
-        return 200, {"scenarios": [self._scenario_json(n) for n in sorted(self.app.scenarios.available)],
-                     "active": self.app.scenarios.active}
+        return 200, {
+            "scenarios": [self._scenario_json(n) for n in sorted(self.app.scenarios.available)],
+            "active": self.app.scenarios.active,
+        }
 
     def _known(self, name: str) -> str:
         if name not in self.app.scenarios.available:
@@ -171,13 +198,20 @@ class ControlApi:
             raise ControlError(400, "limit is a whole number")
         if after is not None and not after.isdigit():
             raise ControlError(400, "after is an entry id (a whole number)")
-        entries = self.app.journal.query(api=request.query.get("api"), method=request.query.get("method"),
-                                         path=request.query.get("path"),
-                                         operation_id=request.query.get("operation_id"),
-                                         limit=int(limit) if limit else None,
-                                         after=int(after) if after else None)
-        return 200, {"items": [e.as_json() for e in entries], "count": len(entries), "bound": self.app.journal.limit,
-                     "held": len(self.app.journal)}
+        entries = self.app.journal.query(
+            api=request.query.get("api"),
+            method=request.query.get("method"),
+            path=request.query.get("path"),
+            operation_id=request.query.get("operation_id"),
+            limit=int(limit) if limit else None,
+            after=int(after) if after else None,
+        )
+        return 200, {
+            "items": [e.as_json() for e in entries],
+            "count": len(entries),
+            "bound": self.app.journal.limit,
+            "held": len(self.app.journal),
+        }
 
     async def clear_requests(self, request: _Request) -> tuple[int, Any]:
         self.app.journal.clear()
@@ -196,8 +230,11 @@ class ControlApi:
     async def settle(self, request: _Request) -> tuple[int, Any]:
         before = self.app.jobs.completed
         await self.app.jobs.settle()
-        return 200, {"settled": True, "jobs_run": self.app.jobs.completed - before,
-                     "failures": list(self.app.jobs.failures)}
+        return 200, {
+            "settled": True,
+            "jobs_run": self.app.jobs.completed - before,
+            "failures": list(self.app.jobs.failures),
+        }
 
 
 def _json_or_none(raw: bytes, content_type: str | None) -> Any:

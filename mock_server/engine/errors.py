@@ -3,23 +3,24 @@
 The engine raises the neutral kinds below for its own refusals; a vendor's `render` turns any of them, and its own
 `VendorError` subclasses, into that vendor's envelope (moto's ServiceException plus Starlette's handler lookup).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
-    "MockError",
-    "VendorError",
-    "Unauthenticated",
-    "RouteNotFound",
-    "MethodNotAllowed",
-    "RequestInvalid",
-    "PayloadTooLarge",
-    "UnsupportedMediaType",
-    "RateLimited",
     "InjectedFault",
     "InternalError",
+    "MethodNotAllowed",
+    "MockError",
+    "PayloadTooLarge",
+    "RateLimited",
+    "RequestInvalid",
+    "RouteNotFound",
+    "Unauthenticated",
+    "UnsupportedMediaType",
+    "VendorError",
 ]
 
 
@@ -109,8 +110,15 @@ class UnsupportedMediaType(MockError):
 class RateLimited(MockError):
     """Too many requests: carries what the vendor's rate-limit headers need."""
 
-    def __init__(self, limit: int, remaining: int, retry_after: int, reset_epoch: int, window: str = "window",
-                 states: Sequence[object] = ()) -> None:
+    def __init__(
+        self,
+        limit: int,
+        remaining: int,
+        retry_after: int,
+        reset_epoch: int,
+        window: str = "window",
+        states: Sequence[object] = (),
+    ) -> None:
         self.limit = limit
         self.remaining = remaining
         self.retry_after = retry_after

@@ -1,4 +1,5 @@
 """Every random choice and every id comes from one seeded generator per API (moto's MotoRandom, without a global)."""
+
 from __future__ import annotations
 
 import random

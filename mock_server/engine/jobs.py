@@ -6,6 +6,7 @@ while the clock runs (and is woken when the clock is moved); `settle()` does not
 forward to the next due job until nothing is queued or running, so tests never sleep. A job that raises is
 reported, not fatal.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -59,7 +60,7 @@ class JobRunner:
         try:
             while queue:
                 await asyncio.sleep(0)  # let the answer that queued this job go out first
-                due, job = queue[0]
+                due, _job = queue[0]
                 if due is not None and self.clock.now() < due:
                     await self._until(due)
                     continue

@@ -1,4 +1,5 @@
 """A bounded record of every exchange, newest first on read; the control API and test helpers query it."""
+
 from __future__ import annotations
 
 import itertools
@@ -68,9 +69,15 @@ class Journal:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def query(self, api: str | None = None, method: str | None = None, path: str | None = None,
-              operation_id: str | None = None, limit: int | None = None,
-              after: int | None = None) -> list[JournalEntry]:
+    def query(
+        self,
+        api: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        operation_id: str | None = None,
+        limit: int | None = None,
+        after: int | None = None,
+    ) -> list[JournalEntry]:
         """Newest first. `path` matches a prefix, or exactly when it ends with '$'; `after` keeps only entries
         newer than that id (ids only grow, across clears too), so a poller fetches just what is new."""
         found = []

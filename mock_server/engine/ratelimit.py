@@ -3,6 +3,7 @@
 An API may have several windows at once (HighLevel: 100 per 10 s and 200,000 a day); a request counts in all of
 them, and the first full one refuses it. Each window reports what the vendor's rate-limit headers need.
 """
+
 from __future__ import annotations
 
 import math

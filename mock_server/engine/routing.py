@@ -3,6 +3,7 @@
 Matching works on the raw path split at '/', each segment percent-decoded on its own, so an id holding `%2F`
 stays one segment (it can never climb to another route). No redirects: a trailing slash is not the same path.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -13,7 +14,7 @@ from urllib.parse import unquote
 
 from mock_server.engine.errors import MethodNotAllowed, RouteNotFound
 
-__all__ = ["RouteTable", "Match", "split_path"]
+__all__ = ["Match", "RouteTable", "split_path"]
 
 T = TypeVar("T")
 
@@ -62,8 +63,9 @@ class RouteTable(Generic[T]):
                 names.append(part[1:-1])
             else:
                 segments.append(part)
-        self._routes.append(_Route(method.upper(), tuple(segments), tuple(names), target,
-                                   template.endswith("/") and template != "/"))
+        self._routes.append(
+            _Route(method.upper(), tuple(segments), tuple(names), target, template.endswith("/") and template != "/")
+        )
         self._routes.sort(key=lambda route: route.specificity, reverse=True)
         self._by_length = {}
         for route in self._routes:  # still most specific first within each group
@@ -111,8 +113,9 @@ class RouteTable(Generic[T]):
         raise RouteNotFound(raw_path, method)
 
     def routes(self) -> Sequence[tuple[str, str, T]]:
-        return [(r.method, "/" + "/".join(s if s is not None else "{}" for s in r.segments), r.target)
-                for r in self._routes]
+        return [
+            (r.method, "/" + "/".join(s if s is not None else "{}" for s in r.segments), r.target) for r in self._routes
+        ]
 
 
 def _fresh(error: Exception) -> Exception:

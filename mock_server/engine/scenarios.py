@@ -14,6 +14,7 @@ A scenario file:
 Fault `error` is a neutral kind (rate_limited, unauthorized, server_error, bad_gateway, unavailable); each
 vendor renders it in its own envelope. `path` is a glob on the path inside the API (after its prefix).
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -25,7 +26,7 @@ from typing import Any
 from mock_server.engine.errors import InjectedFault
 from mock_server.engine.specs import load_yaml
 
-__all__ = ["FaultRule", "Scenario", "ScenarioBook", "load_scenarios", "Undo"]
+__all__ = ["FaultRule", "Scenario", "ScenarioBook", "Undo", "load_scenarios"]
 
 Undo = Callable[[], None]
 
@@ -48,8 +49,11 @@ class FaultRule:
             raise ValueError("every must be at least 1")
 
     def matches(self, api: str, method: str, path: str) -> bool:
-        return ((self.api == "*" or self.api == api) and (self.method == "*" or self.method.upper() == method)
-                and fnmatch.fnmatchcase(path, self.path))
+        return (
+            (self.api == "*" or self.api == api)
+            and (self.method == "*" or self.method.upper() == method)
+            and fnmatch.fnmatchcase(path, self.path)
+        )
 
 
 @dataclass
@@ -65,8 +69,14 @@ class Scenario:
         return "*" in self.apis or api in self.apis
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "apis": self.apis, "state": self.state,
-                "faults": [vars(rule) for rule in self.faults], "real_limits": self.real_limits}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "apis": self.apis,
+            "state": self.state,
+            "faults": [vars(rule) for rule in self.faults],
+            "real_limits": self.real_limits,
+        }
 
 
 def load_scenarios(folder: Path) -> dict[str, Scenario]:
@@ -77,7 +87,9 @@ def load_scenarios(folder: Path) -> dict[str, Scenario]:
         if name != path.stem:
             raise ValueError(f"{path.name}: name {name!r} must match the file name")
         found[name] = Scenario(
-            name=name, description=str(raw.get("description", "")).strip(), apis=list(raw.get("apis") or ["*"]),
+            name=name,
+            description=str(raw.get("description", "")).strip(),
+            apis=list(raw.get("apis") or ["*"]),
             state={api: dict(effects or {}) for api, effects in (raw.get("state") or {}).items()},
             faults=[FaultRule(**rule) for rule in raw.get("faults") or []],
             real_limits=bool(raw.get("real_limits", False)),
@@ -129,8 +141,9 @@ class ScenarioBook:
         self._counters.clear()
 
     def real_limits(self, names: Iterable[str], api: str | None = None) -> bool:
-        return any(self.available[name].real_limits and (api is None or self.available[name].applies_to(api))
-                   for name in names)
+        return any(
+            self.available[name].real_limits and (api is None or self.available[name].applies_to(api)) for name in names
+        )
 
     def fault(self, names: Iterable[str], api: str, method: str, path: str) -> tuple[int, FaultRule | None]:
         """For this request: the latency every firing rule adds up to, and the first firing rule with an error.

@@ -3,6 +3,7 @@
 cattrs was chosen over a hand-written walker: it already handles nested dataclasses, Optional, dict/list and
 datetimes through one converter, and its errors name the field that failed to load.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from typing import Any
 import cattrs
 from cattrs.preconf.json import make_converter
 
-__all__ = ["to_json_data", "from_json_data", "dumps", "iter_dumps", "SnapshotError"]
+__all__ = ["SnapshotError", "dumps", "from_json_data", "iter_dumps", "to_json_data"]
 
 _converter = make_converter()
 _converter.register_unstructure_hook(datetime, lambda value: value.isoformat())

@@ -3,6 +3,7 @@
 Validators are `jsonschema_rs` (2020-12, formats on), compiled at start-up against the whole document registered
 as one resource, so `#/components/...` references resolve as the spec author wrote them.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from urllib.parse import urlparse
 import jsonschema_rs
 import yaml
 
-__all__ = ["Spec", "Operation", "Parameter", "load_yaml", "load_spec", "SchemaValidator"]
+__all__ = ["Operation", "Parameter", "SchemaValidator", "Spec", "load_spec", "load_yaml"]
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _URN = "urn:convomock:spec"
@@ -37,7 +38,7 @@ _PlainLoader.yaml_implicit_resolvers = {
 
 def load_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(handle, Loader=_PlainLoader)
 
 
 class SchemaValidator:
@@ -182,9 +183,15 @@ def load_spec(path: Path) -> Spec:
             parameter = _resolve(document, parameter)
             by_key[(parameter["name"], parameter["in"])] = parameter
         parameters = [
-            Parameter(name=p["name"], location=p["in"], required=bool(p.get("required") or p["in"] == "path"),
-                      schema=p.get("schema", {}), validator=compile_schema(p.get("schema", {})))
-            for p in by_key.values() if p["in"] in ("path", "query", "header")
+            Parameter(
+                name=p["name"],
+                location=p["in"],
+                required=bool(p.get("required") or p["in"] == "path"),
+                schema=p.get("schema", {}),
+                validator=compile_schema(p.get("schema", {})),
+            )
+            for p in by_key.values()
+            if p["in"] in ("path", "query", "header")
         ]
         body = _resolve(document, raw.get("requestBody")) if raw.get("requestBody") else None
         body_schema = _json_schema(document, body.get("content")) if body else None
@@ -194,24 +201,41 @@ def load_spec(path: Path) -> Spec:
             schema = _json_schema(document, _resolve(document, response).get("content"))
             responses[_status_key(str(status))] = compile_schema(schema) if schema is not None else None
         successes = sorted(s for s in responses if 200 <= s < 300)
-        operations.append(Operation(
-            operation_id=raw["operationId"], method=method, path=base_path + spec_path, parameters=parameters,
-            body_required=bool(body and body.get("required")),
-            body_validator=compile_schema(body_schema) if body_schema is not None else None,
-            body_media_types=tuple((body or {}).get("content", {}).keys()),
-            form_validator=compile_schema(form_schema) if form_schema is not None else None,
-            success_status=successes[0] if successes else 200, responses=responses, raw=raw,
-            scopes=tuple(scope for requirement in raw.get("security", document.get("security")) or []
-                         for scopes in requirement.values() for scope in scopes),
-            public=raw.get("security", document.get("security")) == [],
-        ))
+        operations.append(
+            Operation(
+                operation_id=raw["operationId"],
+                method=method,
+                path=base_path + spec_path,
+                parameters=parameters,
+                body_required=bool(body and body.get("required")),
+                body_validator=compile_schema(body_schema) if body_schema is not None else None,
+                body_media_types=tuple((body or {}).get("content", {}).keys()),
+                form_validator=compile_schema(form_schema) if form_schema is not None else None,
+                success_status=successes[0] if successes else 200,
+                responses=responses,
+                raw=raw,
+                scopes=tuple(
+                    scope
+                    for requirement in raw.get("security", document.get("security")) or []
+                    for scopes in requirement.values()
+                    for scope in scopes
+                ),
+                public=raw.get("security", document.get("security")) == [],
+            )
+        )
     return Spec(path=path, document=document, base_path=base_path, operations=operations)
 
 
 def _anchor_refs(schema: Any) -> Any:
     if isinstance(schema, Mapping):
-        return {key: (_URN + value if key == "$ref" and isinstance(value, str) and value.startswith("#")
-                      else _anchor_refs(value)) for key, value in schema.items()}
+        return {
+            key: (
+                _URN + value
+                if key == "$ref" and isinstance(value, str) and value.startswith("#")
+                else _anchor_refs(value)
+            )
+            for key, value in schema.items()
+        }
     if isinstance(schema, list):
         return [_anchor_refs(item) for item in schema]
     return schema

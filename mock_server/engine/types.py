@@ -1,4 +1,5 @@
 """The contract between the engine and one vendor's package, defined once and imported from here."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -14,8 +15,19 @@ from mock_server.engine.ratelimit import RateLimitPolicy, RateState
 from mock_server.engine.scenarios import Undo
 from mock_server.engine.validation import ValidatedInput
 
-__all__ = ["Principal", "RequestView", "Call", "Reply", "ControlCall", "ControlRoute", "ControlError",
-           "SeedOptions", "ApiBinding", "Handler", "Rendered"]
+__all__ = [
+    "ApiBinding",
+    "Call",
+    "ControlCall",
+    "ControlError",
+    "ControlRoute",
+    "Handler",
+    "Principal",
+    "Rendered",
+    "Reply",
+    "RequestView",
+    "SeedOptions",
+]
 
 Rendered = tuple[int, dict[str, str], Any]  # status, extra headers, JSON body
 

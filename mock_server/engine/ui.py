@@ -7,6 +7,7 @@ with the seeded credentials, so nothing here reads a store and each vendor's qui
 pointing at this mock. Swagger UI's files come from the `swagger-ui-py` package: nothing is fetched from
 another host, and the Content-Security-Policy makes a page that tried fail loudly.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,6 +30,7 @@ __all__ = ["BrowserPages"]
 
 STATIC = Path(__file__).with_name("ui_static")
 
+
 def _swagger_static() -> Path:
     """Swagger UI 5's files as the `swagger-ui-py` package ships them (found, not imported: its __init__ would load
     its web-framework glue, which the mock does not need)."""
@@ -39,14 +41,29 @@ def _swagger_static() -> Path:
 
 
 SWAGGER = _swagger_static()
-SWAGGER_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui-bundle.js.map", "swagger-ui.css", "swagger-ui.css.map",
-                           "favicon-16x16.png", "favicon-32x32.png"})
-CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                 ".css": "text/css; charset=utf-8", ".png": "image/png", ".json": "application/json",
-                 ".map": "application/json"}
+SWAGGER_FILES = frozenset(
+    {
+        "swagger-ui-bundle.js",
+        "swagger-ui-bundle.js.map",
+        "swagger-ui.css",
+        "swagger-ui.css.map",
+        "favicon-16x16.png",
+        "favicon-32x32.png",
+    }
+)
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".map": "application/json",
+}
 # Everything a page loads or calls is on this origin; Swagger UI styles its widgets inline.
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 PREFIXES = ("/__mock/ui", "/__mock/docs")
 
 
@@ -98,14 +115,19 @@ class BrowserPages:
             match = self.routes.match("GET" if method == "HEAD" else method, path)
             found = match.target(match.path_params, scope)
         except (RouteNotFound, _Missing):
-            await send_json(send, 404, {"error": f"no page at {path}; the dashboard is /__mock/ui, the API docs "
-                                                 f"/__mock/docs"})
+            await send_json(
+                send, 404, {"error": f"no page at {path}; the dashboard is /__mock/ui, the API docs /__mock/docs"}
+            )
             return
         except MethodNotAllowed:
             await send_json(send, 405, {"error": "these pages answer GET and HEAD"}, {"Allow": "GET, HEAD"})
             return
-        headers = [(b"content-type", found.content_type.encode()), (b"cache-control", found.cache.encode()),
-                   (b"x-content-type-options", b"nosniff"), (b"content-length", str(len(found.body)).encode())]
+        headers = [
+            (b"content-type", found.content_type.encode()),
+            (b"cache-control", found.cache.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"content-length", str(len(found.body)).encode()),
+        ]
         if found.content_type.startswith("text/html"):
             headers.append((b"content-security-policy", CSP.encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -131,9 +153,12 @@ class BrowserPages:
 
     def _adapters(self, params: Mapping[str, str], scope: Mapping[str, Any]) -> _File:
         """Every served API's dashboard script, in one file (each registers itself with the dashboard)."""
-        parts = [f"/* {name}: {rt.binding.dashboard_script.name} */\n"
-                 + rt.binding.dashboard_script.read_text(encoding="utf-8")
-                 for name, rt in self.app.runtimes.items() if rt.binding.dashboard_script is not None]
+        parts = [
+            f"/* {name}: {rt.binding.dashboard_script.name} */\n"
+            + rt.binding.dashboard_script.read_text(encoding="utf-8")
+            for name, rt in self.app.runtimes.items()
+            if rt.binding.dashboard_script is not None
+        ]
         return _File("\n".join(parts).encode("utf-8"), CONTENT_TYPES[".js"])
 
     # -- API docs ------------------------------------------------------------------------------------------------
@@ -148,8 +173,10 @@ class BrowserPages:
         for name, runtime in self.app.runtimes.items():
             title = str(runtime.spec.info.get("title") or name)
             link = html.escape(f"/__mock/docs/{name}", quote=True)
-            items.append(f'<li><a href="{link}">{html.escape(title)}</a> <code>{html.escape(name)}</code> '
-                         f'<a href="{link}/openapi.json">openapi.json</a></li>')
+            items.append(
+                f'<li><a href="{link}">{html.escape(title)}</a> <code>{html.escape(name)}</code> '
+                f'<a href="{link}/openapi.json">openapi.json</a></li>'
+            )
         template = self._file(STATIC / "docs-index.html").body.decode("utf-8")
         return _File(template.replace("<!-- apis -->", "\n".join(items)).encode("utf-8"), CONTENT_TYPES[".html"])
 
@@ -163,8 +190,9 @@ class BrowserPages:
         runtime = self._runtime(params["api"])
         document = copy.deepcopy(dict(runtime.spec.document))
         root = base_url(scope, request_headers(scope)) + self.app.api_root(runtime)
-        document["servers"] = [{"url": root + runtime.spec.base_path,
-                                "description": "this convomock: 'Try it out' calls the mock"}]
+        document["servers"] = [
+            {"url": root + runtime.spec.base_path, "description": "this convomock: 'Try it out' calls the mock"}
+        ]
         credentials = runtime.binding.credentials(runtime.store)
         if credentials:
             _prefill_tenant(document, credentials[0])

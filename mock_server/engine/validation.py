@@ -4,6 +4,7 @@ Query and header values arrive as text; they are coerced to the parameter's decl
 (so `limit=20` is the integer 20, and `limit=abc` fails as "not an integer"). Bodies are parsed strictly: invalid
 UTF-8, duplicate keys, NaN/Infinity and absurd nesting are refused, not guessed at.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ from typing import Any
 from mock_server.engine.errors import RequestInvalid, UnsupportedMediaType
 from mock_server.engine.specs import Operation, Parameter, SchemaValidator
 
-__all__ = ["ValidatedInput", "UploadedPart", "validate_request", "parse_json_body", "parse_form_body", "MAX_NESTING"]
+__all__ = ["MAX_NESTING", "UploadedPart", "ValidatedInput", "parse_form_body", "parse_json_body", "validate_request"]
 
 MAX_NESTING = 64
 _INTEGER = re.compile(r"-?\d{1,30}")
@@ -42,14 +43,21 @@ class ValidatedInput:
     raw_query: list[tuple[str, str]] = field(default_factory=list)  # every pair as sent (Feathers' operators)
 
 
-def _first_error(validator: SchemaValidator, value: Any, location: str, prefix: Sequence[str | int],
-                 operation_id: str | None = None) -> None:
+def _first_error(
+    validator: SchemaValidator, value: Any, location: str, prefix: Sequence[str | int], operation_id: str | None = None
+) -> None:
     errors = validator.errors(value, limit=20)
     if errors:
         pointer, message, keyword = errors[0]
-        raise RequestInvalid(location, message, (*prefix, *pointer), keyword,
-                             problems=[((*prefix, *p), m, k) for p, m, k in errors], instance=value,
-                             operation_id=operation_id)
+        raise RequestInvalid(
+            location,
+            message,
+            (*prefix, *pointer),
+            keyword,
+            problems=[((*prefix, *p), m, k) for p, m, k in errors],
+            instance=value,
+            operation_id=operation_id,
+        )
 
 
 def _coerce(parameter: Parameter, raw: str) -> Any:
@@ -125,16 +133,18 @@ def parse_json_body(raw: bytes) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise RequestInvalid("body", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") \
-            from None
+        raise RequestInvalid(
+            "body", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except (ValueError, RecursionError) as exc:
         raise RequestInvalid("body", f"body is not valid JSON: {exc}") from None
 
 
 def parse_form_body(raw: bytes, content_type: str) -> dict[str, Any]:
     """multipart/form-data into {field: text or UploadedPart}, with the standard library's MIME parser."""
-    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
-                                                   + raw)
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+    )
     if not message.is_multipart():
         raise RequestInvalid("body", "not a multipart/form-data body (boundary missing or malformed)")
     form: dict[str, Any] = {}
@@ -159,8 +169,14 @@ def _is_json(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-def validate_request(operation: Operation, path_params: Mapping[str, str], query: Sequence[tuple[str, str]],
-                     headers: Mapping[str, str], body: bytes, content_type: str | None) -> ValidatedInput:
+def validate_request(
+    operation: Operation,
+    path_params: Mapping[str, str],
+    query: Sequence[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes,
+    content_type: str | None,
+) -> ValidatedInput:
     result = ValidatedInput(raw_query=list(query))
     for parameter in operation.parameters:
         if parameter.location == "path":
@@ -171,8 +187,13 @@ def validate_request(operation: Operation, path_params: Mapping[str, str], query
             values = [v for k, v in query if k == parameter.name]
             if not values:
                 if parameter.required:
-                    raise RequestInvalid("query", f'"{parameter.name}" is a required parameter', [parameter.name],
-                                         "required", operation_id=operation.operation_id)
+                    raise RequestInvalid(
+                        "query",
+                        f'"{parameter.name}" is a required parameter',
+                        [parameter.name],
+                        "required",
+                        operation_id=operation.operation_id,
+                    )
                 continue
             if parameter.is_array:
                 value = _coerce_array(parameter, values)
@@ -186,8 +207,13 @@ def validate_request(operation: Operation, path_params: Mapping[str, str], query
             raw = headers.get(parameter.name.lower())
             if raw is None:
                 if parameter.required:
-                    raise RequestInvalid("header", f'"{parameter.name}" is a required header', [parameter.name],
-                                         "required", operation_id=operation.operation_id)
+                    raise RequestInvalid(
+                        "header",
+                        f'"{parameter.name}" is a required header',
+                        [parameter.name],
+                        "required",
+                        operation_id=operation.operation_id,
+                    )
                 continue
             value = _coerce(parameter, raw)
             _first_error(parameter.validator, value, "header", [parameter.name], operation.operation_id)
@@ -197,8 +223,9 @@ def validate_request(operation: Operation, path_params: Mapping[str, str], query
     if not body:
         if operation.body_required:
             kind = "JSON" if operation.body_validator is not None else "multipart/form-data"
-            raise RequestInvalid("body", f"a {kind} request body is required", keyword="required",
-                                 operation_id=operation.operation_id)
+            raise RequestInvalid(
+                "body", f"a {kind} request body is required", keyword="required", operation_id=operation.operation_id
+            )
         return result
     media = (content_type or "").split(";")[0].strip().lower()
     if operation.form_validator is not None and media == "multipart/form-data":

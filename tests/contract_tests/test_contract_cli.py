@@ -1,6 +1,7 @@
 """`convomock contract` in-process (mock_server.cli.main): exit codes 0/1/2, the table, config files with ${ENV},
 command-line precedence, reports (JUnit XML, Markdown), --read-only, the remote defaults of resolve(), and one
 run against the mock served over a real socket."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,7 +34,7 @@ def table(output: str) -> dict[str, dict[str, int]]:
     start = next(i for i, line in enumerate(lines) if line.startswith("operation "))
     assert set(lines[start + 1].replace(" ", "")) == {"-"}, lines[start + 1]
     rows: dict[str, dict[str, int]] = {}
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.strip():
             break
         name, requests, passed, failed, *_ = line.split()
@@ -93,8 +94,9 @@ def test_unknown_phase_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     assert captured.out == ""
 
 
-def test_config_naming_an_unset_variable_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_naming_an_unset_variable_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("CONVOMOCK_UNSET_TOKEN", raising=False)
     config = tmp_path / "contract.toml"
     config.write_text('api = "1to1ai"\ntoken = "${CONVOMOCK_UNSET_TOKEN}"\n', encoding="utf-8")
@@ -139,8 +141,19 @@ def test_wrong_token_with_the_tenant_slug_is_refused(capsys: pytest.CaptureFixtu
 
 def test_planted_drift_fails_and_writes_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     xml_path, md_path = tmp_path / "out.xml", tmp_path / "out.md"
-    argv = ["contract", "--drift", "1to1ai-status-changed", "--include", "runActionGroup", "--max-examples", "5",
-            "--report", str(xml_path), "--report-md", str(md_path)]
+    argv = [
+        "contract",
+        "--drift",
+        "1to1ai-status-changed",
+        "--include",
+        "runActionGroup",
+        "--max-examples",
+        "5",
+        "--report",
+        str(xml_path),
+        "--report-md",
+        str(md_path),
+    ]
     assert run(argv) == 1
     out = capsys.readouterr().out
     rows = table(out)
@@ -181,13 +194,16 @@ def spy_options(monkeypatch: pytest.MonkeyPatch) -> list[ContractOptions]:
     return seen
 
 
-def test_config_file_with_env_token_and_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_file_with_env_token_and_params(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("MY_TOKEN", ACME_TOKEN)
     config = tmp_path / "contract.toml"
-    config.write_text('api = "1to1ai"\ntoken = "${MY_TOKEN}"\nmax-examples = 5\n'
-                      'include = ["getConversation", "listConversations"]\n\n[params]\nslug = "acme"\n',
-                      encoding="utf-8")
+    config.write_text(
+        'api = "1to1ai"\ntoken = "${MY_TOKEN}"\nmax-examples = 5\n'
+        'include = ["getConversation", "listConversations"]\n\n[params]\nslug = "acme"\n',
+        encoding="utf-8",
+    )
     seen = spy_options(monkeypatch)
     assert run(["contract", "--config", str(config)]) == 0
     out = capsys.readouterr().out
@@ -199,12 +215,16 @@ def test_config_file_with_env_token_and_params(tmp_path: Path, monkeypatch: pyte
     assert options.max_examples == 5
 
 
-def test_command_line_max_examples_overrides_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line_max_examples_overrides_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("MY_TOKEN", ACME_TOKEN)
     config = tmp_path / "contract.toml"
-    config.write_text('api = "1to1ai"\ntoken = "${MY_TOKEN}"\nmax-examples = 400\nphases = ["fuzzing"]\n'
-                      'include = ["listConversations"]\n\n[params]\nslug = "acme"\n', encoding="utf-8")
+    config.write_text(
+        'api = "1to1ai"\ntoken = "${MY_TOKEN}"\nmax-examples = 400\nphases = ["fuzzing"]\n'
+        'include = ["listConversations"]\n\n[params]\nslug = "acme"\n',
+        encoding="utf-8",
+    )
     seen = spy_options(monkeypatch)
     assert run(["contract", "--config", str(config), "--max-examples", "3"]) == 0
     out = capsys.readouterr().out
@@ -221,8 +241,9 @@ def test_command_line_max_examples_overrides_the_config_file(tmp_path: Path, mon
 
 
 def test_read_only_runs_only_get_operations(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["contract", "--api", "1to1ai", "--read-only", "--max-examples", "2",
-                "--phases", "examples,coverage"]) == 0
+    assert (
+        run(["contract", "--api", "1to1ai", "--read-only", "--max-examples", "2", "--phases", "examples,coverage"]) == 0
+    )
     out = capsys.readouterr().out
     methods = spec_methods()
     rows = table(out)
@@ -246,8 +267,11 @@ def test_resolve_remote_defaults_to_read_only_and_the_documented_rate_limit() ->
 
 
 def test_resolve_remote_defaults_can_be_lifted() -> None:
-    contract = resolve(ContractOptions(api="1to1ai", base_url="https://app.1to1.ai/api/v1/public", token="sk_x",
-                                       read_only=False, rate_limit=""))
+    contract = resolve(
+        ContractOptions(
+            api="1to1ai", base_url="https://app.1to1.ai/api/v1/public", token="sk_x", read_only=False, rate_limit=""
+        )
+    )
     assert contract.read_only is False
     assert contract.rate_limit is None
 
@@ -264,14 +288,44 @@ def test_resolve_loopback_is_neither_read_only_nor_rate_limited() -> None:
 
 def test_contract_against_a_served_mock_with_two_tenants(capsys: pytest.CaptureFixture[str]) -> None:
     with serving() as (base, _):
-        code = run(["contract", "--api", "1to1ai", "--base-url", f"{base}/1to1ai/api/v1/public",
-                    "--token", ACME_TOKEN, "--param", "slug=acme", "--other-token", GLOBEX_TOKEN,
-                    "--other-param", "slug=globex", "--include", "getConversation,listConversations",
-                    "--max-examples", "5"])
+        code = run(
+            [
+                "contract",
+                "--api",
+                "1to1ai",
+                "--base-url",
+                f"{base}/1to1ai/api/v1/public",
+                "--token",
+                ACME_TOKEN,
+                "--param",
+                "slug=acme",
+                "--other-token",
+                GLOBEX_TOKEN,
+                "--other-param",
+                "slug=globex",
+                "--include",
+                "getConversation,listConversations",
+                "--max-examples",
+                "5",
+            ]
+        )
         out = capsys.readouterr().out
         # Without the slug, no request could name the tenant: a failure that says what to pass, not a "pass".
-        unnamed = run(["contract", "--api", "1to1ai", "--base-url", f"{base}/1to1ai/api/v1/public",
-                       "--token", ACME_TOKEN, "--include", "getConversation", "--max-examples", "5"])
+        unnamed = run(
+            [
+                "contract",
+                "--api",
+                "1to1ai",
+                "--base-url",
+                f"{base}/1to1ai/api/v1/public",
+                "--token",
+                ACME_TOKEN,
+                "--include",
+                "getConversation",
+                "--max-examples",
+                "5",
+            ]
+        )
         unnamed_out = capsys.readouterr().out
     assert unnamed == 1
     assert "cannot check the credentials" in unnamed_out and "--param slug=..." in unnamed_out

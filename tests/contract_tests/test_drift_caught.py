@@ -1,5 +1,6 @@
 """Proof that the contract catches drift: every planted drift fails the run and names its operation, through
 the Python API and through `convomock contract`; the clean mock passes the full run at default settings."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,8 +61,16 @@ def test_every_drift_has_an_expectation() -> None:
 def test_every_api_has_its_drifts(api: str) -> None:
     """Each API plants the common kinds of breakage (the issue's list)."""
     kinds = " ".join(drift.kind for drift in DRIFTS.values() if drift.api == api)
-    for kind in ("field dropped", "type changed", "enum value renamed", "status changed", "error body",
-                 "paging limit", "auth not enforced", "another tenant"):
+    for kind in (
+        "field dropped",
+        "type changed",
+        "enum value renamed",
+        "status changed",
+        "error body",
+        "paging limit",
+        "auth not enforced",
+        "another tenant",
+    ):
         assert kind in kinds, f"{api} has no drift of the kind {kind!r}"
 
 
@@ -79,8 +88,13 @@ def test_the_clean_mock_conforms_at_default_settings(api: str) -> None:
 @pytest.mark.parametrize("name", sorted(DRIFTS))
 def test_drift_is_caught_and_named(name: str) -> None:
     drift = DRIFTS[name]
-    report = run_contract(api=drift.api, app=DriftingApp(create_app([drift.api]), drift),
-                          include=drift.operations, max_examples=10, seed=1)
+    report = run_contract(
+        api=drift.api,
+        app=DriftingApp(create_app([drift.api]), drift),
+        include=drift.operations,
+        max_examples=10,
+        seed=1,
+    )
     assert not report.ok
     failing = {op.operation_id: op for op in report.failing()}
     assert failing and set(failing) <= set(drift.operations), failing
@@ -92,8 +106,21 @@ def test_drift_is_caught_and_named(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(DRIFTS))
 def test_convomock_contract_exits_1_and_names_the_operation(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     drift = DRIFTS[name]
-    code = main(["contract", "--api", drift.api, "--drift", name, "--include", ",".join(drift.operations),
-                 "--max-examples", "10", "--seed", "1"])
+    code = main(
+        [
+            "contract",
+            "--api",
+            drift.api,
+            "--drift",
+            name,
+            "--include",
+            ",".join(drift.operations),
+            "--max-examples",
+            "10",
+            "--seed",
+            "1",
+        ]
+    )
     output = capsys.readouterr().out
     assert code == 1
     assert any(f"✗ {operation} (" in output for operation in drift.operations)

@@ -1,6 +1,7 @@
 """The validating proxy in front of the mock: traffic goes upstream and comes back byte for byte, whatever breaks
 the spec (the client's request or the upstream's answer) is listed at /__mock/violations, and `convomock proxy`
 runs as a real process."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -23,8 +24,9 @@ DIRECT = "/1to1ai/api/v1/public/acme"
 
 
 def make_proxy(upstream_app: Any) -> ValidatingProxy:
-    return ValidatingProxy.for_api(api="1to1ai", upstream="http://mock/1to1ai",
-                                   transport=httpx.ASGITransport(app=upstream_app))
+    return ValidatingProxy.for_api(
+        api="1to1ai", upstream="http://mock/1to1ai", transport=httpx.ASGITransport(app=upstream_app)
+    )
 
 
 @pytest.fixture
@@ -79,8 +81,9 @@ def test_post_through_the_proxy_changes_the_upstream_state(proxied: tuple[TestCl
     proxy, direct = proxied
     before = direct.get(f"{DIRECT}/conversations/{DOC_CONVERSATION}", headers=AUTH).json()
     assert before["inbox_status"] != "resolved"
-    resolved = proxy.post(f"{VIA_PROXY}/conversation/resolve", headers=AUTH,
-                          json={"conversation": {"uuid": DOC_CONVERSATION}})
+    resolved = proxy.post(
+        f"{VIA_PROXY}/conversation/resolve", headers=AUTH, json={"conversation": {"uuid": DOC_CONVERSATION}}
+    )
     assert resolved.status_code == 200
     assert resolved.json() == {"conversation": {"uuid": DOC_CONVERSATION}, "inbox_status": "resolved"}
     after = direct.get(f"{DIRECT}/conversations/{DOC_CONVERSATION}", headers=AUTH).json()
@@ -89,7 +92,8 @@ def test_post_through_the_proxy_changes_the_upstream_state(proxied: tuple[TestCl
 
 
 def test_undocumented_path_is_a_violation_and_the_upstream_404_comes_back(
-        proxied: tuple[TestClient, TestClient]) -> None:
+    proxied: tuple[TestClient, TestClient],
+) -> None:
     proxy, direct = proxied
     through = proxy.get(f"{VIA_PROXY}/no-such-endpoint", headers=AUTH)
     straight = direct.get(f"{DIRECT}/no-such-endpoint", headers=AUTH)
@@ -139,8 +143,7 @@ def test_violations_can_be_cleared_and_health_reports(proxied: tuple[TestClient,
 
 
 def test_proxy_process_in_front_of_a_served_mock() -> None:
-    with serving() as (base, _), running("proxy", "--api", "1to1ai", "--upstream", f"{base}/1to1ai") as (
-            proxy_base, _):
+    with serving() as (base, _), running("proxy", "--api", "1to1ai", "--upstream", f"{base}/1to1ai") as (proxy_base, _):
         through = httpx.get(f"{proxy_base}{VIA_PROXY}/conversations/{DOC_CONVERSATION}", headers=AUTH)
         straight = httpx.get(f"{base}{DIRECT}/conversations/{DOC_CONVERSATION}", headers=AUTH)
         assert through.status_code == straight.status_code == 200

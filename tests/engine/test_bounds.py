@@ -1,5 +1,6 @@
 """What the mock keeps per request is bounded: the journal, the rate-limit windows, the background queues and the
 list of bugs it has seen. (Memory over a long soak at full load is measured in bench/, not here.)"""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -20,14 +21,20 @@ CONVERSATION = f"/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}"
 
 
 def _app(journal_limit: int) -> MockApp:
-    return MockApp([binding("1to1ai")], scenarios_dir=SCENARIOS_DIR, clock=MockClock(DEFAULT_START, frozen=True),
-                   journal_limit=journal_limit)
+    return MockApp(
+        [binding("1to1ai")],
+        scenarios_dir=SCENARIOS_DIR,
+        clock=MockClock(DEFAULT_START, frozen=True),
+        journal_limit=journal_limit,
+    )
 
 
 def _group(http: TestClient, action: dict[str, object]) -> None:
-    response = http.post("/1to1ai/api/v1/public/acme/conversation/actions",
-                         headers={"Authorization": f"Bearer {ACME_TOKEN}"},
-                         json={"conversation": {"uuid": DOC_CONVERSATION}, "actions": [action]})
+    response = http.post(
+        "/1to1ai/api/v1/public/acme/conversation/actions",
+        headers={"Authorization": f"Bearer {ACME_TOKEN}"},
+        json={"conversation": {"uuid": DOC_CONVERSATION}, "actions": [action]},
+    )
     assert response.status_code == 202, response.text
 
 
@@ -35,8 +42,9 @@ def test_the_journal_keeps_the_newest_requests_up_to_its_bound() -> None:
     app = _app(journal_limit=40)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         for n in range(100):
-            assert http.get(CONVERSATION, params={"n": str(n)},
-                            headers={"Authorization": f"Bearer {ACME_TOKEN}"}).status_code in (200, 400)
+            assert http.get(
+                CONVERSATION, params={"n": str(n)}, headers={"Authorization": f"Bearer {ACME_TOKEN}"}
+            ).status_code in (200, 400)
         held = http.get("/__mock/requests").json()
     assert held["bound"] == 40 and held["held"] == 40 and held["count"] == 40
     assert [e["query"] for e in held["items"][:2]] == ["n=99", "n=98"]  # newest first, the oldest dropped

@@ -1,5 +1,6 @@
 """The control API under /__mock: health, credentials, reset, scenarios, clock, journal, state, settle and the
 1TO1 AI simulations (a customer writing in, the activity log)."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,16 @@ from tests.conftest import (
     OneToOneClient,
 )
 
-SCENARIO_NAMES = {"ai-tokens-empty", "window-expired", "real-limits", "rate-limited", "vendor-down", "slow",
-                  "token-revoked", "scope-missing"}
+SCENARIO_NAMES = {
+    "ai-tokens-empty",
+    "window-expired",
+    "real-limits",
+    "rate-limited",
+    "vendor-down",
+    "slow",
+    "token-revoked",
+    "scope-missing",
+}
 
 
 def instant(text: str) -> datetime:
@@ -124,8 +133,11 @@ def test_scenario_toggle(api: OneToOneClient) -> None:
 
 
 def test_unknown_scenario_is_404(http: TestClient) -> None:
-    for response in (http.post("/__mock/scenarios/nope"), http.delete("/__mock/scenarios/nope"),
-                     http.get("/__mock/scenarios/nope")):
+    for response in (
+        http.post("/__mock/scenarios/nope"),
+        http.delete("/__mock/scenarios/nope"),
+        http.get("/__mock/scenarios/nope"),
+    ):
         assert response.status_code == 404
         assert "nope" in response.json()["error"]
     assert http.get("/__mock/scenarios").json()["active"] == []
@@ -174,8 +186,7 @@ def test_clock_unfreeze_and_freeze(http: TestClient) -> None:
 
 def test_bad_clock_bodies_are_400(http: TestClient) -> None:
     before = http.get("/__mock/clock").json()
-    bad = [{}, [], {"advance": "soon"}, {"advance": True}, {"set": "not a date"}, {"freeze": "yes"},
-           {"rewind": "1h"}]
+    bad = [{}, [], {"advance": "soon"}, {"advance": True}, {"set": "not a date"}, {"freeze": "yes"}, {"rewind": "1h"}]
     for body in bad:
         response = http.post("/__mock/clock", json=body)
         assert response.status_code == 400, body
@@ -197,7 +208,11 @@ def test_requests_newest_first_with_details(api: OneToOneClient) -> None:
     assert body["count"] == 4 and body["held"] == 4 and body["bound"] == 1000
     entries = body["items"]
     assert [e["operation_id"] for e in entries] == [
-        "listConversations", "getConversationStatus", "getConversation", "listConversations"]
+        "listConversations",
+        "getConversationStatus",
+        "getConversation",
+        "listConversations",
+    ]
     assert [e["status"] for e in entries] == [401, 200, 200, 200]
     assert [e["tenant"] for e in entries] == [None, "acme", "acme", "acme"]
     assert entries[0]["id"] > entries[1]["id"] > entries[2]["id"] > entries[3]["id"]
@@ -263,8 +278,12 @@ def test_state_round_trip_restores_exactly(api: OneToOneClient) -> None:
     http = api.http
     first = api.state()
     assert api.post("/conversation/resolve", json={"conversation": {"uuid": DOC_CONVERSATION}}).status_code == 200
-    assert api.post("/conversation/messages/text",
-                    json={"conversation": {"uuid": DOC_CONVERSATION}, "body": "hola"}).status_code == 201
+    assert (
+        api.post(
+            "/conversation/messages/text", json={"conversation": {"uuid": DOC_CONVERSATION}, "body": "hola"}
+        ).status_code
+        == 201
+    )
     api.inbound("soy nuevo", phone="+5215599990001")
     assert api.state() != first
 
@@ -285,8 +304,9 @@ def test_restore_keeps_the_snapshots_scenarios_on(api: OneToOneClient) -> None:
     restored = http.put("/__mock/state", content=taken.encode(), headers={"content-type": "application/json"})
     assert restored.status_code == 200
     assert http.get("/__mock/scenarios").json()["active"] == ["ai-tokens-empty"]
-    refused = api.post("/conversation/actions", json={"conversation": {"uuid": DOC_CONVERSATION},
-                                                      "actions": [{"type": "run_ai"}]})
+    refused = api.post(
+        "/conversation/actions", json={"conversation": {"uuid": DOC_CONVERSATION}, "actions": [{"type": "run_ai"}]}
+    )
     assert refused.status_code == 402 and refused.json()["code"] == "INSUFFICIENT_AI_TOKENS"
 
 
@@ -299,8 +319,14 @@ def test_bad_state_is_400_and_changes_nothing(api: OneToOneClient) -> None:
     broken_store["apis"]["1to1ai"]["store"]["businesses"]["acme"]["conversations"] = "nope"
     broken_rng = json.loads(before)
     broken_rng["apis"]["1to1ai"]["rng"] = "nope"
-    garbage = [{"garbage": 1}, [], {"format": 2, "apis": snapshot["apis"]}, {"format": 1, "apis": {}},
-               broken_store, broken_rng]
+    garbage = [
+        {"garbage": 1},
+        [],
+        {"format": 2, "apis": snapshot["apis"]},
+        {"format": 1, "apis": {}},
+        broken_store,
+        broken_rng,
+    ]
     for body in garbage:
         response = http.put("/__mock/state", json=body)
         assert response.status_code == 400, response.text
@@ -318,9 +344,13 @@ def test_bad_state_is_400_and_changes_nothing(api: OneToOneClient) -> None:
 def test_settle(api: OneToOneClient) -> None:
     body = api.settle()
     assert body["settled"] is True and body["jobs_run"] == 0 and body["failures"] == []
-    accepted = api.post("/conversation/actions", json={
-        "conversation": {"uuid": DOC_CONVERSATION},
-        "actions": [{"type": "assign_label", "tags": [{"name": "Soporte"}]}]})
+    accepted = api.post(
+        "/conversation/actions",
+        json={
+            "conversation": {"uuid": DOC_CONVERSATION},
+            "actions": [{"type": "assign_label", "tags": [{"name": "Soporte"}]}],
+        },
+    )
     assert accepted.status_code == 202, accepted.text
     group = accepted.json()["group_uuid"]
     body = api.settle()  # the job may already have run on the event loop; settle only promises none is left
@@ -335,9 +365,10 @@ def test_settle(api: OneToOneClient) -> None:
 
 
 def test_inbound_from_a_new_phone_creates_a_conversation(api: OneToOneClient) -> None:
-    response = api.http.post("/__mock/1to1ai/inbound",
-                             json={"slug": "acme", "phone": "+52 1 55 9999 0002", "body": "Hola, soy nuevo",
-                                   "profile_name": "Nuevo"})
+    response = api.http.post(
+        "/__mock/1to1ai/inbound",
+        json={"slug": "acme", "phone": "+52 1 55 9999 0002", "body": "Hola, soy nuevo", "profile_name": "Nuevo"},
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["created"] is True
@@ -357,23 +388,28 @@ def test_inbound_from_a_new_phone_creates_a_conversation(api: OneToOneClient) ->
 
 
 def test_inbound_from_an_existing_phone_adds_to_its_conversation(api: OneToOneClient) -> None:
-    total = len(api.http.get("/__mock/state").json()["apis"]["1to1ai"]["store"]["businesses"]["acme"]
-                ["conversations"])
+    total = len(api.http.get("/__mock/state").json()["apis"]["1to1ai"]["store"]["businesses"]["acme"]["conversations"])
     response = api.http.post("/__mock/1to1ai/inbound", json={"slug": "acme", "phone": DOC_PHONE, "body": "¿Sigue?"})
     assert response.status_code == 200, response.text
     assert response.json()["created"] is False
     assert response.json()["conversation_uuid"] == DOC_CONVERSATION
     assert api.messages()[0]["body"] == "¿Sigue?"
     assert api.conversation()["unread_count"] == 2
-    assert len(api.http.get("/__mock/state").json()["apis"]["1to1ai"]["store"]["businesses"]["acme"]
-               ["conversations"]) == total
+    assert (
+        len(api.http.get("/__mock/state").json()["apis"]["1to1ai"]["store"]["businesses"]["acme"]["conversations"])
+        == total
+    )
 
 
 def test_inbound_bad_bodies_are_400(api: OneToOneClient) -> None:
     before = api.state()
-    bad = [{"slug": "acme", "body": "hola"}, {"slug": "acme", "phone": DOC_PHONE},
-           {"slug": "acme", "phone": DOC_PHONE, "body": "   "}, {"slug": "acme", "phone": "123", "body": "hola"},
-           {"slug": "acme", "phone": DOC_PHONE, "body": "x" * 4097}]
+    bad = [
+        {"slug": "acme", "body": "hola"},
+        {"slug": "acme", "phone": DOC_PHONE},
+        {"slug": "acme", "phone": DOC_PHONE, "body": "   "},
+        {"slug": "acme", "phone": "123", "body": "hola"},
+        {"slug": "acme", "phone": DOC_PHONE, "body": "x" * 4097},
+    ]
     for body in bad:
         response = api.http.post("/__mock/1to1ai/inbound", json=body)
         assert response.status_code == 400, (body, response.text)

@@ -1,5 +1,6 @@
 """A reset cancels the background jobs; a job submitted right after it for the same key (the same conversation)
 must still be waited for by `settle()` (the cancelled task's clean-up used to remove the new task's entry)."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Scenarios through HTTP (faults, state effects, per-request header) and the real rate limit on the mock clock."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,8 +12,10 @@ from mock_server.server import create_app
 from tests.conftest import ACME_QA_TOKEN, DOC_CONVERSATION, GLOBEX_TOKEN, OneToOneClient
 
 TEXT = {"conversation": {"uuid": DOC_CONVERSATION}, "body": "¿Sigues ahí?"}
-RUN_AI = {"conversation": {"uuid": DOC_CONVERSATION},
-          "actions": [{"type": "run_ai", "ai_employee": {"name": "Sales Agent"}}]}
+RUN_AI = {
+    "conversation": {"uuid": DOC_CONVERSATION},
+    "actions": [{"type": "run_ai", "ai_employee": {"name": "Sales Agent"}}],
+}
 
 
 def activate(api: OneToOneClient, name: str) -> None:
@@ -125,8 +128,11 @@ def test_header_scenario_affects_only_that_request(api: OneToOneClient) -> None:
 
 def test_header_scenario_with_state_effect_is_undone(api: OneToOneClient) -> None:
     before = api.state()
-    response = api.post("/conversation/status", json={"conversation": {"uuid": DOC_CONVERSATION}},
-                        headers={"X-Mock-Scenario": "window-expired"})
+    response = api.post(
+        "/conversation/status",
+        json={"conversation": {"uuid": DOC_CONVERSATION}},
+        headers={"X-Mock-Scenario": "window-expired"},
+    )
     assert response.status_code == 200
     assert response.json()["window"]["status"] == "closed"
     assert api.state() == before

@@ -3,6 +3,7 @@ host, each spec served as JSON with this mock as its server and the seeded tenan
 and the journal's `after` (what the dashboard polls with). The browser itself drives them in
 tests/test_dashboard_browser.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,12 @@ def client(every_api: MockApp) -> Iterator[TestClient]:
 
 
 def operations(document: dict[str, Any]) -> set[tuple[str, str, str]]:
-    return {(method.upper(), path, operation["operationId"])
-            for path, item in document["paths"].items() for method, operation in item.items() if method in METHODS}
+    return {
+        (method.upper(), path, operation["operationId"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    }
 
 
 # -- pages and files -----------------------------------------------------------------------------------------------
@@ -63,13 +68,16 @@ def test_pages_are_html_that_may_load_only_from_this_mock(client: TestClient, pa
         assert reference.startswith("/__mock/") or reference == "data:,", f"{path} loads {reference}"
 
 
-@pytest.mark.parametrize("path, content_type", [
-    *[(script, "text/javascript; charset=utf-8") for script in OUR_SCRIPTS],
-    ("/__mock/ui/dashboard.css", "text/css; charset=utf-8"),
-    ("/__mock/docs/assets/swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
-    ("/__mock/docs/assets/swagger-ui.css", "text/css; charset=utf-8"),
-    ("/__mock/docs/assets/favicon-32x32.png", "image/png"),
-])
+@pytest.mark.parametrize(
+    "path, content_type",
+    [
+        *[(script, "text/javascript; charset=utf-8") for script in OUR_SCRIPTS],
+        ("/__mock/ui/dashboard.css", "text/css; charset=utf-8"),
+        ("/__mock/docs/assets/swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+        ("/__mock/docs/assets/swagger-ui.css", "text/css; charset=utf-8"),
+        ("/__mock/docs/assets/favicon-32x32.png", "image/png"),
+    ],
+)
 def test_assets_are_served_with_their_content_type(client: TestClient, path: str, content_type: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
@@ -91,16 +99,24 @@ def test_swagger_ui_comes_from_its_package_and_reads_openapi_31(client: TestClie
 def test_our_pages_and_scripts_name_no_other_host_and_write_only_text() -> None:
     """Ours, not the vendored Swagger UI: no URL to another host, and data reaches the DOM as text only."""
     ours = [*STATIC.iterdir(), *(b.dashboard_script for b in BINDINGS.values() if b.dashboard_script)]
-    assert {p.name for p in ours} >= {"index.html", "dashboard.js", "control.js", "docs.js", "docs.html",
-                                      "docs-index.html", "dashboard.css"}
+    assert {p.name for p in ours} >= {
+        "index.html",
+        "dashboard.js",
+        "control.js",
+        "docs.js",
+        "docs.html",
+        "docs-index.html",
+        "dashboard.css",
+    }
     assert all(b.dashboard_script is not None for b in BINDINGS.values()), "every API has its dashboard script"
     for path in ours:
         text = path.read_text(encoding="utf-8")
         assert "http://" not in text and "https://" not in text, f"{path.name} names another host"
         assert "//cdn" not in text and "@import" not in text, path.name
         if path.suffix == ".js":
-            assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "document.write" not in text, \
+            assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "document.write" not in text, (
                 f"{path.name} writes HTML"
+            )
             assert "eval(" not in text and "new Function" not in text, path.name
 
 
@@ -118,10 +134,20 @@ def test_a_mock_serving_one_api_ships_only_its_adapter() -> None:
         assert http.get("/__mock/docs/crm-inbox").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/__mock/ui/", "/__mock/ui/nothing.js", "/__mock/ui/..%2F..%2Fapp.py",
-                                  "/__mock/ui/%2E%2E%2Fui.py", "/__mock/docs/assets/index.j2",
-                                  "/__mock/docs/assets/..%2F..%2F__init__.py", "/__mock/docs/nope",
-                                  "/__mock/docs/nope/openapi.json", "/__mock/uix"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/__mock/ui/",
+        "/__mock/ui/nothing.js",
+        "/__mock/ui/..%2F..%2Fapp.py",
+        "/__mock/ui/%2E%2E%2Fui.py",
+        "/__mock/docs/assets/index.j2",
+        "/__mock/docs/assets/..%2F..%2F__init__.py",
+        "/__mock/docs/nope",
+        "/__mock/docs/nope/openapi.json",
+        "/__mock/uix",
+    ],
+)
 def test_unknown_pages_and_files_answer_404(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
@@ -147,8 +173,9 @@ def test_the_docs_index_lists_every_api(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("name", list(BINDINGS))
-def test_the_served_spec_is_the_same_spec_with_this_mock_as_server(client: TestClient, every_api: MockApp,
-                                                                   name: str) -> None:
+def test_the_served_spec_is_the_same_spec_with_this_mock_as_server(
+    client: TestClient, every_api: MockApp, name: str
+) -> None:
     response = client.get(f"/__mock/docs/{name}/openapi.json")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -165,8 +192,9 @@ def test_the_served_spec_is_the_same_spec_with_this_mock_as_server(client: TestC
 def test_the_served_server_url_works_with_the_seeded_credential(client: TestClient) -> None:
     server = client.get("/__mock/docs/1to1ai/openapi.json").json()["servers"][0]["url"]
     assert server == f"{BASE}/1to1ai/api/v1/public"
-    answer = client.get(f"{server}/acme/conversations/{DOC_CONVERSATION}",
-                        headers={"Authorization": f"Bearer {ACME_TOKEN}"})
+    answer = client.get(
+        f"{server}/acme/conversations/{DOC_CONVERSATION}", headers={"Authorization": f"Bearer {ACME_TOKEN}"}
+    )
     assert answer.status_code == 200
 
 
@@ -197,8 +225,12 @@ def test_under_a_control_token_the_files_are_open_and_the_data_is_not() -> None:
     with TestClient(app, base_url=BASE) as http:
         for path in [*OUR_PAGES, *OUR_SCRIPTS, "/__mock/ui/dashboard.css", "/__mock/docs/assets/swagger-ui.css"]:
             assert http.get(path).status_code == 200, path
-        for path in ["/__mock/docs/1to1ai/openapi.json", "/__mock/credentials", "/__mock/requests",
-                     "/__mock/1to1ai/overview"]:
+        for path in [
+            "/__mock/docs/1to1ai/openapi.json",
+            "/__mock/credentials",
+            "/__mock/requests",
+            "/__mock/1to1ai/overview",
+        ]:
             assert http.get(path).status_code == 401, path
         assert http.get("/__mock/docs/1to1ai/openapi.json", headers={"X-Control-Token": TOKEN}).status_code == 200
         assert http.get("/__mock/docs/1to1ai/openapi.json", params={"control_token": TOKEN}).status_code == 200

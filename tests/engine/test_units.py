@@ -1,16 +1,17 @@
 """Small unit tests: durations and the mock clock, the route table, the handler check at startup, and the
 deterministic seed."""
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-import mock_server.apis.onetoone as onetoone
+from mock_server.apis import onetoone
 from mock_server.apis.onetoone.handlers import HANDLERS
 from mock_server.engine.app import MockApp, StartupError
 from mock_server.engine.clock import DEFAULT_START, MockClock, parse_duration
@@ -23,19 +24,22 @@ from mock_server.server import create_app
 # -- durations ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("25h", timedelta(hours=25)),
-    ("1h30m", timedelta(hours=1, minutes=30)),
-    ("90s", timedelta(seconds=90)),
-    ("2d", timedelta(days=2)),
-    ("500ms", timedelta(milliseconds=500)),
-    ("-1h", timedelta(hours=-1)),
-    ("1d2h3m4s", timedelta(days=1, hours=2, minutes=3, seconds=4)),
-    ("1.5h", timedelta(minutes=90)),
-    ("45", timedelta(seconds=45)),
-    (90, timedelta(seconds=90)),
-    (1.5, timedelta(seconds=1.5)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("25h", timedelta(hours=25)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("90s", timedelta(seconds=90)),
+        ("2d", timedelta(days=2)),
+        ("500ms", timedelta(milliseconds=500)),
+        ("-1h", timedelta(hours=-1)),
+        ("1d2h3m4s", timedelta(days=1, hours=2, minutes=3, seconds=4)),
+        ("1.5h", timedelta(minutes=90)),
+        ("45", timedelta(seconds=45)),
+        (90, timedelta(seconds=90)),
+        (1.5, timedelta(seconds=1.5)),
+    ],
+)
 def test_parse_duration(text: Any, expected: timedelta) -> None:
     assert parse_duration(text) == expected
 
@@ -57,17 +61,21 @@ def test_frozen_clock_stands_still_and_moves_only_when_told() -> None:
     assert clock.now() == DEFAULT_START + timedelta(hours=25)
     clock.advance(parse_duration("-1h"))
     assert clock.now() == DEFAULT_START + timedelta(hours=24)
-    target = datetime(2026, 2, 1, tzinfo=timezone.utc)
+    target = datetime(2026, 2, 1, tzinfo=UTC)
     clock.set(target)
     assert clock.now() == target
-    assert clock.describe() == {"now": "2026-02-01T00:00:00Z", "now_precise": "2026-02-01T00:00:00+00:00",
-                                "frozen": True, "start": "2026-01-15T15:00:00Z"}
+    assert clock.describe() == {
+        "now": "2026-02-01T00:00:00Z",
+        "now_precise": "2026-02-01T00:00:00+00:00",
+        "frozen": True,
+        "start": "2026-01-15T15:00:00Z",
+    }
     clock.reset()
     assert clock.now() == DEFAULT_START and clock.frozen is True
 
 
 def test_unfrozen_clock_runs_and_freezing_keeps_the_instant() -> None:
-    start = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2030, 1, 1, tzinfo=UTC)
     clock = MockClock(start, frozen=False)
     first = clock.now()
     assert first >= start
@@ -221,7 +229,8 @@ def test_conversation_count_option() -> None:
     businesses = app.runtimes["1to1ai"].store.businesses
     fixed = {"acme": 3, "globex": 1}
     assert {slug: len(b.conversations) for slug, b in businesses.items()} == {
-        slug: 500 + n for slug, n in fixed.items()}
+        slug: 500 + n for slug, n in fixed.items()
+    }
     assert all(len(b.contacts) == len(b.conversations) for b in businesses.values())
     assert any(c.is_tester for c in businesses["acme"].conversations.values())
 
@@ -230,6 +239,8 @@ def test_zero_generated_conversations_leaves_the_fixed_ones() -> None:
     app = create_app(["1to1ai"], frozen=True, conversations=0)
     businesses = app.runtimes["1to1ai"].store.businesses
     assert sorted(businesses["acme"].conversations) == [
-        "550e8400-e29b-41d4-a716-446655440000", "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a02",
-        "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a03"]
+        "550e8400-e29b-41d4-a716-446655440000",
+        "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a02",
+        "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a03",
+    ]
     assert list(businesses["globex"].conversations) == ["9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"]

@@ -1,12 +1,13 @@
 """The pytest plugin, run the way a user's suite runs it: pytester writes a test file and runs pytest on it, and the
 plugin comes in through its `pytest11` entry point (convomock is installed), with no conftest or import."""
+
 from __future__ import annotations
 
 import pytest
 
 pytest_plugins = ["pytester"]
 
-HEADER = '''
+HEADER = """
 import asyncio
 import socket
 import urllib.request
@@ -16,7 +17,7 @@ import pytest
 
 DOC = "550e8400-e29b-41d4-a716-446655440000"
 PHONE = "+5215512345678"
-'''
+"""
 
 
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
@@ -25,7 +26,9 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
 
 
 def test_the_guard_fails_a_test_that_calls_a_vendor_host(pytester: pytest.Pytester) -> None:
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 pytestmark = pytest.mark.convomock(apis=["1to1ai"])
 
 
@@ -57,19 +60,26 @@ def test_opted_out(convomock, convomock_guard):
 def test_without_the_fixture_nothing_is_patched():
     assert socket.getaddrinfo.__module__ == "socket"
     assert httpx.HTTPTransport.handle_request.__module__ == "httpx._transports.default"
-''')
+""",
+    )
     result.assert_outcomes(passed=3, failed=2)
-    result.stdout.fnmatch_lines([
-        ("E *VendorHostBlocked: convomock blocked a connection to app.1to1.ai, the real 1TO1 AI public API (1to1ai)"
-         "*Point the client at the mock instead: `convomock.client('1to1ai')`*@pytest.mark.convomock(guard=False)*"),
-        "convomock blocked a connection to services.leadconnectorhq.com*the code under test caught the error*",
-        "FAILED test_inner.py::test_calls_the_real_1to1ai*",
-        "FAILED test_inner.py::test_swallows_the_error*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            (
+                "E *VendorHostBlocked: convomock blocked a connection to app.1to1.ai, the real 1TO1 AI public API (1to1ai)"
+                "*Point the client at the mock instead: `convomock.client('1to1ai')`*@pytest.mark.convomock(guard=False)*"
+            ),
+            "convomock blocked a connection to services.leadconnectorhq.com*the code under test caught the error*",
+            "FAILED test_inner.py::test_calls_the_real_1to1ai*",
+            "FAILED test_inner.py::test_swallows_the_error*",
+        ]
+    )
 
 
 def test_state_does_not_leak_between_tests(pytester: pytest.Pytester) -> None:
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 pytestmark = pytest.mark.convomock(apis=["1to1ai"])
 
 
@@ -130,12 +140,15 @@ def test_7_settle_journal_and_an_async_client(convomock):
         async with convomock.async_client("1to1ai", "globex") as other:
             return (await other.get(f"/conversations/{DOC}")).status_code
     assert asyncio.run(read()) == 404  # the docs' conversation belongs to acme
-''')
+""",
+    )
     result.assert_outcomes(passed=7)
 
 
 def test_every_api_client_carries_its_credentials_and_tenant(pytester: pytest.Pytester) -> None:
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 def test_clients(convomock):
     assert convomock.url("1to1ai", "globex") == "http://convomock.test/1to1ai/api/v1/public/globex"
     assert convomock.client("1to1ai").get(f"/conversations/{DOC}").json()["uuid"] == DOC
@@ -154,14 +167,17 @@ def test_clients(convomock):
 @pytest.mark.convomock(apis="highlevel", sed=1)
 def test_a_misspelt_marker_key(convomock):
     pass
-''')
+""",
+    )
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*convomock does not know sed; it takes apis, seed, *"])
 
 
 def test_options_from_the_command_line_and_the_ini_file(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nconvomock_apis = highlevel\nconvomock_seed = 5\n")
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 def test_cli_beats_ini(convomock, convomock_guard):
     assert list(convomock.app.runtimes) == ["highlevel"]
     assert convomock.app.options.seed == 7
@@ -171,12 +187,18 @@ def test_cli_beats_ini(convomock, convomock_guard):
 @pytest.mark.convomock(seed=9, apis=["1to1ai"])
 def test_the_marker_beats_both(convomock):
     assert list(convomock.app.runtimes) == ["1to1ai"] and convomock.app.options.seed == 9
-''', "--convomock-seed", "7", "--convomock-allow-vendor-hosts")
+""",
+        "--convomock-seed",
+        "7",
+        "--convomock-allow-vendor-hosts",
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_the_served_variant_answers_over_a_socket(pytester: pytest.Pytester) -> None:
-    result = run(pytester, '''
+    result = run(
+        pytester,
+        """
 pytestmark = pytest.mark.convomock(apis=["1to1ai"])
 
 
@@ -204,5 +226,6 @@ def test_2_clock_settle_and_journal(convomock_server):
     convomock_server.settle()
     activity = convomock_server.control.get("/__mock/1to1ai/activity", params={"slug": "acme"}).json()["items"]
     assert [a["status"] for a in activity] == ["succeeded"]
-''')
+""",
+    )
     result.assert_outcomes(passed=2)

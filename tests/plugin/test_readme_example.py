@@ -1,6 +1,7 @@
 """The README's pytest example, run exactly as printed: every ```python block of its plugin section that starts with
 a `# <file>.py` line becomes that file, and pytest runs them. Editing the example without keeping it working
 fails here."""
+
 from __future__ import annotations
 
 import re

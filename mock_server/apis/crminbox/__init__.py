@@ -1,5 +1,6 @@
 """CRM inbox Conversations API (`/crm-inbox`): the binding the engine serves, plus this vendor's member-token and
 org-header rules and the control simulations (a customer writes in, the setter's mode, the training pairs)."""
+
 from __future__ import annotations
 
 import uuid
@@ -35,18 +36,34 @@ def authenticate(view: RequestView, store: CrmStore) -> Principal:
     try:
         org_id = str(uuid.UUID(org_id))
     except ValueError:
-        raise RequestInvalid("header", f'"{org_id}" is not a "uuid"', ["X-Org-Id"], "format",
-                             problems=[(["X-Org-Id"], f'"{org_id}" is not a "uuid"', "format")],
-                             instance=org_id) from None
+        raise RequestInvalid(
+            "header",
+            f'"{org_id}" is not a "uuid"',
+            ["X-Org-Id"],
+            "format",
+            problems=[(["X-Org-Id"], f'"{org_id}" is not a "uuid"', "format")],
+            instance=org_id,
+        ) from None
     if org_id not in user.org_ids or org_id not in store.orgs:
         raise errors.NotAMember()
     return Principal(tenant_id=org_id, key=user.id, label=user.name)
 
 
 def credentials(store: CrmStore) -> list[dict[str, Any]]:
-    return [{"tenant": org_id, "token": user.token, "base_path": "", "user_id": user.id, "user": user.name,
-             "org": store.orgs[org_id].name, "tenant_headers": {"X-Org-Id": org_id}}
-            for user in store.users.values() for org_id in user.org_ids if org_id in store.orgs]
+    return [
+        {
+            "tenant": org_id,
+            "token": user.token,
+            "base_path": "",
+            "user_id": user.id,
+            "user": user.name,
+            "org": store.orgs[org_id].name,
+            "tenant_headers": {"X-Org-Id": org_id},
+        }
+        for user in store.users.values()
+        for org_id in user.org_ids
+        if org_id in store.orgs
+    ]
 
 
 # -- control simulations -----------------------------------------------------------------------------------------
@@ -71,8 +88,9 @@ def _thread(org: Org, call: ControlCall, body: dict[str, Any]) -> Conversation:
     if existing is not None:
         return existing
     now = call.clock.now()
-    conversation = Conversation(id=call.rng.uuid4(), org_id=org.id, contact_id=contact_id.lower(), created_at=now,
-                                updated_at=now)
+    conversation = Conversation(
+        id=call.rng.uuid4(), org_id=org.id, contact_id=contact_id.lower(), created_at=now, updated_at=now
+    )
     org.conversations[conversation.id] = conversation
     return conversation
 
@@ -89,25 +107,51 @@ def inbound(call: ControlCall) -> Any:
     details = None
     if channel == "call":
         raw: dict[str, Any] = body["call"] if isinstance(body.get("call"), dict) else {}
-        details = CallDetails(duration_seconds=int(raw.get("duration_seconds", 0)), recording_url=None,
-                              summary=str(raw.get("summary", "Missed call.")),
-                              outcome=str(raw.get("outcome", "missed")))
+        details = CallDetails(
+            duration_seconds=int(raw.get("duration_seconds", 0)),
+            recording_url=None,
+            summary=str(raw.get("summary", "Missed call.")),
+            outcome=str(raw.get("outcome", "missed")),
+        )
     conversation = _thread(org, call, body)
-    activity, created = setter.receive(org, conversation, channel, text if isinstance(text, str) else None,
-                                       call.rng, call.clock.now(), subject=body.get("subject"),
-                                       provider_message_id=body.get("provider_message_id"), call=details)
+    activity, created = setter.receive(
+        org,
+        conversation,
+        channel,
+        text if isinstance(text, str) else None,
+        call.rng,
+        call.clock.now(),
+        subject=body.get("subject"),
+        provider_message_id=body.get("provider_message_id"),
+        call=details,
+    )
     pending = conversation.pending_suggestion()
-    return 201 if created else 200, {"conversation_id": conversation.id, "created": created,
-                                     "activity": inbox.activity_json(org, activity),
-                                     "suggestion": inbox.activity_json(org, pending) if pending else None}
+    return 201 if created else 200, {
+        "conversation_id": conversation.id,
+        "created": created,
+        "activity": inbox.activity_json(org, activity),
+        "suggestion": inbox.activity_json(org, pending) if pending else None,
+    }
 
 
 def training_pairs(call: ControlCall) -> Any:
     org = _org(call.store, call.query.get("org"))
-    return {"org": org.id, "items": [{"id": p.id, "conversation_id": p.conversation_id,
-                                      "suggestion_id": p.suggestion_id, "draft": p.draft, "sent": p.sent,
-                                      "label": p.label, "author_id": p.author_id, "created_at": iso(p.created_at)}
-                                     for p in org.training_pairs]}
+    return {
+        "org": org.id,
+        "items": [
+            {
+                "id": p.id,
+                "conversation_id": p.conversation_id,
+                "suggestion_id": p.suggestion_id,
+                "draft": p.draft,
+                "sent": p.sent,
+                "label": p.label,
+                "author_id": p.author_id,
+                "created_at": iso(p.created_at),
+            }
+            for p in org.training_pairs
+        ],
+    }
 
 
 def setter_mode(call: ControlCall) -> Any:

@@ -1,5 +1,6 @@
 """CRM inbox errors in FastAPI's shapes (convomock design, specs/crm-inbox.yaml): `{"detail": "..."}` and the 422
 `{"detail": [{type, loc, msg, input}]}` that pydantic v2 writes, and the one renderer."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,18 @@ from mock_server.engine.errors import (
 )
 from mock_server.engine.types import Rendered
 
-__all__ = ["CrmError", "NotAuthenticated", "InvalidCredentials", "NotAMember", "NotFound", "Conflict", "TooLarge",
-           "ValidationFailed", "issue", "render"]
+__all__ = [
+    "Conflict",
+    "CrmError",
+    "InvalidCredentials",
+    "NotAMember",
+    "NotAuthenticated",
+    "NotFound",
+    "TooLarge",
+    "ValidationFailed",
+    "issue",
+    "render",
+]
 
 
 class CrmError(VendorError):
@@ -79,8 +90,9 @@ def _value_at(instance: Any, pointer: Sequence[str | int]) -> Any:
 _QUOTED = re.compile(r'"([^"]*)"')
 
 
-def _issue_for(location: str, pointer: Sequence[str | int], message: str, keyword: str,
-               instance: Any) -> dict[str, Any]:
+def _issue_for(
+    location: str, pointer: Sequence[str | int], message: str, keyword: str, instance: Any
+) -> dict[str, Any]:
     """One JSON Schema error as pydantic v2 would word it. For a parameter, pointer[0] is its name and `instance`
     its value; for the body, `instance` is the whole body."""
     if location == "body":
@@ -98,8 +110,12 @@ def _issue_for(location: str, pointer: Sequence[str | int], message: str, keywor
         return issue("missing", loc, "Field required", None)
     if keyword == "additionalProperties":
         extra = re.findall(r"'([^']*)'", message)
-        return issue("extra_forbidden", [*loc, *extra[:1]], "Extra inputs are not permitted",
-                     _value_at(value, extra[:1]) if extra else None)
+        return issue(
+            "extra_forbidden",
+            [*loc, *extra[:1]],
+            "Extra inputs are not permitted",
+            _value_at(value, extra[:1]) if extra else None,
+        )
     if keyword == "format" and "uuid" in message:
         return issue("uuid_parsing", loc, "Input should be a valid UUID", value)
     if keyword == "format" and "date-time" in message:
@@ -109,8 +125,14 @@ def _issue_for(location: str, pointer: Sequence[str | int], message: str, keywor
         return issue("enum", loc, f"Input should be one of {options}", value)
     if keyword == "type":
         wanted = _QUOTED.findall(message)[-1:] or ["valid"]
-        kinds = {"boolean": "bool_parsing", "integer": "int_parsing", "number": "float_parsing",
-                 "string": "string_type", "object": "model_type", "array": "list_type"}
+        kinds = {
+            "boolean": "bool_parsing",
+            "integer": "int_parsing",
+            "number": "float_parsing",
+            "string": "string_type",
+            "object": "model_type",
+            "array": "list_type",
+        }
         return issue(kinds.get(wanted[0], "type_error"), loc, f"Input should be a valid {wanted[0]}", value)
     if keyword in ("minimum", "exclusiveMinimum") and number:
         return issue("greater_than_equal", loc, f"Input should be greater than or equal to {number.group(1)}", value)
@@ -129,8 +151,10 @@ def _issue_for(location: str, pointer: Sequence[str | int], message: str, keywor
 
 def _issues(error: RequestInvalid) -> list[dict[str, Any]]:
     if error.problems:
-        return [_issue_for(error.location, pointer, message, keyword, error.instance)
-                for pointer, message, keyword in error.problems][:10]
+        return [
+            _issue_for(error.location, pointer, message, keyword, error.instance)
+            for pointer, message, keyword in error.problems
+        ][:10]
     if error.keyword == "required":
         if error.location == "body" or not error.pointer:
             return [issue("missing", [error.location], "Field required", None)]

@@ -1,4 +1,5 @@
 """CRM inbox handlers, one per operationId: validated input in, a plain object (or a Reply) out."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -33,7 +34,7 @@ def _conversation(call: Call) -> tuple[Org, Conversation]:
 
 def _page(items: list[Any], call: Call) -> dict[str, Any]:
     limit, offset = call.query.get("limit", 50), call.query.get("offset", 0)
-    return {"items": items[offset:offset + limit], "total": len(items), "limit": limit, "offset": offset}
+    return {"items": items[offset : offset + limit], "total": len(items), "limit": limit, "offset": offset}
 
 
 def list_conversations(call: Call) -> Any:
@@ -61,9 +62,18 @@ def list_conversation_messages(call: Call) -> Any:
 def send_conversation_message(call: Call) -> Any:
     org, conversation = _conversation(call)
     body = call.body
-    activity, created = setter.send(org, conversation, _user(call), body["channel"], body["body"], call.rng,
-                                    call.now, subject=body.get("subject"), media_ids=body.get("media_ids", []),
-                                    provider_message_id=body.get("provider_message_id"))
+    activity, created = setter.send(
+        org,
+        conversation,
+        _user(call),
+        body["channel"],
+        body["body"],
+        call.rng,
+        call.now,
+        subject=body.get("subject"),
+        media_ids=body.get("media_ids", []),
+        provider_message_id=body.get("provider_message_id"),
+    )
     return Reply(inbox.activity_json(org, activity), status=201 if created else 200)
 
 
@@ -74,11 +84,21 @@ def upload_conversation_media(call: Call) -> Any:
         raise errors.ValidationFailed([errors.issue("missing", ["body", "file"], "Field required", None)])
     if len(part.data) > MAX_MEDIA_BYTES:
         raise errors.TooLarge()
-    media = Media(id=call.rng.uuid4(), filename=part.filename or "upload", content_type=part.content_type,
-                  size=len(part.data), created_at=call.now)
+    media = Media(
+        id=call.rng.uuid4(),
+        filename=part.filename or "upload",
+        content_type=part.content_type,
+        size=len(part.data),
+        created_at=call.now,
+    )
     org.media[media.id] = media
-    return {"id": media.id, "filename": media.filename, "content_type": media.content_type, "size": media.size,
-            "created_at": iso(media.created_at)}
+    return {
+        "id": media.id,
+        "filename": media.filename,
+        "content_type": media.content_type,
+        "size": media.size,
+        "created_at": iso(media.created_at),
+    }
 
 
 def open_contact_conversation(call: Call) -> Any:
@@ -88,9 +108,15 @@ def open_contact_conversation(call: Call) -> Any:
     if existing is not None:  # one thread per contact: opening again returns it
         return Reply(inbox.conversation_json(org, existing, call.now), status=200)
     requested = call.body or {}
-    conversation = Conversation(id=call.rng.uuid4(), org_id=org.id, contact_id=contact.id, created_at=call.now,
-                                updated_at=call.now, subject=requested.get("subject"),
-                                opened_on=requested.get("channel", "sms"))
+    conversation = Conversation(
+        id=call.rng.uuid4(),
+        org_id=org.id,
+        contact_id=contact.id,
+        created_at=call.now,
+        updated_at=call.now,
+        subject=requested.get("subject"),
+        opened_on=requested.get("channel", "sms"),
+    )
     org.conversations[conversation.id] = conversation
     return Reply(inbox.conversation_json(org, conversation, call.now), status=201)
 
@@ -126,9 +152,16 @@ def assign_conversation(call: Call) -> Any:
     if assignee is not None:
         store: CrmStore = call.store
         if call.principal.tenant_id not in getattr(store.users.get(assignee.lower()), "org_ids", []):
-            raise errors.ValidationFailed([errors.issue("value_error", ["body", "assigned_to"],
-                                                        "Value error, user is not a member of this organization",
-                                                        assignee)])
+            raise errors.ValidationFailed(
+                [
+                    errors.issue(
+                        "value_error",
+                        ["body", "assigned_to"],
+                        "Value error, user is not a member of this organization",
+                        assignee,
+                    )
+                ]
+            )
         assignee = assignee.lower()
     return _changed(call, {"assigned_to": assignee})
 
@@ -171,9 +204,16 @@ def save_conversation_views(call: Call) -> Any:
     missing = [name for name, _ in SYSTEM_VIEWS if name not in kept]
     if missing:
         raise _refuse(f"system view {missing[0]} cannot be removed", [v["name"] for v in call.body["views"]])
-    saved = [View(known.id if known is not None else call.rng.uuid4(), known.name if is_system and known else
-                  item["name"], is_system, dict(known.filters if is_system and known else item["filters"]), position)
-             for known, item, position, is_system in planned]
+    saved = [
+        View(
+            known.id if known is not None else call.rng.uuid4(),
+            known.name if is_system and known else item["name"],
+            is_system,
+            dict(known.filters if is_system and known else item["filters"]),
+            position,
+        )
+        for known, item, position, is_system in planned
+    ]
     org.views[user_id] = saved
     return list_conversation_views(call)
 
@@ -184,8 +224,12 @@ def get_conversation_view_counts(call: Call) -> Any:
 
 def get_conversation_sla(call: Call) -> Any:
     org = _org(call)
-    return {"enabled": True, "first_response_minutes": org.sla_minutes, "business_hours": None,
-            "timezone": org.timezone}
+    return {
+        "enabled": True,
+        "first_response_minutes": org.sla_minutes,
+        "business_hours": None,
+        "timezone": org.timezone,
+    }
 
 
 def get_overdue_conversation_count(call: Call) -> Any:
@@ -195,8 +239,9 @@ def get_overdue_conversation_count(call: Call) -> Any:
 
 def send_suggestion(call: Call) -> Any:
     org, conversation = _conversation(call)
-    draft, message = setter.send_suggestion(org, conversation, call.path["activity_id"], _user(call), call.rng,
-                                            call.now)
+    draft, message = setter.send_suggestion(
+        org, conversation, call.path["activity_id"], _user(call), call.rng, call.now
+    )
     return {"suggestion": inbox.activity_json(org, draft), "message": inbox.activity_json(org, message)}
 
 

@@ -1,5 +1,6 @@
 """Deterministic CRM inbox seed: fixtures/crm-inbox.yaml's members, orgs, contacts and threads, then generated
 threads across every channel (some overdue, starred, archived, assigned) from Faker and the API's generator."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -16,17 +17,32 @@ from mock_server.engine.types import SeedOptions
 
 __all__ = ["seed"]
 
-_INBOUND = ["Is this still available?", "Can we move the viewing to Friday?", "What are the HOA fees?",
-            "Please call me back.", "Do you allow pets?", "Thanks for the info!", "Can I see it this weekend?"]
-_OUTBOUND = ["Yes, it is! Want to see it?", "Friday works, see you at 4.", "The HOA fee is $250 a month.",
-             "Calling you in 10 minutes.", "Small pets are welcome."]
-_SUMMARIES = ["Caller asked about parking and the lease length; wants a call back tomorrow.",
-              "Discussed the asking price; the buyer will send a pre-approval letter.",
-              "Missed call; the voicemail asks whether the unit is furnished."]
+_INBOUND = [
+    "Is this still available?",
+    "Can we move the viewing to Friday?",
+    "What are the HOA fees?",
+    "Please call me back.",
+    "Do you allow pets?",
+    "Thanks for the info!",
+    "Can I see it this weekend?",
+]
+_OUTBOUND = [
+    "Yes, it is! Want to see it?",
+    "Friday works, see you at 4.",
+    "The HOA fee is $250 a month.",
+    "Calling you in 10 minutes.",
+    "Small pets are welcome.",
+]
+_SUMMARIES = [
+    "Caller asked about parking and the lease length; wants a call back tomorrow.",
+    "Discussed the asking price; the buyer will send a pre-approval letter.",
+    "Missed call; the voicemail asks whether the unit is furnished.",
+]
 
 
-def _activity(org: Org, conversation: Conversation, raw: Mapping[str, Any], rng: SeededRandom,
-              start: datetime) -> Activity:
+def _activity(
+    org: Org, conversation: Conversation, raw: Mapping[str, Any], rng: SeededRandom, start: datetime
+) -> Activity:
     at = start + parse_duration(raw["at"])
     kind = raw["type"]
     contact = org.contacts[conversation.contact_id]
@@ -37,18 +53,37 @@ def _activity(org: Org, conversation: Conversation, raw: Mapping[str, Any], rng:
     sender, recipient = (customer, ORG_SENDER.get(kind)) if direction == "inbound" else (ORG_SENDER.get(kind), customer)
     if kind in ("note", "suggestion"):  # internal: nobody sent or received them
         sender = recipient = None
-    return Activity(id=raw.get("id") or rng.uuid4(), conversation_id=conversation.id, type=kind, direction=direction,
-                    body=raw.get("body"), created_at=at, status=status, subject=raw.get("subject"),
-                    sender=sender, recipient=recipient,
-                    provider_message_id=raw.get("provider_message_id"), call=call, author_id=raw.get("author"))
+    return Activity(
+        id=raw.get("id") or rng.uuid4(),
+        conversation_id=conversation.id,
+        type=kind,
+        direction=direction,
+        body=raw.get("body"),
+        created_at=at,
+        status=status,
+        subject=raw.get("subject"),
+        sender=sender,
+        recipient=recipient,
+        provider_message_id=raw.get("provider_message_id"),
+        call=call,
+        author_id=raw.get("author"),
+    )
 
 
 def _conversation(org: Org, raw: Mapping[str, Any], rng: SeededRandom, start: datetime) -> None:
     activities = raw.get("activities", [])
     first = start + parse_duration(activities[0]["at"]) if activities else start
-    conversation = Conversation(id=raw["id"], org_id=org.id, contact_id=raw["contact"], created_at=first,
-                                updated_at=first, subject=raw.get("subject"), starred=bool(raw.get("starred")),
-                                archived=bool(raw.get("archived")), assigned_to=raw.get("assigned_to"))
+    conversation = Conversation(
+        id=raw["id"],
+        org_id=org.id,
+        contact_id=raw["contact"],
+        created_at=first,
+        updated_at=first,
+        subject=raw.get("subject"),
+        starred=bool(raw.get("starred")),
+        archived=bool(raw.get("archived")),
+        assigned_to=raw.get("assigned_to"),
+    )
     org.conversations[conversation.id] = conversation
     for line in activities:
         activity = _activity(org, conversation, line, rng, start)
@@ -62,22 +97,32 @@ def _conversation(org: Org, raw: Mapping[str, Any], rng: SeededRandom, start: da
 
 def _generated(org: Org, members: list[str], count: int, fake: Faker, rng: SeededRandom, start: datetime) -> None:
     for _ in range(count):
-        contact = Contact(id=rng.uuid4(), name=fake.name(), phone=f"+1555{rng.randrange(10**7):07d}",
-                          email=fake.email() if rng.random() < 0.7 else None)
+        contact = Contact(
+            id=rng.uuid4(),
+            name=fake.name(),
+            phone=f"+1555{rng.randrange(10**7):07d}",
+            email=fake.email() if rng.random() < 0.7 else None,
+        )
         org.contacts[contact.id] = contact
         channel = rng.choice(["sms", "sms", "email", "call"] if contact.email else ["sms", "sms", "call"])
         lines: list[dict[str, Any]] = []
         minutes = rng.randrange(20, 7 * 24 * 60)
         for step in range(rng.randint(1, 5)):
             inbound = step % 2 == 0
-            entry: dict[str, Any] = {"type": channel, "direction": "inbound" if inbound else "outbound",
-                                     "at": f"-{minutes}m",
-                                     "body": rng.choice(_INBOUND if inbound else _OUTBOUND)}
+            entry: dict[str, Any] = {
+                "type": channel,
+                "direction": "inbound" if inbound else "outbound",
+                "at": f"-{minutes}m",
+                "body": rng.choice(_INBOUND if inbound else _OUTBOUND),
+            }
             if channel == "call":
                 entry["body"] = None
-                entry["call"] = {"duration_seconds": rng.randrange(0, 900), "recording_url": None,
-                                 "outcome": rng.choice(["answered", "missed", "voicemail"]),
-                                 "summary": rng.choice(_SUMMARIES)}
+                entry["call"] = {
+                    "duration_seconds": rng.randrange(0, 900),
+                    "recording_url": None,
+                    "outcome": rng.choice(["answered", "missed", "voicemail"]),
+                    "summary": rng.choice(_SUMMARIES),
+                }
             if channel == "email":
                 entry["subject"] = "Question about a listing"
             if not inbound:
@@ -85,31 +130,57 @@ def _generated(org: Org, members: list[str], count: int, fake: Faker, rng: Seede
             lines.append(entry)
             minutes = max(1, minutes - rng.randrange(5, 600))
         if rng.random() < 0.2:
-            lines.append({"type": "note", "direction": "internal", "at": f"-{minutes}m", "author": rng.choice(members),
-                          "body": "Follow up next week."})
-        _conversation(org, {"id": rng.uuid4(), "contact": contact.id, "activities": lines,
-                            "subject": "Question about a listing" if channel == "email" else None,
-                            "starred": rng.random() < 0.2, "archived": rng.random() < 0.15,
-                            "assigned_to": rng.choice(members) if rng.random() < 0.5 else None}, rng, start)
+            lines.append(
+                {
+                    "type": "note",
+                    "direction": "internal",
+                    "at": f"-{minutes}m",
+                    "author": rng.choice(members),
+                    "body": "Follow up next week.",
+                }
+            )
+        _conversation(
+            org,
+            {
+                "id": rng.uuid4(),
+                "contact": contact.id,
+                "activities": lines,
+                "subject": "Question about a listing" if channel == "email" else None,
+                "starred": rng.random() < 0.2,
+                "archived": rng.random() < 0.15,
+                "assigned_to": rng.choice(members) if rng.random() < 0.5 else None,
+            },
+            rng,
+            start,
+        )
 
 
-def seed(store: CrmStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime,
-         options: SeedOptions) -> None:
+def seed(
+    store: CrmStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: SeedOptions
+) -> None:
     settings = fixtures.get("generated", {})
     fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding
     fake.seed_instance(rng.getrandbits(32))
     for raw in fixtures["users"]:
-        store.users[raw["id"]] = User(id=raw["id"], name=raw["name"], email=raw["email"], token=raw["token"],
-                                      org_ids=list(raw["orgs"]))
-    count = options.conversations if options.conversations is not None else int(
-        settings.get("conversations_per_org", 20))
+        store.users[raw["id"]] = User(
+            id=raw["id"], name=raw["name"], email=raw["email"], token=raw["token"], org_ids=list(raw["orgs"])
+        )
+    count = (
+        options.conversations if options.conversations is not None else int(settings.get("conversations_per_org", 20))
+    )
     for raw in fixtures["orgs"]:
-        org = Org(id=raw["id"], name=raw["name"], sla_minutes=int(raw["sla_minutes"]), timezone=raw["timezone"],
-                  setter_mode=raw["setter_mode"])
+        org = Org(
+            id=raw["id"],
+            name=raw["name"],
+            sla_minutes=int(raw["sla_minutes"]),
+            timezone=raw["timezone"],
+            setter_mode=raw["setter_mode"],
+        )
         store.orgs[org.id] = org
         for contact in raw.get("contacts", []):
-            org.contacts[contact["id"]] = Contact(id=contact["id"], name=contact["name"], phone=contact.get("phone"),
-                                                  email=contact.get("email"))
+            org.contacts[contact["id"]] = Contact(
+                id=contact["id"], name=contact["name"], phone=contact.get("phone"), email=contact.get("email")
+            )
         for conversation in raw.get("conversations", []):
             _conversation(org, conversation, rng, start)
         members = sorted(u.id for u in store.users.values() if org.id in u.org_ids)

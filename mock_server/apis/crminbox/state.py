@@ -1,6 +1,7 @@
 """CRM inbox state: orgs (the tenants) with contacts, conversations whose messages are `crm.activities` rows,
 media, per-member saved views, the SLA, and the AI setter's training pairs. Staff members and their tokens are
 global (a member can belong to several orgs). No HTTP here; every "not found" is raised by one lookup."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,8 +10,20 @@ from typing import Any, cast
 
 from mock_server.apis.crminbox import errors
 
-__all__ = ["User", "Contact", "Media", "CallDetails", "Activity", "Conversation", "View", "TrainingPair", "Org",
-           "CrmStore", "ANSWERABLE", "SYSTEM_VIEWS"]
+__all__ = [
+    "ANSWERABLE",
+    "SYSTEM_VIEWS",
+    "Activity",
+    "CallDetails",
+    "Contact",
+    "Conversation",
+    "CrmStore",
+    "Media",
+    "Org",
+    "TrainingPair",
+    "User",
+    "View",
+]
 
 ANSWERABLE = ("sms", "email", "call")  # inbound activities that wait for a reply (a note does not)
 SYSTEM_VIEWS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -102,8 +115,13 @@ class Conversation:
             return cast(ThreadSummary, cached[1])
         timeline = [a for a in self.activities if a.type != "suggestion"]
         last = timeline[-1] if timeline else None
-        summary = ThreadSummary(timeline, last, self._awaiting(timeline), self._subject(timeline),
-                                last.created_at.replace(microsecond=0) if last else None)
+        summary = ThreadSummary(
+            timeline,
+            last,
+            self._awaiting(timeline),
+            self._subject(timeline),
+            last.created_at.replace(microsecond=0) if last else None,
+        )
         self.__dict__["_summary"] = (len(self.activities), summary)
         return summary
 
@@ -217,8 +235,9 @@ class Org:
         return found
 
     def suggestion(self, conversation: Conversation, activity_id: str) -> Activity:
-        found = next((a for a in conversation.activities if a.id == activity_id.lower() and a.type == "suggestion"),
-                     None)
+        found = next(
+            (a for a in conversation.activities if a.id == activity_id.lower() and a.type == "suggestion"), None
+        )
         if found is None:
             raise errors.NotFound(what="Suggestion")
         if found.status != "pending":

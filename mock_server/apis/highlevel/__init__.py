@@ -1,6 +1,7 @@
 """HighLevel (LeadConnector) Conversation AI API (`/highlevel`): the binding the engine serves, plus this vendor's
 token and scope rules, its two rate-limit windows and headers, and the control simulations (a customer writes
 in, a human writes out, the threads)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,6 +20,8 @@ from mock_server.engine.types import ApiBinding, ControlCall, ControlError, Cont
 __all__ = ["API"]
 
 ROOT = DATA_ROOT  # specs/ and fixtures/
+
+
 def authenticate(view: RequestView, store: HighLevelStore) -> Principal:
     """The token decides the location; agency tokens and missing scopes get the scope refusal (401)."""
     scheme, _, value = view.headers.get("authorization", "").partition(" ")
@@ -27,14 +30,24 @@ def authenticate(view: RequestView, store: HighLevelStore) -> Principal:
         raise errors.InvalidToken()
     if token.location_id is None or not set(view.required_scopes) <= set(token.scopes):
         raise errors.ScopeNotAuthorized()
-    return Principal(tenant_id=token.location_id, key=token.location_id, scopes=frozenset(token.scopes),
-                     label=token.name)
+    return Principal(
+        tenant_id=token.location_id, key=token.location_id, scopes=frozenset(token.scopes), label=token.name
+    )
 
 
 def credentials(store: HighLevelStore) -> list[dict[str, Any]]:
-    return [{"tenant": t.location_id, "token": t.token, "base_path": "", "scopes": t.scopes,
-             "location": store.locations[t.location_id].name, "headers": {"Version": "2021-07-28"}}
-            for t in store.tokens if t.location_id is not None]
+    return [
+        {
+            "tenant": t.location_id,
+            "token": t.token,
+            "base_path": "",
+            "scopes": t.scopes,
+            "location": store.locations[t.location_id].name,
+            "headers": {"Version": "2021-07-28"},
+        }
+        for t in store.tokens
+        if t.location_id is not None
+    ]
 
 
 # -- control simulations -----------------------------------------------------------------------------------------
@@ -82,26 +95,53 @@ def outbound(call: ControlCall) -> Any:
     text = call.text("body")
     conversation = _conversation_of(location, call, body, None)
     message = sim.send_manual(location, conversation, text, source, call.rng, call.clock.now())
-    return 201, {"conversation_id": conversation.id, "message_id": message.id,
-                 "agent_sleeping": conversation.asleep(call.clock.now())}
+    return 201, {
+        "conversation_id": conversation.id,
+        "message_id": message.id,
+        "agent_sleeping": conversation.asleep(call.clock.now()),
+    }
 
 
 def conversations(call: ControlCall) -> Any:
     location = _location(call.store, call.query.get("location"))
     now = call.clock.now()
+
     def agent_id(conversation: Conversation) -> str | None:
         agent = sim.responsible_agent(location, conversation)
         return agent.id if agent else None
 
-    return {"location": location.id, "conversations": [{
-        "id": c.id, "contact_id": c.contact_id, "channel": c.channel, "agent_id": agent_id(c),
-        "ai_replies": c.ai_replies, "bot_stopped": c.bot_stopped, "handed_over": c.handed_over,
-        "asleep": c.asleep(now), "sleeping_until": iso(c.sleeping_until) if c.sleeping_until else None,
-        "workflows_triggered": c.workflows_triggered, "contact": vars(location.contacts[c.contact_id]),
-        "messages": [{"id": m.id, "direction": m.direction, "source": m.source, "body": m.body, "channel": m.channel,
-                      "agent_id": m.agent_id, "draft": m.draft, "created_at": iso(m.created_at)}
-                     for m in c.messages],
-    } for c in location.conversations.values()]}
+    return {
+        "location": location.id,
+        "conversations": [
+            {
+                "id": c.id,
+                "contact_id": c.contact_id,
+                "channel": c.channel,
+                "agent_id": agent_id(c),
+                "ai_replies": c.ai_replies,
+                "bot_stopped": c.bot_stopped,
+                "handed_over": c.handed_over,
+                "asleep": c.asleep(now),
+                "sleeping_until": iso(c.sleeping_until) if c.sleeping_until else None,
+                "workflows_triggered": c.workflows_triggered,
+                "contact": vars(location.contacts[c.contact_id]),
+                "messages": [
+                    {
+                        "id": m.id,
+                        "direction": m.direction,
+                        "source": m.source,
+                        "body": m.body,
+                        "channel": m.channel,
+                        "agent_id": m.agent_id,
+                        "draft": m.draft,
+                        "created_at": iso(m.created_at),
+                    }
+                    for m in c.messages
+                ],
+            }
+            for c in location.conversations.values()
+        ],
+    }
 
 
 API = ApiBinding(

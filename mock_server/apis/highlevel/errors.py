@@ -3,6 +3,7 @@
 400 `{statusCode, message, error}`, 401 `{statusCode, message, error}`, 422 `{statusCode, message: [..], error}`;
 an unknown route or method is Nest's 404 "Cannot GET /path"; a 429 is `{statusCode: 429, message}`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -23,13 +24,33 @@ from mock_server.engine.errors import (
 )
 from mock_server.engine.types import Rendered
 
-__all__ = ["HighLevelError", "BadRequest", "NoAgentFound", "NoActionFound", "NoGenerationFound", "Unprocessable",
-           "InvalidToken", "ScopeNotAuthorized", "render", "SCOPE_MESSAGE"]
+__all__ = [
+    "SCOPE_MESSAGE",
+    "BadRequest",
+    "HighLevelError",
+    "InvalidToken",
+    "NoActionFound",
+    "NoAgentFound",
+    "NoGenerationFound",
+    "ScopeNotAuthorized",
+    "Unprocessable",
+    "render",
+]
 
 SCOPE_MESSAGE = "The token is not authorized for this scope."
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 413: "Payload Too Large",
-            415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 class HighLevelError(VendorError):

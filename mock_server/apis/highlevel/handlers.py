@@ -1,5 +1,6 @@
 """HighLevel Conversation AI handlers, one per operationId. Agents come bare, actions inside `{data, success}`,
 and every success carries a `traceId`, as the live service sends them."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,13 +14,25 @@ from mock_server.engine.types import Call, Handler
 __all__ = ["HANDLERS", "agent_json"]
 
 _AGENT_FIELDS = {  # wire name -> attribute, for create and update
-    "name": "name", "businessName": "business_name", "mode": "mode", "channels": "channels",
-    "isPrimary": "is_primary", "waitTime": "wait_time", "waitTimeUnit": "wait_time_unit",
-    "sleepEnabled": "sleep_enabled", "sleepTime": "sleep_time", "sleepTimeUnit": "sleep_time_unit",
-    "personality": "personality", "goal": "goal", "instructions": "instructions",
-    "autoPilotMaxMessages": "auto_pilot_max_messages", "knowledgeBaseIds": "knowledge_base_ids",
-    "respondToImages": "respond_to_images", "respondToAudio": "respond_to_audio",
-    "sleepOnManualMessage": "sleep_on_manual_message", "sleepOnWorkflowMessage": "sleep_on_workflow_message",
+    "name": "name",
+    "businessName": "business_name",
+    "mode": "mode",
+    "channels": "channels",
+    "isPrimary": "is_primary",
+    "waitTime": "wait_time",
+    "waitTimeUnit": "wait_time_unit",
+    "sleepEnabled": "sleep_enabled",
+    "sleepTime": "sleep_time",
+    "sleepTimeUnit": "sleep_time_unit",
+    "personality": "personality",
+    "goal": "goal",
+    "instructions": "instructions",
+    "autoPilotMaxMessages": "auto_pilot_max_messages",
+    "knowledgeBaseIds": "knowledge_base_ids",
+    "respondToImages": "respond_to_images",
+    "respondToAudio": "respond_to_audio",
+    "sleepOnManualMessage": "sleep_on_manual_message",
+    "sleepOnWorkflowMessage": "sleep_on_workflow_message",
 }
 
 
@@ -38,15 +51,24 @@ def _number(value: float) -> float | int:
 
 def agent_json(location: Location, agent: Agent) -> dict[str, Any]:
     return {
-        "id": agent.id, "name": agent.name, "businessName": agent.business_name, "mode": agent.mode,
-        "channels": list(agent.channels), "waitTime": _number(agent.wait_time), "waitTimeUnit": agent.wait_time_unit,
+        "id": agent.id,
+        "name": agent.name,
+        "businessName": agent.business_name,
+        "mode": agent.mode,
+        "channels": list(agent.channels),
+        "waitTime": _number(agent.wait_time),
+        "waitTimeUnit": agent.wait_time_unit,
         "sleepEnabled": agent.sleep_enabled,
         "sleepTime": _number(agent.sleep_time) if agent.sleep_time is not None else None,
-        "sleepTimeUnit": agent.sleep_time_unit, "personality": agent.personality, "goal": agent.goal,
+        "sleepTimeUnit": agent.sleep_time_unit,
+        "personality": agent.personality,
+        "goal": agent.goal,
         "instructions": agent.instructions,
         "actions": [{"id": a, "type": location.actions[a].type} for a in agent.action_ids if a in location.actions],
-        "isPrimary": agent.is_primary, "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
-        "knowledgeBaseIds": list(agent.knowledge_base_ids), "sleepOnManualMessage": agent.sleep_on_manual_message,
+        "isPrimary": agent.is_primary,
+        "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
+        "knowledgeBaseIds": list(agent.knowledge_base_ids),
+        "sleepOnManualMessage": agent.sleep_on_manual_message,
         "sleepOnWorkflowMessage": agent.sleep_on_workflow_message,
     }
 
@@ -54,18 +76,30 @@ def agent_json(location: Location, agent: Agent) -> dict[str, Any]:
 def _list_item(location: Location, agent: Agent) -> dict[str, Any]:
     """The search list's own shape: `goal` is an object there, and there is no personality or instructions."""
     return {
-        "id": agent.id, "name": agent.name, "businessName": agent.business_name, "mode": agent.mode,
-        "channels": list(agent.channels), "isPrimary": agent.is_primary, "waitTime": _number(agent.wait_time),
-        "waitTimeUnit": agent.wait_time_unit, "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
+        "id": agent.id,
+        "name": agent.name,
+        "businessName": agent.business_name,
+        "mode": agent.mode,
+        "channels": list(agent.channels),
+        "isPrimary": agent.is_primary,
+        "waitTime": _number(agent.wait_time),
+        "waitTimeUnit": agent.wait_time_unit,
+        "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
         "actions": [{"id": a, "type": location.actions[a].type} for a in agent.action_ids if a in location.actions],
         "goal": {"prompt": agent.goal, "type": "custom", "actionId": None},
-        "createdAt": iso(agent.created_at), "updatedAt": iso(agent.updated_at),
+        "createdAt": iso(agent.created_at),
+        "updatedAt": iso(agent.updated_at),
     }
 
 
 def _action_json(action: Action) -> dict[str, Any]:
-    return {"id": action.id, "name": action.name, "type": action.type, "details": action.details,
-            "agentId": action.agent_id}
+    return {
+        "id": action.id,
+        "name": action.name,
+        "type": action.type,
+        "details": action.details,
+        "agentId": action.agent_id,
+    }
 
 
 def _apply(agent: Agent, body: Mapping[str, Any]) -> None:
@@ -88,8 +122,17 @@ def _check_stored_rules(agent: Agent, body: Mapping[str, Any]) -> None:
 def create_agent(call: Call) -> Any:
     location = _location(call)
     now = call.now
-    agent = Agent(id=call.rng.token(20), location_id=location.id, name="", personality="", goal="", instructions="",
-                  created_at=now, updated_at=now, business_name=location.business_name)
+    agent = Agent(
+        id=call.rng.token(20),
+        location_id=location.id,
+        name="",
+        personality="",
+        goal="",
+        instructions="",
+        created_at=now,
+        updated_at=now,
+        business_name=location.business_name,
+    )
     _apply(agent, call.body)
     location.agents[agent.id] = agent
     if agent.is_primary or location.primary() is None:  # the first agent of a location is primary
@@ -108,8 +151,10 @@ def search_agent(call: Call) -> Any:
     if start_after:  # a position: it works even when that agent has since been deleted
         agents = [a for a in agents if a.id > start_after]
     page = agents[: int(call.query.get("limit", 20))]
-    return _traced(call, {"agents": [_list_item(location, a) for a in page], "totalCount": len(location.agents),
-                          "count": len(page)})
+    return _traced(
+        call,
+        {"agents": [_list_item(location, a) for a in page], "totalCount": len(location.agents), "count": len(page)},
+    )
 
 
 def get_agent(call: Call) -> Any:
@@ -151,8 +196,13 @@ def create_action(call: Call) -> Any:
     location = _location(call)
     agent = location.agent(call.path["agentId"])
     _check_targets(location, call.body)
-    action = Action(id=call.rng.token(20), agent_id=agent.id, name=call.body["name"], type=call.body["type"],
-                    details=dict(call.body["details"]))
+    action = Action(
+        id=call.rng.token(20),
+        agent_id=agent.id,
+        name=call.body["name"],
+        type=call.body["type"],
+        details=dict(call.body["details"]),
+    )
     location.actions[action.id] = action
     agent.action_ids.append(action.id)
     agent.updated_at = call.now
@@ -162,8 +212,13 @@ def create_action(call: Call) -> Any:
 def list_actions(call: Call) -> Any:
     location = _location(call)
     agent = location.agent(call.path["agentId"])
-    return _traced(call, {"data": [_action_json(location.actions[a]) for a in agent.action_ids
-                                   if a in location.actions], "success": True})
+    return _traced(
+        call,
+        {
+            "data": [_action_json(location.actions[a]) for a in agent.action_ids if a in location.actions],
+            "success": True,
+        },
+    )
 
 
 def get_action_by_id(call: Call) -> Any:
@@ -205,10 +260,18 @@ def update_followup_settings(call: Call) -> Any:
 
 
 def _generation_json(generation: Generation) -> dict[str, Any]:
-    return {"prompt": generation.prompt, "responseMessage": generation.response_message,
-            "actionLogs": generation.action_logs, "history": generation.history, "intent": generation.intent,
-            "faqs": generation.faqs, "website": generation.website, "agentId": generation.agent_id,
-            "input": generation.input, "mode": generation.mode}
+    return {
+        "prompt": generation.prompt,
+        "responseMessage": generation.response_message,
+        "actionLogs": generation.action_logs,
+        "history": generation.history,
+        "intent": generation.intent,
+        "faqs": generation.faqs,
+        "website": generation.website,
+        "agentId": generation.agent_id,
+        "input": generation.input,
+        "mode": generation.mode,
+    }
 
 
 def get_generation_details(call: Call) -> Any:

@@ -5,6 +5,7 @@ module decides *what the 422 says*: every broken rule of the DTO, in class-valid
 be empty", "property llm should not exist", "sleepTime should not be provided when sleepEnabled is false").
 Rules a schema cannot see (a stored unit, another agent) are checked by the handlers with the same wording.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,13 +14,30 @@ from typing import Any, TypeGuard
 
 from mock_server.engine.errors import RequestInvalid
 
-__all__ = ["messages_for", "header_message", "agent_messages", "action_messages", "followup_settings_messages",
-           "wait_time_message", "MODES", "CHANNELS", "ACTION_TYPES", "VERSIONS"]
+__all__ = [
+    "ACTION_TYPES",
+    "CHANNELS",
+    "MODES",
+    "VERSIONS",
+    "action_messages",
+    "agent_messages",
+    "followup_settings_messages",
+    "header_message",
+    "messages_for",
+    "wait_time_message",
+]
 
 MODES = ("off", "suggestive", "auto-pilot")
 CHANNELS = ("IG", "FB", "SMS", "WebChat", "WhatsApp", "Live_Chat")
-ACTION_TYPES = ("triggerWorkflow", "updateContactField", "appointmentBooking", "stopBot", "humanHandOver",
-                "advancedFollowup", "transferBot")
+ACTION_TYPES = (
+    "triggerWorkflow",
+    "updateContactField",
+    "appointmentBooking",
+    "stopBot",
+    "humanHandOver",
+    "advancedFollowup",
+    "transferBot",
+)
 VERSIONS = ("2021-04-15", "2021-07-28", "v3", "2023-02-21")
 WAIT_MAX = {"minutes": 5, "seconds": 300}
 SLEEP_MAX = {"minutes": 2880, "seconds": 172800, "hours": 48}
@@ -88,14 +106,25 @@ def _delay(body: Mapping[str, Any], prefix: str, why: str) -> Messages:
 # -- agents ------------------------------------------------------------------------------------------------------
 
 _AGENT_FIELDS: dict[str, Field] = {
-    "name": ("string", True), "businessName": ("string", False), "mode": ("enum:" + "|".join(MODES), False),
-    "channels": ("array", False), "isPrimary": ("boolean", False), "waitTime": ("number", False),
-    "waitTimeUnit": ("enum:minutes|seconds", False), "sleepEnabled": ("boolean", False),
-    "sleepTime": ("number", False), "sleepTimeUnit": ("enum:hours|minutes|seconds", False),
-    "personality": ("string", True), "goal": ("string", True), "instructions": ("string", True),
-    "autoPilotMaxMessages": ("number", False), "knowledgeBaseIds": ("strings", False),
-    "respondToImages": ("boolean", False), "respondToAudio": ("boolean", False),
-    "sleepOnManualMessage": ("boolean", False), "sleepOnWorkflowMessage": ("boolean", False),
+    "name": ("string", True),
+    "businessName": ("string", False),
+    "mode": ("enum:" + "|".join(MODES), False),
+    "channels": ("array", False),
+    "isPrimary": ("boolean", False),
+    "waitTime": ("number", False),
+    "waitTimeUnit": ("enum:minutes|seconds", False),
+    "sleepEnabled": ("boolean", False),
+    "sleepTime": ("number", False),
+    "sleepTimeUnit": ("enum:hours|minutes|seconds", False),
+    "personality": ("string", True),
+    "goal": ("string", True),
+    "instructions": ("string", True),
+    "autoPilotMaxMessages": ("number", False),
+    "knowledgeBaseIds": ("strings", False),
+    "respondToImages": ("boolean", False),
+    "respondToAudio": ("boolean", False),
+    "sleepOnManualMessage": ("boolean", False),
+    "sleepOnWorkflowMessage": ("boolean", False),
 }
 
 
@@ -149,43 +178,84 @@ def agent_messages(body: Mapping[str, Any], update: bool) -> Messages:
 # -- actions -----------------------------------------------------------------------------------------------------
 
 _DETAIL_FIELDS: dict[str, dict[str, Field]] = {
-    "triggerWorkflow": {"workflowIds": ("strings", True), "triggerCondition": ("string", True),
-                        "triggerMessage": ("string", False)},
-    "updateContactField": {"contactFieldId": ("string", True), "description": ("string", True),
-                           "contactUpdateExamples": ("strings", False)},
-    "appointmentBooking": {"calendarId": ("string", True), "onlySendLink": ("boolean", True),
-                           "triggerWorkflow": ("boolean", True), "sleepAfterBooking": ("boolean", True),
-                           "transferBot": ("boolean", True), "rescheduleEnabled": ("boolean", True),
-                           "cancelEnabled": ("boolean", True), "actionId": ("string", False),
-                           "workflowIds": ("strings", False), "sleepTimeUnit": ("enum:days|hours|minutes", False),
-                           "sleepTime": ("number", False), "transferAgent": ("string", False)},
-    "stopBot": {"stopBotDetectionType": ("enum:Goodbye|Custom", True), "stopBotTriggerCondition": ("string", True),
-                "reactivateEnabled": ("boolean", True), "enabled": ("boolean", True),
-                "stopBotExamples": ("strings", True), "finalMessage": ("string", True),
-                "sleepTimeUnit": ("enum:days|hours|minutes", False), "sleepTime": ("number", False),
-                "tags": ("strings", False)},
-    "humanHandOver": {"enabled": ("boolean", True), "triggerCondition": ("string", True),
-                      "reactivateEnabled": ("boolean", True), "finalMessage": ("string", True),
-                      "handoverType": ("enum:contactRequest|lackOfInformation|failedToResolveIssue|custom", True),
-                      "examples": ("strings", False), "assignToUserId": ("string", False),
-                      "skipAssignToUser": ("boolean", False), "createTask": ("boolean", False),
-                      "sleepTimeUnit": ("enum:days|hours|minutes", False), "sleepTime": ("number", False),
-                      "tags": ("strings", False)},
-    "advancedFollowup": {"enabled": ("boolean", True),
-                         "scenarioId": ("enum:contactStoppedReplying|contactIsBusy|contactRequested", True),
-                         "followupSequence": ("array", True), "followupSettings": ("object", False)},
-    "transferBot": {"transferBotType": ("enum:Default|Custom", True), "transferToBot": ("string", True),
-                    "enabled": ("boolean", True), "transferBotTriggerCondition": ("string", False),
-                    "transferBotExamples": ("strings", False)},
+    "triggerWorkflow": {
+        "workflowIds": ("strings", True),
+        "triggerCondition": ("string", True),
+        "triggerMessage": ("string", False),
+    },
+    "updateContactField": {
+        "contactFieldId": ("string", True),
+        "description": ("string", True),
+        "contactUpdateExamples": ("strings", False),
+    },
+    "appointmentBooking": {
+        "calendarId": ("string", True),
+        "onlySendLink": ("boolean", True),
+        "triggerWorkflow": ("boolean", True),
+        "sleepAfterBooking": ("boolean", True),
+        "transferBot": ("boolean", True),
+        "rescheduleEnabled": ("boolean", True),
+        "cancelEnabled": ("boolean", True),
+        "actionId": ("string", False),
+        "workflowIds": ("strings", False),
+        "sleepTimeUnit": ("enum:days|hours|minutes", False),
+        "sleepTime": ("number", False),
+        "transferAgent": ("string", False),
+    },
+    "stopBot": {
+        "stopBotDetectionType": ("enum:Goodbye|Custom", True),
+        "stopBotTriggerCondition": ("string", True),
+        "reactivateEnabled": ("boolean", True),
+        "enabled": ("boolean", True),
+        "stopBotExamples": ("strings", True),
+        "finalMessage": ("string", True),
+        "sleepTimeUnit": ("enum:days|hours|minutes", False),
+        "sleepTime": ("number", False),
+        "tags": ("strings", False),
+    },
+    "humanHandOver": {
+        "enabled": ("boolean", True),
+        "triggerCondition": ("string", True),
+        "reactivateEnabled": ("boolean", True),
+        "finalMessage": ("string", True),
+        "handoverType": ("enum:contactRequest|lackOfInformation|failedToResolveIssue|custom", True),
+        "examples": ("strings", False),
+        "assignToUserId": ("string", False),
+        "skipAssignToUser": ("boolean", False),
+        "createTask": ("boolean", False),
+        "sleepTimeUnit": ("enum:days|hours|minutes", False),
+        "sleepTime": ("number", False),
+        "tags": ("strings", False),
+    },
+    "advancedFollowup": {
+        "enabled": ("boolean", True),
+        "scenarioId": ("enum:contactStoppedReplying|contactIsBusy|contactRequested", True),
+        "followupSequence": ("array", True),
+        "followupSettings": ("object", False),
+    },
+    "transferBot": {
+        "transferBotType": ("enum:Default|Custom", True),
+        "transferToBot": ("string", True),
+        "enabled": ("boolean", True),
+        "transferBotTriggerCondition": ("string", False),
+        "transferBotExamples": ("strings", False),
+    },
 }
 _SEQUENCE_FIELDS: dict[str, Field] = {
-    "id": ("number", True), "followupTimeUnit": ("enum:days|hours|minutes", True), "followupTime": ("number", True),
-    "aiEnabledMessage": ("boolean", False), "triggerWorkflow": ("boolean", False), "customMessage": ("string", False),
-    "workflowId": ("string", False), "contactRequested": ("boolean", False),
+    "id": ("number", True),
+    "followupTimeUnit": ("enum:days|hours|minutes", True),
+    "followupTime": ("number", True),
+    "aiEnabledMessage": ("boolean", False),
+    "triggerWorkflow": ("boolean", False),
+    "customMessage": ("string", False),
+    "workflowId": ("string", False),
+    "contactRequested": ("boolean", False),
 }
 _SETTINGS_FIELDS: dict[str, Field] = {
-    "dynamicChannelSwitching": ("boolean", True), "followUpHours": ("boolean", False),
-    "workingHours": ("array", False), "timezoneToUse": ("enum:contact|business", False),
+    "dynamicChannelSwitching": ("boolean", True),
+    "followUpHours": ("boolean", False),
+    "workingHours": ("array", False),
+    "timezoneToUse": ("enum:contact|business", False),
 }
 
 
@@ -193,8 +263,9 @@ def followup_settings_messages(settings: Any, prefix: str) -> Messages:
     if not isinstance(settings, Mapping):
         return [f"{prefix.rstrip('.')} must be an object"]
     out = _check(settings, _SETTINGS_FIELDS, prefix)
-    for i, day in enumerate(settings.get("workingHours") or [] if isinstance(settings.get("workingHours"), list)
-                            else []):
+    for i, day in enumerate(
+        settings.get("workingHours") or [] if isinstance(settings.get("workingHours"), list) else []
+    ):
         where = f"{prefix}workingHours.{i}."
         if not isinstance(day, Mapping):
             out.append(f"{where.rstrip('.')} must be an object")
@@ -207,8 +278,9 @@ def followup_settings_messages(settings: Any, prefix: str) -> Messages:
             if not isinstance(interval, Mapping):
                 out.append(f"{at.rstrip('.')} must be an object")
                 continue
-            out += _check(interval, {k: ("number", True) for k in ("startHour", "startMinute", "endHour",
-                                                                    "endMinute")}, at)
+            out += _check(
+                interval, {k: ("number", True) for k in ("startHour", "startMinute", "endHour", "endMinute")}, at
+            )
             for key, top in (("startHour", 23), ("endHour", 23), ("startMinute", 59), ("endMinute", 59)):
                 if _is_number(interval.get(key)) and not 0 <= interval[key] <= top:
                     out.append(f"{at}{key} must be between 0 and {top}")
@@ -225,8 +297,9 @@ def _followup_sequence(steps: Any) -> Messages:
         out += _check(step, _SEQUENCE_FIELDS, at)
         unit, time = _key(step.get("followupTimeUnit")), step.get("followupTime")
         if unit in FOLLOWUP_MAX and _is_number(time) and time > FOLLOWUP_MAX[unit]:
-            out.append(f"{at}followupTime must not be greater than {FOLLOWUP_MAX[unit]} "
-                       f"when followupTimeUnit is {unit}")
+            out.append(
+                f"{at}followupTime must not be greater than {FOLLOWUP_MAX[unit]} when followupTimeUnit is {unit}"
+            )
         if _is_number(time) and time < 1:
             out.append(f"{at}followupTime must not be less than 1")
         if step.get("aiEnabledMessage") is False and not step.get("customMessage"):
@@ -241,9 +314,17 @@ def _detail_rules(kind: str, details: Mapping[str, Any]) -> Messages:
     out = _check(details, _DETAIL_FIELDS[kind], p)
     if kind == "appointmentBooking":
         if details.get("onlySendLink") is True:
-            out += [f"{p}{name} must be false when onlySendLink is true" for name in
-                    ("triggerWorkflow", "sleepAfterBooking", "transferBot", "rescheduleEnabled", "cancelEnabled")
-                    if details.get(name) is True]
+            out += [
+                f"{p}{name} must be false when onlySendLink is true"
+                for name in (
+                    "triggerWorkflow",
+                    "sleepAfterBooking",
+                    "transferBot",
+                    "rescheduleEnabled",
+                    "cancelEnabled",
+                )
+                if details.get(name) is True
+            ]
         if details.get("triggerWorkflow") is True and not details.get("workflowIds"):
             out.append(f"{p}workflowIds is required when triggerWorkflow is true")
         if details.get("sleepAfterBooking") is True:
@@ -271,8 +352,9 @@ def _detail_rules(kind: str, details: Mapping[str, Any]) -> Messages:
 
 
 def action_messages(body: Mapping[str, Any]) -> Messages:
-    out = _check(body, {"type": ("enum:" + "|".join(ACTION_TYPES), True), "name": ("string", True),
-                        "details": ("object", True)})
+    out = _check(
+        body, {"type": ("enum:" + "|".join(ACTION_TYPES), True), "name": ("string", True), "details": ("object", True)}
+    )
     if _key(body.get("type")) in ACTION_TYPES and isinstance(body.get("details"), Mapping):
         out += _detail_rules(body["type"], body["details"])
     return out

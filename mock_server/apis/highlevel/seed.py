@@ -1,5 +1,6 @@
 """Deterministic HighLevel seed: fixtures/highlevel.yaml's locations, tokens, knowledge bases, contacts, agents
 with actions of every type and a thread with a generated reply (`msg_1`), plus Faker-made agents per location."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -28,28 +29,62 @@ from mock_server.engine.types import SeedOptions
 
 __all__ = ["seed"]
 
-_AGENT_KEYS = {"name": "name", "businessName": "business_name", "mode": "mode", "channels": "channels",
-               "isPrimary": "is_primary", "waitTime": "wait_time", "waitTimeUnit": "wait_time_unit",
-               "sleepEnabled": "sleep_enabled", "sleepTime": "sleep_time", "sleepTimeUnit": "sleep_time_unit",
-               "personality": "personality", "goal": "goal", "instructions": "instructions",
-               "autoPilotMaxMessages": "auto_pilot_max_messages", "knowledgeBaseIds": "knowledge_base_ids",
-               "sleepOnManualMessage": "sleep_on_manual_message",
-               "sleepOnWorkflowMessage": "sleep_on_workflow_message"}
-_ROLES = ["Receptionist", "Support Specialist", "Sales Advisor", "Billing Assistant", "Scheduling Coordinator",
-          "Onboarding Guide", "Retention Specialist", "Lead Qualifier", "Concierge"]
+_AGENT_KEYS = {
+    "name": "name",
+    "businessName": "business_name",
+    "mode": "mode",
+    "channels": "channels",
+    "isPrimary": "is_primary",
+    "waitTime": "wait_time",
+    "waitTimeUnit": "wait_time_unit",
+    "sleepEnabled": "sleep_enabled",
+    "sleepTime": "sleep_time",
+    "sleepTimeUnit": "sleep_time_unit",
+    "personality": "personality",
+    "goal": "goal",
+    "instructions": "instructions",
+    "autoPilotMaxMessages": "auto_pilot_max_messages",
+    "knowledgeBaseIds": "knowledge_base_ids",
+    "sleepOnManualMessage": "sleep_on_manual_message",
+    "sleepOnWorkflowMessage": "sleep_on_workflow_message",
+}
+_ROLES = [
+    "Receptionist",
+    "Support Specialist",
+    "Sales Advisor",
+    "Billing Assistant",
+    "Scheduling Coordinator",
+    "Onboarding Guide",
+    "Retention Specialist",
+    "Lead Qualifier",
+    "Concierge",
+]
 
 
 def _agent(location: Location, raw: Mapping[str, Any], start: datetime) -> Agent:
     created = start + parse_duration(raw.get("created", "-1d"))
-    agent = Agent(id=raw["id"], location_id=location.id, name=raw["name"], personality=raw["personality"],
-                  goal=raw["goal"], instructions=raw["instructions"], created_at=created, updated_at=created,
-                  business_name=location.business_name)
+    agent = Agent(
+        id=raw["id"],
+        location_id=location.id,
+        name=raw["name"],
+        personality=raw["personality"],
+        goal=raw["goal"],
+        instructions=raw["instructions"],
+        created_at=created,
+        updated_at=created,
+        business_name=location.business_name,
+    )
     for wire, attribute in _AGENT_KEYS.items():
         if wire in raw:
             setattr(agent, attribute, list(raw[wire]) if isinstance(raw[wire], list) else raw[wire])
     for action in raw.get("actions", []):
-        location.actions[action["id"]] = Action(id=action["id"], agent_id=agent.id, name=action["name"],
-                                                type=action["type"], details=dict(action["details"]))
+        location.actions[action["id"]] = Action(
+            id=action["id"],
+            agent_id=agent.id,
+            name=action["name"],
+            type=action["type"],
+            details=dict(action["details"]),
+        )
         agent.action_ids.append(action["id"])
     return agent
 
@@ -59,20 +94,28 @@ def _generated_agents(location: Location, count: int, fake: Faker, rng: SeededRa
         created = start - parse_duration(f"{rng.randrange(1, 90 * 24)}h")
         role = _ROLES[index % len(_ROLES)]
         name = f"{fake.first_name()} the {role}"
-        agent = Agent(id=rng.token(20), location_id=location.id, name=name,
-                      personality=rng.choice(["Friendly.", "Formal and precise.", "Playful.", "Patient."]),
-                      goal=f"Help customers as our {role.lower()}.", instructions=fake.sentence(nb_words=12),
-                      created_at=created, updated_at=created, business_name=location.business_name,
-                      mode=rng.choice(["off", "suggestive", "auto-pilot"]),
-                      channels=sorted(rng.sample(["IG", "FB", "SMS", "WebChat", "WhatsApp", "Live_Chat"],
-                                                 rng.randint(1, 3))),
-                      wait_time=rng.choice([2, 15, 60]), auto_pilot_max_messages=rng.choice([10, 25, 75]))
+        agent = Agent(
+            id=rng.token(20),
+            location_id=location.id,
+            name=name,
+            personality=rng.choice(["Friendly.", "Formal and precise.", "Playful.", "Patient."]),
+            goal=f"Help customers as our {role.lower()}.",
+            instructions=fake.sentence(nb_words=12),
+            created_at=created,
+            updated_at=created,
+            business_name=location.business_name,
+            mode=rng.choice(["off", "suggestive", "auto-pilot"]),
+            channels=sorted(rng.sample(["IG", "FB", "SMS", "WebChat", "WhatsApp", "Live_Chat"], rng.randint(1, 3))),
+            wait_time=rng.choice([2, 15, 60]),
+            auto_pilot_max_messages=rng.choice([10, 25, 75]),
+        )
         location.agents[agent.id] = agent
 
 
 def _conversation(location: Location, raw: Mapping[str, Any], rng: SeededRandom, start: datetime) -> None:
-    conversation = Conversation(id=raw["id"], contact_id=raw["contact"], channel=raw["channel"],
-                                agent_id=raw.get("agent"))
+    conversation = Conversation(
+        id=raw["id"], contact_id=raw["contact"], channel=raw["channel"], agent_id=raw.get("agent")
+    )
     location.conversations[conversation.id] = conversation
     for line in raw.get("messages", []):
         at = start + parse_duration(line["at"])
@@ -81,31 +124,46 @@ def _conversation(location: Location, raw: Mapping[str, Any], rng: SeededRandom,
             assert agent is not None, f"{conversation.id}: no agent to have replied"
             sim.seeded_reply(location, conversation, agent, rng, at, line["ai_reply"])
         else:
-            conversation.messages.append(Message(id=sim.message_id(rng), conversation_id=conversation.id,
-                                                 direction=line["direction"],
-                                                 source="customer" if line["direction"] == "inbound" else "manual",
-                                                 body=line["body"], channel=conversation.channel, created_at=at))
+            conversation.messages.append(
+                Message(
+                    id=sim.message_id(rng),
+                    conversation_id=conversation.id,
+                    direction=line["direction"],
+                    source="customer" if line["direction"] == "inbound" else "manual",
+                    body=line["body"],
+                    channel=conversation.channel,
+                    created_at=at,
+                )
+            )
 
 
-def seed(store: HighLevelStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime,
-         options: SeedOptions) -> None:
+def seed(
+    store: HighLevelStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: SeedOptions
+) -> None:
     settings = fixtures.get("generated", {})
     fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding
     fake.seed_instance(rng.getrandbits(32))
-    store.tokens += [Token(token=t["token"], name=t["name"], scopes=[], location_id=None)
-                     for t in fixtures.get("agency_tokens", [])]
+    store.tokens += [
+        Token(token=t["token"], name=t["name"], scopes=[], location_id=None) for t in fixtures.get("agency_tokens", [])
+    ]
     for raw in fixtures["locations"]:
         location = Location(id=raw["id"], name=raw["name"], business_name=raw["business_name"])
         store.locations[location.id] = location
-        store.tokens += [Token(token=t["token"], name=t["name"], scopes=list(t["scopes"]), location_id=location.id)
-                         for t in raw.get("tokens", [])]
+        store.tokens += [
+            Token(token=t["token"], name=t["name"], scopes=list(t["scopes"]), location_id=location.id)
+            for t in raw.get("tokens", [])
+        ]
         for kb in raw.get("knowledge_bases", []):
             location.knowledge_bases[kb["id"]] = KnowledgeBase(
-                id=kb["id"], name=kb["name"], faqs=[Faq(**f) for f in kb.get("faqs", [])],
-                website=[WebChunk(**w) for w in kb.get("website", [])])
+                id=kb["id"],
+                name=kb["name"],
+                faqs=[Faq(**f) for f in kb.get("faqs", [])],
+                website=[WebChunk(**w) for w in kb.get("website", [])],
+            )
         for contact in raw.get("contacts", []):
-            location.contacts[contact["id"]] = Contact(id=contact["id"], name=contact["name"],
-                                                       phone=contact.get("phone"), email=contact.get("email"))
+            location.contacts[contact["id"]] = Contact(
+                id=contact["id"], name=contact["name"], phone=contact.get("phone"), email=contact.get("email")
+            )
         for agent in raw.get("agents", []):
             location.agents[agent["id"]] = _agent(location, agent, start)
         _generated_agents(location, int(settings.get("agents_per_location", 9)), fake, rng, start)

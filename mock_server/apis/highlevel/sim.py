@@ -8,6 +8,7 @@ channels. `auto-pilot` replies after its wait time (a delayed job on the mock cl
 `autoPilotMaxMessages` replies it hands over. A manual (or workflow) outbound message puts it to sleep when the
 agent asks for that. Replies are deterministic text from the agent's goal, instructions and knowledge bases.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,7 @@ from mock_server.engine.clock import MockClock
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 
-__all__ = ["receive", "send_manual", "seeded_reply", "responsible_agent", "delay", "message_id"]
+__all__ = ["delay", "message_id", "receive", "responsible_agent", "seeded_reply", "send_manual"]
 
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -46,12 +47,28 @@ def responsible_agent(location: Location, conversation: Conversation) -> Agent |
     return location.primary()
 
 
-def _new_message(conversation: Conversation, rng: SeededRandom, now: datetime, direction: str, source: str,
-                 body: str, agent_id: str | None = None, draft: bool = False,
-                 fixed_id: str | None = None) -> Message:
-    message = Message(id=fixed_id or message_id(rng), conversation_id=conversation.id, direction=direction,
-                      source=source, body=body, channel=conversation.channel, created_at=now, agent_id=agent_id,
-                      draft=draft)
+def _new_message(
+    conversation: Conversation,
+    rng: SeededRandom,
+    now: datetime,
+    direction: str,
+    source: str,
+    body: str,
+    agent_id: str | None = None,
+    draft: bool = False,
+    fixed_id: str | None = None,
+) -> Message:
+    message = Message(
+        id=fixed_id or message_id(rng),
+        conversation_id=conversation.id,
+        direction=direction,
+        source=source,
+        body=body,
+        channel=conversation.channel,
+        created_at=now,
+        agent_id=agent_id,
+        draft=draft,
+    )
     conversation.messages.append(message)
     return message
 
@@ -64,8 +81,9 @@ def _mentions(text: str, phrases: list[str]) -> bool:
 # -- actions firing on trigger words -----------------------------------------------------------------------------
 
 
-def _fire(location: Location, agent: Agent, conversation: Conversation, contact: Contact, text: str,
-          now: datetime) -> tuple[list[dict[str, Any]], str | None]:
+def _fire(
+    location: Location, agent: Agent, conversation: Conversation, contact: Contact, text: str, now: datetime
+) -> tuple[list[dict[str, Any]], str | None]:
     """Run the agent's actions the customer's words trigger; returns the action logs and a final message if the
     agent is to stop talking."""
     logs: list[dict[str, Any]] = []
@@ -79,11 +97,23 @@ def _fire(location: Location, agent: Agent, conversation: Conversation, contact:
             _pause(conversation, d, now, "bot_stopped")
             logs.append({"stopBotAction": [{"actionId": action.id, "finalMessage": d.get("finalMessage")}]})
             final = d.get("finalMessage") or final
-        elif action.type == "humanHandOver" and d.get("enabled") and _mentions(
-                text, list(d.get("examples") or []) + [d.get("triggerCondition", "")]):
+        elif (
+            action.type == "humanHandOver"
+            and d.get("enabled")
+            and _mentions(text, list(d.get("examples") or []) + [d.get("triggerCondition", "")])
+        ):
             _pause(conversation, d, now, "handed_over")
-            logs.append({"humanHandOverAction": [{"actionId": action.id, "assignToUserId": d.get("assignToUserId"),
-                                                  "handoverType": d.get("handoverType")}]})
+            logs.append(
+                {
+                    "humanHandOverAction": [
+                        {
+                            "actionId": action.id,
+                            "assignToUserId": d.get("assignToUserId"),
+                            "handoverType": d.get("handoverType"),
+                        }
+                    ]
+                }
+            )
             final = d.get("finalMessage") or final
         elif action.type == "updateContactField":
             value = _field_value(d, text)
@@ -99,10 +129,23 @@ def _fire(location: Location, agent: Agent, conversation: Conversation, contact:
             conversation.workflows_triggered.extend(d.get("workflowIds", []))
             logs.append({"triggerWorkflowAction": [{"actionId": action.id, "workflowIds": d.get("workflowIds", [])}]})
         elif action.type == "appointmentBooking" and _mentions(text, list(_BOOKING_WORDS)):
-            logs.append({"appointmentBookingAction": [{"actionId": action.id, "calendarId": d.get("calendarId"),
-                                                       "onlySendLink": d.get("onlySendLink", False)}]})
-        elif action.type == "transferBot" and d.get("enabled") and d.get("transferToBot") in location.agents and (
-                d.get("transferBotType") == "Default" or _mentions(text, list(d.get("transferBotExamples") or []))):
+            logs.append(
+                {
+                    "appointmentBookingAction": [
+                        {
+                            "actionId": action.id,
+                            "calendarId": d.get("calendarId"),
+                            "onlySendLink": d.get("onlySendLink", False),
+                        }
+                    ]
+                }
+            )
+        elif (
+            action.type == "transferBot"
+            and d.get("enabled")
+            and d.get("transferToBot") in location.agents
+            and (d.get("transferBotType") == "Default" or _mentions(text, list(d.get("transferBotExamples") or [])))
+        ):
             conversation.agent_id = d["transferToBot"]
             logs.append({"transferBotAction": [{"actionId": action.id, "transferToBot": d["transferToBot"]}]})
     return logs, final
@@ -133,11 +176,19 @@ def _field_value(details: dict[str, Any], text: str) -> str | None:
 
 
 def _prompt(location: Location, agent: Agent, conversation: Conversation) -> str:
-    actions = ", ".join(f"{location.actions[a].type} ({location.actions[a].name})" for a in agent.action_ids
-                        if a in location.actions) or "none"
-    return (f"You are {agent.name}, an AI employee of {agent.business_name or location.business_name}.\n"
-            f"Personality: {agent.personality}\nGoal: {agent.goal}\nInstructions: {agent.instructions}\n"
-            f"Channel: {conversation.channel}. Mode: {agent.mode}. Actions available: {actions}.")
+    actions = (
+        ", ".join(
+            f"{location.actions[a].type} ({location.actions[a].name})"
+            for a in agent.action_ids
+            if a in location.actions
+        )
+        or "none"
+    )
+    return (
+        f"You are {agent.name}, an AI employee of {agent.business_name or location.business_name}.\n"
+        f"Personality: {agent.personality}\nGoal: {agent.goal}\nInstructions: {agent.instructions}\n"
+        f"Channel: {conversation.channel}. Mode: {agent.mode}. Actions available: {actions}."
+    )
 
 
 def _chunks(location: Location, agent: Agent, text: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -155,8 +206,10 @@ def _chunks(location: Location, agent: Agent, text: str) -> tuple[list[dict[str,
         pages += [w for w in kb.website if score(w.content) > 0]
     faqs.sort(key=lambda f: -score(f.title + " " + f.content))
     pages.sort(key=lambda w: -score(w.content))
-    return ([{"id": f.id, "content": f.content, "title": f.title} for f in faqs[:2]],
-            [{"id": w.id, "content": w.content, "url": w.url} for w in pages[:2]])
+    return (
+        [{"id": f.id, "content": f.content, "title": f.title} for f in faqs[:2]],
+        [{"id": w.id, "content": w.content, "url": w.url} for w in pages[:2]],
+    )
 
 
 def _intent(text: str) -> str:
@@ -170,46 +223,98 @@ def _intent(text: str) -> str:
     return "statement"
 
 
-def _reply_text(location: Location, agent: Agent, contact: Contact, text: str, faqs: list[dict[str, str]],
-                logs: list[dict[str, Any]], rng: SeededRandom) -> str:
+def _reply_text(
+    location: Location,
+    agent: Agent,
+    contact: Contact,
+    text: str,
+    faqs: list[dict[str, str]],
+    logs: list[dict[str, Any]],
+    rng: SeededRandom,
+) -> str:
     first = contact.name.split()[0] if contact.name else "there"
     opening = rng.choice([f"Hi {first}!", f"Hello {first},", f"Thanks for reaching out, {first}."])
     parts = [opening]
     if faqs:
         parts.append(faqs[0]["content"])
     if any("appointmentBookingAction" in log for log in logs):
-        parts.append("You can pick a time that suits you here: https://link.example/book/"
-                     + next(log["appointmentBookingAction"][0]["calendarId"] for log in logs
-                            if "appointmentBookingAction" in log))
-    parts.append(rng.choice([f"My goal is simple: {agent.goal.rstrip('.')}.",
-                             "Would you like me to book a visit for you?",
-                             "Is there anything else I can help you with?"]))
+        parts.append(
+            "You can pick a time that suits you here: https://link.example/book/"
+            + next(
+                log["appointmentBookingAction"][0]["calendarId"] for log in logs if "appointmentBookingAction" in log
+            )
+        )
+    parts.append(
+        rng.choice(
+            [
+                f"My goal is simple: {agent.goal.rstrip('.')}.",
+                "Would you like me to book a visit for you?",
+                "Is there anything else I can help you with?",
+            ]
+        )
+    )
     return " ".join(parts)
 
 
-def _speak(location: Location, agent: Agent, conversation: Conversation, contact: Contact, text: str,
-           logs: list[dict[str, Any]], rng: SeededRandom, now: datetime, draft: bool,
-           fixed: str | None = None, fixed_id: str | None = None) -> Message:
-    history = [{"role": "user" if m.direction == "inbound" else "assistant", "content": m.body}
-               for m in conversation.messages if not m.draft][-_HISTORY:]
+def _speak(
+    location: Location,
+    agent: Agent,
+    conversation: Conversation,
+    contact: Contact,
+    text: str,
+    logs: list[dict[str, Any]],
+    rng: SeededRandom,
+    now: datetime,
+    draft: bool,
+    fixed: str | None = None,
+    fixed_id: str | None = None,
+) -> Message:
+    history = [
+        {"role": "user" if m.direction == "inbound" else "assistant", "content": m.body}
+        for m in conversation.messages
+        if not m.draft
+    ][-_HISTORY:]
     faqs, pages = _chunks(location, agent, text)
     reply = fixed or _reply_text(location, agent, contact, text, faqs, logs, rng)
     message = _new_message(conversation, rng, now, "outbound", "ai", reply, agent.id, draft=draft, fixed_id=fixed_id)
     location.generations[message.id] = Generation(
-        message_id=message.id, source="conversation", agent_id=agent.id, mode=agent.mode,
-        prompt=_prompt(location, agent, conversation), input=text, response_message=reply, intent=_intent(text),
-        history=history, action_logs=logs, faqs=faqs, website=pages)
+        message_id=message.id,
+        source="conversation",
+        agent_id=agent.id,
+        mode=agent.mode,
+        prompt=_prompt(location, agent, conversation),
+        input=text,
+        response_message=reply,
+        intent=_intent(text),
+        history=history,
+        action_logs=logs,
+        faqs=faqs,
+        website=pages,
+    )
     return message
 
 
-def _reply_job(location: Location, conversation: Conversation, agent_id: str, text: str,
-               logs: list[dict[str, Any]], rng: SeededRandom, clock: MockClock) -> Callable[[], None]:
+def _reply_job(
+    location: Location,
+    conversation: Conversation,
+    agent_id: str,
+    text: str,
+    logs: list[dict[str, Any]],
+    rng: SeededRandom,
+    clock: MockClock,
+) -> Callable[[], None]:
     def job() -> None:
         now = clock.now()
         agent = location.agents.get(agent_id)
         # Re-checked when the wait is over: the agent may be gone, off, asleep, or a human took over.
-        if (agent is None or agent.mode == "off" or conversation.bot_stopped or conversation.handed_over
-                or conversation.asleep(now) or conversation.id not in location.conversations):
+        if (
+            agent is None
+            or agent.mode == "off"
+            or conversation.bot_stopped
+            or conversation.handed_over
+            or conversation.asleep(now)
+            or conversation.id not in location.conversations
+        ):
             return
         contact = location.contacts[conversation.contact_id]
         draft = agent.mode == "suggestive"
@@ -218,11 +323,13 @@ def _reply_job(location: Location, conversation: Conversation, agent_id: str, te
             conversation.ai_replies += 1
             if conversation.ai_replies >= agent.auto_pilot_max_messages:
                 conversation.handed_over = True  # the limit reached: a human takes it from here
+
     return job
 
 
-def receive(location: Location, conversation: Conversation, text: str, rng: SeededRandom, clock: MockClock,
-            jobs: JobRunner) -> tuple[Message, str]:
+def receive(
+    location: Location, conversation: Conversation, text: str, rng: SeededRandom, clock: MockClock, jobs: JobRunner
+) -> tuple[Message, str]:
     """A customer message arrives; returns it and what the agent will do (for the control API's answer)."""
     now = clock.now()
     message = _new_message(conversation, rng, now, "inbound", "customer", text)
@@ -245,19 +352,25 @@ def receive(location: Location, conversation: Conversation, text: str, rng: Seed
         return message, f"agent {agent.id} stopped: {final}"
     acting = transferred or agent
     due = now + (delay(acting.wait_time, acting.wait_time_unit) or timedelta(0))
-    jobs.submit(f"highlevel:{location.id}:{conversation.id}",
-                _reply_job(location, conversation, acting.id, text, logs, rng, clock), due)
+    jobs.submit(
+        f"highlevel:{location.id}:{conversation.id}",
+        _reply_job(location, conversation, acting.id, text, logs, rng, clock),
+        due,
+    )
     what = "draft" if acting.mode == "suggestive" else "reply"
     return message, f"agent {acting.id} will {what} at {due.isoformat()}"
 
 
-def send_manual(location: Location, conversation: Conversation, text: str, source: str, rng: SeededRandom,
-                now: datetime) -> Message:
+def send_manual(
+    location: Location, conversation: Conversation, text: str, source: str, rng: SeededRandom, now: datetime
+) -> Message:
     """A human (or a workflow) writes to the customer; the agent sleeps if it is set to."""
     message = _new_message(conversation, rng, now, "outbound", source, text)
     agent = responsible_agent(location, conversation)
-    if agent is not None and ((source == "manual" and agent.sleep_on_manual_message)
-                              or (source == "workflow" and agent.sleep_on_workflow_message)):
+    if agent is not None and (
+        (source == "manual" and agent.sleep_on_manual_message)
+        or (source == "workflow" and agent.sleep_on_workflow_message)
+    ):
         wait = delay(agent.sleep_time, agent.sleep_time_unit)
         if wait is None:
             conversation.sleeping_indefinitely = True
@@ -266,8 +379,9 @@ def send_manual(location: Location, conversation: Conversation, text: str, sourc
     return message
 
 
-def seeded_reply(location: Location, conversation: Conversation, agent: Agent, rng: SeededRandom, now: datetime,
-                 fixed_id: str) -> Message:
+def seeded_reply(
+    location: Location, conversation: Conversation, agent: Agent, rng: SeededRandom, now: datetime, fixed_id: str
+) -> Message:
     """A reply the agent gave before the mock started (the seed's `msg_1`), with its generation record."""
     text = next(m.body for m in reversed(conversation.messages) if m.direction == "inbound")
     contact = location.contacts[conversation.contact_id]

@@ -1,5 +1,6 @@
 """HighLevel state: locations (the tenants) with their agents, actions, knowledge bases, contacts, threads and
 the generation record behind every AI reply. No HTTP here; every "not found" is raised by one lookup."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,8 +9,20 @@ from typing import Any
 
 from mock_server.apis.highlevel import errors
 
-__all__ = ["Token", "Agent", "Action", "Faq", "WebChunk", "KnowledgeBase", "Contact", "Message", "Conversation",
-           "Generation", "Location", "HighLevelStore"]
+__all__ = [
+    "Action",
+    "Agent",
+    "Contact",
+    "Conversation",
+    "Faq",
+    "Generation",
+    "HighLevelStore",
+    "KnowledgeBase",
+    "Location",
+    "Message",
+    "Token",
+    "WebChunk",
+]
 
 
 @dataclass

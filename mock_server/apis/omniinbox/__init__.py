@@ -1,5 +1,6 @@
 """Feathers-style omnichannel inbox (`/omni-inbox`): the binding the engine serves, plus JWT authentication, the
 signed-upload target and the control simulations (a customer writes in)."""
+
 from __future__ import annotations
 
 import functools
@@ -27,8 +28,9 @@ ROOT = DATA_ROOT  # specs/ and fixtures/
 def _verified_claims(token: str, secret: str) -> Mapping[str, Any]:
     """Signature and audience, checked once per token (a third of a request's time otherwise); the expiry is
     checked on every request against the mock clock, which moves."""
-    return MappingProxyType(jwt.decode(token, secret, algorithms=["HS256"], audience=AUDIENCE,
-                                       options={"verify_exp": False}))
+    return MappingProxyType(
+        jwt.decode(token, secret, algorithms=["HS256"], audience=AUDIENCE, options={"verify_exp": False})
+    )
 
 
 def authenticate(view: RequestView, store: OmniStore) -> Principal:
@@ -55,10 +57,17 @@ def credentials(store: OmniStore) -> list[dict[str, Any]]:
         located = store.user(user_id)
         if located is not None:
             workspace, user = located
-            found.append({"tenant": workspace.id, "token": token, "base_path": "", "user": user["email"],
-                          "password": user["password"], "workspace": workspace.name})
+            found.append(
+                {
+                    "tenant": workspace.id,
+                    "token": token,
+                    "base_path": "",
+                    "user": user["email"],
+                    "password": user["password"],
+                    "workspace": workspace.name,
+                }
+            )
     return found
-
 
 
 # -- control simulations -----------------------------------------------------------------------------------------
@@ -74,8 +83,15 @@ def inbound(call: ControlCall) -> Any:
     if conversation is None:
         raise ControlError(404, f"no conversation {body.get('conversation')!r} in workspace {workspace.id}")
     text = call.text("text")
-    message = services.add_message(workspace, conversation, call.rng, call.clock.now(), direction="inbound",
-                                   text=text, sender={"type": "contact", "id": conversation["contact"]["_id"]})
+    message = services.add_message(
+        workspace,
+        conversation,
+        call.rng,
+        call.clock.now(),
+        direction="inbound",
+        text=text,
+        sender={"type": "contact", "id": conversation["contact"]["_id"]},
+    )
     return 201, {"message": message, "conversation": conversation}
 
 
@@ -86,8 +102,9 @@ def upload(call: ControlCall) -> Any:
     if workspace is None:
         raise ControlError(403, "SignatureDoesNotMatch: no such upload")
     try:
-        pending = services.check_signature(workspace, key, call.query.get("expires", ""),
-                                           call.query.get("signature", ""), call.clock.now())
+        pending = services.check_signature(
+            workspace, key, call.query.get("expires", ""), call.query.get("signature", ""), call.clock.now()
+        )
     except errors.FeathersError as exc:
         raise ControlError(403, exc.message) from None
     if len(call.raw_body) != pending["size"]:

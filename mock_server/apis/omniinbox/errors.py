@@ -1,4 +1,5 @@
 """Feathers errors (`@feathersjs/errors`, v5 shape: `data`/`errors` only when set) and the one renderer."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,19 +18,45 @@ from mock_server.engine.errors import (
 )
 from mock_server.engine.types import Rendered
 
-__all__ = ["FeathersError", "BadRequest", "NotAuthenticated", "Forbidden", "NotFound", "Conflict",
-           "Unprocessable", "render", "feathers_body"]
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "FeathersError",
+    "Forbidden",
+    "NotAuthenticated",
+    "NotFound",
+    "Unprocessable",
+    "feathers_body",
+    "render",
+]
 
-_CLASSES = {400: ("BadRequest", "bad-request"), 401: ("NotAuthenticated", "not-authenticated"),
-            403: ("Forbidden", "forbidden"), 404: ("NotFound", "not-found"),
-            405: ("MethodNotAllowed", "method-not-allowed"), 409: ("Conflict", "conflict"),
-            413: ("PayloadTooLarge", "payload-too-large"), 415: ("UnsupportedMediaType", "unsupported-media-type"),
-            422: ("Unprocessable", "unprocessable"), 429: ("TooManyRequests", "too-many-requests"),
-            500: ("GeneralError", "general-error"), 502: ("BadGateway", "bad-gateway"),
-            503: ("Unavailable", "unavailable")}
-_METHODS = {("GET", False): "find", ("GET", True): "get", ("POST", False): "create", ("POST", True): "create",
-            ("PATCH", False): "patch", ("PATCH", True): "patch", ("PUT", False): "update", ("PUT", True): "update",
-            ("DELETE", False): "remove", ("DELETE", True): "remove"}
+_CLASSES = {
+    400: ("BadRequest", "bad-request"),
+    401: ("NotAuthenticated", "not-authenticated"),
+    403: ("Forbidden", "forbidden"),
+    404: ("NotFound", "not-found"),
+    405: ("MethodNotAllowed", "method-not-allowed"),
+    409: ("Conflict", "conflict"),
+    413: ("PayloadTooLarge", "payload-too-large"),
+    415: ("UnsupportedMediaType", "unsupported-media-type"),
+    422: ("Unprocessable", "unprocessable"),
+    429: ("TooManyRequests", "too-many-requests"),
+    500: ("GeneralError", "general-error"),
+    502: ("BadGateway", "bad-gateway"),
+    503: ("Unavailable", "unavailable"),
+}
+_METHODS = {
+    ("GET", False): "find",
+    ("GET", True): "get",
+    ("POST", False): "create",
+    ("POST", True): "create",
+    ("PATCH", False): "patch",
+    ("PATCH", True): "patch",
+    ("PUT", False): "update",
+    ("PUT", True): "update",
+    ("DELETE", False): "remove",
+    ("DELETE", True): "remove",
+}
 
 
 class FeathersError(VendorError):
@@ -79,8 +106,15 @@ def render(error: Exception) -> Rendered:
     if isinstance(error, RequestInvalid):
         # As Feathers' schema hooks (Ajv) answer: "validation failed", the errors in `data`.
         problems = error.problems or [(error.pointer, error.message, error.keyword or "")]
-        data = [{"instancePath": "/" + "/".join(str(p) for p in pointer), "keyword": keyword,
-                 "message": message, "location": error.location} for pointer, message, keyword in problems]
+        data = [
+            {
+                "instancePath": "/" + "/".join(str(p) for p in pointer),
+                "keyword": keyword,
+                "message": message,
+                "location": error.location,
+            }
+            for pointer, message, keyword in problems
+        ]
         return 400, {}, feathers_body(400, "validation failed", data)
     if isinstance(error, Unauthenticated):
         return 401, {}, feathers_body(401, "Not authenticated")
@@ -93,8 +127,11 @@ def render(error: Exception) -> Rendered:
     if isinstance(error, MethodNotAllowed):
         with_id = error.path.strip("/").count("/") >= 1
         method = _METHODS.get((error.method.upper(), with_id), error.method.lower())
-        message = (f"Can not {method} multiple entries" if method in ("patch", "remove") and not with_id
-                   else f"Method `{method}` is not supported by this endpoint.")
+        message = (
+            f"Can not {method} multiple entries"
+            if method in ("patch", "remove") and not with_id
+            else f"Method `{method}` is not supported by this endpoint."
+        )
         return 405, {"Allow": ", ".join(error.allowed)}, feathers_body(405, message)
     if isinstance(error, PayloadTooLarge):
         return 413, {}, feathers_body(413, f"The request body is larger than {error.limit} bytes")

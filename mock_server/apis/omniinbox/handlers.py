@@ -1,5 +1,6 @@
 """Feathers service methods, one handler per operationId; the six message services and the four outgoing
 transforms share one handler each, bound to their channel."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from mock_server.apis.omniinbox.state import CHANNELS, OmniStore, Record, Worksp
 from mock_server.engine.clock import iso, parse_instant
 from mock_server.engine.types import Call, Handler
 
-__all__ = ["HANDLERS", "AUDIENCE", "issue_token"]
+__all__ = ["AUDIENCE", "HANDLERS", "issue_token"]
 
 AUDIENCE = "https://inbox.example.com"
 TOKEN_TTL = timedelta(days=1)
@@ -27,8 +28,13 @@ PREDEFINED = Finder({"createdAt": parse_instant, "updatedAt": parse_instant})
 
 
 def issue_token(store: OmniStore, user_id: str, issued: Any, jti: str, ttl: timedelta = TOKEN_TTL) -> str:
-    payload = {"sub": user_id, "aud": AUDIENCE, "iat": int(issued.timestamp()),
-               "exp": int((issued + ttl).timestamp()), "jti": jti}
+    payload = {
+        "sub": user_id,
+        "aud": AUDIENCE,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + ttl).timestamp()),
+        "jti": jti,
+    }
     return jwt.encode(payload, store.jwt_secret, algorithm="HS256")
 
 
@@ -48,11 +54,20 @@ def create_authentication(call: Call) -> Any:
         raise NotAuthenticated("Invalid login")
     workspace, user = found
     token = issue_token(store, user["_id"], call.now, services.object_id(workspace, call.now))
-    payload = jwt.decode(token, store.jwt_secret, algorithms=["HS256"], audience=AUDIENCE,
-                         options={"verify_exp": False})
-    return {"accessToken": token, "authentication": {"strategy": "local", "accessToken": token, "payload": payload},
-            "user": {"_id": user["_id"], "email": user["email"], "name": user["name"], "workspaceId": workspace.id,
-                     "role": user["role"]}}
+    payload = jwt.decode(
+        token, store.jwt_secret, algorithms=["HS256"], audience=AUDIENCE, options={"verify_exp": False}
+    )
+    return {
+        "accessToken": token,
+        "authentication": {"strategy": "local", "accessToken": token, "payload": payload},
+        "user": {
+            "_id": user["_id"],
+            "email": user["email"],
+            "name": user["name"],
+            "workspaceId": workspace.id,
+            "role": user["role"],
+        },
+    }
 
 
 def _by_id(records: Mapping[str, Record]) -> list[Record]:
@@ -121,8 +136,11 @@ def _flatten(query: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]
             pairs += _flatten(value, name)
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                pairs += _flatten(item, f"{name}[{index}]") if isinstance(item, Mapping) else [
-                    (f"{name}[{index}]", _text(item))]
+                pairs += (
+                    _flatten(item, f"{name}[{index}]")
+                    if isinstance(item, Mapping)
+                    else [(f"{name}[{index}]", _text(item))]
+                )
         else:
             pairs.append((name, _text(value)))
     return pairs
@@ -140,12 +158,14 @@ def _find_messages(channel: str) -> Handler:
     def find(call: Call) -> Any:
         items = [m for m in _by_id(_workspace(call).messages) if m["channel"] == channel]
         return page(items, _query(call), MESSAGES)
+
     return find
 
 
 def _get_message(channel: str) -> Handler:
     def get(call: Call) -> Any:
         return _workspace(call).message(call.path["id"], channel)
+
     return get
 
 
@@ -154,12 +174,14 @@ def _remove_message(channel: str) -> Handler:
         workspace = _workspace(call)
         workspace.message(call.path["id"], channel)
         return workspace.messages.pop(call.path["id"])
+
     return remove
 
 
 def _send(channel: str) -> Handler:
     def create(call: Call) -> Any:
         return services.send(_workspace(call), channel, call.body, call.principal.key, call.rng, call.now)
+
     return create
 
 
@@ -182,9 +204,16 @@ def get_predefined_message(call: Call) -> Any:
 def create_predefined_message(call: Call) -> Any:
     workspace = _workspace(call)
     services.check_predefined(workspace, call.body)
-    record = {"_id": services.object_id(workspace, call.now), "workspaceId": workspace.id, "title": call.body["title"],
-              "text": call.body["text"], "shortcut": call.body.get("shortcut"),
-              "tags": list(call.body.get("tags", [])), "createdAt": iso(call.now), "updatedAt": iso(call.now)}
+    record = {
+        "_id": services.object_id(workspace, call.now),
+        "workspaceId": workspace.id,
+        "title": call.body["title"],
+        "text": call.body["text"],
+        "shortcut": call.body.get("shortcut"),
+        "tags": list(call.body.get("tags", [])),
+        "createdAt": iso(call.now),
+        "updatedAt": iso(call.now),
+    }
     workspace.predefined[record["_id"]] = record
     return record
 
@@ -236,4 +265,3 @@ HANDLERS: Mapping[str, Handler] = {
     "removePredefinedMessage": remove_predefined_message,
     "createAutomationExecution": create_automation_execution,
 }
-

@@ -5,6 +5,7 @@ clamped to the service's maximum, $skip).
     status[$in][0]=open&status[$in][1]=pending&$sort[updatedAt]=-1&$limit=20
       -> {"status": {"$in": ["open", "pending"]}, "$sort": {"updatedAt": -1}, "$limit": 20}
 """
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ from typing import Any
 
 from mock_server.apis.omniinbox.errors import BadRequest
 
-__all__ = ["parse", "Finder", "page", "filters_only"]
+__all__ = ["Finder", "filters_only", "page", "parse"]
 
 _SEGMENT = re.compile(r"\[([^\]]*)\]")
 _OPERATORS = {"$in", "$nin", "$lt", "$lte", "$gt", "$gte", "$ne"}
@@ -24,7 +25,7 @@ DEFAULT_LIMIT = 10
 
 def _path(key: str) -> list[str]:
     head = key.split("[", 1)[0]
-    return [head, *_SEGMENT.findall(key[len(head):])]
+    return [head, *_SEGMENT.findall(key[len(head) :])]
 
 
 def _listify(node: Any) -> Any:
@@ -67,8 +68,11 @@ def _rekey(node: Any) -> Any:
 class Finder:
     """A service's query rules: how each field's text is typed, which fields exist."""
 
-    def __init__(self, fields: Mapping[str, Callable[[str], Any]],
-                 getters: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None) -> None:
+    def __init__(
+        self,
+        fields: Mapping[str, Callable[[str], Any]],
+        getters: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
+    ) -> None:
         self.fields = fields
         self.getters = getters or {}  # query names that read a nested value (contactId -> contact._id)
 
@@ -138,8 +142,14 @@ def _compare(operator: str, actual: Any, expected: Any) -> bool:
     if actual is None or expected is None:
         return False
     try:
-        return bool({"$lt": actual < expected, "$lte": actual <= expected, "$gt": actual > expected,
-                     "$gte": actual >= expected}[operator])
+        return bool(
+            {
+                "$lt": actual < expected,
+                "$lte": actual <= expected,
+                "$gt": actual > expected,
+                "$gte": actual >= expected,
+            }[operator]
+        )
     except TypeError:
         return False
 
@@ -156,7 +166,7 @@ def page(items: list[dict[str, Any]], query: Mapping[str, Any], finder: Finder) 
     found = finder.sort([i for i in items if finder.matches(i, query)], query)
     limit = min(_int(query.get("$limit", DEFAULT_LIMIT), "$limit"), MAX_LIMIT)
     skip = _int(query.get("$skip", 0), "$skip")
-    data = found[skip:skip + limit] if limit else []
+    data = found[skip : skip + limit] if limit else []
     select = query.get("$select")
     if select is not None:
         wanted = {"_id", *(select if isinstance(select, list) else [select])}

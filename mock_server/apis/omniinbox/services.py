@@ -1,5 +1,6 @@
 """What the services do to a workspace's records: patches, sends on each channel (with WhatsApp's 24h window),
 bulk actions, uploads and automations. Handlers call these; the control API's inbound calls them too."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,19 @@ from mock_server.apis.omniinbox.state import WINDOW_CHANNEL, Record, Workspace
 from mock_server.engine.clock import iso
 from mock_server.engine.ids import SeededRandom
 
-__all__ = ["object_id", "patch_conversation", "add_message", "send", "bulk", "sign_upload", "check_signature",
-           "record_file", "run_automation", "check_predefined", "WINDOW"]
+__all__ = [
+    "WINDOW",
+    "add_message",
+    "bulk",
+    "check_predefined",
+    "check_signature",
+    "object_id",
+    "patch_conversation",
+    "record_file",
+    "run_automation",
+    "send",
+    "sign_upload",
+]
 
 WINDOW = timedelta(hours=24)
 UPLOAD_TTL = timedelta(minutes=15)
@@ -54,19 +66,44 @@ def patch_conversation(workspace: Workspace, conversation: Record, patch: Mappin
     return conversation
 
 
-def add_message(workspace: Workspace, conversation: Record, rng: SeededRandom, now: datetime, *, direction: str,
-                text: str | None, template: Mapping[str, Any] | None = None,
-                attachments: list[Record] | None = None, sender: Record) -> Record:
+def add_message(
+    workspace: Workspace,
+    conversation: Record,
+    rng: SeededRandom,
+    now: datetime,
+    *,
+    direction: str,
+    text: str | None,
+    template: Mapping[str, Any] | None = None,
+    attachments: list[Record] | None = None,
+    sender: Record,
+) -> Record:
     kind = "template" if template else ("media" if attachments else "text")  # text with media is its caption
-    message = {"_id": object_id(workspace, now), "workspaceId": workspace.id, "conversationId": conversation["_id"],
-               "channel": conversation["channel"], "direction": direction, "type": kind, "text": text,
-               "template": ({"name": template["name"], "language": template["language"],
-                             "variables": list(template.get("variables", []))} if template else None),
-               "attachments": attachments or [],
-               # the playground has no carrier in between: what is sent is delivered at once
-               "status": "received" if direction == "inbound" else (
-                   "delivered" if conversation["channel"] == "playground" else "sent"),
-               "sender": sender, "createdAt": iso(now)}
+    message = {
+        "_id": object_id(workspace, now),
+        "workspaceId": workspace.id,
+        "conversationId": conversation["_id"],
+        "channel": conversation["channel"],
+        "direction": direction,
+        "type": kind,
+        "text": text,
+        "template": (
+            {
+                "name": template["name"],
+                "language": template["language"],
+                "variables": list(template.get("variables", [])),
+            }
+            if template
+            else None
+        ),
+        "attachments": attachments or [],
+        # the playground has no carrier in between: what is sent is delivered at once
+        "status": "received"
+        if direction == "inbound"
+        else ("delivered" if conversation["channel"] == "playground" else "sent"),
+        "sender": sender,
+        "createdAt": iso(now),
+    }
     workspace.messages[message["_id"]] = message
     conversation["lastMessageAt"] = message["createdAt"]
     conversation["lastMessagePreview"] = (text or (f"[template {template['name']}]" if template else "[media]"))[:120]
@@ -88,13 +125,21 @@ def _attachments(workspace: Workspace, items: list[Mapping[str, Any]]) -> list[R
         record = workspace.files.get(item["fileId"])
         if record is None:
             raise BadRequest(f"Unknown file '{item['fileId']}'; record it with POST /conversation-files first")
-        found.append({"fileId": record["_id"], "name": record["name"], "mimeType": record["mimeType"],
-                      "size": record["size"], "url": record["url"]})
+        found.append(
+            {
+                "fileId": record["_id"],
+                "name": record["name"],
+                "mimeType": record["mimeType"],
+                "size": record["size"],
+                "url": record["url"],
+            }
+        )
     return found
 
 
-def send(workspace: Workspace, channel: str, body: Mapping[str, Any], user_id: str, rng: SeededRandom,
-         now: datetime) -> Record:
+def send(
+    workspace: Workspace, channel: str, body: Mapping[str, Any], user_id: str, rng: SeededRandom, now: datetime
+) -> Record:
     """Customer-facing content out through one channel's service; every rule checked before anything changes."""
     conversation = workspace.conversation(body["conversationId"])
     if conversation["channel"] != channel:
@@ -107,8 +152,17 @@ def send(workspace: Workspace, channel: str, body: Mapping[str, Any], user_id: s
         expires = conversation.get("windowExpiresAt")
         if expires is None or expires <= iso(now):
             raise Unprocessable("The 24h window is closed; send a template", data={"windowExpiresAt": expires})
-    return add_message(workspace, conversation, rng, now, direction="outbound", text=body.get("text"),
-                       template=template, attachments=attachments, sender={"type": "user", "id": user_id})
+    return add_message(
+        workspace,
+        conversation,
+        rng,
+        now,
+        direction="outbound",
+        text=body.get("text"),
+        template=template,
+        attachments=attachments,
+        sender={"type": "user", "id": user_id},
+    )
 
 
 _BULK_FIELDS = {"assign": "assigneeId", "moveStage": "pipelineStage", "assignAiAssistant": "aiAssistantId"}
@@ -142,12 +196,18 @@ def bulk(workspace: Workspace, body: Mapping[str, Any], targets: list[str], now:
             _bulk_one(workspace, workspace.conversation(conversation_id), body["action"], body.get("value"), now)
             results.append({"_id": conversation_id, "status": "ok", "error": None})
         except FeathersError as error:
-            results.append({"_id": conversation_id, "status": "error",
-                            "error": feathers_body(error.status, error.message)})
+            results.append(
+                {"_id": conversation_id, "status": "error", "error": feathers_body(error.status, error.message)}
+            )
             stopped = bool(body.get("stopOnError"))
     ok = sum(1 for r in results if r["status"] == "ok")
-    return {"action": body["action"], "total": len(results), "succeeded": ok,
-            "failed": sum(1 for r in results if r["status"] == "error"), "results": results}
+    return {
+        "action": body["action"],
+        "total": len(results),
+        "succeeded": ok,
+        "failed": sum(1 for r in results if r["status"] == "error"),
+        "results": results,
+    }
 
 
 def _signature(workspace: Workspace, key: str, expires: int, content_type: str, size: int) -> str:
@@ -155,17 +215,26 @@ def _signature(workspace: Workspace, key: str, expires: int, content_type: str, 
     return hmac.new(workspace.secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def sign_upload(workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom, now: datetime,
-                base_url: str) -> Record:
+def sign_upload(
+    workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom, now: datetime, base_url: str
+) -> Record:
     key = f"{workspace.id}/{object_id(workspace, now)}/{body['fileName']}"
     expires = int((now + UPLOAD_TTL).timestamp())
     signature = _signature(workspace, key, expires, body["contentType"], body["size"])
-    workspace.uploads[key] = {"key": key, "contentType": body["contentType"], "size": body["size"],
-                              "expires": expires, "uploadedSize": None}
-    return {"url": f"{base_url}/__mock/omni-inbox/uploads/{record_key(key)}?expires={expires}"
-                   f"&signature={signature}",
-            "key": key, "method": "PUT", "headers": {"Content-Type": body["contentType"]},
-            "expiresAt": iso(now + UPLOAD_TTL)}
+    workspace.uploads[key] = {
+        "key": key,
+        "contentType": body["contentType"],
+        "size": body["size"],
+        "expires": expires,
+        "uploadedSize": None,
+    }
+    return {
+        "url": f"{base_url}/__mock/omni-inbox/uploads/{record_key(key)}?expires={expires}&signature={signature}",
+        "key": key,
+        "method": "PUT",
+        "headers": {"Content-Type": body["contentType"]},
+        "expiresAt": iso(now + UPLOAD_TTL),
+    }
 
 
 def check_signature(workspace: Workspace, key: str, expires: str, signature: str, now: datetime) -> Record:
@@ -181,8 +250,9 @@ def check_signature(workspace: Workspace, key: str, expires: str, signature: str
     return upload
 
 
-def record_file(workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom, now: datetime,
-                base_url: str) -> Record:
+def record_file(
+    workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom, now: datetime, base_url: str
+) -> Record:
     upload = workspace.uploads.get(body["key"])
     if upload is None or upload["uploadedSize"] is None or upload["uploadedSize"] != upload["size"]:
         raise BadRequest(f"File {body['key']} was not uploaded")
@@ -190,10 +260,16 @@ def record_file(workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom
         raise BadRequest(f"File {body['key']} has {upload['uploadedSize']} bytes, not {body['size']}")
     if "conversationId" in body:
         workspace.conversation(body["conversationId"])
-    record = {"_id": object_id(workspace, now), "workspaceId": workspace.id, "key": upload["key"],
-              "name": body.get("name") or upload["key"].rsplit("/", 1)[-1],
-              "mimeType": body.get("mimeType") or upload["contentType"], "size": upload["uploadedSize"],
-              "url": f"{base_url}/__mock/omni-inbox/files/{record_key(upload['key'])}", "createdAt": iso(now)}
+    record = {
+        "_id": object_id(workspace, now),
+        "workspaceId": workspace.id,
+        "key": upload["key"],
+        "name": body.get("name") or upload["key"].rsplit("/", 1)[-1],
+        "mimeType": body.get("mimeType") or upload["contentType"],
+        "size": upload["uploadedSize"],
+        "url": f"{base_url}/__mock/omni-inbox/files/{record_key(upload['key'])}",
+        "createdAt": iso(now),
+    }
     workspace.files[record["_id"]] = record
     return record
 
@@ -223,24 +299,45 @@ def run_automation(workspace: Workspace, body: Mapping[str, Any], rng: SeededRan
             steps.append({"index": index, "type": step["type"], "status": "ok", "result": result, "error": None})
         except FeathersError as error:
             failed = True
-            steps.append({"index": index, "type": step["type"], "status": "error", "result": None,
-                          "error": feathers_body(error.status, error.message)})
-    execution = {"_id": object_id(workspace, now), "workspaceId": workspace.id, "automationId": automation["_id"],
-                 "conversationId": conversation["_id"], "status": "failed" if failed else "completed",
-                 "steps": steps, "startedAt": iso(now), "finishedAt": iso(now)}
+            steps.append(
+                {
+                    "index": index,
+                    "type": step["type"],
+                    "status": "error",
+                    "result": None,
+                    "error": feathers_body(error.status, error.message),
+                }
+            )
+    execution = {
+        "_id": object_id(workspace, now),
+        "workspaceId": workspace.id,
+        "automationId": automation["_id"],
+        "conversationId": conversation["_id"],
+        "status": "failed" if failed else "completed",
+        "steps": steps,
+        "startedAt": iso(now),
+        "finishedAt": iso(now),
+    }
     workspace.executions[execution["_id"]] = execution
     return execution
 
 
-def _step(workspace: Workspace, conversation: Record, step: Mapping[str, Any], rng: SeededRandom,
-          now: datetime) -> Record:
+def _step(
+    workspace: Workspace, conversation: Record, step: Mapping[str, Any], rng: SeededRandom, now: datetime
+) -> Record:
     kind = step["type"]
     if kind == "sendPredefinedMessage":
         predefined = workspace.predefined.get(step["predefinedMessageId"])
         if predefined is None:
             raise NotFound(id=step["predefinedMessageId"])
-        message = send(workspace, conversation["channel"], {"conversationId": conversation["_id"],
-                                                            "text": predefined["text"]}, "automation", rng, now)
+        message = send(
+            workspace,
+            conversation["channel"],
+            {"conversationId": conversation["_id"], "text": predefined["text"]},
+            "automation",
+            rng,
+            now,
+        )
         message["sender"] = {"type": "automation", "id": step.get("automationId")}
         return dict(message)
     if kind == "addTag":

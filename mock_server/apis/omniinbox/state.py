@@ -1,6 +1,7 @@
 """Omnichannel inbox state: workspaces (the tenants) holding Feathers records as the services return them (plain
 JSON objects with `_id`, camelCase fields and ISO times), plus users, uploads and automations. Records stay JSON
 so a Feathers query runs over exactly what a client sees."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,7 +9,7 @@ from typing import Any
 
 from mock_server.apis.omniinbox.errors import NotFound
 
-__all__ = ["Record", "Workspace", "OmniStore", "CHANNELS", "WINDOW_CHANNEL"]
+__all__ = ["CHANNELS", "WINDOW_CHANNEL", "OmniStore", "Record", "Workspace"]
 
 Record = dict[str, Any]
 CHANNELS = ("whatsapp", "instagram", "messenger", "webchat", "sms", "playground")

@@ -1,5 +1,6 @@
 """1TO1 AI public API (`/1to1ai`): the binding the engine serves, plus this vendor's auth, scenario effects and
 control simulations (a customer writing in, the activity log, the upload target)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -39,10 +40,21 @@ def authenticate(view: RequestView, store: OneToOneStore) -> Principal:
 
 
 def credentials(store: OneToOneStore) -> list[dict[str, Any]]:
-    return [{"tenant": b.slug, "token": k.token, "base_path": f"/api/v1/public/{b.slug}", "business": b.name,
-             "key_name": k.name, "slug": b.slug, "path_params": {"slug": b.slug},
-             "ai_token_balance": b.ai_token_balance}
-            for b in store.businesses.values() for k in b.keys if not k.revoked]
+    return [
+        {
+            "tenant": b.slug,
+            "token": k.token,
+            "base_path": f"/api/v1/public/{b.slug}",
+            "business": b.name,
+            "key_name": k.name,
+            "slug": b.slug,
+            "path_params": {"slug": b.slug},
+            "ai_token_balance": b.ai_token_balance,
+        }
+        for b in store.businesses.values()
+        for k in b.keys
+        if not k.revoked
+    ]
 
 
 # -- scenario effects: each changes state and returns how to undo it (only where nothing changed it since) ---------
@@ -58,6 +70,7 @@ def _set_balance(store: OneToOneStore, value: Any, clock: MockClock) -> Undo:
             business = store.businesses.get(slug)
             if business is not None and business.ai_token_balance == int(value):
                 business.ai_token_balance = balance
+
     return undo
 
 
@@ -77,6 +90,7 @@ def _close_windows(store: OneToOneStore, value: Any, clock: MockClock) -> Undo:
         for conversation, expires in changed:
             if conversation.window_expires_at == closed_at:
                 conversation.window_expires_at = expires
+
     return undo
 
 
@@ -112,19 +126,33 @@ def inbound(call: ControlCall) -> Any:
         raise ControlError(400, "give conversation (a uuid) or phone (8 to 15 digits)")
     message = business.add_inbound(conversation, call.rng, now, text)
     return 201 if created else 200, {
-        "conversation_uuid": conversation.uuid, "created": created, "message": message_json(message),
-        "messaging_window_expires_at": iso(conversation.window_expires_at) if conversation.window_expires_at else None}
+        "conversation_uuid": conversation.uuid,
+        "created": created,
+        "message": message_json(message),
+        "messaging_window_expires_at": iso(conversation.window_expires_at) if conversation.window_expires_at else None,
+    }
 
 
 def _new_conversation(business: Business, call: ControlCall, phone: str, profile_name: Any) -> Conversation:
     now = call.clock.now()
     name = profile_name if isinstance(profile_name, str) and profile_name.strip() else None
-    contact = Contact(uuid=call.rng.uuid4(), first_name=name, middle_name=None, last_name=None,
-                      second_last_name=None, profile_name=name, phone=phone, acquisition_source="whatsapp",
-                      is_tester=False, created_at=now, updated_at=now)
+    contact = Contact(
+        uuid=call.rng.uuid4(),
+        first_name=name,
+        middle_name=None,
+        last_name=None,
+        second_last_name=None,
+        profile_name=name,
+        phone=phone,
+        acquisition_source="whatsapp",
+        is_tester=False,
+        created_at=now,
+        updated_at=now,
+    )
     business.contacts[contact.uuid] = contact
-    conversation = Conversation(uuid=call.rng.uuid4(), contact_uuid=contact.uuid, is_tester=False,
-                                mailbox_uuid=business.mailboxes[0].uuid)
+    conversation = Conversation(
+        uuid=call.rng.uuid4(), contact_uuid=contact.uuid, is_tester=False, mailbox_uuid=business.mailboxes[0].uuid
+    )
     business.conversations[conversation.uuid] = conversation
     return conversation
 
@@ -132,25 +160,50 @@ def _new_conversation(business: Business, call: ControlCall, phone: str, profile
 def activity(call: ControlCall) -> Any:
     """The business's activity log, oldest first (its newest 10,000 entries); filter by conversation or group."""
     business = _business_of(call.store, call.query.get("slug"))
-    items = [e for e in business.activity
-             if call.query.get("conversation") in (None, e.conversation_uuid)
-             and call.query.get("group") in (None, e.group_uuid)]
-    return {"slug": business.slug, "ai_token_balance": business.ai_token_balance,
-            "items": [{"uuid": e.uuid, "at": iso(e.at), "group_uuid": e.group_uuid,
-                       "conversation_uuid": e.conversation_uuid, "index": e.index, "type": e.type,
-                       "status": e.status, "code": e.code, "message": e.message, "detail": e.detail}
-                      for e in items]}
+    items = [
+        e
+        for e in business.activity
+        if call.query.get("conversation") in (None, e.conversation_uuid)
+        and call.query.get("group") in (None, e.group_uuid)
+    ]
+    return {
+        "slug": business.slug,
+        "ai_token_balance": business.ai_token_balance,
+        "items": [
+            {
+                "uuid": e.uuid,
+                "at": iso(e.at),
+                "group_uuid": e.group_uuid,
+                "conversation_uuid": e.conversation_uuid,
+                "index": e.index,
+                "type": e.type,
+                "status": e.status,
+                "code": e.code,
+                "message": e.message,
+                "detail": e.detail,
+            }
+            for e in items
+        ],
+    }
 
 
 def overview(call: ControlCall) -> Any:
     """Each business at a glance, for the dashboard: its AI token balance (no public endpoint tells it), how many
     conversations it has and how many of their 24h windows are open on the mock clock."""
     now = call.clock.now()
-    return {"businesses": [{"slug": b.slug, "name": b.name, "ai_token_balance": b.ai_token_balance,
-                            "conversations": len(b.conversations),
-                            "open_windows": sum(1 for c in b.conversations.values() if c.window_open(now)),
-                            "ai_employees": [e.name for e in b.ai_employees]}
-                           for b in call.store.businesses.values()]}
+    return {
+        "businesses": [
+            {
+                "slug": b.slug,
+                "name": b.name,
+                "ai_token_balance": b.ai_token_balance,
+                "conversations": len(b.conversations),
+                "open_windows": sum(1 for c in b.conversations.values() if c.window_open(now)),
+                "ai_employees": [e.name for e in b.ai_employees],
+            }
+            for b in call.store.businesses.values()
+        ]
+    }
 
 
 def upload(call: ControlCall) -> Any:

@@ -5,6 +5,7 @@ the AI; an unknown conversation, label, mailbox, AI employee, quick reply, templ
 not APPROVED; an AI action while the business has no tokens. What depends on the moment (the 24h window, the
 balance after earlier actions spent it) is decided when each action runs, and recorded in the activity log.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -126,8 +127,9 @@ def _execute(run: GroupRun, action: Action, rng: SeededRandom, now: datetime) ->
         conversation.mailbox_uuid = business.mailbox(action["mailbox"]).uuid
         return {"mailbox_uuid": conversation.mailbox_uuid}
     if kind == "context_note":
-        note = business.add_outbound(conversation, rng, now, body=action["note"], author=run.author,
-                                     event_type="context_note")
+        note = business.add_outbound(
+            conversation, rng, now, body=action["note"], author=run.author, event_type="context_note"
+        )
         return {"message_uuid": note.uuid}
     if kind in ("mark_resolved", "mark_pending"):
         conversation.inbox_status = "resolved" if kind == "mark_resolved" else "pending"
@@ -145,30 +147,59 @@ def _execute(run: GroupRun, action: Action, rng: SeededRandom, now: datetime) ->
                 raise errors.WindowClosed()
             output = ai.reply(employee, contact, conversation, rng)
             spent = _spend(business, output.tokens)
-            message = business.add_outbound(conversation, rng, now, body=output.text, author=employee.name,
-                                            tokens_spent=spent)
+            message = business.add_outbound(
+                conversation, rng, now, body=output.text, author=employee.name, tokens_spent=spent
+            )
         else:
             output = ai.suggest(employee, contact, conversation, rng, action.get("instructions"))
             spent = _spend(business, output.tokens)
-            message = business.add_outbound(conversation, rng, now, body=output.text, author=employee.name,
-                                            event_type="ai_draft", tokens_spent=spent)
-        return {"message_uuid": message.uuid, "tokens_spent": spent, "ai_employee_uuid": employee.uuid,
-                "balance_after": business.ai_token_balance}
+            message = business.add_outbound(
+                conversation,
+                rng,
+                now,
+                body=output.text,
+                author=employee.name,
+                event_type="ai_draft",
+                tokens_spent=spent,
+            )
+        return {
+            "message_uuid": message.uuid,
+            "tokens_spent": spent,
+            "ai_employee_uuid": employee.uuid,
+            "balance_after": business.ai_token_balance,
+        }
     raise errors.InvalidRequest(f"unknown action type {kind!r}")  # the spec's enum makes this unreachable
 
 
 ACTIVITY_KEPT = 10_000  # entries per business in the activity log (/__mock/1to1ai/activity): the newest are kept
 
 
-def _record(run: GroupRun, rng: SeededRandom, now: datetime, index: int, kind: str, status: str,
-            error: errors.OneToOneError | None = None, detail: dict[str, Any] | None = None) -> None:
-    entry = ActivityEntry(uuid=rng.uuid4(), at=now, group_uuid=run.uuid, conversation_uuid=run.conversation.uuid,
-                          index=index, type=kind, status=status, code=error.code if error else None,
-                          message=error.message if error else None, detail=detail or {})
+def _record(
+    run: GroupRun,
+    rng: SeededRandom,
+    now: datetime,
+    index: int,
+    kind: str,
+    status: str,
+    error: errors.OneToOneError | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    entry = ActivityEntry(
+        uuid=rng.uuid4(),
+        at=now,
+        group_uuid=run.uuid,
+        conversation_uuid=run.conversation.uuid,
+        index=index,
+        type=kind,
+        status=status,
+        code=error.code if error else None,
+        message=error.message if error else None,
+        detail=detail or {},
+    )
     log = run.business.activity
     log.append(entry)
     if len(log) > ACTIVITY_KEPT + ACTIVITY_KEPT // 4:  # trimmed in batches, so appending stays O(1) on average
-        del log[:len(log) - ACTIVITY_KEPT]
+        del log[: len(log) - ACTIVITY_KEPT]
     run.results.append(entry)
 
 
@@ -186,14 +217,27 @@ def _job(run: GroupRun, index: int, action: Action, rng: SeededRandom, clock: Mo
             run.halted = run.stop_on_error
             return
         _record(run, rng, now, index, action["type"], "succeeded", detail=detail)
+
     return job
 
 
-def submit_group(business: Business, conversation: Conversation, body: Mapping[str, Any], rng: SeededRandom,
-                 clock: MockClock, jobs: JobRunner, author: str) -> GroupRun:
+def submit_group(
+    business: Business,
+    conversation: Conversation,
+    body: Mapping[str, Any],
+    rng: SeededRandom,
+    clock: MockClock,
+    jobs: JobRunner,
+    author: str,
+) -> GroupRun:
     """Queue each action as its own job on the conversation's queue: in order, after the 202 has gone out."""
-    run = GroupRun(uuid=rng.uuid4(), business=business, conversation=conversation,
-                   stop_on_error=body.get("stop_on_error", True), author=author)
+    run = GroupRun(
+        uuid=rng.uuid4(),
+        business=business,
+        conversation=conversation,
+        stop_on_error=body.get("stop_on_error", True),
+        author=author,
+    )
     for index, action in enumerate(body["actions"]):
         jobs.submit(f"1to1ai:{business.slug}:{conversation.uuid}", _job(run, index, action, rng, clock))
     return run

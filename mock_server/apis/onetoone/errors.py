@@ -3,6 +3,7 @@
 Codes and statuses the docs leave open are convomock choices, marked in specs/1to1ai.yaml:
 BATCH_LIMIT_EXCEEDED 422, INSUFFICIENT_AI_TOKENS 402, the *_NOT_FOUND family 404.
 """
+
 from __future__ import annotations
 
 from mock_server.engine.errors import (
@@ -20,10 +21,26 @@ from mock_server.engine.errors import (
 from mock_server.engine.types import Rendered
 
 __all__ = [
-    "OneToOneError", "InvalidRequest", "InvalidApiToken", "TokenBusinessMismatch", "ConversationNotFound",
-    "ContactNotFound", "AiEmployeeNotFound", "LabelNotFound", "MailboxNotFound", "QuickReplyNotFound",
-    "TemplateNotFound", "FileNotFound", "MessageNotFound", "WindowClosed", "TemplateNotApproved",
-    "TemplateLanguageRequired", "BatchLimitExceeded", "InsufficientAiTokens", "AiEmployeeNotAssigned", "render",
+    "AiEmployeeNotAssigned",
+    "AiEmployeeNotFound",
+    "BatchLimitExceeded",
+    "ContactNotFound",
+    "ConversationNotFound",
+    "FileNotFound",
+    "InsufficientAiTokens",
+    "InvalidApiToken",
+    "InvalidRequest",
+    "LabelNotFound",
+    "MailboxNotFound",
+    "MessageNotFound",
+    "OneToOneError",
+    "QuickReplyNotFound",
+    "TemplateLanguageRequired",
+    "TemplateNotApproved",
+    "TemplateNotFound",
+    "TokenBusinessMismatch",
+    "WindowClosed",
+    "render",
 ]
 
 RATE_LIMIT = 60
@@ -90,8 +107,10 @@ class MessageNotFound(_NotFound):
 
 class WindowClosed(OneToOneError):
     status, code = 422, "WINDOW_CLOSED"
-    message = ("The 24h messaging window of this conversation is closed; only an APPROVED template can be sent "
-               "until the customer writes again.")
+    message = (
+        "The 24h messaging window of this conversation is closed; only an APPROVED template can be sent "
+        "until the customer writes again."
+    )
 
 
 class TemplateNotApproved(OneToOneError):
@@ -125,10 +144,15 @@ def _body(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": message}
 
 
-def _rate_limit_headers(retry_after: int, reset_epoch: int, limit: int = RATE_LIMIT,
-                        remaining: int = 0) -> dict[str, str]:
-    return {"Retry-After": str(retry_after), "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": str(reset_epoch)}
+def _rate_limit_headers(
+    retry_after: int, reset_epoch: int, limit: int = RATE_LIMIT, remaining: int = 0
+) -> dict[str, str]:
+    return {
+        "Retry-After": str(retry_after),
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": str(reset_epoch),
+    }
 
 
 def render(error: Exception) -> Rendered:
@@ -144,21 +168,35 @@ def render(error: Exception) -> Rendered:
     if isinstance(error, Unauthenticated):
         return 401, {}, _body("INVALID_API_TOKEN", f"Invalid API token: {error.reason}.")
     if isinstance(error, RateLimited):
-        return 429, _rate_limit_headers(error.retry_after, error.reset_epoch, error.limit, error.remaining), _body(
-            "RATE_LIMIT_EXCEEDED", f"Rate limit of {error.limit} requests per minute exceeded; retry in "
-                                   f"{error.retry_after}s.")
+        return (
+            429,
+            _rate_limit_headers(error.retry_after, error.reset_epoch, error.limit, error.remaining),
+            _body(
+                "RATE_LIMIT_EXCEEDED",
+                f"Rate limit of {error.limit} requests per minute exceeded; retry in {error.retry_after}s.",
+            ),
+        )
     if isinstance(error, InjectedFault):
         return _render_fault(error)
     if isinstance(error, RouteNotFound):
         return 404, {}, _body("NOT_FOUND", "No endpoint at this path.")
     if isinstance(error, MethodNotAllowed):
-        return 405, {"Allow": ", ".join(error.allowed)}, _body(
-            "METHOD_NOT_ALLOWED", f"Method not allowed here; allowed: {', '.join(error.allowed)}.")
+        return (
+            405,
+            {"Allow": ", ".join(error.allowed)},
+            _body("METHOD_NOT_ALLOWED", f"Method not allowed here; allowed: {', '.join(error.allowed)}."),
+        )
     if isinstance(error, PayloadTooLarge):
         return 413, {}, _body("PAYLOAD_TOO_LARGE", f"The request body exceeds {error.limit} bytes.")
     if isinstance(error, UnsupportedMediaType):
-        return 415, {}, _body("UNSUPPORTED_MEDIA_TYPE",
-                              f"Content-Type {error.content_type or '(none)'} is not supported; send application/json.")
+        return (
+            415,
+            {},
+            _body(
+                "UNSUPPORTED_MEDIA_TYPE",
+                f"Content-Type {error.content_type or '(none)'} is not supported; send application/json.",
+            ),
+        )
     if isinstance(error, InternalError):
         return 500, {}, _body("FETCH_FAILED", str(error) or "Internal error; retry.")
     return 500, {}, _body("FETCH_FAILED", "Internal error; retry.")
@@ -167,14 +205,25 @@ def render(error: Exception) -> Rendered:
 def _render_fault(fault: InjectedFault) -> Rendered:
     if fault.kind == "rate_limited":
         retry = fault.retry_after or 60
-        return fault.status or 429, _rate_limit_headers(retry, 0), _body(
-            "RATE_LIMIT_EXCEEDED", f"Rate limit of {RATE_LIMIT} requests per minute exceeded; retry in {retry}s.")
+        return (
+            fault.status or 429,
+            _rate_limit_headers(retry, 0),
+            _body(
+                "RATE_LIMIT_EXCEEDED", f"Rate limit of {RATE_LIMIT} requests per minute exceeded; retry in {retry}s."
+            ),
+        )
     if fault.kind in ("unauthorized", "insufficient_scope"):  # 1TO1 AI keys have no scopes: a refused key
         return fault.status or 401, {}, _body("INVALID_API_TOKEN", "The API token has been revoked.")
     if fault.kind == "bad_gateway":
-        return fault.status or 502, {}, _body("SEND_FAILED",
-                                              "Meta rejected the send; the message was stored as failed.")
+        return (
+            fault.status or 502,
+            {},
+            _body("SEND_FAILED", "Meta rejected the send; the message was stored as failed."),
+        )
     if fault.kind == "unavailable":
-        return fault.status or 503, {"Retry-After": str(fault.retry_after or 30)}, _body(
-            "SERVICE_UNAVAILABLE", "The service is temporarily unavailable; retry later.")
+        return (
+            fault.status or 503,
+            {"Retry-After": str(fault.retry_after or 30)},
+            _body("SERVICE_UNAVAILABLE", "The service is temporarily unavailable; retry later."),
+        )
     return fault.status or 500, {}, _body("FETCH_FAILED", "Server error while reading data; retry.")

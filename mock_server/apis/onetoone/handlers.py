@@ -1,4 +1,5 @@
 """1TO1 AI handlers, one per operationId: validated input in, a plain object out (the engine serialises it)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -34,8 +35,14 @@ def _conversation_page(call: Call, scope: str, tester_only: bool) -> dict[str, A
     business = _business(call)
     found = [c for c in business.conversations.values() if c.is_tester or not tester_only]
     found.sort(key=_by_recent, reverse=True)
-    return views.page(found, scope, _by_recent, lambda c: views.conversation_json(business, c),
-                      call.query.get("cursor"), call.query.get("limit", 50))
+    return views.page(
+        found,
+        scope,
+        _by_recent,
+        lambda c: views.conversation_json(business, c),
+        call.query.get("cursor"),
+        call.query.get("limit", 50),
+    )
 
 
 def get_conversation(call: Call) -> Any:
@@ -46,10 +53,14 @@ def get_conversation(call: Call) -> Any:
 def run_action_group(call: Call) -> Any:
     business = _business(call)
     conversation = actions.preflight(business, call.body)
-    run = actions.submit_group(business, conversation, call.body, call.rng, call.clock, call.jobs,
-                               call.principal.label)
-    return {"group_uuid": run.uuid, "status": "accepted", "conversation": {"uuid": conversation.uuid},
-            "action_count": len(call.body["actions"]), "accepted_at": iso(call.now)}
+    run = actions.submit_group(business, conversation, call.body, call.rng, call.clock, call.jobs, call.principal.label)
+    return {
+        "group_uuid": run.uuid,
+        "status": "accepted",
+        "conversation": {"uuid": conversation.uuid},
+        "action_count": len(call.body["actions"]),
+        "accepted_at": iso(call.now),
+    }
 
 
 def list_conversations(call: Call) -> Any:
@@ -64,9 +75,14 @@ def list_conversation_messages(call: Call) -> Any:
     business = _business(call)
     conversation = business.conversation(uuid=call.path["uuid"])
     indexed = list(enumerate(conversation.messages))[::-1]  # newest first; the position never changes
-    return views.page(indexed, f"messages:{conversation.uuid}", lambda pair: [pair[0]],
-                      lambda pair: views.message_json(pair[1]), call.query.get("cursor"),
-                      call.query.get("limit", 50))
+    return views.page(
+        indexed,
+        f"messages:{conversation.uuid}",
+        lambda pair: [pair[0]],
+        lambda pair: views.message_json(pair[1]),
+        call.query.get("cursor"),
+        call.query.get("limit", 50),
+    )
 
 
 def get_contact(call: Call) -> Any:
@@ -75,10 +91,17 @@ def get_contact(call: Call) -> Any:
 
 def list_tester_contacts(call: Call) -> Any:
     business = _business(call)
-    found = sorted((c for c in business.contacts.values() if c.is_tester),
-                   key=lambda c: [iso(c.created_at), c.uuid], reverse=True)
-    return views.page(found, "tester/contacts", lambda c: [iso(c.created_at), c.uuid], views.contact_json,
-                      call.query.get("cursor"), call.query.get("limit", 50))
+    found = sorted(
+        (c for c in business.contacts.values() if c.is_tester), key=lambda c: [iso(c.created_at), c.uuid], reverse=True
+    )
+    return views.page(
+        found,
+        "tester/contacts",
+        lambda c: [iso(c.created_at), c.uuid],
+        views.contact_json,
+        call.query.get("cursor"),
+        call.query.get("limit", 50),
+    )
 
 
 def get_conversation_status(call: Call) -> Any:
@@ -92,22 +115,25 @@ def _sent(message_uuid: str, external_id: str | None) -> dict[str, Any]:
 
 def send_text_message(call: Call) -> Any:
     business = _business(call)
-    message = messaging.send_text(business, _conversation(call, business), call.body, call.rng, call.now,
-                                  call.principal.label)
+    message = messaging.send_text(
+        business, _conversation(call, business), call.body, call.rng, call.now, call.principal.label
+    )
     return _sent(message.uuid, message.external_id)
 
 
 def send_quick_reply(call: Call) -> Any:
     business = _business(call)
-    sent = messaging.send_quick_reply(business, _conversation(call, business), call.body, call.rng, call.now,
-                                      call.principal.label)
+    sent = messaging.send_quick_reply(
+        business, _conversation(call, business), call.body, call.rng, call.now, call.principal.label
+    )
     return {"messages": [{"message_uuid": m.uuid, "wamid": m.external_id, "subtype": m.content_type} for m in sent]}
 
 
 def send_template_message(call: Call) -> Any:
     business = _business(call)
-    message = messaging.send_template(business, _conversation(call, business), call.body, call.rng, call.now,
-                                      call.principal.label)
+    message = messaging.send_template(
+        business, _conversation(call, business), call.body, call.rng, call.now, call.principal.label
+    )
     return _sent(message.uuid, message.external_id)
 
 
@@ -142,10 +168,15 @@ def get_scheduled_message(call: Call) -> Any:
 def request_file_upload(call: Call) -> Any:
     business = _business(call)
     uuid = call.rng.uuid4()
-    upload = UploadedFile(uuid=uuid, filename=call.body["filename"], mime_type=call.body["mime_type"],
-                          size_bytes=call.body["size_bytes"], upload_token=call.rng.token(32),
-                          storage_path=f"businesses/{business.uuid}/uploads/{uuid}/{call.body['filename']}",
-                          expires_at=call.now + UPLOAD_TTL)
+    upload = UploadedFile(
+        uuid=uuid,
+        filename=call.body["filename"],
+        mime_type=call.body["mime_type"],
+        size_bytes=call.body["size_bytes"],
+        upload_token=call.rng.token(32),
+        storage_path=f"businesses/{business.uuid}/uploads/{uuid}/{call.body['filename']}",
+        expires_at=call.now + UPLOAD_TTL,
+    )
     business.files[uuid] = upload
     return views.file_ticket_json(upload, call.base_url)
 

@@ -3,6 +3,7 @@
 Same fixtures + same seed + same start instant = byte-identical state: Faker is seeded from the API's generator,
 every id comes from that generator, and every time is an offset from the clock's start.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -33,19 +34,34 @@ from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.types import SeedOptions
 
-__all__ = ["seed", "MAX_CONVERSATIONS"]
+__all__ = ["MAX_CONVERSATIONS", "seed"]
 
 MAX_CONVERSATIONS = 10_000
 _CUSTOMER_LINES = [
-    "Hola, ¿tienen disponibilidad?", "¿Cuál es el precio del paquete básico?", "Necesito factura, por favor.",
-    "¿A qué hora abren mañana?", "Mi pedido no ha llegado.", "Gracias, quedo atento.", "¿Aceptan tarjeta?",
-    "Quiero cambiar mi dirección de envío.", "¿Tienen envío a Guadalajara?", "Perfecto, lo espero.",
-    "¿Me pueden llamar?", "El producto llegó dañado.", "¿Hay promociones este mes?", "Ok 👍",
+    "Hola, ¿tienen disponibilidad?",
+    "¿Cuál es el precio del paquete básico?",
+    "Necesito factura, por favor.",
+    "¿A qué hora abren mañana?",
+    "Mi pedido no ha llegado.",
+    "Gracias, quedo atento.",
+    "¿Aceptan tarjeta?",
+    "Quiero cambiar mi dirección de envío.",
+    "¿Tienen envío a Guadalajara?",
+    "Perfecto, lo espero.",
+    "¿Me pueden llamar?",
+    "El producto llegó dañado.",
+    "¿Hay promociones este mes?",
+    "Ok 👍",
 ]
 _BUSINESS_LINES = [
-    "¡Hola! Con gusto te ayudamos.", "Te comparto la información en un momento.", "Ya revisamos tu pedido.",
-    "Claro, aceptamos todas las tarjetas.", "Tu factura se envió a tu correo.", "Gracias por tu paciencia.",
-    "Abrimos a las 9:00 h.", "Sí, enviamos a todo el país.",
+    "¡Hola! Con gusto te ayudamos.",
+    "Te comparto la información en un momento.",
+    "Ya revisamos tu pedido.",
+    "Claro, aceptamos todas las tarjetas.",
+    "Tu factura se envió a tu correo.",
+    "Gracias por tu paciencia.",
+    "Abrimos a las 9:00 h.",
+    "Sí, enviamos a todo el país.",
 ]
 
 
@@ -55,15 +71,26 @@ def _at(start: datetime, offset: str) -> datetime:
 
 def _business(raw: Mapping[str, Any]) -> Business:
     return Business(
-        uuid=raw["uuid"], slug=raw["slug"].lower(), name=raw["name"], ai_token_balance=int(raw["ai_token_balance"]),
-        keys=[ApiKey(token=k["token"], name=k["name"], uuid=k["uuid"], revoked=bool(k.get("revoked"))) for k in
-              raw.get("keys", [])],
+        uuid=raw["uuid"],
+        slug=raw["slug"].lower(),
+        name=raw["name"],
+        ai_token_balance=int(raw["ai_token_balance"]),
+        keys=[
+            ApiKey(token=k["token"], name=k["name"], uuid=k["uuid"], revoked=bool(k.get("revoked")))
+            for k in raw.get("keys", [])
+        ],
         labels=[Label(**label) for label in raw.get("labels", [])],
         mailboxes=[Mailbox(**m) for m in raw["mailboxes"]],
-        ai_employees=[AiEmployee(uuid=e["uuid"], name=e["name"], role=e.get("role", "sales"),
-                                 knowledge=list(e.get("knowledge", []))) for e in raw.get("ai_employees", [])],
-        quick_replies=[QuickReply(uuid=q["uuid"], name=q["name"], parts=[QuickReplyPart(**p) for p in q["parts"]])
-                       for q in raw.get("quick_replies", [])],
+        ai_employees=[
+            AiEmployee(
+                uuid=e["uuid"], name=e["name"], role=e.get("role", "sales"), knowledge=list(e.get("knowledge", []))
+            )
+            for e in raw.get("ai_employees", [])
+        ],
+        quick_replies=[
+            QuickReply(uuid=q["uuid"], name=q["name"], parts=[QuickReplyPart(**p) for p in q["parts"]])
+            for q in raw.get("quick_replies", [])
+        ],
         templates=[Template(**t) for t in raw.get("templates", [])],
     )
 
@@ -72,30 +99,62 @@ def _fixed_conversation(business: Business, raw: Mapping[str, Any], rng: SeededR
     person = raw["contact"]
     created = _at(start, person.get("created", "-1d"))
     contact = Contact(
-        uuid=person["uuid"], first_name=person.get("first_name"), middle_name=person.get("middle_name"),
-        last_name=person.get("last_name"), second_last_name=person.get("second_last_name"),
-        profile_name=person.get("profile_name"), phone=digits(person["phone"]),
-        acquisition_source=person.get("acquisition_source", "whatsapp"), is_tester=bool(raw.get("tester")),
-        created_at=created, updated_at=created)
+        uuid=person["uuid"],
+        first_name=person.get("first_name"),
+        middle_name=person.get("middle_name"),
+        last_name=person.get("last_name"),
+        second_last_name=person.get("second_last_name"),
+        profile_name=person.get("profile_name"),
+        phone=digits(person["phone"]),
+        acquisition_source=person.get("acquisition_source", "whatsapp"),
+        is_tester=bool(raw.get("tester")),
+        created_at=created,
+        updated_at=created,
+    )
     business.contacts[contact.uuid] = contact
     conversation = Conversation(
-        uuid=raw["uuid"], contact_uuid=contact.uuid, is_tester=bool(raw.get("tester")),
+        uuid=raw["uuid"],
+        contact_uuid=contact.uuid,
+        is_tester=bool(raw.get("tester")),
         mailbox_uuid=business.mailbox({"name": raw["mailbox"]}).uuid,
         inbox_status=raw.get("inbox_status", "pending"),
         ai_employee_uuid=business.ai_employee({"name": raw["ai_employee"]}).uuid if raw.get("ai_employee") else None,
-        label_uuids=[business.label({"name": name}).uuid for name in raw.get("labels", [])])
+        label_uuids=[business.label({"name": name}).uuid for name in raw.get("labels", [])],
+    )
     business.conversations[conversation.uuid] = conversation
     for line in raw.get("messages", []):
-        _append(business, conversation, rng, _at(start, line["at"]), line["from"] == "customer", line["body"],
-                line.get("author"))
+        _append(
+            business,
+            conversation,
+            rng,
+            _at(start, line["at"]),
+            line["from"] == "customer",
+            line["body"],
+            line.get("author"),
+        )
 
 
-def _append(business: Business, conversation: Conversation, rng: SeededRandom, at: datetime, from_customer: bool,
-            body: str, author: str | None) -> None:
-    conversation.messages.append(Message(
-        uuid=rng.uuid4(), conversation_uuid=conversation.uuid, is_from_customer=from_customer, body=body,
-        author_name=None if from_customer else (author or business.keys[0].name), external_id=wamid(rng),
-        created_at=at, sent_at=at))
+def _append(
+    business: Business,
+    conversation: Conversation,
+    rng: SeededRandom,
+    at: datetime,
+    from_customer: bool,
+    body: str,
+    author: str | None,
+) -> None:
+    conversation.messages.append(
+        Message(
+            uuid=rng.uuid4(),
+            conversation_uuid=conversation.uuid,
+            is_from_customer=from_customer,
+            body=body,
+            author_name=None if from_customer else (author or business.keys[0].name),
+            external_id=wamid(rng),
+            created_at=at,
+            sent_at=at,
+        )
+    )
     if from_customer:
         conversation.unread_count += 1
         conversation.window_expires_at = at + WINDOW
@@ -117,19 +176,30 @@ def _generated(business: Business, settings: Mapping[str, Any], count: int, rng:
         created = start - parse_duration(f"{rng.randrange(2, 400)}d")
         first, last = fake.first_name(), fake.last_name()
         contact = Contact(
-            uuid=rng.uuid4(), first_name=first, middle_name=None, last_name=last,
+            uuid=rng.uuid4(),
+            first_name=first,
+            middle_name=None,
+            last_name=last,
             second_last_name=fake.last_name() if rng.random() < 0.6 else None,
-            profile_name=first if rng.random() < 0.7 else None, phone=phone,
+            profile_name=first if rng.random() < 0.7 else None,
+            phone=phone,
             acquisition_source="tester" if tester else rng.choice(["whatsapp", "whatsapp", "ads", "website"]),
-            is_tester=tester, created_at=created, updated_at=created)
+            is_tester=tester,
+            created_at=created,
+            updated_at=created,
+        )
         business.contacts[contact.uuid] = contact
         conversation = Conversation(
-            uuid=rng.uuid4(), contact_uuid=contact.uuid, is_tester=tester,
+            uuid=rng.uuid4(),
+            contact_uuid=contact.uuid,
+            is_tester=tester,
             mailbox_uuid=rng.choice(business.mailboxes).uuid,
             inbox_status="resolved" if rng.random() < 0.3 else "pending",
-            ai_employee_uuid=rng.choice(business.ai_employees).uuid if business.ai_employees and rng.random() < 0.7
+            ai_employee_uuid=rng.choice(business.ai_employees).uuid
+            if business.ai_employees and rng.random() < 0.7
             else None,
-            label_uuids=[label.uuid for label in business.labels if rng.random() < 0.15])
+            label_uuids=[label.uuid for label in business.labels if rng.random() < 0.15],
+        )
         business.conversations[conversation.uuid] = conversation
         at = start - parse_duration(f"{rng.randrange(10 * 60, 96 * 3600)}s")
         from_customer = True
@@ -142,8 +212,9 @@ def _generated(business: Business, settings: Mapping[str, Any], count: int, rng:
             from_customer = rng.random() < 0.55
 
 
-def seed(store: OneToOneStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime,
-         options: SeedOptions) -> None:
+def seed(
+    store: OneToOneStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: SeedOptions
+) -> None:
     settings = fixtures.get("generated", {})
     count = options.conversations
     if count is None:
@@ -158,10 +229,19 @@ def seed(store: OneToOneStore, fixtures: Mapping[str, Any], rng: SeededRandom, s
         for raw_schedule in raw.get("schedules", []):
             author = next(k for k in business.keys if k.name == raw_schedule["author_key"])
             created = _at(start, raw_schedule.get("created", "-1h"))
-            business.schedules.append(Schedule(
-                uuid=raw_schedule["uuid"], conversation_uuid=raw_schedule["conversation"],
-                schedule_at=_at(start, raw_schedule["at"]), author_uuid=author.uuid, author_name=author.name,
-                message_kind=raw_schedule["kind"], text=raw_schedule.get("text"),
-                template_name=raw_schedule.get("template_name"), template_language=raw_schedule.get("language"),
-                created_at=created, updated_at=created))
+            business.schedules.append(
+                Schedule(
+                    uuid=raw_schedule["uuid"],
+                    conversation_uuid=raw_schedule["conversation"],
+                    schedule_at=_at(start, raw_schedule["at"]),
+                    author_uuid=author.uuid,
+                    author_name=author.name,
+                    message_kind=raw_schedule["kind"],
+                    text=raw_schedule.get("text"),
+                    template_name=raw_schedule.get("template_name"),
+                    template_language=raw_schedule.get("language"),
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
         _generated(business, settings, count, rng, start)

@@ -3,6 +3,7 @@
 Nothing here sees HTTP. Time is passed in (from the mock clock), ids come from the seeded generator, and every
 "not found" is raised by one lookup per kind of thing.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,9 +14,26 @@ from typing import Any
 from mock_server.apis.onetoone import errors
 from mock_server.engine.ids import SeededRandom
 
-__all__ = ["ApiKey", "Label", "Mailbox", "AiEmployee", "QuickReplyPart", "QuickReply", "Template", "Contact",
-           "Media", "Message", "Conversation", "Schedule", "UploadedFile", "ActivityEntry", "Business",
-           "OneToOneStore", "WINDOW", "digits"]
+__all__ = [
+    "WINDOW",
+    "ActivityEntry",
+    "AiEmployee",
+    "ApiKey",
+    "Business",
+    "Contact",
+    "Conversation",
+    "Label",
+    "Mailbox",
+    "Media",
+    "Message",
+    "OneToOneStore",
+    "QuickReply",
+    "QuickReplyPart",
+    "Schedule",
+    "Template",
+    "UploadedFile",
+    "digits",
+]
 
 WINDOW = timedelta(hours=24)
 
@@ -232,8 +250,9 @@ class Business:
 
     # -- lookups: each is the only place its "not found" is raised ------------------------------------------------
 
-    def conversation(self, uuid: str | None = None, whatsapp_user_id: str | None = None,
-                     phone: str | None = None) -> Conversation:
+    def conversation(
+        self, uuid: str | None = None, whatsapp_user_id: str | None = None, phone: str | None = None
+    ) -> Conversation:
         """Resolve by the first identifier given (uuid, then whatsapp_user_id, then phone); no fallback."""
         if uuid is not None:
             found = self.conversations.get(uuid.lower())
@@ -317,27 +336,55 @@ class Business:
 
     # -- what happens to a conversation ---------------------------------------------------------------------------
 
-    def add_outbound(self, conversation: Conversation, rng: SeededRandom, now: datetime, *, body: str | None,
-                     author: str, content_type: str = "text", media: Media | None = None,
-                     event_type: str | None = None, tokens_spent: int = 0) -> Message:
+    def add_outbound(
+        self,
+        conversation: Conversation,
+        rng: SeededRandom,
+        now: datetime,
+        *,
+        body: str | None,
+        author: str,
+        content_type: str = "text",
+        media: Media | None = None,
+        event_type: str | None = None,
+        tokens_spent: int = 0,
+    ) -> Message:
         """A message from the business (or an internal note/draft when event_type is set)."""
         internal = event_type is not None
         message = Message(
-            uuid=rng.uuid4(), conversation_uuid=conversation.uuid, is_from_customer=False, body=body,
-            author_name=author, external_id=None if internal else wamid(rng), created_at=now,
-            sent_at=None if internal else now, event_type=event_type, content_type=content_type, media=media,
-            tokens_spent=tokens_spent)
+            uuid=rng.uuid4(),
+            conversation_uuid=conversation.uuid,
+            is_from_customer=False,
+            body=body,
+            author_name=author,
+            external_id=None if internal else wamid(rng),
+            created_at=now,
+            sent_at=None if internal else now,
+            event_type=event_type,
+            content_type=content_type,
+            media=media,
+            tokens_spent=tokens_spent,
+        )
         conversation.messages.append(message)
         if not internal:
             conversation.unread_count = 0  # answering the customer reads the thread
         return message
 
-    def add_inbound(self, conversation: Conversation, rng: SeededRandom, now: datetime, body: str,
-                    content_type: str = "text") -> Message:
+    def add_inbound(
+        self, conversation: Conversation, rng: SeededRandom, now: datetime, body: str, content_type: str = "text"
+    ) -> Message:
         """The customer writes: the 24h window (re)opens and a resolved thread is pending again."""
-        message = Message(uuid=rng.uuid4(), conversation_uuid=conversation.uuid, is_from_customer=True, body=body,
-                          author_name=None, external_id=wamid(rng), created_at=now, sent_at=now,
-                          content_type=content_type)
+        message = Message(
+            uuid=rng.uuid4(),
+            conversation_uuid=conversation.uuid,
+            is_from_customer=True,
+            body=body,
+            author_name=None,
+            external_id=wamid(rng),
+            created_at=now,
+            sent_at=now,
+            content_type=content_type,
+        )
         conversation.messages.append(message)
         conversation.unread_count += 1
         conversation.window_expires_at = now + WINDOW
@@ -359,8 +406,14 @@ class Business:
                 template = self.template(schedule.template_name or "", schedule.template_language)
                 body = template.body_text
                 conversation.window_expires_at = schedule.schedule_at + WINDOW
-            self.add_outbound(conversation, rng, schedule.schedule_at, body=body, author=schedule.author_name,
-                              content_type="template" if schedule.message_kind == "template" else "text")
+            self.add_outbound(
+                conversation,
+                rng,
+                schedule.schedule_at,
+                body=body,
+                author=schedule.author_name,
+                content_type="template" if schedule.message_kind == "template" else "text",
+            )
             schedule.status, schedule.fired_at = "fired", schedule.schedule_at
 
     def pending_schedule(self, conversation: Conversation) -> Schedule | None:

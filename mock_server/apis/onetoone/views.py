@@ -1,4 +1,5 @@
 """The wire shapes of 1TO1 AI objects (specs/1to1ai.yaml), built from state; cursors live here too."""
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,16 @@ from mock_server.apis.onetoone import errors
 from mock_server.apis.onetoone.state import Business, Contact, Conversation, Message, Schedule, Template, UploadedFile
 from mock_server.engine.clock import iso
 
-__all__ = ["conversation_json", "message_json", "contact_json", "template_json", "schedule_json", "window_json",
-           "page", "media_kind"]
+__all__ = [
+    "contact_json",
+    "conversation_json",
+    "media_kind",
+    "message_json",
+    "page",
+    "schedule_json",
+    "template_json",
+    "window_json",
+]
 
 T = TypeVar("T")
 
@@ -25,8 +34,11 @@ def _iso(value: datetime | None) -> str | None:
 def window_json(conversation: Conversation, now: datetime) -> dict[str, Any]:
     expires = conversation.window_expires_at
     remaining = max(0.0, (expires - now).total_seconds() / 3600) if expires is not None else 0.0
-    return {"status": "open" if conversation.window_open(now) else "closed",
-            "hours_remaining": round(remaining, 2), "expires_at": _iso(expires)}
+    return {
+        "status": "open" if conversation.window_open(now) else "closed",
+        "hours_remaining": round(remaining, 2),
+        "expires_at": _iso(expires),
+    }
 
 
 def _summary(business: Business, conversation: Conversation) -> dict[str, Any]:
@@ -48,11 +60,20 @@ def conversation_json(business: Business, conversation: Conversation) -> dict[st
     last = conversation.last_message
     return {
         "uuid": conversation.uuid,
-        "contact": {"uuid": contact.uuid, "name": contact.full_name, "profile_name": contact.profile_name,
-                    "phone": "+" + contact.phone},
+        "contact": {
+            "uuid": contact.uuid,
+            "name": contact.full_name,
+            "profile_name": contact.profile_name,
+            "phone": "+" + contact.phone,
+        },
         "last_message_at": _iso(last.created_at) if last else None,
-        "last_message_preview": {"body": last.body, "content_type": last.content_type,
-                                 "is_from_customer": last.is_from_customer} if last else None,
+        "last_message_preview": {
+            "body": last.body,
+            "content_type": last.content_type,
+            "is_from_customer": last.is_from_customer,
+        }
+        if last
+        else None,
         **_summary(business, conversation),
         "messaging_window_expires_at": _iso(conversation.window_expires_at),
         "is_tester": conversation.is_tester,
@@ -60,64 +81,108 @@ def conversation_json(business: Business, conversation: Conversation) -> dict[st
 
 
 def status_json(business: Business, conversation: Conversation, now: datetime) -> dict[str, Any]:
-    return {"conversation": {"uuid": conversation.uuid}, "window": window_json(conversation, now),
-            **_summary(business, conversation)}
+    return {
+        "conversation": {"uuid": conversation.uuid},
+        "window": window_json(conversation, now),
+        **_summary(business, conversation),
+    }
 
 
 def message_json(message: Message) -> dict[str, Any]:
     return {
-        "uuid": message.uuid, "conversation_uuid": message.conversation_uuid,
-        "is_from_customer": message.is_from_customer, "body": message.body,
+        "uuid": message.uuid,
+        "conversation_uuid": message.conversation_uuid,
+        "is_from_customer": message.is_from_customer,
+        "body": message.body,
         "author": {"name": message.author_name} if message.author_name else None,
-        "external_id": message.external_id, "created_at": iso(message.created_at), "sent_at": _iso(message.sent_at),
-        "event_type": message.event_type, "content_type": message.content_type,
-        "media": {"file_uuid": message.media.file_uuid, "mime_type": message.media.mime_type,
-                  "filename": message.media.filename} if message.media else None,
+        "external_id": message.external_id,
+        "created_at": iso(message.created_at),
+        "sent_at": _iso(message.sent_at),
+        "event_type": message.event_type,
+        "content_type": message.content_type,
+        "media": {
+            "file_uuid": message.media.file_uuid,
+            "mime_type": message.media.mime_type,
+            "filename": message.media.filename,
+        }
+        if message.media
+        else None,
     }
 
 
 def contact_json(contact: Contact) -> dict[str, Any]:
     return {
-        "uuid": contact.uuid, "first_name": contact.first_name, "middle_name": contact.middle_name,
-        "last_name": contact.last_name, "second_last_name": contact.second_last_name, "full_name": contact.full_name,
-        "whatsapp_id": contact.phone, "acquisition_source": contact.acquisition_source,
-        "is_tester": contact.is_tester, "created_at": iso(contact.created_at), "updated_at": iso(contact.updated_at),
+        "uuid": contact.uuid,
+        "first_name": contact.first_name,
+        "middle_name": contact.middle_name,
+        "last_name": contact.last_name,
+        "second_last_name": contact.second_last_name,
+        "full_name": contact.full_name,
+        "whatsapp_id": contact.phone,
+        "acquisition_source": contact.acquisition_source,
+        "is_tester": contact.is_tester,
+        "created_at": iso(contact.created_at),
+        "updated_at": iso(contact.updated_at),
     }
 
 
 def template_json(template: Template) -> dict[str, Any]:
-    return {"data": {
-        "uuid": template.uuid, "name": template.name, "language": template.language, "status": template.status,
-        "category": template.category, "body_text": template.body_text,
-        "parameters": {
-            "body_variables": [{"index": i, "example": e} for i, e in enumerate(template.body_examples, start=1)],
-            "header_parameter": ({"type": template.header_type, "example": template.header_example or ""}
-                                 if template.header_type else None),
-            "button_parameters": [{"index": i, "text": t} for i, t in enumerate(template.buttons)],
-        },
-    }}
+    return {
+        "data": {
+            "uuid": template.uuid,
+            "name": template.name,
+            "language": template.language,
+            "status": template.status,
+            "category": template.category,
+            "body_text": template.body_text,
+            "parameters": {
+                "body_variables": [{"index": i, "example": e} for i, e in enumerate(template.body_examples, start=1)],
+                "header_parameter": (
+                    {"type": template.header_type, "example": template.header_example or ""}
+                    if template.header_type
+                    else None
+                ),
+                "button_parameters": [{"index": i, "text": t} for i, t in enumerate(template.buttons)],
+            },
+        }
+    }
 
 
 def schedule_json(schedule: Schedule) -> dict[str, Any]:
     return {
-        "uuid": schedule.uuid, "executor_kind": "api_token", "schedule_at": iso(schedule.schedule_at),
+        "uuid": schedule.uuid,
+        "executor_kind": "api_token",
+        "schedule_at": iso(schedule.schedule_at),
         "status": schedule.status,
         "author_snapshot": {"type": "api_token", "uuid": schedule.author_uuid, "name": schedule.author_name},
         "message_kind": schedule.message_kind,
-        "message_snapshot": ({"kind": "text", "data": {"text": schedule.text, "media": None}}
-                             if schedule.message_kind == "text" else None),
-        "template_snapshot": ({"name": schedule.template_name, "language": schedule.template_language}
-                              if schedule.message_kind == "template" else None),
-        "fired_at": _iso(schedule.fired_at), "cancelled_at": _iso(schedule.cancelled_at),
-        "cancel_reason": schedule.cancel_reason, "failure_reason": schedule.failure_reason,
-        "created_at": iso(schedule.created_at), "updated_at": iso(schedule.updated_at),
+        "message_snapshot": (
+            {"kind": "text", "data": {"text": schedule.text, "media": None}}
+            if schedule.message_kind == "text"
+            else None
+        ),
+        "template_snapshot": (
+            {"name": schedule.template_name, "language": schedule.template_language}
+            if schedule.message_kind == "template"
+            else None
+        ),
+        "fired_at": _iso(schedule.fired_at),
+        "cancelled_at": _iso(schedule.cancelled_at),
+        "cancel_reason": schedule.cancel_reason,
+        "failure_reason": schedule.failure_reason,
+        "created_at": iso(schedule.created_at),
+        "updated_at": iso(schedule.updated_at),
     }
 
 
 def file_ticket_json(upload: UploadedFile, base_url: str) -> dict[str, Any]:
-    return {"file_uuid": upload.uuid, "upload_url": f"{base_url}/__mock/1to1ai/uploads/{upload.uuid}",
-            "upload_token": upload.upload_token, "storage_path": upload.storage_path,
-            "expires_at": iso(upload.expires_at)}
+    return {
+        "file_uuid": upload.uuid,
+        "upload_url": f"{base_url}/__mock/1to1ai/uploads/{upload.uuid}",
+        "upload_token": upload.upload_token,
+        "storage_path": upload.storage_path,
+        "expires_at": iso(upload.expires_at),
+    }
 
 
 def media_kind(mime_type: str) -> str:
@@ -141,19 +206,29 @@ def _decode(cursor: str, scope: str) -> Any:
     except (binascii.Error, ValueError):
         raise errors.InvalidRequest("cursor: not a cursor this API issued") from None
     if not isinstance(data, dict) or data.get("s") != scope or "p" not in data:
-        raise errors.InvalidRequest("cursor: issued by another endpoint or list; cursors are not reusable across "
-                                    "endpoints") from None
+        raise errors.InvalidRequest(
+            "cursor: issued by another endpoint or list; cursors are not reusable across endpoints"
+        ) from None
     return data["p"]
 
 
-def page(items: Sequence[T], scope: str, key: Callable[[T], list[Any]], render: Callable[[T], dict[str, Any]],
-         cursor: str | None, limit: int) -> dict[str, Any]:
+def page(
+    items: Sequence[T],
+    scope: str,
+    key: Callable[[T], list[Any]],
+    render: Callable[[T], dict[str, Any]],
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
     """`items` sorted by `key` descending; the cursor holds the key of the last item given (keyset paging)."""
     start = 0
     if cursor is not None:
         position = _decode(cursor, scope)
         start = next((i for i, item in enumerate(items) if key(item) < position), len(items))
-    chunk = items[start:start + limit]
+    chunk = items[start : start + limit]
     has_more = start + limit < len(items)
-    return {"items": [render(item) for item in chunk],
-            "next_cursor": _encode(scope, key(chunk[-1])) if has_more and chunk else None, "has_more": has_more}
+    return {
+        "items": [render(item) for item in chunk],
+        "next_cursor": _encode(scope, key(chunk[-1])) if has_more and chunk else None,
+        "has_more": has_more,
+    }

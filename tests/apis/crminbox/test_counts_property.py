@@ -2,6 +2,7 @@
 customers write and however far the clock moves, `GET /conversations/views/counts` equals `GET /conversations` under
 every view's filters, for each member, and `GET /conversations/overdue/count` equals `?overdue=true` — after every
 single step. A fresh mock per Hypothesis example (function-scoped fixtures are not reset between examples)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,9 +17,17 @@ from tests.conftest import CRM_ACME, CRM_ALICE, CRM_BOB, CRM_NINA, CrmClient
 MEMBERS = {"Alice": CRM_ALICE, "Bob": CRM_BOB}
 ASSIGNEES = [CRM_ALICE, CRM_BOB, None]
 OPERATIONS = ["star", "unstar", "read", "unread", "archive", "assign", "reply", "inbound", "advance", "save_view"]
-FILTERS = st.fixed_dictionaries({}, optional={
-    "scope": st.sampled_from(["mine", "team"]), "archived": st.booleans(), "starred": st.booleans(),
-    "unread": st.booleans(), "overdue": st.booleans(), "channel": st.sampled_from(["sms", "email", "call", "note"])})
+FILTERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "scope": st.sampled_from(["mine", "team"]),
+        "archived": st.booleans(),
+        "starred": st.booleans(),
+        "unread": st.booleans(),
+        "overdue": st.booleans(),
+        "channel": st.sampled_from(["sms", "email", "call", "note"]),
+    },
+)
 MAX_CUSTOM_VIEWS = 4
 
 
@@ -68,24 +77,32 @@ def step(data: st.DataObject, crm: CrmClient, ids: list[str], number: int) -> No
     if operation == "save_view":
         filters = data.draw(FILTERS, label="filters")
         views = ok(crm.get("/conversations/views"))["views"]
-        custom = [v for v in views if not v["system"]][-(MAX_CUSTOM_VIEWS - 1):]
+        custom = [v for v in views if not v["system"]][-(MAX_CUSTOM_VIEWS - 1) :]
         new = {"name": f"View {number}", "filters": filters}
-        answer = ok(crm.put("/conversations/views", json={"views": [*(v for v in views if v["system"]), *custom,
-                                                                          new]}))["views"]
+        answer = ok(
+            crm.put("/conversations/views", json={"views": [*(v for v in views if v["system"]), *custom, new]})
+        )["views"]
         mine = [v for v in answer if v["name"] == new["name"]]
         assert len(mine) == 1 and mine[0]["filters"] == filters and mine[0]["system"] is False
         assert [v["name"] for v in answer if v["system"]] == ["Unread", "Recents", "Starred", "All"]
         return
-    target = data.draw(st.sampled_from([*ids, "new thread for Nina"]) if operation == "inbound"
-                       else st.sampled_from(ids), label="conversation")
+    target = data.draw(
+        st.sampled_from([*ids, "new thread for Nina"]) if operation == "inbound" else st.sampled_from(ids),
+        label="conversation",
+    )
     if operation == "inbound":
         where = {"contact": CRM_NINA} if target == "new thread for Nina" else {"conversation": target}
-        contact = (ok(crm.get(f"/conversations/{target}"))["contact"] if "conversation" in where
-                   else {"phone": "+15551230005", "email": "nina@example.com"})
+        contact = (
+            ok(crm.get(f"/conversations/{target}"))["contact"]
+            if "conversation" in where
+            else {"phone": "+15551230005", "email": "nina@example.com"}
+        )
         channel = data.draw(st.sampled_from([*channels_of(contact), "call"]), label="channel")
         extra: dict[str, Any] = {"subject": "A question"} if channel == "email" else {}
-        response = crm.http.post("/__mock/crm-inbox/inbound", json={
-            "org": CRM_ACME, **where, "channel": channel, "body": f"Inbound {number}", **extra})
+        response = crm.http.post(
+            "/__mock/crm-inbox/inbound",
+            json={"org": CRM_ACME, **where, "channel": channel, "body": f"Inbound {number}", **extra},
+        )
         created = ok(response, 201)
         assert created["activity"]["direction"] == "inbound" and created["activity"]["type"] == channel
         if created["conversation_id"] not in ids:

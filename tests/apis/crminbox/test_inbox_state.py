@@ -1,4 +1,5 @@
 """CRM inbox state: star, read/unread, assign, archive, list filters, and the SLA on the mock clock."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -199,14 +200,22 @@ def test_unarchive_a_seeded_archived_thread(crm: CrmClient) -> None:
 def test_the_sla(crm: CrmClient) -> None:
     response = crm.get("/conversations/sla")
     assert response.status_code == 200
-    assert response.json() == {"enabled": True, "first_response_minutes": 60, "business_hours": None,
-                               "timezone": "America/New_York"}
+    assert response.json() == {
+        "enabled": True,
+        "first_response_minutes": 60,
+        "business_hours": None,
+        "timezone": "America/New_York",
+    }
 
 
 def test_globex_sla_is_30_minutes(crm: CrmClient) -> None:
     globex = crm.as_(CRM_DAVE, CRM_GLOBEX)
-    assert globex.get("/conversations/sla").json() == {"enabled": True, "first_response_minutes": 30,
-                                                       "business_hours": None, "timezone": "America/Chicago"}
+    assert globex.get("/conversations/sla").json() == {
+        "enabled": True,
+        "first_response_minutes": 30,
+        "business_hours": None,
+        "timezone": "America/Chicago",
+    }
     sam = thread(globex, CRM_GLOBEX_THREAD)  # an SMS 45 minutes old
     assert sam["awaiting_reply_since"] == "2026-01-15T14:15:00Z"
     assert sam["sla_due_at"] == "2026-01-15T14:45:00Z" and sam["overdue"] is True
@@ -227,7 +236,10 @@ def test_overdue_count_equals_the_overdue_list(crm: CrmClient) -> None:
 def test_a_thread_becomes_overdue_on_the_clock_and_a_reply_clears_it(crm: CrmClient) -> None:
     call = thread(crm, CRM_CALL_THREAD)
     assert (call["overdue"], call["awaiting_reply_since"], call["sla_due_at"]) == (
-        False, "2026-01-15T14:30:00Z", "2026-01-15T15:30:00Z")
+        False,
+        "2026-01-15T14:30:00Z",
+        "2026-01-15T15:30:00Z",
+    )
     count = overdue_count(crm)
     crm.advance("31m")
     assert thread(crm, CRM_CALL_THREAD)["overdue"] is True
@@ -256,11 +268,15 @@ def test_a_note_does_not_answer_the_sla(crm: CrmClient) -> None:
 
 def test_a_new_inbound_message_starts_the_sla(crm: CrmClient) -> None:
     before = overdue_count(crm)
-    crm.inbound("Thanks! One more question.", conversation=CRM_EMAIL_THREAD, channel="email",
-                subject="Re: Offer on 12 Oak Lane")
+    crm.inbound(
+        "Thanks! One more question.", conversation=CRM_EMAIL_THREAD, channel="email", subject="Re: Offer on 12 Oak Lane"
+    )
     email = thread(crm, CRM_EMAIL_THREAD)
     assert (email["awaiting_reply_since"], email["sla_due_at"], email["overdue"]) == (
-        START, "2026-01-15T16:00:00Z", False)
+        START,
+        "2026-01-15T16:00:00Z",
+        False,
+    )
     crm.advance("61m")
     assert thread(crm, CRM_EMAIL_THREAD)["overdue"] is True
     assert CRM_EMAIL_THREAD in ids(crm, overdue=True)

@@ -1,6 +1,7 @@
 """The AI setter over HTTP: the seeded pending draft, one-click send and dismiss with their 404/409 rules, the
 training pair a human send leaves behind (edited or accepted), one pending draft per thread, the setter's mode per
 organisation, and the control routes (/__mock/crm-inbox/inbound, /training-pairs, /setter)."""
+
 from __future__ import annotations
 
 import uuid
@@ -57,8 +58,9 @@ def suggestion(crm: CrmClient, action: str, activity_id: str, conversation_id: s
 
 
 def inbound(crm: CrmClient, contact: str, body: str, org: str = CRM_ACME) -> dict[str, Any]:
-    response = crm.http.post("/__mock/crm-inbox/inbound",
-                             json={"org": org, "contact": contact, "channel": "sms", "body": body})
+    response = crm.http.post(
+        "/__mock/crm-inbox/inbound", json={"org": org, "contact": contact, "channel": "sms", "body": body}
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -87,10 +89,17 @@ def assert_detail(response: httpx.Response, status: int, detail: str) -> None:
 def test_the_seeded_thread_has_one_pending_draft(crm: CrmClient) -> None:
     draft = pending(crm)
     assert len(drafts(crm)) == 1
-    assert {k: draft[k] for k in ("conversation_id", "type", "direction", "body", "status", "author_id",
-                                  "suggestion_id")} == {
-        "conversation_id": CRM_THREAD, "type": "suggestion", "direction": "outbound", "body": SEED_DRAFT,
-        "status": "pending", "author_id": None, "suggestion_id": None}
+    assert {
+        k: draft[k] for k in ("conversation_id", "type", "direction", "body", "status", "author_id", "suggestion_id")
+    } == {
+        "conversation_id": CRM_THREAD,
+        "type": "suggestion",
+        "direction": "outbound",
+        "body": SEED_DRAFT,
+        "status": "pending",
+        "author_id": None,
+        "suggestion_id": None,
+    }
     # drafts never count as the thread's last activity
     preview = conversation(crm)["last_activity_preview"]
     assert preview["type"] == "sms" and preview["direction"] == "inbound"
@@ -100,7 +109,12 @@ def test_the_seeded_draft_has_no_sender_recipient_or_provider_id(crm: CrmClient)
     # spec, Activity: `from`/`to` are "null for notes and suggestions"; provider_message_id null for suggestions
     draft = pending(crm)
     assert {k: draft[k] for k in ("from", "to", "provider_message_id", "call", "media")} == {
-        "from": None, "to": None, "provider_message_id": None, "call": None, "media": []}
+        "from": None,
+        "to": None,
+        "provider_message_id": None,
+        "call": None,
+        "media": [],
+    }
 
 
 def test_sending_the_draft_sends_it_as_alice(crm: CrmClient) -> None:
@@ -112,20 +126,44 @@ def test_sending_the_draft_sends_it_as_alice(crm: CrmClient) -> None:
     assert body["suggestion"] == {**draft, "status": "sent"}
     message = body["message"]
     assert message["id"] != draft["id"] and str(uuid.UUID(message["id"])) == message["id"]
-    assert {k: message[k] for k in ("conversation_id", "type", "direction", "body", "status", "author_id",
-                                    "suggestion_id", "to", "subject", "created_at")} == {
-        "conversation_id": CRM_THREAD, "type": "sms", "direction": "outbound", "body": SEED_DRAFT, "status": "sent",
-        "author_id": CRM_ALICE, "suggestion_id": draft["id"], "to": MARIA_PHONE, "subject": None,
-        "created_at": START}
+    assert {
+        k: message[k]
+        for k in (
+            "conversation_id",
+            "type",
+            "direction",
+            "body",
+            "status",
+            "author_id",
+            "suggestion_id",
+            "to",
+            "subject",
+            "created_at",
+        )
+    } == {
+        "conversation_id": CRM_THREAD,
+        "type": "sms",
+        "direction": "outbound",
+        "body": SEED_DRAFT,
+        "status": "sent",
+        "author_id": CRM_ALICE,
+        "suggestion_id": draft["id"],
+        "to": MARIA_PHONE,
+        "subject": None,
+        "created_at": START,
+    }
     assert message["from"] is not None
     timeline = messages(crm)
     assert timeline[-1] == message
     assert next(m for m in timeline if m["id"] == draft["id"])["status"] == "sent"
     thread = conversation(crm)
     assert (thread["overdue"], thread["awaiting_reply_since"], thread["sla_due_at"], thread["unread_count"]) == (
-        False, None, None, 0)
-    assert thread["last_activity_preview"] == {"type": "sms", "direction": "outbound", "body": SEED_DRAFT,
-                                               "at": START}
+        False,
+        None,
+        None,
+        0,
+    )
+    assert thread["last_activity_preview"] == {"type": "sms", "direction": "outbound", "body": SEED_DRAFT, "at": START}
     assert pairs(crm) == []  # a draft sent unchanged leaves no training pair
 
 
@@ -204,8 +242,12 @@ def test_a_human_reply_supersedes_the_draft_and_records_an_edited_pair(crm: CrmC
     recorded = pairs(crm)
     assert len(recorded) == 1
     assert {k: recorded[0][k] for k in ("draft", "sent", "label", "conversation_id", "suggestion_id")} == {
-        "draft": SEED_DRAFT, "sent": text, "label": "edited", "conversation_id": CRM_THREAD,
-        "suggestion_id": draft["id"]}
+        "draft": SEED_DRAFT,
+        "sent": text,
+        "label": "edited",
+        "conversation_id": CRM_THREAD,
+        "suggestion_id": draft["id"],
+    }
     assert pairs(crm, CRM_GLOBEX) == []
     assert_detail(suggestion(crm, "send", draft["id"]), 409, "Suggestion already superseded")
     send_sms(crm, "See you then!")  # no draft pending any more: no new pair
@@ -218,7 +260,8 @@ def test_sending_the_drafts_exact_text_is_an_accepted_pair(crm: CrmClient) -> No
     assert drafts(crm)[0]["status"] == "superseded"
     recorded = pairs(crm)
     assert [(p["draft"], p["sent"], p["label"], p["conversation_id"], p["suggestion_id"]) for p in recorded] == [
-        (SEED_DRAFT, SEED_DRAFT, "accepted", CRM_THREAD, draft["id"])]
+        (SEED_DRAFT, SEED_DRAFT, "accepted", CRM_THREAD, draft["id"])
+    ]
 
 
 def test_a_second_inbound_supersedes_the_pending_draft(crm: CrmClient) -> None:
@@ -271,9 +314,11 @@ def test_switching_acme_off_stops_new_drafts(crm: CrmClient) -> None:
 @pytest.mark.parametrize("org", ["not-an-org", str(uuid.uuid4()), None])
 def test_control_routes_refuse_an_unknown_org(crm: CrmClient, org: str | None) -> None:
     before = crm.state()
-    calls = [crm.http.post("/__mock/crm-inbox/inbound", json={"org": org, "contact": CRM_NINA, "body": "Hi"}),
-             crm.http.post("/__mock/crm-inbox/setter", json={"org": org, "mode": "suggestive"}),
-             crm.http.get("/__mock/crm-inbox/training-pairs", params={"org": org} if org else {})]
+    calls = [
+        crm.http.post("/__mock/crm-inbox/inbound", json={"org": org, "contact": CRM_NINA, "body": "Hi"}),
+        crm.http.post("/__mock/crm-inbox/setter", json={"org": org, "mode": "suggestive"}),
+        crm.http.get("/__mock/crm-inbox/training-pairs", params={"org": org} if org else {}),
+    ]
     for response in calls:
         assert response.status_code == 404, response.text
         assert "error" in response.json() and "org" in response.json()["error"]

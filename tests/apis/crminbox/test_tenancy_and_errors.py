@@ -1,4 +1,5 @@
 """CRM inbox: the member token, the X-Org-Id tenancy and FastAPI-style error bodies (specs/crm-inbox.yaml)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -54,8 +55,7 @@ def test_no_token_is_401_not_authenticated(crm: CrmClient) -> None:
 
 @pytest.mark.parametrize("authorization", ["Basic YWxpY2U6c2VjcmV0", "Bearer ", "crm_alice_5b1f3e7a9c2d4e6f8a0b"])
 def test_a_header_that_is_no_bearer_token_is_not_authenticated(crm: CrmClient, authorization: str) -> None:
-    response = crm.http.get("/crm-inbox/conversations",
-                            headers={"Authorization": authorization, "X-Org-Id": CRM_ACME})
+    response = crm.http.get("/crm-inbox/conversations", headers={"Authorization": authorization, "X-Org-Id": CRM_ACME})
     assert response.status_code == 401
     assert response.json() == {"detail": "Not authenticated"}
 
@@ -68,8 +68,9 @@ def test_unknown_token_is_401_invalid_credentials(crm: CrmClient) -> None:
     assert crm.state() == before
 
 
-@pytest.mark.parametrize("headers", [{"X-Org-Id": CRM_ACME},
-                                     {"X-Org-Id": CRM_ACME, "Authorization": "Bearer crm_nobody_0000000000000000"}])
+@pytest.mark.parametrize(
+    "headers", [{"X-Org-Id": CRM_ACME}, {"X-Org-Id": CRM_ACME, "Authorization": "Bearer crm_nobody_0000000000000000"}]
+)
 def test_both_401s_carry_www_authenticate_bearer(crm: CrmClient, headers: dict[str, str]) -> None:
     response = crm.http.get("/crm-inbox/conversations", headers=headers)
     assert response.status_code == 401
@@ -116,9 +117,11 @@ def test_an_org_the_member_does_not_belong_to_is_403(crm: CrmClient, user: str, 
 
 def test_membership_is_checked_before_parameters_and_lookups(crm: CrmClient) -> None:
     outsider = crm.as_(CRM_ALICE, CRM_GLOBEX)
-    for response in (outsider.get("/conversations", params={"limit": 0}),
-                     outsider.get(f"/conversations/{CRM_GLOBEX_THREAD}"),
-                     outsider.post(f"/conversations/{CRM_GLOBEX_THREAD}/star")):
+    for response in (
+        outsider.get("/conversations", params={"limit": 0}),
+        outsider.get(f"/conversations/{CRM_GLOBEX_THREAD}"),
+        outsider.post(f"/conversations/{CRM_GLOBEX_THREAD}/star"),
+    ):
         assert response.status_code == 403, response.text
         assert response.json() == {"detail": "Not a member of this organization"}
 
@@ -132,7 +135,8 @@ def test_a_member_of_both_orgs_sees_each_orgs_threads_by_the_header(crm: CrmClie
     assert CRM_GLOBEX_THREAD in in_globex and CRM_THREAD not in in_globex
     assert not in_acme & in_globex
     assert in_acme == ids(crm.get("/conversations", params={"limit": 100})) | ids(
-        crm.get("/conversations", params={"limit": 100, "archived": "true"}))  # Alice sees what Dave sees in Acme
+        crm.get("/conversations", params={"limit": 100, "archived": "true"})
+    )  # Alice sees what Dave sees in Acme
     for thread_id in in_globex:
         response = crm.as_(CRM_DAVE, CRM_GLOBEX).get(f"/conversations/{thread_id}")
         assert response.json()["org_id"] == CRM_GLOBEX
@@ -142,19 +146,22 @@ def test_a_member_of_both_orgs_sees_each_orgs_threads_by_the_header(crm: CrmClie
 # -- another org's ids are not found -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "suffix", "body"), [
-    ("GET", "", None),
-    ("GET", "/messages", None),
-    ("POST", "/star", None),
-    ("DELETE", "/star", None),
-    ("POST", "/read", None),
-    ("POST", "/unread", None),
-    ("POST", "/assign", {"assigned_to": CRM_ALICE}),
-    ("POST", "/archive", {"archived": True}),
-    ("POST", "/messages", {"channel": "sms", "body": "Hello from the wrong org"}),
-    ("POST", "/suggestions/b4e2d1c0-6a5f-4e3d-9c2b-1a0f9e8d7c04/send", None),
-    ("POST", "/suggestions/b4e2d1c0-6a5f-4e3d-9c2b-1a0f9e8d7c04/dismiss", None),
-])
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("GET", "", None),
+        ("GET", "/messages", None),
+        ("POST", "/star", None),
+        ("DELETE", "/star", None),
+        ("POST", "/read", None),
+        ("POST", "/unread", None),
+        ("POST", "/assign", {"assigned_to": CRM_ALICE}),
+        ("POST", "/archive", {"archived": True}),
+        ("POST", "/messages", {"channel": "sms", "body": "Hello from the wrong org"}),
+        ("POST", "/suggestions/b4e2d1c0-6a5f-4e3d-9c2b-1a0f9e8d7c04/send", None),
+        ("POST", "/suggestions/b4e2d1c0-6a5f-4e3d-9c2b-1a0f9e8d7c04/dismiss", None),
+    ],
+)
 def test_another_orgs_conversation_is_not_found(crm: CrmClient, method: str, suffix: str, body: Any) -> None:
     owner = crm.as_(CRM_DAVE, CRM_GLOBEX)
     assert owner.get(f"/conversations/{CRM_GLOBEX_THREAD}").status_code == 200  # it exists, in Globex
@@ -185,8 +192,10 @@ def test_another_orgs_media_is_not_found(crm: CrmClient) -> None:
     upload = globex.post("/conversations/media", files={"file": ("lease.pdf", b"%PDF-1.4 lease", "application/pdf")})
     assert upload.status_code == 201, upload.text
     before = crm.state()
-    response = crm.post(f"/conversations/{CRM_THREAD}/messages",
-                        json={"channel": "sms", "body": "See attached", "media_ids": [upload.json()["id"]]})
+    response = crm.post(
+        f"/conversations/{CRM_THREAD}/messages",
+        json={"channel": "sms", "body": "See attached", "media_ids": [upload.json()["id"]]},
+    )
     assert response.status_code == 404
     assert response.json() == {"detail": "Media not found"}
     assert crm.state() == before
@@ -229,14 +238,17 @@ def test_a_conversation_id_that_is_no_uuid_is_422_uuid_parsing(crm: CrmClient, s
 # -- query parameters ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "name", "value", "kind"), [
-    ("/conversations", "limit", "0", "greater_than_equal"),
-    ("/conversations", "limit", "101", "less_than_equal"),
-    ("/conversations", "offset", "-1", "greater_than_equal"),
-    (f"/conversations/{CRM_THREAD}/messages", "limit", "0", "greater_than_equal"),
-    (f"/conversations/{CRM_THREAD}/messages", "limit", "101", "less_than_equal"),
-    (f"/conversations/{CRM_THREAD}/messages", "offset", "-1", "greater_than_equal"),
-])
+@pytest.mark.parametrize(
+    ("path", "name", "value", "kind"),
+    [
+        ("/conversations", "limit", "0", "greater_than_equal"),
+        ("/conversations", "limit", "101", "less_than_equal"),
+        ("/conversations", "offset", "-1", "greater_than_equal"),
+        (f"/conversations/{CRM_THREAD}/messages", "limit", "0", "greater_than_equal"),
+        (f"/conversations/{CRM_THREAD}/messages", "limit", "101", "less_than_equal"),
+        (f"/conversations/{CRM_THREAD}/messages", "offset", "-1", "greater_than_equal"),
+    ],
+)
 def test_paging_out_of_range_is_422(crm: CrmClient, path: str, name: str, value: str, kind: str) -> None:
     [item] = issues(crm.get(path, params={name: value}))
     assert item["type"] == kind
@@ -271,8 +283,9 @@ def test_parameters_are_checked_before_lookups(crm: CrmClient) -> None:
 
 def test_an_unknown_field_in_a_send_is_422_extra_forbidden(crm: CrmClient) -> None:
     before = crm.state()
-    [item] = issues(crm.post(f"/conversations/{CRM_THREAD}/messages",
-                             json={"channel": "sms", "body": "Hi", "priority": "high"}))
+    [item] = issues(
+        crm.post(f"/conversations/{CRM_THREAD}/messages", json={"channel": "sms", "body": "Hi", "priority": "high"})
+    )
     assert item["type"] == "extra_forbidden"
     assert item["loc"] == ["body", "priority"]
     assert item["input"] == "high"
@@ -281,8 +294,11 @@ def test_an_unknown_field_in_a_send_is_422_extra_forbidden(crm: CrmClient) -> No
 
 def test_a_body_that_is_not_json_is_422(crm: CrmClient) -> None:
     before = crm.state()
-    response = crm.post(f"/conversations/{CRM_THREAD}/messages", content=b'{"channel": "sms", body',
-                        headers={"Content-Type": "application/json"})
+    response = crm.post(
+        f"/conversations/{CRM_THREAD}/messages",
+        content=b'{"channel": "sms", body',
+        headers={"Content-Type": "application/json"},
+    )
     [item] = issues(response)
     assert item["type"] == "json_invalid"
     assert item["loc"][0] == "body"
@@ -291,22 +307,27 @@ def test_a_body_that_is_not_json_is_422(crm: CrmClient) -> None:
 
 def test_a_body_that_is_not_json_at_all_is_415(crm: CrmClient) -> None:
     before = crm.state()
-    response = crm.post(f"/conversations/{CRM_THREAD}/messages", content=b"channel=sms&body=hi",
-                        headers={"Content-Type": "text/plain"})
+    response = crm.post(
+        f"/conversations/{CRM_THREAD}/messages", content=b"channel=sms&body=hi", headers={"Content-Type": "text/plain"}
+    )
     assert response.status_code == 415
     assert response.json() == {"detail": "Unsupported Media Type: text/plain"}
     assert crm.state() == before
 
 
-@pytest.mark.parametrize(("body", "kind", "loc"), [
-    ({"body": "Hi"}, "missing", ["body", "channel"]),
-    ({"channel": "sms"}, "missing", ["body", "body"]),
-    ({"channel": "fax", "body": "Hi"}, "enum", ["body", "channel"]),
-    ({"channel": "sms", "body": ""}, "string_too_short", ["body", "body"]),
-    ({"channel": "sms", "body": "Hi", "media_ids": ["nope"]}, "uuid_parsing", ["body", "media_ids", 0]),
-])
-def test_an_invalid_send_is_422_where_it_failed(crm: CrmClient, body: dict[str, Any], kind: str,
-                                                 loc: list[Any]) -> None:
+@pytest.mark.parametrize(
+    ("body", "kind", "loc"),
+    [
+        ({"body": "Hi"}, "missing", ["body", "channel"]),
+        ({"channel": "sms"}, "missing", ["body", "body"]),
+        ({"channel": "fax", "body": "Hi"}, "enum", ["body", "channel"]),
+        ({"channel": "sms", "body": ""}, "string_too_short", ["body", "body"]),
+        ({"channel": "sms", "body": "Hi", "media_ids": ["nope"]}, "uuid_parsing", ["body", "media_ids", 0]),
+    ],
+)
+def test_an_invalid_send_is_422_where_it_failed(
+    crm: CrmClient, body: dict[str, Any], kind: str, loc: list[Any]
+) -> None:
     before = crm.state()
     found = issues(crm.post(f"/conversations/{CRM_THREAD}/messages", json=body))
     assert any(i["type"] == kind and i["loc"] == loc for i in found), found

@@ -1,4 +1,5 @@
 """CRM inbox: a thread and its timeline of activities, sending (dedupe, media), opening threads, inbound messages."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,23 @@ ORG_PHONE, ORG_EMAIL = "+15550009999", "inbox@crm.example.com"
 MARIA_PHONE = "+15551230001"
 PRIYA = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e03"
 LUIS = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e04"
-ACTIVITY_FIELDS = {"id", "conversation_id", "type", "direction", "body", "subject", "from", "to",
-                   "provider_message_id", "status", "media", "call", "author_id", "suggestion_id", "created_at"}
+ACTIVITY_FIELDS = {
+    "id",
+    "conversation_id",
+    "type",
+    "direction",
+    "body",
+    "subject",
+    "from",
+    "to",
+    "provider_message_id",
+    "status",
+    "media",
+    "call",
+    "author_id",
+    "suggestion_id",
+    "created_at",
+}
 
 
 def thread(crm: CrmClient, conversation_id: str) -> dict[str, Any]:
@@ -49,16 +65,27 @@ def send(crm: CrmClient, conversation_id: str, status: int = 201, **body: Any) -
 
 def test_get_a_thread_has_every_field_of_the_schema(crm: CrmClient) -> None:
     assert thread(crm, CRM_THREAD) == {
-        "id": CRM_THREAD, "org_id": "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01",
+        "id": CRM_THREAD,
+        "org_id": "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01",
         "contact": {"id": CRM_MARIA, "name": "Maria Lopez", "phone": MARIA_PHONE, "email": "maria@example.com"},
-        "channel": "sms", "subject": None,
+        "channel": "sms",
+        "subject": None,
         "last_activity_at": "2026-01-15T13:00:00Z",
-        "last_activity_preview": {"type": "sms", "direction": "inbound",
-                                  "body": "Is the 3-bedroom on Elm Street still available?",
-                                  "at": "2026-01-15T13:00:00Z"},  # the later draft never becomes the preview
-        "unread_count": 1, "starred": True, "archived": False, "assigned_to": CRM_ALICE,
-        "overdue": True, "awaiting_reply_since": "2026-01-15T13:00:00Z", "sla_due_at": "2026-01-15T14:00:00Z",
-        "created_at": "2026-01-12T15:00:00Z", "updated_at": "2026-01-15T13:00:00Z",
+        "last_activity_preview": {
+            "type": "sms",
+            "direction": "inbound",
+            "body": "Is the 3-bedroom on Elm Street still available?",
+            "at": "2026-01-15T13:00:00Z",
+        },  # the later draft never becomes the preview
+        "unread_count": 1,
+        "starred": True,
+        "archived": False,
+        "assigned_to": CRM_ALICE,
+        "overdue": True,
+        "awaiting_reply_since": "2026-01-15T13:00:00Z",
+        "sla_due_at": "2026-01-15T14:00:00Z",
+        "created_at": "2026-01-12T15:00:00Z",
+        "updated_at": "2026-01-15T13:00:00Z",
     }
 
 
@@ -70,13 +97,24 @@ def test_messages_are_oldest_first_with_every_activity_field(crm: CrmClient) -> 
     assert all(item["conversation_id"] == CRM_THREAD for item in page["items"])
     assert [outbound["created_at"], inbound["created_at"]] == ["2026-01-12T15:00:00Z", "2026-01-15T13:00:00Z"]
     assert (outbound["type"], outbound["direction"], outbound["status"], outbound["author_id"]) == (
-        "sms", "outbound", "sent", CRM_ALICE)
+        "sms",
+        "outbound",
+        "sent",
+        CRM_ALICE,
+    )
     assert (outbound["from"], outbound["to"]) == (ORG_PHONE, MARIA_PHONE)
-    assert (inbound["direction"], inbound["status"], inbound["provider_message_id"]) == \
-        ("inbound", "received", "SM0001")
+    assert (inbound["direction"], inbound["status"], inbound["provider_message_id"]) == (
+        "inbound",
+        "received",
+        "SM0001",
+    )
     assert (inbound["from"], inbound["to"], inbound["author_id"]) == (MARIA_PHONE, ORG_PHONE, None)
     assert (draft["type"], draft["direction"], draft["status"], draft["author_id"]) == (
-        "suggestion", "outbound", "pending", None)
+        "suggestion",
+        "outbound",
+        "pending",
+        None,
+    )
     assert draft["body"].startswith("Hi Maria, yes")
 
 
@@ -92,9 +130,12 @@ def test_a_call_renders_inline_with_its_ai_summary(crm: CrmClient) -> None:
     assert (call["type"], call["direction"], call["status"], call["body"]) == ("call", "inbound", "received", None)
     assert call["provider_message_id"] == "CA0001"
     assert call["created_at"] == "2026-01-15T14:30:00Z"
-    assert call["call"] == {"duration_seconds": 0, "recording_url": None, "outcome": "voicemail",
-                            "summary": "Priya left a voicemail asking to reschedule Thursday's showing to Friday "
-                                       "afternoon."}
+    assert call["call"] == {
+        "duration_seconds": 0,
+        "recording_url": None,
+        "outcome": "voicemail",
+        "summary": "Priya left a voicemail asking to reschedule Thursday's showing to Friday afternoon.",
+    }
     assert thread(crm, CRM_CALL_THREAD)["channel"] == "call"
 
 
@@ -102,9 +143,15 @@ def test_email_activities_carry_their_subject_and_addresses(crm: CrmClient) -> N
     first, reply = messages(crm, CRM_EMAIL_THREAD)["items"]
     assert (first["type"], first["direction"], first["subject"]) == ("email", "inbound", "Offer on 12 Oak Lane")
     assert (first["from"], first["to"], first["provider_message_id"]) == (
-        "tom@example.com", ORG_EMAIL, "<msg-1@example.com>")
-    assert (reply["direction"], reply["subject"], reply["author_id"]) == \
-        ("outbound", "Re: Offer on 12 Oak Lane", CRM_BOB)
+        "tom@example.com",
+        ORG_EMAIL,
+        "<msg-1@example.com>",
+    )
+    assert (reply["direction"], reply["subject"], reply["author_id"]) == (
+        "outbound",
+        "Re: Offer on 12 Oak Lane",
+        CRM_BOB,
+    )
     assert (reply["from"], reply["to"]) == (ORG_EMAIL, "tom@example.com")
     conversation = thread(crm, CRM_EMAIL_THREAD)
     assert conversation["channel"] == "email"
@@ -115,8 +162,11 @@ def test_a_note_is_internal_and_logged(crm: CrmClient) -> None:
     inbound, note = messages(crm, CRM_ARCHIVED_THREAD)["items"]
     assert inbound["direction"] == "inbound"
     assert (note["type"], note["direction"], note["status"]) == ("note", "internal", "logged")
-    assert (note["body"], note["author_id"], note["provider_message_id"]) == \
-        ("Closed: bought elsewhere.", CRM_ALICE, None)
+    assert (note["body"], note["author_id"], note["provider_message_id"]) == (
+        "Closed: bought elsewhere.",
+        CRM_ALICE,
+        None,
+    )
 
 
 def test_from_and_to_are_null_exactly_for_notes_and_suggestions(crm: CrmClient) -> None:
@@ -155,27 +205,49 @@ def test_send_sms_is_recorded_last_and_answers_the_thread(crm: CrmClient) -> Non
     sent = send(crm, CRM_THREAD, channel="sms", body="Yes! Want to see it Saturday?")
     assert set(sent) == ACTIVITY_FIELDS
     assert {k: v for k, v in sent.items() if k != "id"} == {
-        "conversation_id": CRM_THREAD, "type": "sms", "direction": "outbound", "body": "Yes! Want to see it Saturday?",
-        "subject": None, "from": ORG_PHONE, "to": MARIA_PHONE, "provider_message_id": None, "status": "sent",
-        "media": [], "call": None, "author_id": CRM_ALICE, "suggestion_id": None, "created_at": START}
+        "conversation_id": CRM_THREAD,
+        "type": "sms",
+        "direction": "outbound",
+        "body": "Yes! Want to see it Saturday?",
+        "subject": None,
+        "from": ORG_PHONE,
+        "to": MARIA_PHONE,
+        "provider_message_id": None,
+        "status": "sent",
+        "media": [],
+        "call": None,
+        "author_id": CRM_ALICE,
+        "suggestion_id": None,
+        "created_at": START,
+    }
     page = messages(crm, CRM_THREAD)
     assert page["total"] == 4
     assert page["items"][-1] == sent
     assert page["items"][2]["status"] == "superseded"  # the pending draft, replaced by what a human wrote
     conversation = thread(crm, CRM_THREAD)
-    assert conversation["last_activity_preview"] == {"type": "sms", "direction": "outbound",
-                                                     "body": "Yes! Want to see it Saturday?", "at": START}
+    assert conversation["last_activity_preview"] == {
+        "type": "sms",
+        "direction": "outbound",
+        "body": "Yes! Want to see it Saturday?",
+        "at": START,
+    }
     assert conversation["last_activity_at"] == START and conversation["updated_at"] == START
     assert conversation["unread_count"] == 0
     assert (conversation["overdue"], conversation["awaiting_reply_since"], conversation["sla_due_at"]) == (
-        False, None, None)
+        False,
+        None,
+        None,
+    )
 
 
 def test_send_email_with_subject(crm: CrmClient) -> None:
-    sent = send(crm, CRM_EMAIL_THREAD, channel="email", subject="Re: Offer on 12 Oak Lane",
-                body="The seller accepted.")
+    sent = send(crm, CRM_EMAIL_THREAD, channel="email", subject="Re: Offer on 12 Oak Lane", body="The seller accepted.")
     assert (sent["type"], sent["subject"], sent["from"], sent["to"]) == (
-        "email", "Re: Offer on 12 Oak Lane", ORG_EMAIL, "tom@example.com")
+        "email",
+        "Re: Offer on 12 Oak Lane",
+        ORG_EMAIL,
+        "tom@example.com",
+    )
     assert messages(crm, CRM_EMAIL_THREAD)["items"][-1]["id"] == sent["id"]
 
 
@@ -193,12 +265,16 @@ def test_an_email_without_subject_is_422(crm: CrmClient) -> None:
     assert crm.state() == before
 
 
-@pytest.mark.parametrize(("conversation_id", "body", "missing"), [
-    (CRM_EMAIL_THREAD, {"channel": "sms", "body": "Hi Tom"}, "phone number"),  # Tom has no phone
-    (CRM_CALL_THREAD, {"channel": "email", "subject": "Friday", "body": "Hi Priya"}, "email address"),  # no email
-])
-def test_a_channel_the_contact_cannot_receive_is_422(crm: CrmClient, conversation_id: str, body: dict[str, Any],
-                                                     missing: str) -> None:
+@pytest.mark.parametrize(
+    ("conversation_id", "body", "missing"),
+    [
+        (CRM_EMAIL_THREAD, {"channel": "sms", "body": "Hi Tom"}, "phone number"),  # Tom has no phone
+        (CRM_CALL_THREAD, {"channel": "email", "subject": "Friday", "body": "Hi Priya"}, "email address"),  # no email
+    ],
+)
+def test_a_channel_the_contact_cannot_receive_is_422(
+    crm: CrmClient, conversation_id: str, body: dict[str, Any], missing: str
+) -> None:
     before = crm.state()
     response = crm.post(f"/conversations/{conversation_id}/messages", json=body)
     assert response.status_code == 422, response.text
@@ -227,8 +303,9 @@ def test_a_provider_message_id_already_received_sends_nothing(crm: CrmClient) ->
 # -- media -----------------------------------------------------------------------------------------------------------
 
 
-def upload(crm: CrmClient, name: str = "plan.pdf", data: bytes = b"%PDF-1.4 the plan",
-           content_type: str = "application/pdf") -> dict[str, Any]:
+def upload(
+    crm: CrmClient, name: str = "plan.pdf", data: bytes = b"%PDF-1.4 the plan", content_type: str = "application/pdf"
+) -> dict[str, Any]:
     response = crm.post("/conversations/media", files={"file": (name, data, content_type)})
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -239,7 +316,11 @@ def test_upload_media_answers_its_description(crm: CrmClient) -> None:
     media = upload(crm, data=data)
     assert set(media) == {"id", "filename", "content_type", "size", "created_at"}
     assert (media["filename"], media["content_type"], media["size"], media["created_at"]) == (
-        "plan.pdf", "application/pdf", len(data), START)
+        "plan.pdf",
+        "application/pdf",
+        len(data),
+        START,
+    )
 
 
 def test_a_sent_message_carries_its_media(crm: CrmClient) -> None:
@@ -254,8 +335,10 @@ def test_a_sent_message_carries_its_media(crm: CrmClient) -> None:
 
 def test_an_unknown_media_id_is_404_and_nothing_is_sent(crm: CrmClient) -> None:
     before = crm.state()
-    response = crm.post(f"/conversations/{CRM_THREAD}/messages",
-                        json={"channel": "sms", "body": "x", "media_ids": ["c7d6e5f4-3b2a-4190-8f7e-6d5c4b3a2f01"]})
+    response = crm.post(
+        f"/conversations/{CRM_THREAD}/messages",
+        json={"channel": "sms", "body": "x", "media_ids": ["c7d6e5f4-3b2a-4190-8f7e-6d5c4b3a2f01"]},
+    )
     assert response.status_code == 404
     assert response.json() == {"detail": "Media not found"}
     assert crm.state() == before
@@ -289,14 +372,44 @@ def test_open_a_thread_for_a_contact_without_one(crm: CrmClient) -> None:
     response = crm.post(f"/contacts/{CRM_NINA}/conversations", json={"channel": "email", "subject": "Your visit"})
     assert response.status_code == 201, response.text
     opened = response.json()
-    assert opened["contact"] == {"id": CRM_NINA, "name": "Nina Park", "phone": "+15551230005",
-                                 "email": "nina@example.com"}
-    assert {k: opened[k] for k in ("channel", "subject", "last_activity_at", "last_activity_preview", "unread_count",
-                                   "starred", "archived", "assigned_to", "overdue", "awaiting_reply_since",
-                                   "sla_due_at", "created_at", "updated_at")} == {
-        "channel": "email", "subject": "Your visit", "last_activity_at": None, "last_activity_preview": None,
-        "unread_count": 0, "starred": False, "archived": False, "assigned_to": None, "overdue": False,
-        "awaiting_reply_since": None, "sla_due_at": None, "created_at": START, "updated_at": START}
+    assert opened["contact"] == {
+        "id": CRM_NINA,
+        "name": "Nina Park",
+        "phone": "+15551230005",
+        "email": "nina@example.com",
+    }
+    assert {
+        k: opened[k]
+        for k in (
+            "channel",
+            "subject",
+            "last_activity_at",
+            "last_activity_preview",
+            "unread_count",
+            "starred",
+            "archived",
+            "assigned_to",
+            "overdue",
+            "awaiting_reply_since",
+            "sla_due_at",
+            "created_at",
+            "updated_at",
+        )
+    } == {
+        "channel": "email",
+        "subject": "Your visit",
+        "last_activity_at": None,
+        "last_activity_preview": None,
+        "unread_count": 0,
+        "starred": False,
+        "archived": False,
+        "assigned_to": None,
+        "overdue": False,
+        "awaiting_reply_since": None,
+        "sla_due_at": None,
+        "created_at": START,
+        "updated_at": START,
+    }
     assert thread(crm, opened["id"]) == opened
     assert messages(crm, opened["id"]) == {"items": [], "total": 0, "limit": 100, "offset": 0}
     again = crm.post(f"/contacts/{CRM_NINA}/conversations", json={"channel": "sms"})
@@ -339,7 +452,11 @@ def test_an_inbound_message_lands_on_the_timeline_and_is_unread(crm: CrmClient) 
     assert result["conversation_id"] == CRM_THREAD and result["created"] is True
     activity = result["activity"]
     assert (activity["type"], activity["direction"], activity["status"], activity["body"]) == (
-        "sms", "inbound", "received", "Can I see it Friday?")
+        "sms",
+        "inbound",
+        "received",
+        "Can I see it Friday?",
+    )
     assert (activity["from"], activity["to"], activity["provider_message_id"]) == (MARIA_PHONE, ORG_PHONE, "SM0002")
     page = messages(crm, CRM_THREAD)
     assert activity in page["items"]
@@ -353,8 +470,13 @@ def test_an_inbound_message_lands_on_the_timeline_and_is_unread(crm: CrmClient) 
 def test_the_same_provider_message_id_inbound_twice_adds_one_activity(crm: CrmClient) -> None:
     first = crm.inbound("Friday works", contact=PRIYA, channel="sms", provider_message_id="SM7777")
     total, unread = messages(crm, CRM_CALL_THREAD)["total"], thread(crm, CRM_CALL_THREAD)["unread_count"]
-    again = {"org": crm.org, "contact": PRIYA, "channel": "sms", "body": "Friday works",
-             "provider_message_id": "SM7777"}
+    again = {
+        "org": crm.org,
+        "contact": PRIYA,
+        "channel": "sms",
+        "body": "Friday works",
+        "provider_message_id": "SM7777",
+    }
     response = crm.http.post("/__mock/crm-inbox/inbound", json=again)
     assert response.status_code == 200, response.text
     assert response.json()["created"] is False

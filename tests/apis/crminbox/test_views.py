@@ -1,6 +1,7 @@
 """CRM inbox saved views over HTTP: the four system views, saving the whole list (PUT) with its 422 rules, views
 per member and per organisation, and `GET /conversations/views/counts` agreeing with `GET /conversations` under
 every view's filters while the inbox changes (star, read, archive, assign, an inbound message, the clock)."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,12 @@ from tests.conftest import (
     CrmClient,
 )
 
-SYSTEM_VIEWS = [("Unread", {"unread": True, "archived": False}), ("Recents", {"archived": False}),
-                ("Starred", {"starred": True}), ("All", {})]
+SYSTEM_VIEWS = [
+    ("Unread", {"unread": True, "archived": False}),
+    ("Recents", {"archived": False}),
+    ("Starred", {"starred": True}),
+    ("All", {}),
+]
 MY_OVERDUE = {"name": "My overdue", "filters": {"scope": "mine", "overdue": True}}
 
 
@@ -121,7 +126,8 @@ def assert_refused(response: httpx.Response, *fragments: str) -> dict[str, Any]:
 def test_a_member_starts_with_the_four_system_views(crm: CrmClient) -> None:
     views = get_views(crm)
     assert [(v["name"], v["system"], v["filters"], v["position"]) for v in views] == [
-        (name, True, filters, index) for index, (name, filters) in enumerate(SYSTEM_VIEWS)]
+        (name, True, filters, index) for index, (name, filters) in enumerate(SYSTEM_VIEWS)
+    ]
     assert len({v["id"] for v in views}) == 4
     for view in views:
         assert str(uuid.UUID(view["id"])) == view["id"]
@@ -142,8 +148,13 @@ def test_a_custom_view_gets_an_id_and_is_listed(crm: CrmClient) -> None:
     assert [v["id"] for v in views[:4]] == system_ids  # by name: still the same system views
     custom = views[4]
     assert str(uuid.UUID(custom["id"])) == custom["id"] and custom["id"] not in system_ids
-    assert custom == {"id": custom["id"], "name": "My overdue", "system": False,
-                      "filters": {"scope": "mine", "overdue": True}, "position": 4}
+    assert custom == {
+        "id": custom["id"],
+        "name": "My overdue",
+        "system": False,
+        "filters": {"scope": "mine", "overdue": True},
+        "position": 4,
+    }
 
 
 def test_saving_a_custom_view_by_id_renames_it(crm: CrmClient) -> None:
@@ -152,8 +163,13 @@ def test_saving_a_custom_view_by_id_renames_it(crm: CrmClient) -> None:
     renamed = saved(crm, [*views[:4], {"id": custom_id, "name": "Late and mine", "filters": MY_OVERDUE["filters"]}])
     assert len(renamed) == 5
     assert renamed[:4] == views[:4]
-    assert renamed[4] == {"id": custom_id, "name": "Late and mine", "system": False,
-                          "filters": {"scope": "mine", "overdue": True}, "position": 4}
+    assert renamed[4] == {
+        "id": custom_id,
+        "name": "Late and mine",
+        "system": False,
+        "filters": {"scope": "mine", "overdue": True},
+        "position": 4,
+    }
 
 
 def test_custom_views_left_out_are_deleted_and_position_orders(crm: CrmClient) -> None:
@@ -173,12 +189,15 @@ def test_dropping_starred_is_refused_and_saves_nothing(crm: CrmClient) -> None:
     assert_state_unchanged(crm, before_state)
 
 
-@pytest.mark.parametrize(("name", "filters"), [
-    ("Unread", {"unread": True}),
-    ("Starred", {"starred": True, "archived": False}),
-    ("All", {"archived": True}),
-    ("Recents", {"archived": False, "scope": "mine"}),
-])
+@pytest.mark.parametrize(
+    ("name", "filters"),
+    [
+        ("Unread", {"unread": True}),
+        ("Starred", {"starred": True, "archived": False}),
+        ("All", {"archived": True}),
+        ("Recents", {"archived": False, "scope": "mine"}),
+    ],
+)
 def test_changing_a_system_views_filters_is_refused(crm: CrmClient, name: str, filters: dict[str, Any]) -> None:
     before_views, before_state = get_views(crm), crm.state()
     for by_id in (False, True):
@@ -277,10 +296,13 @@ def act(crm: CrmClient, path: str, json: Any = None, method: str = "POST") -> di
 
 
 def test_counts_agree_with_the_list_as_the_inbox_changes(crm: CrmClient) -> None:
-    custom = [MY_OVERDUE, {"name": "Mine", "filters": {"scope": "mine"}},
-              {"name": "Archive", "filters": {"archived": True}},
-              {"name": "Team calls", "filters": {"scope": "team", "channel": "call", "unread": True}},
-              {"name": "Quiet starred", "filters": {"starred": True, "unread": False, "overdue": False}}]
+    custom = [
+        MY_OVERDUE,
+        {"name": "Mine", "filters": {"scope": "mine"}},
+        {"name": "Archive", "filters": {"archived": True}},
+        {"name": "Team calls", "filters": {"scope": "team", "channel": "call", "unread": True}},
+        {"name": "Quiet starred", "filters": {"starred": True, "unread": False, "overdue": False}},
+    ]
     bob = crm.as_(CRM_BOB)
     saved(crm, [*system_by_name(), *custom])
     saved(bob, [*system_by_name(), {"name": "Mine", "filters": {"scope": "mine"}}])

@@ -1,4 +1,5 @@
 """Assertions the HighLevel test modules share: NestJS's 422 with its list of messages."""
+
 from __future__ import annotations
 
 import httpx

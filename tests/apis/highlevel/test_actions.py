@@ -1,5 +1,6 @@
 """HighLevel Conversation AI actions over HTTP: the seven types in their `{data, success}` envelope, how they show
 on the agent, the details rules (422 with `details.`-prefixed messages) and PATCH followup-settings."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,36 +12,80 @@ from tests.apis.highlevel.helpers import assert_422
 from tests.conftest import HighLevelClient
 
 AGENTS = "/conversation-ai/agents"
-SEED_1_ACTIONS = ["act_stop_1", "act_handover_1", "act_email_1", "act_workflow_1", "act_booking_1",
-                  "act_followup_1", "act_transfer_1"]
+SEED_1_ACTIONS = [
+    "act_stop_1",
+    "act_handover_1",
+    "act_email_1",
+    "act_workflow_1",
+    "act_booking_1",
+    "act_followup_1",
+    "act_transfer_1",
+]
 
 MINIMAL_DETAILS: dict[str, dict[str, Any]] = {
     "triggerWorkflow": {"workflowIds": ["wf_1"], "triggerCondition": "The contact asks about pricing."},
     "updateContactField": {"contactFieldId": "budget", "description": "The budget the contact mentions."},
-    "appointmentBooking": {"calendarId": "cal_1", "onlySendLink": False, "triggerWorkflow": False,
-                           "sleepAfterBooking": False, "transferBot": False, "rescheduleEnabled": False,
-                           "cancelEnabled": False},
-    "stopBot": {"stopBotDetectionType": "Goodbye", "stopBotTriggerCondition": "The contact says goodbye.",
-                "reactivateEnabled": False, "enabled": True, "stopBotExamples": ["Bye", "Thanks, that's all"],
-                "finalMessage": "Thanks for reaching out!"},
-    "humanHandOver": {"enabled": True, "triggerCondition": "The bot cannot answer.", "reactivateEnabled": False,
-                      "finalMessage": "A teammate will reply shortly.", "handoverType": "lackOfInformation"},
-    "advancedFollowup": {"enabled": True, "scenarioId": "contactIsBusy",
-                         "followupSequence": [{"id": 1, "followupTimeUnit": "hours", "followupTime": 4}]},
+    "appointmentBooking": {
+        "calendarId": "cal_1",
+        "onlySendLink": False,
+        "triggerWorkflow": False,
+        "sleepAfterBooking": False,
+        "transferBot": False,
+        "rescheduleEnabled": False,
+        "cancelEnabled": False,
+    },
+    "stopBot": {
+        "stopBotDetectionType": "Goodbye",
+        "stopBotTriggerCondition": "The contact says goodbye.",
+        "reactivateEnabled": False,
+        "enabled": True,
+        "stopBotExamples": ["Bye", "Thanks, that's all"],
+        "finalMessage": "Thanks for reaching out!",
+    },
+    "humanHandOver": {
+        "enabled": True,
+        "triggerCondition": "The bot cannot answer.",
+        "reactivateEnabled": False,
+        "finalMessage": "A teammate will reply shortly.",
+        "handoverType": "lackOfInformation",
+    },
+    "advancedFollowup": {
+        "enabled": True,
+        "scenarioId": "contactIsBusy",
+        "followupSequence": [{"id": 1, "followupTimeUnit": "hours", "followupTime": 4}],
+    },
     "transferBot": {"transferBotType": "Default", "transferToBot": "agent_seed_2", "enabled": True},
 }
-BOOKING_1 = {"id": "act_booking_1", "agentId": "agent_seed_1", "name": "Book appointment",
-             "type": "appointmentBooking",
-             "details": {"calendarId": "cal_cleanings", "onlySendLink": True, "triggerWorkflow": False,
-                         "sleepAfterBooking": False, "transferBot": False, "rescheduleEnabled": False,
-                         "cancelEnabled": False}}
-BUSINESS_HOURS = {"dynamicChannelSwitching": False, "followUpHours": True, "timezoneToUse": "contact",
-                  "workingHours": [
-                      {"dayOfTheWeek": 1, "intervals": [{"startHour": 9, "startMinute": 0, "endHour": 17,
-                                                         "endMinute": 0}]},
-                      {"dayOfTheWeek": 2, "intervals": [
-                          {"startHour": 9, "startMinute": 0, "endHour": 12, "endMinute": 30},
-                          {"startHour": 13, "startMinute": 30, "endHour": 17, "endMinute": 0}]}]}
+BOOKING_1 = {
+    "id": "act_booking_1",
+    "agentId": "agent_seed_1",
+    "name": "Book appointment",
+    "type": "appointmentBooking",
+    "details": {
+        "calendarId": "cal_cleanings",
+        "onlySendLink": True,
+        "triggerWorkflow": False,
+        "sleepAfterBooking": False,
+        "transferBot": False,
+        "rescheduleEnabled": False,
+        "cancelEnabled": False,
+    },
+}
+BUSINESS_HOURS = {
+    "dynamicChannelSwitching": False,
+    "followUpHours": True,
+    "timezoneToUse": "contact",
+    "workingHours": [
+        {"dayOfTheWeek": 1, "intervals": [{"startHour": 9, "startMinute": 0, "endHour": 17, "endMinute": 0}]},
+        {
+            "dayOfTheWeek": 2,
+            "intervals": [
+                {"startHour": 9, "startMinute": 0, "endHour": 12, "endMinute": 30},
+                {"startHour": 13, "startMinute": 30, "endHour": 17, "endMinute": 0},
+            ],
+        },
+    ],
+}
 
 
 def actions_url(agent_id: str, suffix: str = "") -> str:
@@ -143,52 +188,117 @@ def with_details(kind: str, **changes: Any) -> dict[str, Any]:
 
 
 DROP = object()
-TYPE_MESSAGE = ("type must be one of the following values: triggerWorkflow, updateContactField, appointmentBooking, "
-                "stopBot, humanHandOver, advancedFollowup, transferBot")
+TYPE_MESSAGE = (
+    "type must be one of the following values: triggerWorkflow, updateContactField, appointmentBooking, "
+    "stopBot, humanHandOver, advancedFollowup, transferBot"
+)
 DETAIL_RULES: list[tuple[str, dict[str, Any], list[str]]] = [
-    ("stop-one-example", with_details("stopBot", stopBotExamples=["bye"]),
-     ["details.stopBotExamples must contain at least 2 elements"]),
-    ("stop-reactivate-without-sleep", with_details("stopBot", reactivateEnabled=True),
-     ["details.sleepTime is required when reactivateEnabled is true",
-      "details.sleepTimeUnit is required when reactivateEnabled is true"]),
-    ("booking-link-and-workflow", with_details("appointmentBooking", onlySendLink=True, triggerWorkflow=True,
-                                               workflowIds=["wf_1"]),
-     ["details.triggerWorkflow must be false when onlySendLink is true"]),
-    ("booking-link-and-cancel", with_details("appointmentBooking", onlySendLink=True, cancelEnabled=True),
-     ["details.cancelEnabled must be false when onlySendLink is true"]),
-    ("booking-workflow-without-ids", with_details("appointmentBooking", triggerWorkflow=True),
-     ["details.workflowIds is required when triggerWorkflow is true"]),
-    ("booking-sleep-without-fields", with_details("appointmentBooking", sleepAfterBooking=True),
-     ["details.sleepTime is required when sleepAfterBooking is true",
-      "details.sleepTimeUnit is required when sleepAfterBooking is true"]),
-    ("booking-transfer-without-agent", with_details("appointmentBooking", transferBot=True),
-     ["details.transferAgent is required when transferBot is true"]),
-    ("handover-custom-without-examples", with_details("humanHandOver", handoverType="custom"),
-     ["details.examples is required when handoverType is custom or contactRequest"]),
-    ("handover-request-one-example", with_details("humanHandOver", handoverType="contactRequest", examples=["hi"]),
-     ["details.examples must contain at least 2 elements"]),
-    ("transfer-custom-bare", with_details("transferBot", transferBotType="Custom"),
-     ["details.transferBotTriggerCondition is required when transferBotType is Custom",
-      "details.transferBotExamples is required when transferBotType is Custom"]),
-    ("followup-61-minutes", with_details("advancedFollowup", followupSequence=[
-        {"id": 1, "followupTimeUnit": "minutes", "followupTime": 61}]),
-     ["details.followupSequence.0.followupTime must not be greater than 60 when followupTimeUnit is minutes"]),
-    ("followup-25-hours", with_details("advancedFollowup", followupSequence=[
-        {"id": 1, "followupTimeUnit": "hours", "followupTime": 1},
-        {"id": 2, "followupTimeUnit": "hours", "followupTime": 25}]),
-     ["details.followupSequence.1.followupTime must not be greater than 24 when followupTimeUnit is hours"]),
-    ("followup-custom-message-missing", with_details("advancedFollowup", followupSequence=[
-        {"id": 1, "followupTimeUnit": "days", "followupTime": 2, "aiEnabledMessage": False}]),
-     ["details.followupSequence.0.customMessage is required when aiEnabledMessage is false"]),
+    (
+        "stop-one-example",
+        with_details("stopBot", stopBotExamples=["bye"]),
+        ["details.stopBotExamples must contain at least 2 elements"],
+    ),
+    (
+        "stop-reactivate-without-sleep",
+        with_details("stopBot", reactivateEnabled=True),
+        [
+            "details.sleepTime is required when reactivateEnabled is true",
+            "details.sleepTimeUnit is required when reactivateEnabled is true",
+        ],
+    ),
+    (
+        "booking-link-and-workflow",
+        with_details("appointmentBooking", onlySendLink=True, triggerWorkflow=True, workflowIds=["wf_1"]),
+        ["details.triggerWorkflow must be false when onlySendLink is true"],
+    ),
+    (
+        "booking-link-and-cancel",
+        with_details("appointmentBooking", onlySendLink=True, cancelEnabled=True),
+        ["details.cancelEnabled must be false when onlySendLink is true"],
+    ),
+    (
+        "booking-workflow-without-ids",
+        with_details("appointmentBooking", triggerWorkflow=True),
+        ["details.workflowIds is required when triggerWorkflow is true"],
+    ),
+    (
+        "booking-sleep-without-fields",
+        with_details("appointmentBooking", sleepAfterBooking=True),
+        [
+            "details.sleepTime is required when sleepAfterBooking is true",
+            "details.sleepTimeUnit is required when sleepAfterBooking is true",
+        ],
+    ),
+    (
+        "booking-transfer-without-agent",
+        with_details("appointmentBooking", transferBot=True),
+        ["details.transferAgent is required when transferBot is true"],
+    ),
+    (
+        "handover-custom-without-examples",
+        with_details("humanHandOver", handoverType="custom"),
+        ["details.examples is required when handoverType is custom or contactRequest"],
+    ),
+    (
+        "handover-request-one-example",
+        with_details("humanHandOver", handoverType="contactRequest", examples=["hi"]),
+        ["details.examples must contain at least 2 elements"],
+    ),
+    (
+        "transfer-custom-bare",
+        with_details("transferBot", transferBotType="Custom"),
+        [
+            "details.transferBotTriggerCondition is required when transferBotType is Custom",
+            "details.transferBotExamples is required when transferBotType is Custom",
+        ],
+    ),
+    (
+        "followup-61-minutes",
+        with_details(
+            "advancedFollowup", followupSequence=[{"id": 1, "followupTimeUnit": "minutes", "followupTime": 61}]
+        ),
+        ["details.followupSequence.0.followupTime must not be greater than 60 when followupTimeUnit is minutes"],
+    ),
+    (
+        "followup-25-hours",
+        with_details(
+            "advancedFollowup",
+            followupSequence=[
+                {"id": 1, "followupTimeUnit": "hours", "followupTime": 1},
+                {"id": 2, "followupTimeUnit": "hours", "followupTime": 25},
+            ],
+        ),
+        ["details.followupSequence.1.followupTime must not be greater than 24 when followupTimeUnit is hours"],
+    ),
+    (
+        "followup-custom-message-missing",
+        with_details(
+            "advancedFollowup",
+            followupSequence=[{"id": 1, "followupTimeUnit": "days", "followupTime": 2, "aiEnabledMessage": False}],
+        ),
+        ["details.followupSequence.0.customMessage is required when aiEnabledMessage is false"],
+    ),
     ("unknown-detail-field", with_details("triggerWorkflow", x=1), ["property details.x should not exist"]),
-    ("missing-required-detail", with_details("updateContactField", contactFieldId=DROP),
-     ["details.contactFieldId should not be empty"]),
-    ("details-of-another-type", {"type": "stopBot", "name": "x", "details": MINIMAL_DETAILS["triggerWorkflow"]},
-     ["property details.workflowIds should not exist", "details.finalMessage should not be empty"]),
-    ("unknown-type", {"type": "TRIGGER_WORKFLOW", "name": "x", "details": MINIMAL_DETAILS["triggerWorkflow"]},
-     [TYPE_MESSAGE]),
-    ("missing-name", {"type": "triggerWorkflow", "details": MINIMAL_DETAILS["triggerWorkflow"]},
-     ["name should not be empty"]),
+    (
+        "missing-required-detail",
+        with_details("updateContactField", contactFieldId=DROP),
+        ["details.contactFieldId should not be empty"],
+    ),
+    (
+        "details-of-another-type",
+        {"type": "stopBot", "name": "x", "details": MINIMAL_DETAILS["triggerWorkflow"]},
+        ["property details.workflowIds should not exist", "details.finalMessage should not be empty"],
+    ),
+    (
+        "unknown-type",
+        {"type": "TRIGGER_WORKFLOW", "name": "x", "details": MINIMAL_DETAILS["triggerWorkflow"]},
+        [TYPE_MESSAGE],
+    ),
+    (
+        "missing-name",
+        {"type": "triggerWorkflow", "details": MINIMAL_DETAILS["triggerWorkflow"]},
+        ["name should not be empty"],
+    ),
 ]
 
 
@@ -224,10 +334,12 @@ def test_transfer_to_an_agent_of_this_location(hl: HighLevelClient) -> None:
 # -- PATCH followup-settings ---------------------------------------------------------------------------------------
 
 
-def followup(hl: HighLevelClient, action_ids: list[str], settings: dict[str, Any],
-             agent_id: str = "agent_seed_1") -> httpx.Response:
-    return hl.patch(f"{AGENTS}/{agent_id}/followup-settings",
-                    json={"actionIds": action_ids, "followupSettings": settings})
+def followup(
+    hl: HighLevelClient, action_ids: list[str], settings: dict[str, Any], agent_id: str = "agent_seed_1"
+) -> httpx.Response:
+    return hl.patch(
+        f"{AGENTS}/{agent_id}/followup-settings", json={"actionIds": action_ids, "followupSettings": settings}
+    )
 
 
 def test_followup_settings_update(hl: HighLevelClient) -> None:
@@ -257,21 +369,36 @@ def test_followup_settings_on_a_non_followup_action(hl: HighLevelClient, action_
 
 def test_followup_settings_of_another_agents_action(hl: HighLevelClient) -> None:
     before = hl.state()
-    assert_400(followup(hl, ["act_followup_1"], BUSINESS_HOURS, "agent_seed_2"),
-               "No Action found for the id: act_followup_1")
+    assert_400(
+        followup(hl, ["act_followup_1"], BUSINESS_HOURS, "agent_seed_2"), "No Action found for the id: act_followup_1"
+    )
     assert_400(followup(hl, ["act_followup_1"], BUSINESS_HOURS, "nope"), "No Agent found for the id: nope")
     assert hl.state() == before
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ({**BUSINESS_HOURS, "timezoneToUse": "location"},
-     "followupSettings.timezoneToUse must be one of the following values: contact, business"),
-    ({"timezoneToUse": "contact"}, "followupSettings.dynamicChannelSwitching should not be empty"),
-    ({"dynamicChannelSwitching": True, "workingHours": [{"dayOfTheWeek": 1, "intervals": [
-        {"startHour": 24, "startMinute": 0, "endHour": 17, "endMinute": 0}]}]},
-     "followupSettings.workingHours.0.intervals.0.startHour must be between 0 and 23"),
-    ({"dynamicChannelSwitching": True, "color": "red"}, "property followupSettings.color should not exist"),
-])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {**BUSINESS_HOURS, "timezoneToUse": "location"},
+            "followupSettings.timezoneToUse must be one of the following values: contact, business",
+        ),
+        ({"timezoneToUse": "contact"}, "followupSettings.dynamicChannelSwitching should not be empty"),
+        (
+            {
+                "dynamicChannelSwitching": True,
+                "workingHours": [
+                    {
+                        "dayOfTheWeek": 1,
+                        "intervals": [{"startHour": 24, "startMinute": 0, "endHour": 17, "endMinute": 0}],
+                    }
+                ],
+            },
+            "followupSettings.workingHours.0.intervals.0.startHour must be between 0 and 23",
+        ),
+        ({"dynamicChannelSwitching": True, "color": "red"}, "property followupSettings.color should not exist"),
+    ],
+)
 def test_followup_settings_rules(hl: HighLevelClient, settings: dict[str, Any], message: str) -> None:
     before = hl.state()
     assert_422(followup(hl, ["act_followup_1"], settings), message)

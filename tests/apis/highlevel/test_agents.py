@@ -1,5 +1,6 @@
 """HighLevel Conversation AI agents over HTTP: create, get, update, delete, the 422 validation rules (class-validator
 messages in a list) and the search with its cursor, its counts and its lowercase-only query."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,17 +14,42 @@ from tests.conftest import HL_GLOBEX_FULL, HighLevelClient
 AGENTS = "/conversation-ai/agents"
 ACME_AGENT_COUNT = 12  # fixtures/highlevel.yaml: 3 fixed agents + agents_per_location 9 generated
 START = "2026-01-15T15:00:00Z"  # the frozen mock clock
-SEED_1_ACTIONS = ["act_stop_1", "act_handover_1", "act_email_1", "act_workflow_1", "act_booking_1",
-                  "act_followup_1", "act_transfer_1"]
+SEED_1_ACTIONS = [
+    "act_stop_1",
+    "act_handover_1",
+    "act_email_1",
+    "act_workflow_1",
+    "act_booking_1",
+    "act_followup_1",
+    "act_transfer_1",
+]
 
 # The body the official SDK sent in a recorded call (notes/CLIENTS.md), verbatim.
-SDK_BODY = {"name": "Probe Agent", "businessName": "Probe Co", "mode": "auto-pilot", "channels": ["SMS", "WebChat"],
-            "isPrimary": False, "waitTime": 30, "waitTimeUnit": "seconds", "sleepEnabled": False, "personality": "p",
-            "goal": "g", "instructions": "i", "autoPilotMaxMessages": 20, "knowledgeBaseIds": ["kb_1"],
-            "respondToImages": True, "respondToAudio": False, "sleepOnManualMessage": True,
-            "sleepOnWorkflowMessage": False}
-MINIMAL = {"name": "Sales Agent", "personality": "Friendly and concise.", "goal": "Book a discovery call.",
-           "instructions": "Ask for the contact's email before offering times."}
+SDK_BODY = {
+    "name": "Probe Agent",
+    "businessName": "Probe Co",
+    "mode": "auto-pilot",
+    "channels": ["SMS", "WebChat"],
+    "isPrimary": False,
+    "waitTime": 30,
+    "waitTimeUnit": "seconds",
+    "sleepEnabled": False,
+    "personality": "p",
+    "goal": "g",
+    "instructions": "i",
+    "autoPilotMaxMessages": 20,
+    "knowledgeBaseIds": ["kb_1"],
+    "respondToImages": True,
+    "respondToAudio": False,
+    "sleepOnManualMessage": True,
+    "sleepOnWorkflowMessage": False,
+}
+MINIMAL = {
+    "name": "Sales Agent",
+    "personality": "Friendly and concise.",
+    "goal": "Book a discovery call.",
+    "instructions": "Ask for the contact's email before offering times.",
+}
 
 
 def create(hl: HighLevelClient, **fields: Any) -> httpx.Response:
@@ -50,8 +76,11 @@ def search(hl: HighLevelClient, **query: Any) -> dict[str, Any]:
 
 def assert_no_agent(response: httpx.Response, agent_id: str) -> None:
     assert response.status_code == 400, response.text
-    assert response.json() == {"statusCode": 400, "message": f"No Agent found for the id: {agent_id}",
-                               "error": "Bad Request"}
+    assert response.json() == {
+        "statusCode": 400,
+        "message": f"No Agent found for the id: {agent_id}",
+        "error": "Bad Request",
+    }
 
 
 # -- create and get ------------------------------------------------------------------------------------------------
@@ -137,8 +166,9 @@ def test_partial_update_keeps_other_fields(hl: HighLevelClient) -> None:
 
 
 def test_update_checks_wait_time_against_the_stored_unit(hl: HighLevelClient) -> None:
-    response = hl.put(f"{AGENTS}/agent_seed_3", json={"autoPilotMaxMessages": 10, "waitTimeUnit": "minutes",
-                                                       "waitTime": 3})
+    response = hl.put(
+        f"{AGENTS}/agent_seed_3", json={"autoPilotMaxMessages": 10, "waitTimeUnit": "minutes", "waitTime": 3}
+    )
     assert response.status_code == 200, response.text
     before = hl.state()
     response = hl.put(f"{AGENTS}/agent_seed_3", json={"autoPilotMaxMessages": 10, "waitTime": 6})
@@ -161,8 +191,9 @@ def test_update_primary_without_mode_is_refused(hl: HighLevelClient) -> None:
     response = hl.put(f"{AGENTS}/agent_seed_2", json={"autoPilotMaxMessages": 75, "isPrimary": True})
     assert_422(response, "mode is required when isPrimary is true")
     assert hl.state() == before
-    response = hl.put(f"{AGENTS}/agent_seed_2", json={"autoPilotMaxMessages": 75, "isPrimary": True,
-                                                       "mode": "auto-pilot"})
+    response = hl.put(
+        f"{AGENTS}/agent_seed_2", json={"autoPilotMaxMessages": 75, "isPrimary": True, "mode": "auto-pilot"}
+    )
     assert response.status_code == 200 and response.json()["isPrimary"] is True
     assert get(hl, "agent_seed_1")["isPrimary"] is False
 
@@ -180,8 +211,10 @@ def test_delete_agent_and_its_actions(hl: HighLevelClient) -> None:
     assert_no_agent(hl.get(f"{AGENTS}/agent_seed_1/actions/list"), "agent_seed_1")
     assert_no_agent(hl.get(f"{AGENTS}/agent_seed_1/actions/act_stop_1"), "agent_seed_1")
     # the actions themselves are gone, not only unreachable through their agent
-    response = hl.patch(f"{AGENTS}/agent_seed_2/followup-settings",
-                        json={"actionIds": ["act_followup_1"], "followupSettings": {"dynamicChannelSwitching": True}})
+    response = hl.patch(
+        f"{AGENTS}/agent_seed_2/followup-settings",
+        json={"actionIds": ["act_followup_1"], "followupSettings": {"dynamicChannelSwitching": True}},
+    )
     assert response.status_code == 400
     assert response.json()["message"] == "No Action found for the id: act_followup_1"
     state = hl.state()
@@ -202,25 +235,49 @@ def test_unknown_agent_is_a_400(hl: HighLevelClient, method: str) -> None:
 SLEEP_NOT_ALLOWED = "sleepTime should not be provided when sleepEnabled is false"
 RULES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("wait-301-seconds", {"waitTime": 301}, ["waitTime must not be greater than 300 when waitTimeUnit is seconds"]),
-    ("wait-6-minutes", {"waitTime": 6, "waitTimeUnit": "minutes"},
-     ["waitTime must not be greater than 5 when waitTimeUnit is minutes"]),
+    (
+        "wait-6-minutes",
+        {"waitTime": 6, "waitTimeUnit": "minutes"},
+        ["waitTime must not be greater than 5 when waitTimeUnit is minutes"],
+    ),
     ("sleep-time-without-sleep", {"sleepTime": 2}, [SLEEP_NOT_ALLOWED]),
-    ("sleep-unit-without-sleep", {"sleepEnabled": False, "sleepTimeUnit": "hours"},
-     ["sleepTimeUnit should not be provided when sleepEnabled is false"]),
-    ("sleep-without-time", {"sleepEnabled": True},
-     ["sleepTime is required when sleepEnabled is true", "sleepTimeUnit is required when sleepEnabled is true"]),
-    ("sleep-2881-minutes", {"sleepEnabled": True, "sleepTime": 2881, "sleepTimeUnit": "minutes"},
-     ["sleepTime must not be greater than 2880 when sleepTimeUnit is minutes"]),
-    ("sleep-172801-seconds", {"sleepEnabled": True, "sleepTime": 172801, "sleepTimeUnit": "seconds"},
-     ["sleepTime must not be greater than 172800 when sleepTimeUnit is seconds"]),
-    ("sleep-49-hours", {"sleepEnabled": True, "sleepTime": 49, "sleepTimeUnit": "hours"},
-     ["sleepTime must not be greater than 48 when sleepTimeUnit is hours"]),
+    (
+        "sleep-unit-without-sleep",
+        {"sleepEnabled": False, "sleepTimeUnit": "hours"},
+        ["sleepTimeUnit should not be provided when sleepEnabled is false"],
+    ),
+    (
+        "sleep-without-time",
+        {"sleepEnabled": True},
+        ["sleepTime is required when sleepEnabled is true", "sleepTimeUnit is required when sleepEnabled is true"],
+    ),
+    (
+        "sleep-2881-minutes",
+        {"sleepEnabled": True, "sleepTime": 2881, "sleepTimeUnit": "minutes"},
+        ["sleepTime must not be greater than 2880 when sleepTimeUnit is minutes"],
+    ),
+    (
+        "sleep-172801-seconds",
+        {"sleepEnabled": True, "sleepTime": 172801, "sleepTimeUnit": "seconds"},
+        ["sleepTime must not be greater than 172800 when sleepTimeUnit is seconds"],
+    ),
+    (
+        "sleep-49-hours",
+        {"sleepEnabled": True, "sleepTime": 49, "sleepTimeUnit": "hours"},
+        ["sleepTime must not be greater than 48 when sleepTimeUnit is hours"],
+    ),
     ("max-messages-0", {"autoPilotMaxMessages": 0}, ["autoPilotMaxMessages must not be less than 1"]),
     ("max-messages-101", {"autoPilotMaxMessages": 101}, ["autoPilotMaxMessages must not be greater than 100"]),
-    ("mode-prose-spelling", {"mode": "AUTO_PILOT"},
-     ["mode must be one of the following values: off, suggestive, auto-pilot"]),
-    ("channel-upper", {"channels": ["SMS", "LIVE_CHAT"]},
-     ["each value in channels must be one of the following values: IG, FB, SMS, WebChat, WhatsApp, Live_Chat"]),
+    (
+        "mode-prose-spelling",
+        {"mode": "AUTO_PILOT"},
+        ["mode must be one of the following values: off, suggestive, auto-pilot"],
+    ),
+    (
+        "channel-upper",
+        {"channels": ["SMS", "LIVE_CHAT"]},
+        ["each value in channels must be one of the following values: IG, FB, SMS, WebChat, WhatsApp, Live_Chat"],
+    ),
     ("server-id", {"id": "mine"}, ["property id should not exist"]),
     ("server-nameLower", {"nameLower": "x"}, ["property nameLower should not exist"]),
     ("server-llm", {"llm": "gpt-4o"}, ["property llm should not exist"]),
@@ -254,12 +311,25 @@ def test_create_requires_the_four_texts(hl: HighLevelClient, field: str) -> None
 
 def test_every_broken_rule_is_listed(hl: HighLevelClient) -> None:
     before = hl.state()
-    body = {"personality": "p", "goal": "g", "instructions": "i", "waitTime": 301, "llm": "x",
-            "autoPilotMaxMessages": 0, "sleepTime": 1, "mode": "AUTO_PILOT"}
-    messages = assert_422(hl.post(AGENTS, json=body), "name should not be empty",
-                          "waitTime must not be greater than 300 when waitTimeUnit is seconds",
-                          "property llm should not exist", "autoPilotMaxMessages must not be less than 1",
-                          SLEEP_NOT_ALLOWED, "mode must be one of the following values: off, suggestive, auto-pilot")
+    body = {
+        "personality": "p",
+        "goal": "g",
+        "instructions": "i",
+        "waitTime": 301,
+        "llm": "x",
+        "autoPilotMaxMessages": 0,
+        "sleepTime": 1,
+        "mode": "AUTO_PILOT",
+    }
+    messages = assert_422(
+        hl.post(AGENTS, json=body),
+        "name should not be empty",
+        "waitTime must not be greater than 300 when waitTimeUnit is seconds",
+        "property llm should not exist",
+        "autoPilotMaxMessages must not be less than 1",
+        SLEEP_NOT_ALLOWED,
+        "mode must be one of the following values: off, suggestive, auto-pilot",
+    )
     assert len(messages) == len(set(messages)) == 6
     assert hl.state() == before
 
@@ -313,8 +383,7 @@ def test_search_query_with_capitals_finds_nothing(hl: HighLevelClient) -> None:
 
 def test_search_list_item_shape(hl: HighLevelClient) -> None:
     item = next(a for a in search(hl, query="front")["agents"])
-    assert item["goal"] == {"prompt": "Book the patient's next dental appointment.", "type": "custom",
-                            "actionId": None}
+    assert item["goal"] == {"prompt": "Book the patient's next dental appointment.", "type": "custom", "actionId": None}
     assert item["createdAt"] == "2025-12-16T15:00:00Z" == item["updatedAt"]  # created -30d before the start
     assert "personality" not in item and "instructions" not in item
     assert item["isPrimary"] is True and item["mode"] == "auto-pilot" and item["autoPilotMaxMessages"] == 5

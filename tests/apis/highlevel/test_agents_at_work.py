@@ -2,6 +2,7 @@
 customer writes, and the generation record behind every reply. Customers write through the control route
 /__mock/highlevel/inbound; the replies are read from /__mock/highlevel/conversations and the public
 GET /conversation-ai/generations."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,8 +44,11 @@ def generation_ok(hl: HighLevelClient, message_id: str) -> dict[str, Any]:
 
 def no_generation(response: Any, message_id: str) -> None:
     assert response.status_code == 400, response.text
-    assert response.json() == {"statusCode": 400, "error": "Bad Request",
-                               "message": f"No generation found for the messageId: {message_id}"}
+    assert response.json() == {
+        "statusCode": 400,
+        "error": "Bad Request",
+        "message": f"No generation found for the messageId: {message_id}",
+    }
 
 
 def clock_now(hl: HighLevelClient) -> str:
@@ -171,8 +175,9 @@ def test_human_handover_sends_the_final_message_and_hands_over(hl: HighLevelClie
     assert thread["handed_over"] is True and thread["bot_stopped"] is False
     logs = generation_ok(hl, replies[0]["id"])["actionLogs"]
     handover = [log["humanHandOverAction"] for log in logs if "humanHandOverAction" in log]
-    assert handover == [[{"actionId": "act_handover_1", "assignToUserId": "user_seed_1",
-                          "handoverType": "contactRequest"}]]
+    assert handover == [
+        [{"actionId": "act_handover_1", "assignToUserId": "user_seed_1", "handoverType": "contactRequest"}]
+    ]
     ask(hl, "contact_seed_2", PRICE_QUESTION)
     assert len(ai_messages(hl.thread("contact_seed_2"))) == 1
 
@@ -227,8 +232,9 @@ def test_transfer_bot_passes_the_thread_to_the_sales_assistant(hl: HighLevelClie
     details = generation_ok(hl, replies[0]["id"])
     assert details["agentId"] == "agent_seed_2" and details["mode"] == "suggestive"
     assert "Sell whitening packages." in details["prompt"]
-    assert {"transferBotAction": [{"actionId": "act_transfer_1", "transferToBot": "agent_seed_2"}]} in \
-        details["actionLogs"]
+    assert {"transferBotAction": [{"actionId": "act_transfer_1", "transferToBot": "agent_seed_2"}]} in details[
+        "actionLogs"
+    ]
 
 
 # -- limits, sleep and second thoughts -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """HighLevel auth and tenancy over HTTP: the two 401 messages (bad token, missing scope), the required `Version`
 header, the token deciding the location, Nest's routing answers, and the credentials the control API hands out."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,9 +26,18 @@ SCOPE = "The token is not authorized for this scope."
 VERSION_MESSAGE = "Version header must be one of the following values: 2021-04-15, 2021-07-28, v3, 2023-02-21"
 
 AGENT_BODY = {"name": "Intruder", "personality": "p", "goal": "g", "instructions": "i"}
-STOP_BOT = {"type": "stopBot", "name": "Stop", "details": {
-    "stopBotDetectionType": "Goodbye", "stopBotTriggerCondition": "bye", "reactivateEnabled": False, "enabled": True,
-    "stopBotExamples": ["bye", "see you"], "finalMessage": "Bye!"}}
+STOP_BOT = {
+    "type": "stopBot",
+    "name": "Stop",
+    "details": {
+        "stopBotDetectionType": "Goodbye",
+        "stopBotTriggerCondition": "bye",
+        "reactivateEnabled": False,
+        "enabled": True,
+        "stopBotExamples": ["bye", "see you"],
+        "finalMessage": "Bye!",
+    },
+}
 FOLLOWUP = {"actionIds": ["act_followup_1"], "followupSettings": {"dynamicChannelSwitching": False}}
 
 READS: list[tuple[str, str]] = [
@@ -46,8 +56,15 @@ WRITES: list[tuple[str, str, Any]] = [
     ("DELETE", f"{AGENTS}/agent_seed_1/actions/act_stop_1", None),
     ("PATCH", f"{AGENTS}/agent_seed_1/followup-settings", FOLLOWUP),
 ]
-WRITE_IDS = ["create-agent", "update-agent", "delete-agent", "create-action", "update-action", "delete-action",
-             "followup-settings"]
+WRITE_IDS = [
+    "create-agent",
+    "update-agent",
+    "delete-agent",
+    "create-action",
+    "update-action",
+    "delete-action",
+    "followup-settings",
+]
 
 
 def assert_error(response: httpx.Response, status: int, message: str, error: str) -> None:
@@ -71,9 +88,16 @@ def search(hl: HighLevelClient, **query: Any) -> dict[str, Any]:
 # -- tokens --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer pit-nobody-00000000"},
-                                     {"Authorization": f"Basic {HL_ACME_FULL}"}, {"Authorization": "Bearer"}],
-                         ids=["missing", "unknown", "not-bearer", "empty-bearer"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer pit-nobody-00000000"},
+        {"Authorization": f"Basic {HL_ACME_FULL}"},
+        {"Authorization": "Bearer"},
+    ],
+    ids=["missing", "unknown", "not-bearer", "empty-bearer"],
+)
 def test_bad_token_is_refused(hl: HighLevelClient, headers: dict[str, str]) -> None:
     client = hl.as_(None)
     for method, path in READS[:2]:
@@ -152,17 +176,29 @@ def test_globex_cannot_touch_acme_agents(hl: HighLevelClient) -> None:
     before = hl.state()
     message = "No Agent found for the id: agent_seed_1"
     assert_error(globex.get(f"{AGENTS}/agent_seed_1"), 400, message, "Bad Request")
-    assert_error(globex.put(f"{AGENTS}/agent_seed_1", json={"autoPilotMaxMessages": 1, "name": "Hijacked"}),
-                 400, message, "Bad Request")
+    assert_error(
+        globex.put(f"{AGENTS}/agent_seed_1", json={"autoPilotMaxMessages": 1, "name": "Hijacked"}),
+        400,
+        message,
+        "Bad Request",
+    )
     assert_error(globex.delete(f"{AGENTS}/agent_seed_1"), 400, message, "Bad Request")
     assert_error(globex.get(f"{AGENTS}/agent_seed_1/actions/list"), 400, message, "Bad Request")
     assert_error(globex.post(f"{AGENTS}/agent_seed_1/actions", json=STOP_BOT), 400, message, "Bad Request")
     assert_error(globex.delete(f"{AGENTS}/agent_seed_1/actions/act_stop_1"), 400, message, "Bad Request")
     # an acme action reached through a globex agent is not found either
-    assert_error(globex.get(f"{AGENTS}/agent_globex_1/actions/act_stop_1"), 400,
-                 "No Action found for the id: act_stop_1", "Bad Request")
-    assert_error(globex.patch(f"{AGENTS}/agent_globex_1/followup-settings", json=FOLLOWUP), 400,
-                 "No Action found for the id: act_followup_1", "Bad Request")
+    assert_error(
+        globex.get(f"{AGENTS}/agent_globex_1/actions/act_stop_1"),
+        400,
+        "No Action found for the id: act_stop_1",
+        "Bad Request",
+    )
+    assert_error(
+        globex.patch(f"{AGENTS}/agent_globex_1/followup-settings", json=FOLLOWUP),
+        400,
+        "No Action found for the id: act_followup_1",
+        "Bad Request",
+    )
     assert hl.state() == before
     agent = hl.get(f"{AGENTS}/agent_seed_1").json()
     assert agent["name"] == "Front Desk" and agent["autoPilotMaxMessages"] == 5
@@ -171,8 +207,7 @@ def test_globex_cannot_touch_acme_agents(hl: HighLevelClient) -> None:
 def test_acme_cannot_touch_globex_agents(hl: HighLevelClient) -> None:
     before = hl.state()
     assert_error(hl.get(f"{AGENTS}/agent_globex_1"), 400, "No Agent found for the id: agent_globex_1", "Bad Request")
-    assert_error(hl.delete(f"{AGENTS}/agent_globex_1"), 400, "No Agent found for the id: agent_globex_1",
-                 "Bad Request")
+    assert_error(hl.delete(f"{AGENTS}/agent_globex_1"), 400, "No Agent found for the id: agent_globex_1", "Bad Request")
     assert hl.state() == before
 
 
@@ -200,8 +235,14 @@ def test_a_created_agent_belongs_to_the_tokens_location(hl: HighLevelClient) -> 
 # -- routing and bodies --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/conversation-ai/nope"), ("POST", "/conversation-ai/nope"),
-                                              ("GET", "/conversation-ai/agents/agent_seed_1/nope")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/conversation-ai/nope"),
+        ("POST", "/conversation-ai/nope"),
+        ("GET", "/conversation-ai/agents/agent_seed_1/nope"),
+    ],
+)
 def test_unknown_route_is_nest_404(hl: HighLevelClient, method: str, path: str) -> None:
     assert_error(hl.request(method, path), 404, f"Cannot {method} {path}", "Not Found")
 
@@ -213,11 +254,15 @@ def test_delete_on_search_is_delete_agent_with_id_search(hl: HighLevelClient) ->
     assert search(hl)["totalCount"] == ACME_AGENT_COUNT
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "body: a JSON request body is required"),
-    (b"[1, 2]", "body must be an object"),
-    (b"\"just a string\"", "body must be an object"),
-], ids=["empty", "array", "string"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "body: a JSON request body is required"),
+        (b"[1, 2]", "body must be an object"),
+        (b'"just a string"', "body must be an object"),
+    ],
+    ids=["empty", "array", "string"],
+)
 def test_a_body_that_is_not_an_object(hl: HighLevelClient, content: bytes, message: str) -> None:
     before = hl.state()
     response = hl.request("POST", AGENTS, content=content, headers={"Content-Type": "application/json"})
@@ -257,6 +302,9 @@ def test_mock_credentials_work(hl: HighLevelClient) -> None:
         assert response.status_code == 200, (entry, response.text)
         assert response.json()["totalCount"] == expected[entry["tenant"]]
     for entry in full:  # and the full-access ones can write
-        response = hl.http.post(f"http://127.0.0.1:8000/highlevel{AGENTS}", json=AGENT_BODY,
-                                headers={"Authorization": f"Bearer {entry['token']}", **entry["headers"]})
+        response = hl.http.post(
+            f"http://127.0.0.1:8000/highlevel{AGENTS}",
+            json=AGENT_BODY,
+            headers={"Authorization": f"Bearer {entry['token']}", **entry["headers"]},
+        )
         assert response.status_code == 201, (entry, response.text)

@@ -2,6 +2,7 @@
 under the `real-limits` scenario, and the other scenarios as a HighLevel client sees them: NestJS error bodies for
 rate-limited, vendor-down, token-revoked and scope-missing, added latency for slow, and the one-request
 X-Mock-Scenario header."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -20,8 +21,13 @@ from tests.conftest import (
     OneToOneClient,
 )
 
-RATE_HEADERS = ("X-RateLimit-Limit-Daily", "X-RateLimit-Daily-Remaining", "X-RateLimit-Interval-Milliseconds",
-                "X-RateLimit-Max", "X-RateLimit-Remaining")
+RATE_HEADERS = (
+    "X-RateLimit-Limit-Daily",
+    "X-RateLimit-Daily-Remaining",
+    "X-RateLimit-Interval-Milliseconds",
+    "X-RateLimit-Max",
+    "X-RateLimit-Remaining",
+)
 AGENT = "/conversation-ai/agents/agent_seed_1"
 GLOBEX_AGENT = "/conversation-ai/agents/agent_globex_1"
 SCOPE_MESSAGE = "The token is not authorized for this scope."
@@ -69,9 +75,13 @@ def burn(hl: HighLevelClient, count: int) -> Any:
 def assert_throttled(response: Any, daily_remaining: int, retry_after: str = "10") -> None:
     assert response.status_code == 429, response.text
     assert response.json() == TOO_MANY
-    assert rate(response) == {"X-RateLimit-Limit-Daily": 200000, "X-RateLimit-Daily-Remaining": daily_remaining,
-                              "X-RateLimit-Interval-Milliseconds": 10000, "X-RateLimit-Max": 100,
-                              "X-RateLimit-Remaining": 0}
+    assert rate(response) == {
+        "X-RateLimit-Limit-Daily": 200000,
+        "X-RateLimit-Daily-Remaining": daily_remaining,
+        "X-RateLimit-Interval-Milliseconds": 10000,
+        "X-RateLimit-Max": 100,
+        "X-RateLimit-Remaining": 0,
+    }
     assert response.headers["Retry-After"] == retry_after  # the whole window was used at one frozen instant
 
 
@@ -81,8 +91,13 @@ def assert_throttled(response: Any, daily_remaining: int, retry_after: str = "10
 def test_real_limits_put_the_five_headers_on_every_answer(hl: HighLevelClient) -> None:
     scenario_on(hl, "real-limits")
     first = rate(read_agent(hl))
-    assert first == {"X-RateLimit-Limit-Daily": 200000, "X-RateLimit-Daily-Remaining": 199999,
-                     "X-RateLimit-Interval-Milliseconds": 10000, "X-RateLimit-Max": 100, "X-RateLimit-Remaining": 99}
+    assert first == {
+        "X-RateLimit-Limit-Daily": 200000,
+        "X-RateLimit-Daily-Remaining": 199999,
+        "X-RateLimit-Interval-Milliseconds": 10000,
+        "X-RateLimit-Max": 100,
+        "X-RateLimit-Remaining": 99,
+    }
     search = hl.get("/conversation-ai/agents/search", params={"limit": 2})
     assert search.status_code == 200 and search.json()["count"] == 2
     updated = hl.put(AGENT, json=UPDATE)
@@ -96,8 +111,11 @@ def test_real_limits_headers_on_an_error_answer_too(hl: HighLevelClient) -> None
     read_agent(hl)
     missing = hl.get("/conversation-ai/agents/agent_missing")
     assert missing.status_code == 400
-    assert missing.json() == {"statusCode": 400, "message": "No Agent found for the id: agent_missing",
-                              "error": "Bad Request"}
+    assert missing.json() == {
+        "statusCode": 400,
+        "message": "No Agent found for the id: agent_missing",
+        "error": "Bad Request",
+    }
     assert rate(missing)["X-RateLimit-Remaining"] == 98  # it was counted, so it says so
     assert rate(read_agent(hl))["X-RateLimit-Remaining"] == 97
 
@@ -181,8 +199,7 @@ def test_vendor_down_answers_503_and_changes_nothing(hl: HighLevelClient) -> Non
     scenario_on(hl, "vendor-down")
     for response in (hl.get(AGENT), hl.put(AGENT, json=UPDATE), hl.delete(AGENT)):
         assert response.status_code == 503
-        assert response.json() == {"statusCode": 503, "message": "Service Unavailable",
-                                   "error": "Service Unavailable"}
+        assert response.json() == {"statusCode": 503, "message": "Service Unavailable", "error": "Service Unavailable"}
     scenario_off(hl, "vendor-down")
     assert hl.state() == before
     assert read_agent(hl).json()["name"] == "Front Desk"
@@ -212,9 +229,13 @@ def test_scope_missing_refuses_reads_and_writes(hl: HighLevelClient) -> None:
     before = hl.state()
     scenario_on(hl, "scope-missing")
     expected = {"statusCode": 401, "message": SCOPE_MESSAGE, "error": "Unauthorized"}
-    responses = [hl.get(AGENT), hl.get("/conversation-ai/generations",
-                                       params={"messageId": "msg_1", "source": "conversation"}),
-                 hl.put(AGENT, json=UPDATE), hl.delete(AGENT), hl.as_(HL_GLOBEX_FULL).get(GLOBEX_AGENT)]
+    responses = [
+        hl.get(AGENT),
+        hl.get("/conversation-ai/generations", params={"messageId": "msg_1", "source": "conversation"}),
+        hl.put(AGENT, json=UPDATE),
+        hl.delete(AGENT),
+        hl.as_(HL_GLOBEX_FULL).get(GLOBEX_AGENT),
+    ]
     for response in responses:
         assert response.status_code == 401, response.text
         assert response.json() == expected

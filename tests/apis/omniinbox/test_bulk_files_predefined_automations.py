@@ -1,5 +1,6 @@
 """Bulk actions over conversations, signed uploads and file records, predefined messages (CRUD) and running
 automations on a conversation."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -56,7 +57,10 @@ def error(response: Any, status: int, name: str, class_name: str) -> dict[str, A
 def test_assign_by_ids_with_an_unknown_id(omni: OmniClient) -> None:
     result = bulk(omni, {"action": "assign", "ids": [OMNI_WA_OPEN, UNKNOWN, OMNI_INSTAGRAM], "value": OMNI_BEN})
     assert [(r["_id"], r["status"]) for r in result["results"]] == [
-        (OMNI_WA_OPEN, "ok"), (UNKNOWN, "error"), (OMNI_INSTAGRAM, "ok")]
+        (OMNI_WA_OPEN, "ok"),
+        (UNKNOWN, "error"),
+        (OMNI_INSTAGRAM, "ok"),
+    ]
     assert (result["total"], result["succeeded"], result["failed"]) == (3, 2, 1)
     failure = result["results"][1]["error"]
     assert (failure["name"], failure["code"], failure["className"]) == ("NotFound", 404, "not-found")
@@ -67,8 +71,15 @@ def test_assign_by_ids_with_an_unknown_id(omni: OmniClient) -> None:
 
 
 def test_stop_on_error_skips_the_rest(omni: OmniClient) -> None:
-    result = bulk(omni, {"action": "assign", "ids": [OMNI_WA_OPEN, UNKNOWN, OMNI_INSTAGRAM, OMNI_SMS],
-                         "value": OMNI_BEN, "stopOnError": True})
+    result = bulk(
+        omni,
+        {
+            "action": "assign",
+            "ids": [OMNI_WA_OPEN, UNKNOWN, OMNI_INSTAGRAM, OMNI_SMS],
+            "value": OMNI_BEN,
+            "stopOnError": True,
+        },
+    )
     assert [r["status"] for r in result["results"]] == ["ok", "error", "skipped", "skipped"]
     assert [r["_id"] for r in result["results"]] == [OMNI_WA_OPEN, UNKNOWN, OMNI_INSTAGRAM, OMNI_SMS]
     assert (result["succeeded"], result["failed"]) == (1, 1)
@@ -86,8 +97,15 @@ def test_by_query_and_by_ids_plus_query(omni: OmniClient) -> None:
     assert all(r["status"] == "ok" for r in result["results"]) and result["succeeded"] == len(whatsapp)
     after = listing(omni)
     assert all(("wa" in c["tags"]) == (c["channel"] == "whatsapp") for c in after)
-    both = bulk(omni, {"action": "addTag", "ids": [OMNI_WA_OPEN, OMNI_INSTAGRAM, OMNI_SMS],
-                       "query": {"channel": "whatsapp"}, "value": "both"})
+    both = bulk(
+        omni,
+        {
+            "action": "addTag",
+            "ids": [OMNI_WA_OPEN, OMNI_INSTAGRAM, OMNI_SMS],
+            "query": {"channel": "whatsapp"},
+            "value": "both",
+        },
+    )
     assert [r["_id"] for r in both["results"]] == [OMNI_WA_OPEN]
     assert [c["_id"] for c in listing(omni) if "both" in c["tags"]] == [OMNI_WA_OPEN]
 
@@ -190,22 +208,32 @@ def test_an_expired_url_is_refused(omni: OmniClient) -> None:
 
 def test_an_uploaded_file_attached_to_a_message(omni: OmniClient) -> None:
     record = upload(omni)
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": OMNI_WA_OPEN, "attachments": [{"fileId": record["_id"]}]})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": OMNI_WA_OPEN, "attachments": [{"fileId": record["_id"]}]},
+    )
     assert response.status_code == 201, response.text
     sent = response.json()
     assert sent["type"] == "media" and sent["text"] is None
-    assert sent["attachments"] == [{"fileId": record["_id"], "name": record["name"],
-                                    "mimeType": record["mimeType"], "size": record["size"], "url": record["url"]}]
+    assert sent["attachments"] == [
+        {
+            "fileId": record["_id"],
+            "name": record["name"],
+            "mimeType": record["mimeType"],
+            "size": record["size"],
+            "url": record["url"],
+        }
+    ]
     stored = omni.get(f"/conversation-messages-whatsapp/{sent['_id']}").json()
     assert stored["attachments"] == sent["attachments"]
 
 
 def test_an_attachment_with_a_caption_is_a_media_message(omni: OmniClient) -> None:
     record = upload(omni)
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": OMNI_WA_OPEN, "text": "Your invoice",
-                               "attachments": [{"fileId": record["_id"]}]})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": OMNI_WA_OPEN, "text": "Your invoice", "attachments": [{"fileId": record["_id"]}]},
+    )
     assert response.status_code == 201, response.text
     sent = response.json()
     assert sent["text"] == "Your invoice" and sent["attachments"][0]["fileId"] == record["_id"]
@@ -214,9 +242,10 @@ def test_an_attachment_with_a_caption_is_a_media_message(omni: OmniClient) -> No
 
 def test_an_unknown_file_id_is_refused(omni: OmniClient) -> None:
     before = omni.state()
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": OMNI_WA_OPEN, "text": "See attached",
-                               "attachments": [{"fileId": UNKNOWN}]})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": OMNI_WA_OPEN, "text": "See attached", "attachments": [{"fileId": UNKNOWN}]},
+    )
     body = error(response, 400, "BadRequest", "bad-request")
     assert UNKNOWN in body["message"]
     assert omni.state() == before
@@ -226,13 +255,18 @@ def test_an_unknown_file_id_is_refused(omni: OmniClient) -> None:
 
 
 def test_predefined_messages_crud(omni: OmniClient) -> None:
-    created = omni.post("/conversation-predefined-messages",
-                        json={"title": "Shipping", "text": "Orders ship in 2 days.", "shortcut": "/ship",
-                              "tags": ["sales"]})
+    created = omni.post(
+        "/conversation-predefined-messages",
+        json={"title": "Shipping", "text": "Orders ship in 2 days.", "shortcut": "/ship", "tags": ["sales"]},
+    )
     assert created.status_code == 201, created.text
     record = created.json()
     assert (record["title"], record["text"], record["shortcut"], record["tags"]) == (
-        "Shipping", "Orders ship in 2 days.", "/ship", ["sales"])
+        "Shipping",
+        "Orders ship in 2 days.",
+        "/ship",
+        ["sales"],
+    )
     found = omni.get("/conversation-predefined-messages?shortcut=/ship").json()
     assert found["total"] == 1 and found["data"] == [record]
     greeting = omni.get("/conversation-predefined-messages?shortcut=/hi").json()["data"]
@@ -254,8 +288,9 @@ def test_a_duplicate_shortcut_is_conflict(omni: OmniClient) -> None:
     response = omni.post("/conversation-predefined-messages", json={"title": "Hey", "text": "Hey!", "shortcut": "/hi"})
     error(response, 409, "Conflict", "conflict")
     other = "665f3b000000000000000002"
-    error(omni.patch(f"/conversation-predefined-messages/{other}", json={"shortcut": "/hi"}), 409, "Conflict",
-          "conflict")
+    error(
+        omni.patch(f"/conversation-predefined-messages/{other}", json={"shortcut": "/hi"}), 409, "Conflict", "conflict"
+    )
     assert omni.state() == before
 
 
@@ -263,8 +298,9 @@ def test_a_duplicate_shortcut_is_conflict(omni: OmniClient) -> None:
 
 
 def run(omni: OmniClient, automation: str, conversation_id: str = OMNI_WA_OPEN) -> dict[str, Any]:
-    response = omni.post("/automations-executions",
-                         json={"automationId": automation, "conversationId": conversation_id})
+    response = omni.post(
+        "/automations-executions", json={"automationId": automation, "conversationId": conversation_id}
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -274,7 +310,11 @@ def test_qualify_automation_completes(omni: OmniClient) -> None:
     assert execution["status"] == "completed"
     assert execution["automationId"] == OMNI_QUALIFY and execution["conversationId"] == OMNI_WA_OPEN
     assert [(s["index"], s["type"], s["status"]) for s in execution["steps"]] == [
-        (0, "sendPredefinedMessage", "ok"), (1, "addTag", "ok"), (2, "moveStage", "ok"), (3, "assign", "ok")]
+        (0, "sendPredefinedMessage", "ok"),
+        (1, "addTag", "ok"),
+        (2, "moveStage", "ok"),
+        (3, "assign", "ok"),
+    ]
     assert all(s["error"] is None for s in execution["steps"])
     after = conversation(omni, OMNI_WA_OPEN)
     assert "qualified" in after["tags"] and after["pipelineStage"] == "qualified" and after["assigneeId"] == OMNI_BEN
@@ -312,7 +352,9 @@ def test_automation_on_a_closed_window_fails_at_the_send(omni: OmniClient) -> No
 
 def test_unknown_automation_or_conversation_is_404(omni: OmniClient) -> None:
     before = omni.state()
-    for body in ({"automationId": "665f4c0000000000000000ff", "conversationId": OMNI_WA_OPEN},
-                 {"automationId": OMNI_QUALIFY, "conversationId": UNKNOWN}):
+    for body in (
+        {"automationId": "665f4c0000000000000000ff", "conversationId": OMNI_WA_OPEN},
+        {"automationId": OMNI_QUALIFY, "conversationId": UNKNOWN},
+    ):
         error(omni.post("/automations-executions", json=body), 404, "NotFound", "not-found")
     assert omni.state() == before

@@ -1,5 +1,6 @@
 """Conversations (get, patch, remove) and their messages: each channel's own message service, the outgoing
 services, WhatsApp's 24h window, and how a conversation's summary fields follow its messages."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -68,8 +69,13 @@ def test_get_a_conversation(omni: OmniClient) -> None:
 def test_patch_a_conversation_and_find_it_by_the_new_values(omni: OmniClient) -> None:
     before = conversation(omni, OMNI_INSTAGRAM)
     assert before["assigneeId"] is None and before["status"] == "open"
-    change = {"status": "pending", "assigneeId": OMNI_BEN, "pipelineStage": "negotiation",
-              "aiAssistantId": AI_ASSISTANT, "tags": ["hot", "canada"]}
+    change = {
+        "status": "pending",
+        "assigneeId": OMNI_BEN,
+        "pipelineStage": "negotiation",
+        "aiAssistantId": AI_ASSISTANT,
+        "tags": ["hot", "canada"],
+    }
     response = omni.patch(f"/conversations/{OMNI_INSTAGRAM}", json=change)
     assert response.status_code == 200, response.text
     patched = response.json()
@@ -146,8 +152,10 @@ def test_find_messages_by_conversation(omni: OmniClient) -> None:
 
 
 def test_whatsapp_text_inside_the_window(omni: OmniClient) -> None:
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": OMNI_WA_OPEN, "text": "It ships today."})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": OMNI_WA_OPEN, "text": "It ships today."},
+    )
     assert response.status_code == 201, response.text
     sent = response.json()
     assert sent["direction"] == "outbound" and sent["type"] == "text" and sent["text"] == "It ships today."
@@ -160,8 +168,10 @@ def test_whatsapp_text_inside_the_window(omni: OmniClient) -> None:
 
 def test_whatsapp_text_outside_the_window_is_unprocessable(omni: OmniClient) -> None:
     before = omni.state()
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": OMNI_WA_CLOSED, "text": "Here is the quote"})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": OMNI_WA_CLOSED, "text": "Here is the quote"},
+    )
     body = error(response, 422, "Unprocessable", "unprocessable")
     assert body["message"] == WINDOW_CLOSED
     assert omni.state() == before
@@ -170,8 +180,10 @@ def test_whatsapp_text_outside_the_window_is_unprocessable(omni: OmniClient) -> 
 
 def test_whatsapp_template_outside_the_window(omni: OmniClient) -> None:
     template = {"name": "quote_ready", "language": "en", "variables": ["Leo", "Q-42"]}
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": OMNI_WA_CLOSED, "template": template})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": OMNI_WA_CLOSED, "template": template},
+    )
     assert response.status_code == 201, response.text
     sent = response.json()
     assert sent["type"] == "template" and sent["template"] == template and sent["text"] is None
@@ -185,8 +197,10 @@ def test_an_inbound_message_reopens_the_window(omni: OmniClient) -> None:
     now = when(reply["message"]["createdAt"])
     after = conversation(omni, OMNI_WA_CLOSED)
     assert when(after["windowExpiresAt"]) == now + timedelta(hours=24)
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": OMNI_WA_CLOSED, "text": "Here is the quote"})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": OMNI_WA_CLOSED, "text": "Here is the quote"},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["type"] == "text"
     assert [m["text"] for m in messages(omni, "whatsapp", OMNI_WA_CLOSED)][-2:] == ["hi", "Here is the quote"]
@@ -196,22 +210,28 @@ def test_the_window_closes_again_after_24h(omni: OmniClient) -> None:
     omni.inbound(OMNI_WA_CLOSED, "hi")
     omni.advance("25h")
     omni = omni.as_(OMNI_ANA)  # the first token expired with the day
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": OMNI_WA_CLOSED, "text": "Too late"})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": OMNI_WA_CLOSED, "text": "Too late"},
+    )
     assert error(response, 422, "Unprocessable", "unprocessable")["message"] == WINDOW_CLOSED
 
 
 def test_outgoing_on_the_wrong_channel_is_bad_request(omni: OmniClient) -> None:
     before = omni.state()
-    response = omni.post("/conversation-messages-transform-outgoing-instagram",
-                         json={"conversationId": OMNI_WA_OPEN, "text": "Hello"})
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-instagram", json={"conversationId": OMNI_WA_OPEN, "text": "Hello"}
+    )
     body = error(response, 400, "BadRequest", "bad-request")
     assert body["message"] == f"Conversation {OMNI_WA_OPEN} is on whatsapp, not instagram"
     response = omni.post("/conversation-messages-sms", json={"conversationId": OMNI_INSTAGRAM, "text": "Hello"})
     assert error(response, 400, "BadRequest", "bad-request")["message"] == (
-        f"Conversation {OMNI_INSTAGRAM} is on instagram, not sms")
-    response = omni.post("/conversation-messages-transform-outgoing-whatsapp",
-                         json={"conversationId": "665f1c2e9b1d4a0012a3b4c5", "text": "Hello"})
+        f"Conversation {OMNI_INSTAGRAM} is on instagram, not sms"
+    )
+    response = omni.post(
+        "/conversation-messages-transform-outgoing-whatsapp",
+        json={"conversationId": "665f1c2e9b1d4a0012a3b4c5", "text": "Hello"},
+    )
     error(response, 404, "NotFound", "not-found")
     assert omni.state() == before
 
@@ -220,24 +240,30 @@ def test_sms_create(omni: OmniClient) -> None:
     response = omni.post("/conversation-messages-sms", json={"conversationId": OMNI_SMS, "text": "Glad to help"})
     assert response.status_code == 201, response.text
     sent = response.json()
-    assert (sent["channel"], sent["direction"], sent["type"], sent["text"]) == ("sms", "outbound", "text",
-                                                                                "Glad to help")
+    assert (sent["channel"], sent["direction"], sent["type"], sent["text"]) == (
+        "sms",
+        "outbound",
+        "text",
+        "Glad to help",
+    )
     assert sent["sender"] == {"type": "user", "id": OMNI_ANA}
     assert messages(omni, "sms", OMNI_SMS)[-1] == sent
 
 
 def test_sms_refuses_a_template(omni: OmniClient) -> None:
     before = omni.state()
-    response = omni.post("/conversation-messages-sms",
-                         json={"conversationId": OMNI_SMS, "template": {"name": "promo", "language": "en"}})
+    response = omni.post(
+        "/conversation-messages-sms", json={"conversationId": OMNI_SMS, "template": {"name": "promo", "language": "en"}}
+    )
     body = error(response, 400, "BadRequest", "bad-request")
     assert omni.state() == before
     assert body["message"] == "A template cannot be sent on sms"
 
 
 def test_playground_create_is_delivered_at_once(omni: OmniClient) -> None:
-    response = omni.post("/conversation-messages-playground",
-                         json={"conversationId": OMNI_PLAYGROUND, "text": "Testing 1 2 3"})
+    response = omni.post(
+        "/conversation-messages-playground", json={"conversationId": OMNI_PLAYGROUND, "text": "Testing 1 2 3"}
+    )
     assert response.status_code == 201, response.text
     sent = response.json()
     assert sent["channel"] == "playground" and sent["type"] == "text" and sent["direction"] == "outbound"
@@ -259,8 +285,10 @@ def test_summary_fields_follow_inbound_and_outbound(omni: OmniClient) -> None:
     assert first["direction"] == "inbound" and first["status"] == "received"
     assert first["sender"] == {"type": "contact", "id": start["contact"]["_id"]}
     omni.advance("5m")
-    sent = omni.post("/conversation-messages-transform-outgoing-instagram",
-                     json={"conversationId": OMNI_INSTAGRAM, "text": "Yes, we do!"}).json()
+    sent = omni.post(
+        "/conversation-messages-transform-outgoing-instagram",
+        json={"conversationId": OMNI_INSTAGRAM, "text": "Yes, we do!"},
+    ).json()
     after_outbound = conversation(omni, OMNI_INSTAGRAM)
     assert after_outbound["unreadCount"] == 0
     assert after_outbound["lastMessagePreview"] == "Yes, we do!"

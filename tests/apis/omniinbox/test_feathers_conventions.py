@@ -1,5 +1,6 @@
 """Feathers conventions of the omnichannel inbox: authentication, the error shape, tenancy, the paginated envelope,
 the qs-style query syntax the Feathers REST client sends, 405s, multi patch/remove and body validation."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -66,8 +67,9 @@ def assert_error(response: Any, status: int, name: str, class_name: str, message
 
 
 def test_authentication_answers_a_jwt_with_its_payload_and_the_user(omni: OmniClient) -> None:
-    response = omni.http.post("/omni-inbox/authentication",
-                              json={"strategy": "local", "email": "agent@acme.example", "password": "convomock"})
+    response = omni.http.post(
+        "/omni-inbox/authentication", json={"strategy": "local", "email": "agent@acme.example", "password": "convomock"}
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert isinstance(body["accessToken"], str) and body["accessToken"].count(".") == 2
@@ -88,15 +90,20 @@ def test_authentication_answers_a_jwt_with_its_payload_and_the_user(omni: OmniCl
 
 def test_wrong_password_is_invalid_login(omni: OmniClient) -> None:
     for email in ("agent@acme.example", "nobody@acme.example"):
-        response = omni.http.post("/omni-inbox/authentication",
-                                  json={"strategy": "local", "email": email, "password": "wrong"})
+        response = omni.http.post(
+            "/omni-inbox/authentication", json={"strategy": "local", "email": email, "password": "wrong"}
+        )
         body = assert_error(response, 401, "NotAuthenticated", "not-authenticated", "Invalid login")
         assert "accessToken" not in body
 
 
 def test_no_token_or_garbage_token_is_401_in_feathers_shape(omni: OmniClient) -> None:
-    for headers in ({}, {"Authorization": "Bearer garbage"}, {"Authorization": f"Basic {omni.token}"},
-                    {"Authorization": f"Bearer {omni.token}x"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer garbage"},
+        {"Authorization": f"Basic {omni.token}"},
+        {"Authorization": f"Bearer {omni.token}x"},
+    ):
         response = omni.http.get("/omni-inbox/conversations", headers=headers)
         body = assert_error(response, 401, "NotAuthenticated", "not-authenticated")
         assert "total" not in body and body["message"]
@@ -110,10 +117,20 @@ def test_a_globex_token_sees_only_globex(omni: OmniClient) -> None:
     ours = everything(omni)
     assert all(c["workspaceId"] == OMNI_ACME for c in ours)
     assert not set(ids(ours)) & set(ids(theirs))
-    assert_error(gina.get(f"/conversations/{OMNI_WA_OPEN}"), 404, "NotFound", "not-found",
-                 f"No record found for id '{OMNI_WA_OPEN}'")
-    assert_error(omni.get(f"/conversations/{OMNI_GLOBEX_THREAD}"), 404, "NotFound", "not-found",
-                 f"No record found for id '{OMNI_GLOBEX_THREAD}'")
+    assert_error(
+        gina.get(f"/conversations/{OMNI_WA_OPEN}"),
+        404,
+        "NotFound",
+        "not-found",
+        f"No record found for id '{OMNI_WA_OPEN}'",
+    )
+    assert_error(
+        omni.get(f"/conversations/{OMNI_GLOBEX_THREAD}"),
+        404,
+        "NotFound",
+        "not-found",
+        f"No record found for id '{OMNI_GLOBEX_THREAD}'",
+    )
     assert gina.get(f"/conversations/{OMNI_GLOBEX_THREAD}").json()["_id"] == OMNI_GLOBEX_THREAD
 
 
@@ -160,7 +177,8 @@ def test_equality_filters(omni: OmniClient) -> None:
         ("status=open", lambda c: c["status"] == "open"),
         (f"assigneeId={OMNI_BEN}", lambda c: c["assigneeId"] == OMNI_BEN),
         ("channel=whatsapp&status=open", lambda c: c["channel"] == "whatsapp" and c["status"] == "open"),
-        ("unreadCount=0", lambda c: c["unreadCount"] == 0)]
+        ("unreadCount=0", lambda c: c["unreadCount"] == 0),
+    ]
     for query, keep in cases:
         expected = [c["_id"] for c in full if keep(c)]
         body = find_all(omni, query)
@@ -224,12 +242,19 @@ def test_unknown_operator_is_bad_request(omni: OmniClient) -> None:
 
 def test_methods_a_service_does_not_list_are_405_with_allow(omni: OmniClient) -> None:
     before = omni.state()
-    for method, path, verb in (("POST", "/conversations", "create"),
-                               ("PATCH", f"/conversation-messages-whatsapp/{OMNI_WA_OPEN}", "patch"),
-                               ("PUT", f"/conversations/{OMNI_WA_OPEN}", "update")):
+    for method, path, verb in (
+        ("POST", "/conversations", "create"),
+        ("PATCH", f"/conversation-messages-whatsapp/{OMNI_WA_OPEN}", "patch"),
+        ("PUT", f"/conversations/{OMNI_WA_OPEN}", "update"),
+    ):
         response = omni.request(method, path, json={"status": "open"})
-        assert_error(response, 405, "MethodNotAllowed", "method-not-allowed",
-                     f"Method `{verb}` is not supported by this endpoint.")
+        assert_error(
+            response,
+            405,
+            "MethodNotAllowed",
+            "method-not-allowed",
+            f"Method `{verb}` is not supported by this endpoint.",
+        )
         allow = {m.strip() for m in response.headers["allow"].split(",")}
         assert method not in allow and "GET" in allow
     assert omni.state() == before
@@ -261,8 +286,10 @@ def test_remove_many_removes_the_matches_and_their_messages(omni: OmniClient) ->
     full = everything(omni)
     closed = [c for c in full if c["status"] == "closed"]
     assert closed
-    messages = {c["_id"]: ids(everything(omni, f"/conversation-messages-{c['channel']}?conversationId={c['_id']}"))
-                for c in closed}
+    messages = {
+        c["_id"]: ids(everything(omni, f"/conversation-messages-{c['channel']}?conversationId={c['_id']}"))
+        for c in closed
+    }
     assert any(messages.values())
     response = omni.delete("/conversations?status=closed")
     assert response.status_code == 200, response.text
@@ -303,6 +330,10 @@ def test_a_multi_remove_where_the_service_does_not_allow_it(omni: OmniClient) ->
     before = omni.state()
     response = omni.delete("/conversation-messages-whatsapp", params={"conversationId": OMNI_WA_OPEN})
     assert response.status_code == 405
-    assert response.json() == {"name": "MethodNotAllowed", "message": "Can not remove multiple entries",
-                               "code": 405, "className": "method-not-allowed"}
+    assert response.json() == {
+        "name": "MethodNotAllowed",
+        "message": "Can not remove multiple entries",
+        "code": 405,
+        "className": "method-not-allowed",
+    }
     assert omni.state() == before

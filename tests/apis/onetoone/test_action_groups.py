@@ -1,5 +1,6 @@
 """Action groups (`POST /conversation/actions`): the synchronous preflight, the 202, and the background run read
 back from the conversation's state and the business's activity log."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,8 +44,9 @@ def group(api: OneToOneClient, actions: list[dict[str, Any]], uuid: str = DOC_CO
     return api.post("/conversation/actions", json={"conversation": {"uuid": uuid}, "actions": actions, **extra})
 
 
-def run(api: OneToOneClient, actions: list[dict[str, Any]], uuid: str = DOC_CONVERSATION,
-        **extra: Any) -> list[dict[str, Any]]:
+def run(
+    api: OneToOneClient, actions: list[dict[str, Any]], uuid: str = DOC_CONVERSATION, **extra: Any
+) -> list[dict[str, Any]]:
     """Submit a group, expect 202, settle, and return its activity entries (oldest first)."""
     response = group(api, actions, uuid, **extra)
     assert response.status_code == 202, response.text
@@ -62,8 +64,9 @@ def balance(api: OneToOneClient) -> int:
     return int(api.activity()["ai_token_balance"])
 
 
-def assert_refused(api: OneToOneClient, actions: list[dict[str, Any]], status: int, code: str,
-                   uuid: str = DOC_CONVERSATION) -> dict[str, Any]:
+def assert_refused(
+    api: OneToOneClient, actions: list[dict[str, Any]], status: int, code: str, uuid: str = DOC_CONVERSATION
+) -> dict[str, Any]:
     """A preflight refusal: the error answers synchronously and nothing runs or changes."""
     before = api.state()
     response = group(api, actions, uuid)
@@ -82,8 +85,12 @@ def note(text: str) -> dict[str, Any]:
 
 RUN_AI = {"type": "run_ai"}
 TEXT = {"type": "send_message", "message": {"kind": "text", "body": "¿Seguimos con tu pedido?"}}
-QR_OR_TEMPLATE = {"type": "send_quick_reply_or_template", "quick_reply": {"name": "greeting"},
-                  "template_name": "hello_again", "language": "es_MX"}
+QR_OR_TEMPLATE = {
+    "type": "send_quick_reply_or_template",
+    "quick_reply": {"name": "greeting"},
+    "template_name": "hello_again",
+    "language": "es_MX",
+}
 
 
 # -- the docs' example --------------------------------------------------------------------------------------------
@@ -102,7 +109,10 @@ def test_docs_example_runs_all_three_actions(api: OneToOneClient) -> None:
     api.settle()
     entries = api.activity(group=accepted["group_uuid"])["items"]
     assert [(e["index"], e["type"], e["status"]) for e in entries] == [
-        (0, "assign_label", "succeeded"), (1, "context_note", "succeeded"), (2, "run_ai", "succeeded")]
+        (0, "assign_label", "succeeded"),
+        (1, "context_note", "succeeded"),
+        (2, "run_ai", "succeeded"),
+    ]
     assert all(e["conversation_uuid"] == DOC_CONVERSATION and e["code"] is None for e in entries)
 
     messages = api.messages()
@@ -140,20 +150,32 @@ def test_three_ai_actions_and_ten_actions_are_accepted(api: OneToOneClient) -> N
     assert sum(1 for e in entries if "tokens_spent" in e["detail"]) == 3
 
 
-@pytest.mark.parametrize("action, code", [
-    ({"type": "assign_label", "tags": [{"name": "VIP"}, {"name": "Inexistente"}]}, "LABEL_NOT_FOUND"),
-    ({"type": "remove_label", "tags": [{"uuid": UNKNOWN_UUID}]}, "LABEL_NOT_FOUND"),
-    ({"type": "assign_mailbox", "mailbox": {"name": "Cobranza"}}, "MAILBOX_NOT_FOUND"),
-    ({"type": "run_ai", "ai_employee": {"name": "Asistente Cobranza"}}, "AI_EMPLOYEE_NOT_FOUND"),
-    ({"type": "assign_ai_employee", "ai_employee": {"uuid": UNKNOWN_UUID}}, "AI_EMPLOYEE_NOT_FOUND"),
-    ({"type": "send_message", "message": {"kind": "quick_reply", "quick_reply": {"name": "nope"}}},
-     "QUICK_REPLY_NOT_FOUND"),
-    ({"type": "send_message", "message": {"kind": "template", "template_name": "no_existe", "language": "es_MX"}},
-     "TEMPLATE_NOT_FOUND"),
-    ({**QR_OR_TEMPLATE, "template_name": "recordatorio_pago"}, "TEMPLATE_NOT_FOUND"),
-    ({"type": "send_message", "message": {"kind": "text", "body": "x", "file_uuid": UNKNOWN_UUID}},
-     "FILE_NOT_FOUND"),
-])
+@pytest.mark.parametrize(
+    "action, code",
+    [
+        ({"type": "assign_label", "tags": [{"name": "VIP"}, {"name": "Inexistente"}]}, "LABEL_NOT_FOUND"),
+        ({"type": "remove_label", "tags": [{"uuid": UNKNOWN_UUID}]}, "LABEL_NOT_FOUND"),
+        ({"type": "assign_mailbox", "mailbox": {"name": "Cobranza"}}, "MAILBOX_NOT_FOUND"),
+        ({"type": "run_ai", "ai_employee": {"name": "Asistente Cobranza"}}, "AI_EMPLOYEE_NOT_FOUND"),
+        ({"type": "assign_ai_employee", "ai_employee": {"uuid": UNKNOWN_UUID}}, "AI_EMPLOYEE_NOT_FOUND"),
+        (
+            {"type": "send_message", "message": {"kind": "quick_reply", "quick_reply": {"name": "nope"}}},
+            "QUICK_REPLY_NOT_FOUND",
+        ),
+        (
+            {
+                "type": "send_message",
+                "message": {"kind": "template", "template_name": "no_existe", "language": "es_MX"},
+            },
+            "TEMPLATE_NOT_FOUND",
+        ),
+        ({**QR_OR_TEMPLATE, "template_name": "recordatorio_pago"}, "TEMPLATE_NOT_FOUND"),
+        (
+            {"type": "send_message", "message": {"kind": "text", "body": "x", "file_uuid": UNKNOWN_UUID}},
+            "FILE_NOT_FOUND",
+        ),
+    ],
+)
 def test_unknown_references_refuse_the_whole_group(api: OneToOneClient, action: dict[str, Any], code: str) -> None:
     assert_refused(api, [note("antes"), action, {"type": "mark_resolved"}], 404, code)
 
@@ -164,8 +186,15 @@ def test_unknown_conversation_refuses_the_group(api: OneToOneClient, uuid: str) 
 
 
 def test_template_not_approved_refuses_the_group(api: OneToOneClient) -> None:
-    action = {"type": "send_message", "message": {"kind": "template", "template_name": "promo_verano",
-                                                  "language": "es_MX", "body_variables": [{"index": 1, "value": "A"}]}}
+    action = {
+        "type": "send_message",
+        "message": {
+            "kind": "template",
+            "template_name": "promo_verano",
+            "language": "es_MX",
+            "body_variables": [{"index": 1, "value": "A"}],
+        },
+    }
     body = assert_refused(api, [note("x"), action], 422, "TEMPLATE_NOT_APPROVED")
     assert "promo_verano" in body["message"]
 
@@ -178,8 +207,9 @@ def test_template_language_required_refuses_the_group(api: OneToOneClient) -> No
 def test_ai_tokens_empty_refuses_ai_groups_only(api: OneToOneClient) -> None:
     assert api.http.post("/__mock/scenarios/ai-tokens-empty").status_code == 200
     assert balance(api) == 0
-    assert_refused(api, [{"type": "assign_label", "tags": [{"name": "Soporte"}]}, RUN_AI], 402,
-                   "INSUFFICIENT_AI_TOKENS")
+    assert_refused(
+        api, [{"type": "assign_label", "tags": [{"name": "Soporte"}]}, RUN_AI], 402, "INSUFFICIENT_AI_TOKENS"
+    )
     assert_refused(api, [{"type": "ai_assistance"}], 402, "INSUFFICIENT_AI_TOKENS")
 
     entries = run(api, [{"type": "assign_label", "tags": [{"name": "Soporte"}]}])
@@ -199,8 +229,7 @@ HALTING = [{"type": "assign_label", "tags": [{"name": "VIP"}]}, TEXT, {"type": "
 
 def _pending_closed_conversation(api: OneToOneClient) -> None:
     """The closed-window conversation is seeded resolved; make it pending so mark_resolved shows."""
-    assert outcomes(run(api, [{"type": "mark_pending"}], CLOSED_CONVERSATION)) == [
-        ("mark_pending", "succeeded", None)]
+    assert outcomes(run(api, [{"type": "mark_pending"}], CLOSED_CONVERSATION)) == [("mark_pending", "succeeded", None)]
     assert api.conversation(CLOSED_CONVERSATION)["inbox_status"] == "pending"
 
 
@@ -209,8 +238,11 @@ def test_stop_on_error_halts_after_the_first_failure(api: OneToOneClient, extra:
     _pending_closed_conversation(api)
     messages_before = api.messages(CLOSED_CONVERSATION)
     entries = run(api, HALTING, CLOSED_CONVERSATION, **extra)
-    assert outcomes(entries) == [("assign_label", "succeeded", None), ("send_message", "failed", "WINDOW_CLOSED"),
-                                 ("mark_resolved", "skipped", None)]
+    assert outcomes(entries) == [
+        ("assign_label", "succeeded", None),
+        ("send_message", "failed", "WINDOW_CLOSED"),
+        ("mark_resolved", "skipped", None),
+    ]
     assert entries[1]["message"]
     after = api.conversation(CLOSED_CONVERSATION)
     assert [t["name"] for t in after["tags"]] == ["VIP"]
@@ -221,8 +253,11 @@ def test_stop_on_error_halts_after_the_first_failure(api: OneToOneClient, extra:
 def test_stop_on_error_false_runs_every_action(api: OneToOneClient) -> None:
     _pending_closed_conversation(api)
     entries = run(api, HALTING, CLOSED_CONVERSATION, stop_on_error=False)
-    assert outcomes(entries) == [("assign_label", "succeeded", None), ("send_message", "failed", "WINDOW_CLOSED"),
-                                 ("mark_resolved", "succeeded", None)]
+    assert outcomes(entries) == [
+        ("assign_label", "succeeded", None),
+        ("send_message", "failed", "WINDOW_CLOSED"),
+        ("mark_resolved", "succeeded", None),
+    ]
     after = api.conversation(CLOSED_CONVERSATION)
     assert [t["name"] for t in after["tags"]] == ["VIP"] and after["inbox_status"] == "resolved"
 
@@ -261,19 +296,33 @@ def test_window_is_decided_when_each_action_runs(api: OneToOneClient) -> None:
     entries = run(api, [QR_OR_TEMPLATE, QR_OR_TEMPLATE], CLOSED_CONVERSATION)
     assert [e["detail"]["mode"] for e in entries] == ["template", "quick_reply"]
 
-    entries = run(api, [{"type": "send_message", "message": {"kind": "text", "body": "antes"}},
-                        {"type": "send_message", "message": {"kind": "template", "template_name": "hello_again"}},
-                        {"type": "send_message", "message": {"kind": "text", "body": "después"}}],
-                  TESTER_CONVERSATION)
+    entries = run(
+        api,
+        [
+            {"type": "send_message", "message": {"kind": "text", "body": "antes"}},
+            {"type": "send_message", "message": {"kind": "template", "template_name": "hello_again"}},
+            {"type": "send_message", "message": {"kind": "text", "body": "después"}},
+        ],
+        TESTER_CONVERSATION,
+    )
     assert outcomes(entries) == [("send_message", "succeeded", None)] * 3  # window open: control group
 
     api.advance("25h")  # every seeded window is closed now
-    entries = run(api, [{"type": "send_message", "message": {"kind": "text", "body": "antes"}},
-                        {"type": "send_message", "message": {"kind": "template", "template_name": "hello_again"}},
-                        {"type": "send_message", "message": {"kind": "text", "body": "después"}}],
-                  TESTER_CONVERSATION, stop_on_error=False)
-    assert outcomes(entries) == [("send_message", "failed", "WINDOW_CLOSED"), ("send_message", "succeeded", None),
-                                 ("send_message", "succeeded", None)]
+    entries = run(
+        api,
+        [
+            {"type": "send_message", "message": {"kind": "text", "body": "antes"}},
+            {"type": "send_message", "message": {"kind": "template", "template_name": "hello_again"}},
+            {"type": "send_message", "message": {"kind": "text", "body": "después"}},
+        ],
+        TESTER_CONVERSATION,
+        stop_on_error=False,
+    )
+    assert outcomes(entries) == [
+        ("send_message", "failed", "WINDOW_CLOSED"),
+        ("send_message", "succeeded", None),
+        ("send_message", "succeeded", None),
+    ]
     assert [m["body"] for m in api.messages(TESTER_CONVERSATION)[:2]] == ["después", HELLO_AGAIN]
 
 
@@ -356,8 +405,7 @@ def test_two_groups_on_one_conversation_run_in_submission_order(api: OneToOneCli
     api.settle()
     items = api.activity(conversation=DOC_CONVERSATION)["items"]
     groups = {first.json()["group_uuid"]: "A", second.json()["group_uuid"]: "B"}
-    assert [(groups[e["group_uuid"]], e["index"]) for e in items] == [("A", 0), ("A", 1), ("A", 2), ("B", 0),
-                                                                      ("B", 1)]
+    assert [(groups[e["group_uuid"]], e["index"]) for e in items] == [("A", 0), ("A", 1), ("A", 2), ("B", 0), ("B", 1)]
     notes = [m["body"] for m in api.messages() if m["event_type"] == "context_note"]
     assert notes == ["B1", "A2", "A1"]  # newest first
     assert [t["name"] for t in api.conversation()["tags"]] == ["VIP"]

@@ -3,6 +3,7 @@
 Every refusal must answer `{code, message}` with the documented status, and must leave the whole state
 (`GET /__mock/state`) byte-identical: a refused request changes nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,13 +57,21 @@ def test_missing_authorization_is_401(api: OneToOneClient) -> None:
 
 
 def test_basic_scheme_is_401(api: OneToOneClient) -> None:
-    refused(api, lambda: api.http.get(api.url("/conversations"), headers={"Authorization": "Basic x"}),
-            401, "INVALID_API_TOKEN")
+    refused(
+        api,
+        lambda: api.http.get(api.url("/conversations"), headers={"Authorization": "Basic x"}),
+        401,
+        "INVALID_API_TOKEN",
+    )
 
 
 def test_bearer_without_token_is_401(api: OneToOneClient) -> None:
-    refused(api, lambda: api.http.get(api.url("/conversations"), headers={"Authorization": "Bearer   "}),
-            401, "INVALID_API_TOKEN")
+    refused(
+        api,
+        lambda: api.http.get(api.url("/conversations"), headers={"Authorization": "Bearer   "}),
+        401,
+        "INVALID_API_TOKEN",
+    )
 
 
 def test_unknown_key_is_401(api: OneToOneClient) -> None:
@@ -77,8 +86,9 @@ def test_revoked_seeded_key_is_401(api: OneToOneClient) -> None:
 
 def test_other_business_key_is_403_mismatch(api: OneToOneClient) -> None:
     globex_on_acme = api.as_("acme", GLOBEX_TOKEN)
-    body = refused(api, lambda: globex_on_acme.get(f"/conversations/{DOC_CONVERSATION}"), 403,
-                   "TOKEN_BUSINESS_MISMATCH")
+    body = refused(
+        api, lambda: globex_on_acme.get(f"/conversations/{DOC_CONVERSATION}"), 403, "TOKEN_BUSINESS_MISMATCH"
+    )
     assert "acme" in body["message"]
     # and the key still works on its own business
     assert api.as_("globex", GLOBEX_TOKEN).get("/conversations", params={"limit": 1}).status_code == 200
@@ -172,8 +182,7 @@ def test_cursor_from_another_endpoint_is_400(api: OneToOneClient) -> None:
     assert cursor
     # the cursor is good where it was issued
     assert api.get("/conversations", params={"limit": 2, "cursor": cursor}).status_code == 200
-    body = refused(api, lambda: api.get("/tester/conversations", params={"cursor": cursor}), 400,
-                   "INVALID_REQUEST")
+    body = refused(api, lambda: api.get("/tester/conversations", params={"cursor": cursor}), 400, "INVALID_REQUEST")
     assert "cursor" in body["message"]
 
 
@@ -213,8 +222,9 @@ def test_not_json_body_is_400(api: OneToOneClient) -> None:
 
 
 def test_text_plain_is_415(api: OneToOneClient) -> None:
-    body = refused(api, lambda: raw_status(api, json.dumps(STATUS_BODY).encode(), "text/plain"), 415,
-                   "UNSUPPORTED_MEDIA_TYPE")
+    body = refused(
+        api, lambda: raw_status(api, json.dumps(STATUS_BODY).encode(), "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE"
+    )
     assert "text/plain" in body["message"]
 
 
@@ -226,8 +236,9 @@ def test_body_over_one_mib_is_413(api: OneToOneClient) -> None:
 
 
 def test_duplicate_json_keys_are_400(api: OneToOneClient) -> None:
-    content = ('{"conversation": {"uuid": "%s"}, "conversation": {"uuid": "%s"}}'
-               % (DOC_CONVERSATION, CLOSED_CONVERSATION)).encode()
+    content = (
+        f'{{"conversation": {{"uuid": "{DOC_CONVERSATION}"}}, "conversation": {{"uuid": "{CLOSED_CONVERSATION}"}}}}'
+    ).encode()
     body = refused(api, lambda: raw_status(api, content), 400, "INVALID_REQUEST")
     assert "duplicate" in body["message"]
 
@@ -252,7 +263,7 @@ def test_invalid_utf8_is_400(api: OneToOneClient) -> None:
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_non_finite_numbers_are_400(api: OneToOneClient, constant: str) -> None:
-    content = ('{"conversation": {"uuid": %s}}' % constant).encode()
+    content = f'{{"conversation": {{"uuid": {constant}}}}}'.encode()
     body = refused(api, lambda: raw_status(api, content), 400, "INVALID_REQUEST")
     assert constant.lstrip("-") in body["message"]
 
@@ -261,10 +272,13 @@ def test_refusals_on_a_write_endpoint_change_nothing(api: OneToOneClient) -> Non
     """A refused send leaves no message behind; the same body with a good key then sends exactly one."""
     text = {"conversation": {"uuid": DOC_CONVERSATION}, "body": "hola"}
     count = len(api.messages())
-    refused(api, lambda: api.as_("acme", ACME_REVOKED_TOKEN).post("/conversation/messages/text", json=text),
-            401, "INVALID_API_TOKEN")
-    refused(api, lambda: api.post("/conversation/messages/text", json={**text, "extra": True}), 400,
-            "INVALID_REQUEST")
+    refused(
+        api,
+        lambda: api.as_("acme", ACME_REVOKED_TOKEN).post("/conversation/messages/text", json=text),
+        401,
+        "INVALID_API_TOKEN",
+    )
+    refused(api, lambda: api.post("/conversation/messages/text", json={**text, "extra": True}), 400, "INVALID_REQUEST")
     assert len(api.messages()) == count
     assert api.post("/conversation/messages/text", json=text).status_code == 201
     assert len(api.messages()) == count + 1

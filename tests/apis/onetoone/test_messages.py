@@ -1,5 +1,6 @@
 """Messages, templates, quick replies, media, conversation identification and small conversation changes,
 all through the public HTTP API (plus the mock's control routes for the clock, inbound messages and uploads)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,8 +47,9 @@ def assert_error(response: Any, status_code: int, code: str) -> dict[str, Any]:
 
 
 def request_upload(api: OneToOneClient, filename: str, mime_type: str, size: int) -> dict[str, Any]:
-    response = api.post("/files/request-upload", json={"filename": filename, "mime_type": mime_type,
-                                                       "size_bytes": size})
+    response = api.post(
+        "/files/request-upload", json={"filename": filename, "mime_type": mime_type, "size_bytes": size}
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -79,8 +81,11 @@ def test_send_text_appears_first_and_updates_the_conversation(api: OneToOneClien
     assert newest["created_at"] == START and newest["sent_at"] == START
 
     after = api.conversation()
-    assert after["last_message_preview"] == {"body": "Claro, te envío la cotización.", "content_type": "text",
-                                             "is_from_customer": False}
+    assert after["last_message_preview"] == {
+        "body": "Claro, te envío la cotización.",
+        "content_type": "text",
+        "is_from_customer": False,
+    }
     assert after["last_message_at"] == START
     assert after["response_status"] == "responded"
     assert after["unread_count"] == 0
@@ -110,8 +115,9 @@ def test_window_closes_after_24h_and_inbound_reopens_it(api: OneToOneClient) -> 
 
 def test_template_goes_out_with_window_closed_and_reopens_it(api: OneToOneClient) -> None:
     assert api.conversation(CLOSED_CONVERSATION)["messaging_window_expires_at"] < START
-    response = send_template(api, CLOSED_CONVERSATION, template_name="order_update", language="es_MX",
-                             body_variables=ORDER_VARS)
+    response = send_template(
+        api, CLOSED_CONVERSATION, template_name="order_update", language="es_MX", body_variables=ORDER_VARS
+    )
     assert response.status_code == 201, response.text
     newest = api.messages(CLOSED_CONVERSATION)[0]
     assert newest["uuid"] == response.json()["message_uuid"]
@@ -123,19 +129,23 @@ def test_template_goes_out_with_window_closed_and_reopens_it(api: OneToOneClient
     assert send_text(api, "Ya puedo escribirte", CLOSED_CONVERSATION).status_code == 201
 
 
-@pytest.mark.parametrize("name, variables", [("promo_verano", [{"index": 1, "value": "Ana"}]),
-                                             ("factura_lista", [{"index": 1, "value": "F-1"}])])
+@pytest.mark.parametrize(
+    "name, variables",
+    [("promo_verano", [{"index": 1, "value": "Ana"}]), ("factura_lista", [{"index": 1, "value": "F-1"}])],
+)
 def test_templates_not_approved_are_refused(api: OneToOneClient, name: str, variables: list[Any]) -> None:
     before = api.state()
-    body = assert_error(send_template(api, template_name=name, language="es_MX", body_variables=variables),
-                        422, "TEMPLATE_NOT_APPROVED")
+    body = assert_error(
+        send_template(api, template_name=name, language="es_MX", body_variables=variables), 422, "TEMPLATE_NOT_APPROVED"
+    )
     assert name in body["message"]
     assert api.state() == before
 
 
 def test_template_language_required_and_normalised(api: OneToOneClient) -> None:
-    body = assert_error(send_template(api, template_name="order_update", body_variables=ORDER_VARS),
-                        422, "TEMPLATE_LANGUAGE_REQUIRED")
+    body = assert_error(
+        send_template(api, template_name="order_update", body_variables=ORDER_VARS), 422, "TEMPLATE_LANGUAGE_REQUIRED"
+    )
     assert "es_MX" in body["message"] and "en_US" in body["message"]
     response = send_template(api, template_name="ORDER_UPDATE", language="es_mx", body_variables=ORDER_VARS)
     assert response.status_code == 201, response.text
@@ -145,19 +155,20 @@ def test_template_language_required_and_normalised(api: OneToOneClient) -> None:
     assert api.messages()[0]["body"] == "Hi Ana, your order A-7 is on its way."
 
 
-@pytest.mark.parametrize("variables", [[{"index": 1, "value": "Ana"}], ORDER_VARS + [{"index": 3, "value": "x"}],
-                                       []])
+@pytest.mark.parametrize("variables", [[{"index": 1, "value": "Ana"}], ORDER_VARS + [{"index": 3, "value": "x"}], []])
 def test_wrong_body_variables_count_is_invalid(api: OneToOneClient, variables: list[Any]) -> None:
     before = api.state()
-    body = assert_error(send_template(api, template_name="order_update", language="es_MX",
-                                      body_variables=variables), 400, "INVALID_REQUEST")
+    body = assert_error(
+        send_template(api, template_name="order_update", language="es_MX", body_variables=variables),
+        400,
+        "INVALID_REQUEST",
+    )
     assert "body_variables" in body["message"]
     assert api.state() == before
 
 
 def test_document_header_template_needs_an_uploaded_file(api: OneToOneClient) -> None:
-    fields = {"template_name": "catalogo_pdf", "language": "es_MX",
-              "body_variables": [{"index": 1, "value": "verano"}]}
+    fields = {"template_name": "catalogo_pdf", "language": "es_MX", "body_variables": [{"index": 1, "value": "verano"}]}
     body = assert_error(send_template(api, **fields), 400, "INVALID_REQUEST")
     assert "header" in body["message"]
     assert_error(send_template(api, **fields, header={"file_uuid": UNKNOWN_UUID}), 404, "FILE_NOT_FOUND")
@@ -177,8 +188,7 @@ def test_get_template_by_name_and_language(api: OneToOneClient) -> None:
     assert data["name"] == "order_update" and data["language"] == "es_MX"
     assert data["uuid"] == "5e6f7a8b-0001-4c9d-8e0f-2a3b4c5d6e01"
     assert data["status"] == "APPROVED" and data["body_text"] == "Hola {{1}}, tu pedido {{2}} ya va en camino."
-    assert data["parameters"]["body_variables"] == [{"index": 1, "example": "María"},
-                                                    {"index": 2, "example": "A-1042"}]
+    assert data["parameters"]["body_variables"] == [{"index": 1, "example": "María"}, {"index": 2, "example": "A-1042"}]
     assert data["parameters"]["header_parameter"] is None
     assert data["parameters"]["button_parameters"] == [{"index": 0, "text": "Ver pedido"}]
 
@@ -193,8 +203,9 @@ def test_get_template_by_name_and_language(api: OneToOneClient) -> None:
 
 
 def test_quick_reply_by_name_sends_its_parts_in_order(api: OneToOneClient) -> None:
-    response = api.post("/conversation/messages/quick-reply",
-                        json={"conversation": conv(), "quick_reply": {"name": "CATALOGO"}})
+    response = api.post(
+        "/conversation/messages/quick-reply", json={"conversation": conv(), "quick_reply": {"name": "CATALOGO"}}
+    )
     assert response.status_code == 201, response.text
     sent = response.json()["messages"]
     assert [m["subtype"] for m in sent] == ["text", "document"]
@@ -212,33 +223,51 @@ def test_quick_reply_by_name_sends_its_parts_in_order(api: OneToOneClient) -> No
 
 
 def test_quick_reply_by_uuid_unknown_and_closed_window(api: OneToOneClient) -> None:
-    response = api.post("/conversation/messages/quick-reply",
-                        json={"conversation": conv(), "quick_reply_uuid": CATALOGO_QR})
+    response = api.post(
+        "/conversation/messages/quick-reply", json={"conversation": conv(), "quick_reply_uuid": CATALOGO_QR}
+    )
     assert response.status_code == 201, response.text
     assert len(response.json()["messages"]) == 2
     assert api.messages()[1]["body"] == "Te comparto nuestro catálogo 2026 👇"
 
     before = api.state()
-    assert_error(api.post("/conversation/messages/quick-reply",
-                          json={"conversation": conv(), "quick_reply": {"name": "despedida"}}),
-                 404, "QUICK_REPLY_NOT_FOUND")
-    assert_error(api.post("/conversation/messages/quick-reply",
-                          json={"conversation": conv(), "quick_reply_uuid": UNKNOWN_UUID}),
-                 404, "QUICK_REPLY_NOT_FOUND")
-    assert_error(api.post("/conversation/messages/quick-reply",
-                          json={"conversation": conv(CLOSED_CONVERSATION), "quick_reply": {"name": "greeting"}}),
-                 422, "WINDOW_CLOSED")
+    assert_error(
+        api.post(
+            "/conversation/messages/quick-reply", json={"conversation": conv(), "quick_reply": {"name": "despedida"}}
+        ),
+        404,
+        "QUICK_REPLY_NOT_FOUND",
+    )
+    assert_error(
+        api.post("/conversation/messages/quick-reply", json={"conversation": conv(), "quick_reply_uuid": UNKNOWN_UUID}),
+        404,
+        "QUICK_REPLY_NOT_FOUND",
+    )
+    assert_error(
+        api.post(
+            "/conversation/messages/quick-reply",
+            json={"conversation": conv(CLOSED_CONVERSATION), "quick_reply": {"name": "greeting"}},
+        ),
+        422,
+        "WINDOW_CLOSED",
+    )
     assert api.state() == before
 
 
 # -- media --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename, mime_type, kind", [("foto.png", "image/png", "image"),
-                                                       ("cotizacion.pdf", "application/pdf", "document"),
-                                                       ("video.mp4", "video/mp4", "video")])
-def test_media_message_type_follows_the_mime_type(api: OneToOneClient, filename: str, mime_type: str,
-                                                  kind: str) -> None:
+@pytest.mark.parametrize(
+    "filename, mime_type, kind",
+    [
+        ("foto.png", "image/png", "image"),
+        ("cotizacion.pdf", "application/pdf", "document"),
+        ("video.mp4", "video/mp4", "video"),
+    ],
+)
+def test_media_message_type_follows_the_mime_type(
+    api: OneToOneClient, filename: str, mime_type: str, kind: str
+) -> None:
     ticket = request_upload(api, filename, mime_type, 1234)
     assert set(ticket) == {"file_uuid", "upload_url", "upload_token", "storage_path", "expires_at"}
     url = urlparse(ticket["upload_url"])
@@ -267,9 +296,14 @@ def test_media_without_caption_and_unknown_file(api: OneToOneClient) -> None:
     assert api.state() == before
 
 
-@pytest.mark.parametrize("fields", [{"mime_type": "image/webp", "size_bytes": 100},
-                                    {"mime_type": "application/pdf", "size_bytes": 104857601},
-                                    {"mime_type": "application/pdf", "size_bytes": 0}])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"mime_type": "image/webp", "size_bytes": 100},
+        {"mime_type": "application/pdf", "size_bytes": 104857601},
+        {"mime_type": "application/pdf", "size_bytes": 0},
+    ],
+)
 def test_request_upload_refuses_bad_type_and_size(api: OneToOneClient, fields: dict[str, Any]) -> None:
     before = api.state()
     response = api.post("/files/request-upload", json={"filename": "f", **fields})
@@ -322,8 +356,9 @@ def test_phone_is_compared_as_digits(api: OneToOneClient) -> None:
     assert body["conversation"] == {"uuid": DOC_CONVERSATION}
     assert body["mailbox"]["name"] == "Bandeja principal" and [t["name"] for t in body["tags"]] == ["VIP"]
     assert body["window"] == {"status": "open", "hours_remaining": 22.0, "expires_at": "2026-01-16T13:00:00Z"}
-    response = api.post("/conversation/messages/text",
-                        json={"conversation": {"phone": "+52 (1) 55-1234-5678"}, "body": "por teléfono"})
+    response = api.post(
+        "/conversation/messages/text", json={"conversation": {"phone": "+52 (1) 55-1234-5678"}, "body": "por teléfono"}
+    )
     assert response.status_code == 201, response.text
     assert api.messages()[0]["body"] == "por teléfono"
 
@@ -336,12 +371,16 @@ def test_whatsapp_user_id_resolves(api: OneToOneClient) -> None:
 
 def test_uuid_decides_without_fallback(api: OneToOneClient) -> None:
     assert_error(status(api, {"uuid": UNKNOWN_UUID, "phone": DOC_PHONE}), 404, "CONVERSATION_NOT_FOUND")
-    assert_error(status(api, {"whatsapp_user_id": "5215599999999", "phone": DOC_PHONE}), 404,
-                 "CONVERSATION_NOT_FOUND")
+    assert_error(status(api, {"whatsapp_user_id": "5215599999999", "phone": DOC_PHONE}), 404, "CONVERSATION_NOT_FOUND")
     before = api.state()
-    assert_error(api.post("/conversation/messages/text",
-                          json={"conversation": {"uuid": UNKNOWN_UUID, "phone": DOC_PHONE}, "body": "x"}),
-                 404, "CONVERSATION_NOT_FOUND")
+    assert_error(
+        api.post(
+            "/conversation/messages/text",
+            json={"conversation": {"uuid": UNKNOWN_UUID, "phone": DOC_PHONE}, "body": "x"},
+        ),
+        404,
+        "CONVERSATION_NOT_FOUND",
+    )
     assert api.state() == before
 
 
@@ -376,14 +415,19 @@ def test_resolve_then_inbound_sets_pending_again(api: OneToOneClient) -> None:
 def test_move_to_mailbox(api: OneToOneClient) -> None:
     response = api.post("/conversation/mailbox", json={"conversation": conv(), "mailbox": {"uuid": VENTAS_MAILBOX}})
     assert response.status_code == 200, response.text
-    assert response.json() == {"conversation": {"uuid": DOC_CONVERSATION},
-                               "mailbox": {"uuid": VENTAS_MAILBOX, "name": "Ventas"}}
+    assert response.json() == {
+        "conversation": {"uuid": DOC_CONVERSATION},
+        "mailbox": {"uuid": VENTAS_MAILBOX, "name": "Ventas"},
+    }
     assert api.conversation()["mailbox"] == {"uuid": VENTAS_MAILBOX, "name": "Ventas"}
 
     before = api.state()
     for mailbox in (UNKNOWN_UUID, GLOBEX_MAILBOX):
-        assert_error(api.post("/conversation/mailbox", json={"conversation": conv(), "mailbox": {"uuid": mailbox}}),
-                     404, "MAILBOX_NOT_FOUND")
+        assert_error(
+            api.post("/conversation/mailbox", json={"conversation": conv(), "mailbox": {"uuid": mailbox}}),
+            404,
+            "MAILBOX_NOT_FOUND",
+        )
     assert api.state() == before
 
 
@@ -402,8 +446,7 @@ def test_seeded_schedule_is_pending_then_fires(api: OneToOneClient) -> None:
     assert data["fired_at"] is None and data["created_at"] == "2026-01-15T14:00:00Z"
     by_phone = api.get("/conversation/scheduled-message", params={"phone": DOC_PHONE})
     assert by_phone.status_code == 200 and by_phone.json()["data"]["uuid"] == SCHEDULE_UUID
-    assert api.get("/conversation/scheduled-message",
-                   params={"uuid": CLOSED_CONVERSATION}).json() == {"data": None}
+    assert api.get("/conversation/scheduled-message", params={"uuid": CLOSED_CONVERSATION}).json() == {"data": None}
 
     api.advance("21h")
     response = api.get("/conversation/scheduled-message", params={"uuid": DOC_CONVERSATION})
@@ -416,8 +459,11 @@ def test_seeded_schedule_is_pending_then_fires(api: OneToOneClient) -> None:
 def test_scheduled_message_needs_an_identifier(api: OneToOneClient) -> None:
     body = assert_error(api.get("/conversation/scheduled-message"), 400, "INVALID_REQUEST")
     assert "uuid" in body["message"]
-    assert_error(api.get("/conversation/scheduled-message", params={"uuid": UNKNOWN_UUID, "phone": DOC_PHONE}),
-                 404, "CONVERSATION_NOT_FOUND")
+    assert_error(
+        api.get("/conversation/scheduled-message", params={"uuid": UNKNOWN_UUID, "phone": DOC_PHONE}),
+        404,
+        "CONVERSATION_NOT_FOUND",
+    )
 
 
 def test_schedule_due_before_an_inbound_message_is_sent_before_it(api: OneToOneClient) -> None:
@@ -427,7 +473,9 @@ def test_schedule_due_before_an_inbound_message_is_sent_before_it(api: OneToOneC
     api.inbound("Sí, ya la revisé", conversation=DOC_CONVERSATION)
     newest = api.messages()[:2]
     assert [(m["body"], m["created_at"]) for m in newest] == [
-        ("Sí, ya la revisé", "2026-01-16T12:00:00Z"), (SCHEDULE_TEXT, "2026-01-16T11:00:00Z")]
+        ("Sí, ya la revisé", "2026-01-16T12:00:00Z"),
+        (SCHEDULE_TEXT, "2026-01-16T11:00:00Z"),
+    ]
     after = api.conversation()
     assert after["last_message_preview"]["is_from_customer"] is True
     assert after["response_status"] == "unread" and after["unread_count"] == 1

@@ -1,5 +1,6 @@
 """GET /__mock/1to1ai/overview: what the dashboard shows of each business that no public endpoint tells (the AI
 token balance), and how many of its 24h windows are open on the mock clock."""
+
 from __future__ import annotations
 
 from typing import Any

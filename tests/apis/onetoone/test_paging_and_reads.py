@@ -1,5 +1,6 @@
 """1TO1 AI reads through HTTP: cursor paging of conversations, messages and tester contacts, contacts, and the
 conversation status with its 24h window on the mock clock."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -120,7 +121,9 @@ def test_messages_are_newest_first_and_page_by_two(api: OneToOneClient) -> None:
     path = f"/conversations/{DOC_CONVERSATION}/messages"
     first = api.get(path, params={"limit": 2}).json()
     assert [m["body"] for m in first["items"]] == [
-        "sí, te mando el documento", "¡Hola María! Sí, tenemos el X200. ¿Te envío la cotización?"]
+        "sí, te mando el documento",
+        "¡Hola María! Sí, tenemos el X200. ¿Te envío la cotización?",
+    ]
     assert first["has_more"] is True and first["next_cursor"]
     second = api.get(path, params={"limit": 2, "cursor": first["next_cursor"]}).json()
     assert [m["body"] for m in second["items"]] == ["Hola, ¿tienen el modelo X200 en existencia?"]
@@ -138,7 +141,7 @@ def test_messages_default_limit_is_50(api: OneToOneClient) -> None:
     bodies = [m["body"] for m in items(pages)]
     assert bodies[:3] == ["mensaje 51", "mensaje 50", "mensaje 49"]
     assert bodies[-1] == "Hola, ¿tienen el modelo X200 en existencia?"
-    assert len(set(m["uuid"] for m in items(pages))) == 55
+    assert len({m["uuid"] for m in items(pages)}) == 55
 
 
 def test_messages_of_unknown_conversation_is_404(api: OneToOneClient) -> None:
