@@ -185,7 +185,7 @@ class ValidatingProxy:
             return
         problems = validator.errors(payload, limit=3)
         if problems:
-            detail = "; ".join(f"/{'/'.join(map(str, p))}: {m}" for p, m, _ in problems)
+            detail = "; ".join(f"/{'/'.join(map(str, p))}: {m}" for p, m in problems)
             self._note(method, path, operation, "response", status, f"answer breaks the spec: {detail}")
 
     async def _control(self, scope: dict[str, Any], send: Any, path: str) -> None:

@@ -2,7 +2,7 @@
 
 A request's way: read the body (bounded) -> scenario faults -> route -> authenticate -> rate limit -> validate ->
 handler -> serialise -> strict response check -> journal. Any refusal on the way is a MockError that the API's
-own `render` turns into its envelope; nothing else builds an error body.
+own `ErrorStyle` (engine/errors.py) turns into its envelope; nothing else builds an error body.
 """
 
 from __future__ import annotations
@@ -72,6 +72,13 @@ class ApiRuntime:
         return self.binding.name
 
 
+def _check_binding(binding: ApiBinding, spec: Spec) -> None:
+    unworded = binding.errors.missing()
+    if unworded:
+        raise StartupError(f"{binding.name}: its ErrorStyle does not word the error kinds {', '.join(unworded)}")
+    _check_handlers(binding, spec)
+
+
 def _check_handlers(binding: ApiBinding, spec: Spec) -> None:
     ids = spec.operation_ids()
     missing = sorted(ids - set(binding.handlers))
@@ -125,7 +132,7 @@ class MockApp:
         self._seed_templates: dict[str, bytes] = {}  # see `_fresh_state`
         for binding in bindings:
             spec = load_spec(binding.spec_path)
-            _check_handlers(binding, spec)
+            _check_binding(binding, spec)
             routes: RouteTable[Operation] = RouteTable()
             prefix = "" if at_root else binding.prefix
             for operation in spec.operations:
@@ -378,7 +385,7 @@ class MockApp:
             )
             request_body = validated.body
             call = Call(
-                operation.operation_id,
+                operation,
                 validated,
                 principal,
                 runtime.store,
@@ -408,7 +415,7 @@ class MockApp:
                 strict_always=not isinstance(error, _ENGINE_ERRORS + (RequestInvalid,)),
             )
             if violation:
-                status, extra, payload = binding.render(InternalError(violation))
+                status, extra, payload = binding.errors.render(InternalError(violation))
         if rate_states is not None and binding.rate_limit_headers is not None:
             extra = {**binding.rate_limit_headers(rate_states), **extra}  # a counted request says so, success or not
         if request_body is None and body:
@@ -438,7 +445,7 @@ class MockApp:
     def _render(self, binding: ApiBinding, error: MockError, method: str, path: str) -> Rendered:
         """The vendor's envelope for an error; if the renderer itself fails, a bare 500 that says so."""
         try:
-            return binding.render(error)
+            return binding.errors.render(error)
         except Exception as exc:
             log.exception("error renderer failed")
             _keep(self.internal_errors, f"{method} {path}: renderer {type(exc).__name__}: {exc}")
@@ -450,7 +457,7 @@ class MockApp:
         requested = [n.strip() for n in headers.get(SCENARIO_HEADER, "").split(",") if n.strip()]
         for name in requested:
             if name not in self.scenarios.available:
-                raise RequestInvalid("header", f"unknown scenario {name!r}", ["X-Mock-Scenario"])
+                raise RequestInvalid.single("header", f"unknown scenario {name!r}", ["X-Mock-Scenario"], "invalid")
         return names + [n for n in requested if n not in names]
 
     def _run_handler(self, runtime: ApiRuntime, operation: Operation, call: Call, names: list[str]) -> Rendered:
@@ -482,7 +489,7 @@ class MockApp:
         errors = validator.errors(payload, limit=3)
         if not errors:
             return None
-        detail = "; ".join(f"/{'/'.join(map(str, p))}: {m}" for p, m, _ in errors)
+        detail = "; ".join(f"/{'/'.join(map(str, p))}: {m}" for p, m in errors)
         return self._strict_failure(runtime, operation, status, detail)
 
     def _strict_failure(self, runtime: ApiRuntime, operation: Operation, status: int, detail: str) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mock_server.engine.errors import InjectedFault
+from mock_server.engine.errors import FAULT_KINDS
 from mock_server.engine.specs import load_yaml
 
 __all__ = ["FaultRule", "Scenario", "ScenarioBook", "Undo", "load_scenarios"]
@@ -43,8 +43,8 @@ class FaultRule:
     retry_after: int | None = None
 
     def __post_init__(self) -> None:
-        if self.error is not None and self.error not in InjectedFault.KINDS:
-            raise ValueError(f"unknown fault kind {self.error!r}; one of {', '.join(InjectedFault.KINDS)}")
+        if self.error is not None and self.error not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.error!r}; one of {', '.join(FAULT_KINDS)}")
         if self.every < 1:
             raise ValueError("every must be at least 1")
 

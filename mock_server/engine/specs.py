@@ -6,15 +6,19 @@ as one resource, so `#/components/...` references resolve as the spec author wro
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
 import jsonschema_rs
 import yaml
+
+from mock_server.engine.errors import Violation
 
 __all__ = ["Operation", "Parameter", "SchemaValidator", "Spec", "load_spec", "load_yaml"]
 
@@ -42,25 +46,115 @@ def load_yaml(path: Path) -> Any:
 
 
 class SchemaValidator:
-    """One compiled schema; `errors()` yields `(pointer, message, keyword)` for the first few failures."""
+    """One compiled schema: `is_valid` on the hot path, `violations` (structured, for a vendor to word) and
+    `errors` (the validator's own words, for the mock's logs) when it fails."""
 
-    def __init__(self, schema: Mapping[str, Any], registry: jsonschema_rs.Registry) -> None:
+    def __init__(
+        self, schema: Mapping[str, Any], registry: jsonschema_rs.Registry, document: Mapping[str, Any] | None = None
+    ) -> None:
         self.schema = schema
+        self._document = document or {}
         self._validator = jsonschema_rs.Draft202012Validator(dict(schema), registry=registry, validate_formats=True)
 
     def is_valid(self, instance: Any) -> bool:
         return bool(self._validator.is_valid(instance))
 
-    def errors(self, instance: Any, limit: int = 3) -> list[tuple[list[str | int], str, str]]:
-        found: list[tuple[list[str | int], str, str]] = []
+    def errors(self, instance: Any, limit: int = 3) -> list[tuple[list[str | int], str]]:
+        """The first few failures as (pointer, message)."""
         if self._validator.is_valid(instance):  # the usual case, and far cheaper than collecting errors
+            return []
+        return [(list(e.instance_path), e.message) for e in islice(self._validator.iter_errors(instance), limit)]
+
+    def violations(
+        self, instance: Any, location: str, prefix: Sequence[str | int] = (), limit: int = 20
+    ) -> list[Violation]:
+        """Every broken rule (up to `limit`), each with what a vendor words it from: the keyword, the property it
+        names, its bound or allowed values, the value, and the spec's `x-convomock` notes around it. A `oneOf` with
+        an OpenAPI `discriminator` reports the broken rules of the branch the value names (or that the
+        discriminating property takes none of the mapped values), as a client reads the spec; an
+        `additionalProperties` error is one violation per unexpected property."""
+        found: list[Violation] = []
+        if self._validator.is_valid(instance):
             return found
         for error in self._validator.iter_errors(instance):
-            keyword = str(error.schema_path[-1]) if error.schema_path else ""
-            found.append((list(error.instance_path), error.message, keyword))
+            found.extend(self._violations_of(error, location, tuple(prefix)))
             if len(found) >= limit:
                 break
+        return found[:limit]
+
+    def _violations_of(self, error: Any, location: str, prefix: tuple[str | int, ...]) -> list[Violation]:
+        name = error.kind.name
+        details = error.kind.as_dict()
+        pointer = (*prefix, *error.instance_path)
+        if name in ("oneOf", "anyOf") and details.get("context"):
+            chosen = self._discriminated(error, details["context"], location, pointer)
+            if chosen is not None:
+                return chosen
+        notes = self._notes(error.schema_path)
+        base = {
+            "location": location,
+            "pointer": pointer,
+            "kind": name,
+            "message": error.message,
+            "value": error.instance,
+            "notes": notes,
+        }
+        if name == "additionalProperties":
+            return [Violation(**base, property=extra) for extra in details.get("unexpected") or [None]]
+        allowed = (
+            details.get("options")
+            or details.get("types")
+            or ([details["format"]] if "format" in details else [])
+            or ([details["expected_value"]] if "expected_value" in details else [])
+        )
+        limit = details.get("limit", details.get("multiple_of", details.get("pattern")))
+        return [Violation(**base, property=details.get("property"), limit=limit, allowed=tuple(allowed))]
+
+    def _discriminated(
+        self, error: Any, branches: Sequence[Sequence[Any]], location: str, pointer: tuple[str | int, ...]
+    ) -> list[Violation] | None:
+        node = self._node(error.schema_path[:-1])
+        discriminator = node.get("discriminator") if isinstance(node, Mapping) else None
+        if not isinstance(discriminator, Mapping) or not isinstance(error.instance, Mapping):
+            return None
+        field = str(discriminator.get("propertyName", ""))
+        mapping = discriminator.get("mapping") or {}
+        value = error.instance.get(field)
+        target = mapping.get(value) if isinstance(value, str) else None
+        refs = [str(branch.get("$ref", "")).removeprefix(_URN) for branch in node.get(error.schema_path[-1]) or []]
+        if target is None or target not in refs:
+            message = f"{json.dumps(value)} is not one of {', '.join(map(json.dumps, mapping))}"
+            return [Violation(location, (*pointer, field), "enum", message, allowed=tuple(mapping), value=value)]
+        found: list[Violation] = []
+        for inner in branches[refs.index(target)]:
+            found.extend(self._violations_of(inner, location, pointer[: len(pointer) - len(error.instance_path)]))
         return found
+
+    def _node(self, schema_path: Sequence[str | int]) -> Any:
+        """The schema object at a path jsonschema_rs reports (into the whole document once it went through a ref)."""
+        node: Any = self._document if schema_path and schema_path[0] in _DOCUMENT_KEYS else self.schema
+        for part in schema_path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+    def _notes(self, schema_path: Sequence[str | int]) -> dict[str, Any]:
+        """The `x-convomock` mappings of the schemas on the way to the failing keyword, the innermost winning."""
+        node: Any = self._document if schema_path and schema_path[0] in _DOCUMENT_KEYS else self.schema
+        notes: dict[str, Any] = {}
+        for part in schema_path:
+            if isinstance(node, Mapping) and isinstance(node.get("x-convomock"), Mapping):
+                notes.update(node["x-convomock"])
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        return notes
+
+
+_DOCUMENT_KEYS = frozenset({"components", "paths", "webhooks"})  # where a schema path that left its root lands
 
 
 @dataclass
@@ -85,13 +179,13 @@ class Operation:
     parameters: list[Parameter]
     body_required: bool
     body_validator: SchemaValidator | None
-    body_media_types: tuple[str, ...]
     form_validator: SchemaValidator | None  # multipart/form-data bodies (files shown to it as strings)
     success_status: int
     responses: dict[int, SchemaValidator | None]  # status -> body validator (None: no JSON body)
     raw: Mapping[str, Any] = field(repr=False)
     scopes: tuple[str, ...] = ()  # what the operation's security requirement names
     public: bool = False  # `security: []`: no credential needed (a login endpoint)
+    max_body_bytes: int | None = None  # `x-convomock: {max-body-bytes: N}`: a larger body than the API's default
 
     def response_validator(self, status: int) -> SchemaValidator | None | Literal[False]:
         """The validator for a status; False when the spec documents no such status."""
@@ -172,7 +266,7 @@ def load_spec(path: Path) -> Spec:
 
     def compile_schema(schema: Mapping[str, Any]) -> SchemaValidator:
         # Rewrite local refs to the registered resource so they resolve inside the whole document.
-        return SchemaValidator(_anchor_refs(schema), registry)
+        return SchemaValidator(_anchor_refs(schema), registry, document)
 
     servers = document.get("servers") or [{"url": "/"}]
     base_path = urlparse(servers[0].get("url", "/")).path.rstrip("/")
@@ -209,7 +303,6 @@ def load_spec(path: Path) -> Spec:
                 parameters=parameters,
                 body_required=bool(body and body.get("required")),
                 body_validator=compile_schema(body_schema) if body_schema is not None else None,
-                body_media_types=tuple((body or {}).get("content", {}).keys()),
                 form_validator=compile_schema(form_schema) if form_schema is not None else None,
                 success_status=successes[0] if successes else 200,
                 responses=responses,
@@ -221,6 +314,7 @@ def load_spec(path: Path) -> Spec:
                     for scope in scopes
                 ),
                 public=raw.get("security", document.get("security")) == [],
+                max_body_bytes=(raw.get("x-convomock") or {}).get("max-body-bytes"),
             )
         )
     return Spec(path=path, document=document, base_path=base_path, operations=operations)

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.engine.clock import MockClock
+from mock_server.engine.errors import ErrorStyle, Rendered, RequestInvalid
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 from mock_server.engine.ratelimit import RateLimitPolicy, RateState
 from mock_server.engine.scenarios import Undo
+from mock_server.engine.specs import Operation
 from mock_server.engine.validation import ValidatedInput
 
 __all__ = [
@@ -28,8 +30,6 @@ __all__ = [
     "RequestView",
     "SeedOptions",
 ]
-
-Rendered = tuple[int, dict[str, str], Any]  # status, extra headers, JSON body
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ class RequestView:
 class Call:
     """Everything a handler gets: validated input, the caller, the API's state, the clock and the generator."""
 
-    operation_id: str
+    operation: Operation
     input: ValidatedInput
     principal: Principal
     store: Any
@@ -68,6 +68,17 @@ class Call:
     jobs: JobRunner
     base_url: str
     arrived: datetime | None = None  # the request's arrival on the mock clock: what `now` is for the handler
+
+    @property
+    def operation_id(self) -> str:
+        return self.operation.operation_id
+
+    def check(self, instance: Any) -> None:
+        """Validate `instance` against the operation's body schema, as if it were the body: for a rule that needs
+        the stored record too (the body alone passed), so its refusal reads like any other (RequestInvalid)."""
+        validator = self.operation.body_validator
+        if validator is not None and not validator.is_valid(instance):
+            raise RequestInvalid(validator.violations(instance, "body"), self.operation.operation_id)
 
     @property
     def body(self) -> Any:
@@ -159,7 +170,7 @@ class ApiBinding:
     new_store: Callable[[], Any]
     seed: Callable[[Any, Mapping[str, Any], SeededRandom, datetime, SeedOptions], None]
     authenticate: Callable[[RequestView, Any], Principal]
-    render: Callable[[Exception], Rendered]
+    errors: ErrorStyle  # the vendor's envelope and its wording of every neutral error kind
     credentials: Callable[[Any], list[dict[str, Any]]]
     rate_limits: tuple[RateLimitPolicy, ...] = ()  # the documented windows, enforced under `real-limits`
     # Headers a success carries while limits are enforced (HighLevel sends them on every answer; 1TO1 AI only on

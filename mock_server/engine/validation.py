@@ -15,7 +15,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
-from mock_server.engine.errors import RequestInvalid, UnsupportedMediaType
+from mock_server.engine.errors import RequestInvalid, UnsupportedMediaType, Violation
 from mock_server.engine.specs import Operation, Parameter, SchemaValidator
 
 __all__ = ["MAX_NESTING", "UploadedPart", "ValidatedInput", "parse_form_body", "parse_json_body", "validate_request"]
@@ -43,21 +43,20 @@ class ValidatedInput:
     raw_query: list[tuple[str, str]] = field(default_factory=list)  # every pair as sent (Feathers' operators)
 
 
-def _first_error(
+def _check(
     validator: SchemaValidator, value: Any, location: str, prefix: Sequence[str | int], operation_id: str | None = None
 ) -> None:
-    errors = validator.errors(value, limit=20)
-    if errors:
-        pointer, message, keyword = errors[0]
-        raise RequestInvalid(
-            location,
-            message,
-            (*prefix, *pointer),
-            keyword,
-            problems=[((*prefix, *p), m, k) for p, m, k in errors],
-            instance=value,
-            operation_id=operation_id,
-        )
+    if not validator.is_valid(value):
+        raise RequestInvalid(validator.violations(value, location, prefix), operation_id)
+
+
+def _missing(parameter: Parameter, message: str, operation: Operation) -> RequestInvalid:
+    """A required parameter that is not there; the notes of its schema come along (a vendor's wording of it)."""
+    notes = parameter.schema.get("x-convomock")
+    violation = Violation(
+        parameter.location, (parameter.name,), "required", message, notes=notes if isinstance(notes, Mapping) else {}
+    )
+    return RequestInvalid([violation], operation.operation_id)
 
 
 def _coerce(parameter: Parameter, raw: str) -> Any:
@@ -123,21 +122,23 @@ def parse_json_body(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RequestInvalid("body", f"body is not valid UTF-8 (byte {exc.start})") from None
+        raise RequestInvalid.single(
+            "body", f"body is not valid UTF-8 (byte {exc.start})", kind="invalid_json"
+        ) from None
     if "\x00" in text:
-        raise RequestInvalid("body", "body contains a NUL character")
+        raise RequestInvalid.single("body", "body contains a NUL character", kind="invalid_json")
     # Counting brackets is C-fast: a body with no more than MAX_NESTING of them cannot nest deeper, so only the
     # rare larger body pays for the character walk.
     if text.count("[") + text.count("{") > MAX_NESTING and _depth(text) > MAX_NESTING:
-        raise RequestInvalid("body", f"JSON nested deeper than {MAX_NESTING} levels")
+        raise RequestInvalid.single("body", f"JSON nested deeper than {MAX_NESTING} levels", kind="invalid_json")
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise RequestInvalid(
-            "body", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise RequestInvalid.single(
+            "body", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", kind="invalid_json"
         ) from None
     except (ValueError, RecursionError) as exc:
-        raise RequestInvalid("body", f"body is not valid JSON: {exc}") from None
+        raise RequestInvalid.single("body", f"body is not valid JSON: {exc}", kind="invalid_json") from None
 
 
 def parse_form_body(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -146,12 +147,14 @@ def parse_form_body(raw: bytes, content_type: str) -> dict[str, Any]:
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
     )
     if not message.is_multipart():
-        raise RequestInvalid("body", "not a multipart/form-data body (boundary missing or malformed)")
+        raise RequestInvalid.single(
+            "body", "not a multipart/form-data body (boundary missing or malformed)", kind="invalid_form"
+        )
     form: dict[str, Any] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str) or not name:
-            raise RequestInvalid("body", "a form part has no name")
+            raise RequestInvalid.single("body", "a form part has no name", kind="invalid_form")
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
@@ -181,42 +184,32 @@ def validate_request(
     for parameter in operation.parameters:
         if parameter.location == "path":
             value: Any = _coerce(parameter, path_params[parameter.name])
-            _first_error(parameter.validator, value, "path", [parameter.name], operation.operation_id)
+            _check(parameter.validator, value, "path", [parameter.name], operation.operation_id)
             result.path[parameter.name] = value
         elif parameter.location == "query":
             values = [v for k, v in query if k == parameter.name]
             if not values:
                 if parameter.required:
-                    raise RequestInvalid(
-                        "query",
-                        f'"{parameter.name}" is a required parameter',
-                        [parameter.name],
-                        "required",
-                        operation_id=operation.operation_id,
-                    )
+                    raise _missing(parameter, f'"{parameter.name}" is a required parameter', operation)
                 continue
             if parameter.is_array:
                 value = _coerce_array(parameter, values)
             elif len(values) > 1:
-                raise RequestInvalid("query", "may be given only once", [parameter.name], "maxItems")
+                raise RequestInvalid.single(
+                    "query", "may be given only once", [parameter.name], "maxItems", limit=1, value=values
+                )
             else:
                 value = _coerce(parameter, values[0])
-            _first_error(parameter.validator, value, "query", [parameter.name], operation.operation_id)
+            _check(parameter.validator, value, "query", [parameter.name], operation.operation_id)
             result.query[parameter.name] = value
         elif parameter.location == "header":
             raw = headers.get(parameter.name.lower())
             if raw is None:
                 if parameter.required:
-                    raise RequestInvalid(
-                        "header",
-                        f'"{parameter.name}" is a required header',
-                        [parameter.name],
-                        "required",
-                        operation_id=operation.operation_id,
-                    )
+                    raise _missing(parameter, f'"{parameter.name}" is a required header', operation)
                 continue
             value = _coerce(parameter, raw)
-            _first_error(parameter.validator, value, "header", [parameter.name], operation.operation_id)
+            _check(parameter.validator, value, "header", [parameter.name], operation.operation_id)
             result.headers[parameter.name] = value
     if operation.body_validator is None and operation.form_validator is None:
         return result
@@ -224,19 +217,19 @@ def validate_request(
         if operation.body_required:
             kind = "JSON" if operation.body_validator is not None else "multipart/form-data"
             raise RequestInvalid(
-                "body", f"a {kind} request body is required", keyword="required", operation_id=operation.operation_id
+                [Violation("body", (), "required", f"a {kind} request body is required")], operation.operation_id
             )
         return result
     media = (content_type or "").split(";")[0].strip().lower()
     if operation.form_validator is not None and media == "multipart/form-data":
         form = parse_form_body(body, content_type or "")
         shown = {k: (f"<file {v.filename}>" if isinstance(v, UploadedPart) else v) for k, v in form.items()}
-        _first_error(operation.form_validator, shown, "body", [], operation.operation_id)
+        _check(operation.form_validator, shown, "body", [], operation.operation_id)
         result.body = form
         return result
     if operation.body_validator is None or not _is_json(content_type):
         raise UnsupportedMediaType(content_type)
     parsed = parse_json_body(body)
-    _first_error(operation.body_validator, parsed, "body", [], operation.operation_id)
+    _check(operation.body_validator, parsed, "body", [], operation.operation_id)
     result.body = parsed
     return result

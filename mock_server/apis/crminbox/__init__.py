@@ -32,17 +32,12 @@ def authenticate(view: RequestView, store: CrmStore) -> Principal:
         raise errors.InvalidCredentials()
     org_id = view.headers.get("x-org-id")
     if org_id is None:
-        raise RequestInvalid("header", '"X-Org-Id" is a required header', ["X-Org-Id"], "required")
+        raise RequestInvalid.single("header", '"X-Org-Id" is a required header', ["X-Org-Id"], "required")
     try:
         org_id = str(uuid.UUID(org_id))
     except ValueError:
-        raise RequestInvalid(
-            "header",
-            f'"{org_id}" is not a "uuid"',
-            ["X-Org-Id"],
-            "format",
-            problems=[(["X-Org-Id"], f'"{org_id}" is not a "uuid"', "format")],
-            instance=org_id,
+        raise RequestInvalid.single(
+            "header", f'"{org_id}" is not a "uuid"', ["X-Org-Id"], "format", allowed=("uuid",), value=org_id
         ) from None
     if org_id not in user.org_ids or org_id not in store.orgs:
         raise errors.NotAMember()
@@ -175,7 +170,7 @@ API = ApiBinding(
     new_store=CrmStore,
     seed=seed,
     authenticate=authenticate,
-    render=errors.render,
+    errors=errors.STYLE,
     credentials=credentials,
     control_routes=(
         ControlRoute("POST", "inbound", inbound),

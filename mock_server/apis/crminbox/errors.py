@@ -3,23 +3,11 @@
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from mock_server.engine.errors import (
-    InjectedFault,
-    InternalError,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    RateLimited,
-    RequestInvalid,
-    RouteNotFound,
-    Unauthenticated,
-    UnsupportedMediaType,
-    VendorError,
-)
-from mock_server.engine.types import Rendered
+from mock_server.engine.errors import ErrorStyle, InjectedFault, Problem, VendorError, Violation
 
 __all__ = [
     "Conflict",
@@ -30,14 +18,20 @@ __all__ = [
     "NotFound",
     "TooLarge",
     "ValidationFailed",
+    "STYLE",
     "issue",
-    "render",
 ]
+
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 class CrmError(VendorError):
     status = 400
     code = "error"
+
+    def problem(self) -> Problem:
+        return Problem(self.status, self.message, None, _CHALLENGE if self.status == 401 else {})
 
 
 class NotAuthenticated(CrmError):
@@ -77,132 +71,102 @@ class ValidationFailed(CrmError):
         self.issues = list(issues)
         super().__init__("; ".join(i["msg"] for i in self.issues))
 
-
-def _value_at(instance: Any, pointer: Sequence[str | int]) -> Any:
-    for part in pointer:
-        try:
-            instance = instance[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return instance
+    def problem(self) -> Problem:
+        return Problem(422, self.issues)
 
 
-_QUOTED = re.compile(r'"([^"]*)"')
+def _enum_text(options: Sequence[Any]) -> str:
+    """`"a", "b" or "c"`: the options as the refusal lists them."""
+    quoted = [json.dumps(option) for option in options]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-def _issue_for(
-    location: str, pointer: Sequence[str | int], message: str, keyword: str, instance: Any
-) -> dict[str, Any]:
-    """One JSON Schema error as pydantic v2 would word it. For a parameter, pointer[0] is its name and `instance`
-    its value; for the body, `instance` is the whole body."""
-    if location == "body":
-        loc: list[str | int] = ["body", *pointer]
-        value = _value_at(instance, pointer)
+def _issue_for(violation: Violation) -> dict[str, Any]:
+    """One broken rule as pydantic v2 words it. For a parameter, pointer[0] is its name (a header's lower-cased)."""
+    if violation.location == "body":
+        loc: list[str | int] = ["body", *violation.pointer]
     else:
-        name = str(pointer[0]).lower() if location == "header" else pointer[0]
-        loc = [location, name, *pointer[1:]]
-        value = _value_at(instance, pointer[1:])
-    number = re.search(r"(-?\d+(?:\.\d+)?)\D*$", message)
-    if keyword == "required":
-        names = _QUOTED.findall(message)
-        if names and location == "body":
-            loc.append(names[0])
+        name = str(violation.pointer[0]).lower() if violation.location == "header" else violation.pointer[0]
+        loc = [violation.location, name, *violation.pointer[1:]]
+    kind, value, limit = violation.kind, violation.value, violation.limit
+    if kind == "required":
+        if violation.property is not None and violation.location == "body":
+            loc.append(violation.property)
         return issue("missing", loc, "Field required", None)
-    if keyword == "additionalProperties":
-        extra = re.findall(r"'([^']*)'", message)
+    if kind == "additionalProperties":
+        extra = violation.property
+        found = value.get(extra) if isinstance(value, dict) and extra is not None else None
         return issue(
-            "extra_forbidden",
-            [*loc, *extra[:1]],
-            "Extra inputs are not permitted",
-            _value_at(value, extra[:1]) if extra else None,
+            "extra_forbidden", [*loc, extra] if extra is not None else loc, "Extra inputs are not permitted", found
         )
-    if keyword == "format" and "uuid" in message:
+    if kind == "invalid_json":
+        return issue("json_invalid", loc, violation.message, None)
+    if kind in ("invalid", "invalid_form"):  # refused before any schema: the engine's own words
+        return issue("value_error", loc, violation.message, None)
+    if kind == "format" and "uuid" in violation.allowed:
         return issue("uuid_parsing", loc, "Input should be a valid UUID", value)
-    if keyword == "format" and "date-time" in message:
+    if kind == "format" and "date-time" in violation.allowed:
         return issue("datetime_parsing", loc, "Input should be a valid datetime", value)
-    if keyword == "enum":
-        options = message.split(" is not one of ")[-1]
-        return issue("enum", loc, f"Input should be one of {options}", value)
-    if keyword == "type":
-        wanted = _QUOTED.findall(message)[-1:] or ["valid"]
-        kinds = {
-            "boolean": "bool_parsing",
-            "integer": "int_parsing",
-            "number": "float_parsing",
-            "string": "string_type",
-            "object": "model_type",
-            "array": "list_type",
-        }
-        return issue(kinds.get(wanted[0], "type_error"), loc, f"Input should be a valid {wanted[0]}", value)
-    if keyword in ("minimum", "exclusiveMinimum") and number:
-        return issue("greater_than_equal", loc, f"Input should be greater than or equal to {number.group(1)}", value)
-    if keyword in ("maximum", "exclusiveMaximum") and number:
-        return issue("less_than_equal", loc, f"Input should be less than or equal to {number.group(1)}", value)
-    if keyword == "minLength":
+    if kind == "enum":
+        return issue("enum", loc, f"Input should be one of {_enum_text(violation.allowed)}", value)
+    if kind == "type":
+        wanted = str(violation.allowed[-1]) if violation.allowed else "valid"
+        return issue(_TYPES.get(wanted, "type_error"), loc, f"Input should be a valid {wanted}", value)
+    if kind in ("minimum", "exclusiveMinimum"):
+        return issue("greater_than_equal", loc, f"Input should be greater than or equal to {limit}", value)
+    if kind in ("maximum", "exclusiveMaximum"):
+        return issue("less_than_equal", loc, f"Input should be less than or equal to {limit}", value)
+    if kind == "minLength":
         return issue("string_too_short", loc, "String should have at least 1 character", value)
-    if keyword == "maxLength" and number:
-        return issue("string_too_long", loc, f"String should have at most {number.group(1)} characters", value)
-    if keyword == "minItems":
+    if kind == "maxLength":
+        return issue("string_too_long", loc, f"String should have at most {limit} characters", value)
+    if kind == "minItems":
         return issue("too_short", loc, "List should have more items", value)
-    if keyword == "maxItems":
+    if kind == "maxItems":
         return issue("too_long", loc, "List should have fewer items", value)
-    return issue("value_error", loc, f"Value error, {message}", value)
+    return issue("value_error", loc, f"Value error, {violation.message}", value)
 
 
-def _issues(error: RequestInvalid) -> list[dict[str, Any]]:
-    if error.problems:
-        return [
-            _issue_for(error.location, pointer, message, keyword, error.instance)
-            for pointer, message, keyword in error.problems
-        ][:10]
-    if error.keyword == "required":
-        if error.location == "body" or not error.pointer:
-            return [issue("missing", [error.location], "Field required", None)]
-        return [_issue_for(error.location, list(error.pointer), "", "required", None)]
-    kind = "json_invalid" if "JSON" in error.message or "UTF-8" in error.message else "value_error"
-    return [issue(kind, [error.location, *error.pointer], error.message, None)]
+_TYPES = {
+    "boolean": "bool_parsing",
+    "integer": "int_parsing",
+    "number": "float_parsing",
+    "string": "string_type",
+    "object": "model_type",
+    "array": "list_type",
+}
 
 
-def _detail(status: int, detail: Any) -> dict[str, Any]:
-    return {"detail": detail}
+def _envelope(problem: Problem) -> dict[str, Any]:
+    return {"detail": problem.message}
 
 
-def render(error: Exception) -> Rendered:
-    """The only place that knows the CRM inbox's envelope."""
-    if isinstance(error, ValidationFailed):
-        return 422, {}, _detail(422, error.issues)
-    if isinstance(error, VendorError):
-        challenge = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
-        return error.status, challenge, _detail(error.status, error.message)
-    if isinstance(error, RequestInvalid):
-        return 422, {}, _detail(422, _issues(error))
-    if isinstance(error, Unauthenticated):
-        return 401, {"WWW-Authenticate": "Bearer"}, _detail(401, NotAuthenticated.message)
-    if isinstance(error, RateLimited):
-        return 429, {"Retry-After": str(error.retry_after)}, _detail(429, "Too Many Requests")
-    if isinstance(error, InjectedFault):
-        return _fault(error)
-    if isinstance(error, RouteNotFound):
-        return 404, {}, _detail(404, "Not Found")
-    if isinstance(error, MethodNotAllowed):
-        return 405, {"Allow": ", ".join(error.allowed)}, _detail(405, "Method Not Allowed")
-    if isinstance(error, PayloadTooLarge):
-        return 413, {}, _detail(413, "Request Entity Too Large")
-    if isinstance(error, UnsupportedMediaType):
-        return 415, {}, _detail(415, f"Unsupported Media Type: {error.content_type or '(none)'}")
-    if isinstance(error, InternalError):
-        return 500, {}, _detail(500, str(error) or "Internal Server Error")
-    return 500, {}, _detail(500, "Internal Server Error")
+def _retry(fault: InjectedFault) -> dict[str, str]:
+    return {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
 
 
-def _fault(fault: InjectedFault) -> Rendered:
-    retry = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-    if fault.kind == "rate_limited":
-        return fault.status or 429, retry, _detail(429, "Too Many Requests")
-    if fault.kind == "unauthorized":
-        return fault.status or 401, {"WWW-Authenticate": "Bearer"}, _detail(401, InvalidCredentials.message)
-    if fault.kind == "insufficient_scope":
-        return fault.status or 403, {}, _detail(403, NotAMember.message)
-    status = fault.status or {"bad_gateway": 502, "unavailable": 503}.get(fault.kind, 500)
+def _server_fault(fault: InjectedFault) -> Problem:
+    status = fault.status or {"bad_gateway": 502, "unavailable": 503}.get(fault.fault, 500)
     text = {502: "Bad Gateway", 503: "Service Unavailable"}.get(status, "Internal Server Error")
-    return status, retry, _detail(status, text)
+    return Problem(status, text, None, _retry(fault))
+
+
+STYLE = ErrorStyle(
+    envelope=_envelope,
+    wording={
+        "request_invalid": lambda e: Problem(422, [_issue_for(v) for v in e.violations][:10]),
+        "unauthenticated": lambda e: Problem(401, NotAuthenticated.message, None, _CHALLENGE),
+        "rate_limited": lambda e: Problem(429, "Too Many Requests", None, {"Retry-After": str(e.retry_after)}),
+        "route_not_found": lambda e: Problem(404, "Not Found"),
+        "method_not_allowed": lambda e: Problem(405, "Method Not Allowed", None, {"Allow": ", ".join(e.allowed)}),
+        "payload_too_large": lambda e: Problem(413, "Request Entity Too Large"),
+        "unsupported_media_type": lambda e: Problem(415, f"Unsupported Media Type: {e.content_type or '(none)'}"),
+        "internal": lambda e: Problem(500, str(e) or "Internal Server Error"),
+        "fault:rate_limited": lambda f: Problem(f.status or 429, "Too Many Requests", None, _retry(f)),
+        "fault:unauthorized": lambda f: Problem(f.status or 401, InvalidCredentials.message, None, _CHALLENGE),
+        "fault:insufficient_scope": lambda f: Problem(f.status or 403, NotAMember.message),
+        "fault:server_error": _server_fault,
+        "fault:bad_gateway": _server_fault,
+        "fault:unavailable": _server_fault,
+    },
+)

@@ -11,7 +11,6 @@ from mock_server import DATA_ROOT
 from mock_server.apis.highlevel import errors, sim
 from mock_server.apis.highlevel.handlers import HANDLERS
 from mock_server.apis.highlevel.limits import BURST, DAILY, rate_limit_headers
-from mock_server.apis.highlevel.rules import CHANNELS
 from mock_server.apis.highlevel.seed import seed
 from mock_server.apis.highlevel.state import Conversation, HighLevelStore, Location
 from mock_server.engine.clock import iso
@@ -20,6 +19,7 @@ from mock_server.engine.types import ApiBinding, ControlCall, ControlError, Cont
 __all__ = ["API"]
 
 ROOT = DATA_ROOT  # specs/ and fixtures/
+CHANNELS = ("IG", "FB", "SMS", "WebChat", "WhatsApp", "Live_Chat")  # where a simulated customer may write from
 
 
 def authenticate(view: RequestView, store: HighLevelStore) -> Principal:
@@ -156,7 +156,7 @@ API = ApiBinding(
     new_store=HighLevelStore,
     seed=seed,
     authenticate=authenticate,
-    render=errors.render,
+    errors=errors.STYLE,
     credentials=credentials,
     rate_limits=(BURST, DAILY),
     rate_limit_headers=rate_limit_headers,

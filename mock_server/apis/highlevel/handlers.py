@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.apis.highlevel import errors, rules
+from mock_server.apis.highlevel import errors
 from mock_server.apis.highlevel.state import Action, Agent, Generation, Location
 from mock_server.engine.clock import iso
 from mock_server.engine.types import Call, Handler
@@ -111,12 +111,17 @@ def _apply(agent: Agent, body: Mapping[str, Any]) -> None:
         agent.sleep_time = agent.sleep_time_unit = None
 
 
-def _check_stored_rules(agent: Agent, body: Mapping[str, Any]) -> None:
-    """What the body alone cannot show: a waitTime against the unit already stored."""
-    unit = body.get("waitTimeUnit", agent.wait_time_unit)
-    message = rules.wait_time_message(body.get("waitTime", agent.wait_time), unit)
-    if message:
-        raise errors.Unprocessable([message])
+def _check_stored_rules(call: Call, agent: Agent) -> None:
+    """What the body alone cannot show: a waitTime against the unit already stored (the spec's rule, applied to
+    the body with the stored wait filled in)."""
+    body = call.body
+    call.check(
+        {
+            **body,
+            "waitTime": body.get("waitTime", agent.wait_time),
+            "waitTimeUnit": body.get("waitTimeUnit", agent.wait_time_unit),
+        }
+    )
 
 
 def create_agent(call: Call) -> Any:
@@ -166,7 +171,7 @@ def update_agent(call: Call) -> Any:
     location = _location(call)
     agent = location.agent(call.path["agentId"])
     body = call.body
-    _check_stored_rules(agent, body)
+    _check_stored_rules(call, agent)
     _apply(agent, body)
     agent.updated_at = call.now
     if body.get("isPrimary") is True:

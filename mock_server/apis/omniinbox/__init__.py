@@ -125,7 +125,7 @@ API = ApiBinding(
     new_store=lambda: OmniStore(jwt_secret=""),
     seed=seed,
     authenticate=authenticate,
-    render=errors.render,
+    errors=errors.STYLE,
     credentials=credentials,
     control_routes=(
         ControlRoute("POST", "inbound", inbound),

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.engine.errors import (
-    InjectedFault,
-    InternalError,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    RateLimited,
-    RequestInvalid,
-    RouteNotFound,
-    Unauthenticated,
-    UnsupportedMediaType,
-    VendorError,
-)
-from mock_server.engine.types import Rendered
+from mock_server.engine.errors import ErrorStyle, InjectedFault, MethodNotAllowed, Problem, RequestInvalid, VendorError
 
 __all__ = [
     "BadRequest",
@@ -27,7 +15,7 @@ __all__ = [
     "NotFound",
     "Unprocessable",
     "feathers_body",
-    "render",
+    "STYLE",
 ]
 
 _CLASSES = {
@@ -66,6 +54,9 @@ class FeathersError(VendorError):
         self.data = data
         super().__init__(message, **details)
 
+    def problem(self) -> Problem:
+        return Problem(self.status, self.message, data=self.data)
+
 
 class BadRequest(FeathersError):
     status, message = 400, "Bad request"
@@ -99,55 +90,57 @@ def feathers_body(status: int, message: str, data: Any = None) -> dict[str, Any]
     return body
 
 
-def render(error: Exception) -> Rendered:
-    """The only place that knows the Feathers envelope."""
-    if isinstance(error, FeathersError):
-        return error.status, {}, feathers_body(error.status, error.message, error.data)
-    if isinstance(error, RequestInvalid):
-        # As Feathers' schema hooks (Ajv) answer: "validation failed", the errors in `data`.
-        problems = error.problems or [(error.pointer, error.message, error.keyword or "")]
-        data = [
-            {
-                "instancePath": "/" + "/".join(str(p) for p in pointer),
-                "keyword": keyword,
-                "message": message,
-                "location": error.location,
-            }
-            for pointer, message, keyword in problems
-        ]
-        return 400, {}, feathers_body(400, "validation failed", data)
-    if isinstance(error, Unauthenticated):
-        return 401, {}, feathers_body(401, "Not authenticated")
-    if isinstance(error, RateLimited):
-        return 429, {"Retry-After": str(error.retry_after)}, feathers_body(429, "Too many requests")
-    if isinstance(error, InjectedFault):
-        return _fault(error)
-    if isinstance(error, RouteNotFound):
-        return 404, {}, feathers_body(404, "Page not found")
-    if isinstance(error, MethodNotAllowed):
-        with_id = error.path.strip("/").count("/") >= 1
-        method = _METHODS.get((error.method.upper(), with_id), error.method.lower())
-        message = (
-            f"Can not {method} multiple entries"
-            if method in ("patch", "remove") and not with_id
-            else f"Method `{method}` is not supported by this endpoint."
-        )
-        return 405, {"Allow": ", ".join(error.allowed)}, feathers_body(405, message)
-    if isinstance(error, PayloadTooLarge):
-        return 413, {}, feathers_body(413, f"The request body is larger than {error.limit} bytes")
-    if isinstance(error, UnsupportedMediaType):
-        return 415, {}, feathers_body(415, f"Unsupported content type {error.content_type or '(none)'}")
-    if isinstance(error, InternalError):
-        return 500, {}, feathers_body(500, str(error) or "General error")
-    return 500, {}, feathers_body(500, "General error")
+def _request_invalid(error: RequestInvalid) -> Problem:
+    # As Feathers' schema hooks (Ajv) answer: "validation failed", the errors in `data`.
+    data = [
+        {
+            "instancePath": "/" + "/".join(str(p) for p in v.pointer),
+            "keyword": v.kind,
+            "message": v.message,
+            "location": v.location,
+        }
+        for v in error.violations
+    ]
+    return Problem(400, "validation failed", data=data)
 
 
-def _fault(fault: InjectedFault) -> Rendered:
-    retry = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-    if fault.kind == "rate_limited":
-        return fault.status or 429, retry, feathers_body(429, "Too many requests")
-    if fault.kind in ("unauthorized", "insufficient_scope"):
-        return fault.status or 401, {}, feathers_body(401, "jwt expired")
-    status = fault.status or {"bad_gateway": 502, "unavailable": 503}.get(fault.kind, 500)
+def _method_not_allowed(error: MethodNotAllowed) -> Problem:
+    with_id = error.path.strip("/").count("/") >= 1
+    method = _METHODS.get((error.method.upper(), with_id), error.method.lower())
+    message = (
+        f"Can not {method} multiple entries"
+        if method in ("patch", "remove") and not with_id
+        else f"Method `{method}` is not supported by this endpoint."
+    )
+    return Problem(405, message, headers={"Allow": ", ".join(error.allowed)})
+
+
+def _retry(fault: InjectedFault) -> dict[str, str]:
+    return {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+
+
+def _server_fault(fault: InjectedFault) -> Problem:
+    status = fault.status or {"bad_gateway": 502, "unavailable": 503}.get(fault.fault, 500)
     text = {502: "Bad gateway", 503: "Service unavailable"}.get(status, "General error")
-    return status, retry, feathers_body(status, text)
+    return Problem(status, text, headers=_retry(fault))
+
+
+STYLE = ErrorStyle(
+    envelope=lambda problem: feathers_body(problem.status, problem.message, problem.data),
+    wording={
+        "request_invalid": _request_invalid,
+        "unauthenticated": lambda e: Problem(401, "Not authenticated"),
+        "rate_limited": lambda e: Problem(429, "Too many requests", headers={"Retry-After": str(e.retry_after)}),
+        "route_not_found": lambda e: Problem(404, "Page not found"),
+        "method_not_allowed": _method_not_allowed,
+        "payload_too_large": lambda e: Problem(413, f"The request body is larger than {e.limit} bytes"),
+        "unsupported_media_type": lambda e: Problem(415, f"Unsupported content type {e.content_type or '(none)'}"),
+        "internal": lambda e: Problem(500, str(e) or "General error"),
+        "fault:rate_limited": lambda f: Problem(f.status or 429, "Too many requests", headers=_retry(f)),
+        "fault:unauthorized": lambda f: Problem(f.status or 401, "jwt expired"),
+        "fault:insufficient_scope": lambda f: Problem(f.status or 401, "jwt expired"),
+        "fault:server_error": _server_fault,
+        "fault:bad_gateway": _server_fault,
+        "fault:unavailable": _server_fault,
+    },
+)

@@ -234,7 +234,7 @@ API = ApiBinding(
     new_store=OneToOneStore,
     seed=seed,
     authenticate=authenticate,
-    render=errors.render,
+    errors=errors.STYLE,
     credentials=credentials,
     rate_limits=(RateLimitPolicy(limit=errors.RATE_LIMIT, window=timedelta(minutes=1), name="minute"),),
     scenario_effects={"ai_token_balance": _set_balance, "messaging_window": _close_windows},

@@ -6,19 +6,9 @@ BATCH_LIMIT_EXCEEDED 422, INSUFFICIENT_AI_TOKENS 402, the *_NOT_FOUND family 404
 
 from __future__ import annotations
 
-from mock_server.engine.errors import (
-    InjectedFault,
-    InternalError,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    RateLimited,
-    RequestInvalid,
-    RouteNotFound,
-    Unauthenticated,
-    UnsupportedMediaType,
-    VendorError,
-)
-from mock_server.engine.types import Rendered
+from typing import Any
+
+from mock_server.engine.errors import ErrorStyle, InjectedFault, Problem, RateLimited, RequestInvalid, VendorError
 
 __all__ = [
     "AiEmployeeNotAssigned",
@@ -40,7 +30,7 @@ __all__ = [
     "TemplateNotFound",
     "TokenBusinessMismatch",
     "WindowClosed",
-    "render",
+    "STYLE",
 ]
 
 RATE_LIMIT = 60
@@ -140,8 +130,8 @@ class AiEmployeeNotAssigned(OneToOneError):
     message = "The conversation has no AI employee; name one in the action or assign one first."
 
 
-def _body(code: str, message: str) -> dict[str, str]:
-    return {"code": code, "message": message}
+def _envelope(problem: Problem) -> dict[str, Any]:
+    return {"code": problem.code, "message": problem.message}
 
 
 def _rate_limit_headers(
@@ -155,75 +145,65 @@ def _rate_limit_headers(
     }
 
 
-def render(error: Exception) -> Rendered:
-    """The only place that knows the 1TO1 AI envelope."""
-    if isinstance(error, VendorError):
-        return error.status, {}, _body(error.code, error.message)
-    if isinstance(error, RequestInvalid):
-        # The docs name BATCH_LIMIT_EXCEEDED for "more than 10 actions"; the spec's maxItems says the same thing.
-        if error.location == "body" and list(error.pointer) == ["actions"] and error.keyword == "maxItems":
-            batch = BatchLimitExceeded(detail="this group has more than 10")
-            return batch.status, {}, _body(batch.code, batch.message)
-        return 400, {}, _body("INVALID_REQUEST", error.describe())
-    if isinstance(error, Unauthenticated):
-        return 401, {}, _body("INVALID_API_TOKEN", f"Invalid API token: {error.reason}.")
-    if isinstance(error, RateLimited):
-        return (
-            429,
-            _rate_limit_headers(error.retry_after, error.reset_epoch, error.limit, error.remaining),
-            _body(
-                "RATE_LIMIT_EXCEEDED",
-                f"Rate limit of {error.limit} requests per minute exceeded; retry in {error.retry_after}s.",
-            ),
-        )
-    if isinstance(error, InjectedFault):
-        return _render_fault(error)
-    if isinstance(error, RouteNotFound):
-        return 404, {}, _body("NOT_FOUND", "No endpoint at this path.")
-    if isinstance(error, MethodNotAllowed):
-        return (
+def _request_invalid(error: RequestInvalid) -> Problem:
+    first = error.first
+    # The docs name BATCH_LIMIT_EXCEEDED for "more than 10 actions"; the spec's maxItems says the same thing.
+    if first.location == "body" and list(first.pointer) == ["actions"] and first.kind == "maxItems":
+        batch = BatchLimitExceeded(detail="this group has more than 10")
+        return batch.problem()
+    return Problem(400, error.describe(), "INVALID_REQUEST")
+
+
+def _rate_limited(error: RateLimited) -> Problem:
+    headers = _rate_limit_headers(error.retry_after, error.reset_epoch, error.limit, error.remaining)
+    message = f"Rate limit of {error.limit} requests per minute exceeded; retry in {error.retry_after}s."
+    return Problem(429, message, "RATE_LIMIT_EXCEEDED", headers)
+
+
+def _fault_rate_limited(fault: InjectedFault) -> Problem:
+    retry = fault.retry_after or 60
+    message = f"Rate limit of {RATE_LIMIT} requests per minute exceeded; retry in {retry}s."
+    return Problem(fault.status or 429, message, "RATE_LIMIT_EXCEEDED", _rate_limit_headers(retry, 0))
+
+
+def _revoked(fault: InjectedFault) -> Problem:  # 1TO1 AI keys have no scopes: either fault is a refused key
+    return Problem(fault.status or 401, "The API token has been revoked.", "INVALID_API_TOKEN")
+
+
+STYLE = ErrorStyle(
+    envelope=_envelope,
+    wording={
+        "request_invalid": _request_invalid,
+        "unauthenticated": lambda e: Problem(401, f"Invalid API token: {e.reason}.", "INVALID_API_TOKEN"),
+        "rate_limited": _rate_limited,
+        "route_not_found": lambda e: Problem(404, "No endpoint at this path.", "NOT_FOUND"),
+        "method_not_allowed": lambda e: Problem(
             405,
-            {"Allow": ", ".join(error.allowed)},
-            _body("METHOD_NOT_ALLOWED", f"Method not allowed here; allowed: {', '.join(error.allowed)}."),
-        )
-    if isinstance(error, PayloadTooLarge):
-        return 413, {}, _body("PAYLOAD_TOO_LARGE", f"The request body exceeds {error.limit} bytes.")
-    if isinstance(error, UnsupportedMediaType):
-        return (
+            f"Method not allowed here; allowed: {', '.join(e.allowed)}.",
+            "METHOD_NOT_ALLOWED",
+            {"Allow": ", ".join(e.allowed)},
+        ),
+        "payload_too_large": lambda e: Problem(413, f"The request body exceeds {e.limit} bytes.", "PAYLOAD_TOO_LARGE"),
+        "unsupported_media_type": lambda e: Problem(
             415,
-            {},
-            _body(
-                "UNSUPPORTED_MEDIA_TYPE",
-                f"Content-Type {error.content_type or '(none)'} is not supported; send application/json.",
-            ),
-        )
-    if isinstance(error, InternalError):
-        return 500, {}, _body("FETCH_FAILED", str(error) or "Internal error; retry.")
-    return 500, {}, _body("FETCH_FAILED", "Internal error; retry.")
-
-
-def _render_fault(fault: InjectedFault) -> Rendered:
-    if fault.kind == "rate_limited":
-        retry = fault.retry_after or 60
-        return (
-            fault.status or 429,
-            _rate_limit_headers(retry, 0),
-            _body(
-                "RATE_LIMIT_EXCEEDED", f"Rate limit of {RATE_LIMIT} requests per minute exceeded; retry in {retry}s."
-            ),
-        )
-    if fault.kind in ("unauthorized", "insufficient_scope"):  # 1TO1 AI keys have no scopes: a refused key
-        return fault.status or 401, {}, _body("INVALID_API_TOKEN", "The API token has been revoked.")
-    if fault.kind == "bad_gateway":
-        return (
-            fault.status or 502,
-            {},
-            _body("SEND_FAILED", "Meta rejected the send; the message was stored as failed."),
-        )
-    if fault.kind == "unavailable":
-        return (
-            fault.status or 503,
-            {"Retry-After": str(fault.retry_after or 30)},
-            _body("SERVICE_UNAVAILABLE", "The service is temporarily unavailable; retry later."),
-        )
-    return fault.status or 500, {}, _body("FETCH_FAILED", "Server error while reading data; retry.")
+            f"Content-Type {e.content_type or '(none)'} is not supported; send application/json.",
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        "internal": lambda e: Problem(500, str(e) or "Internal error; retry.", "FETCH_FAILED"),
+        "fault:rate_limited": _fault_rate_limited,
+        "fault:unauthorized": _revoked,
+        "fault:insufficient_scope": _revoked,
+        "fault:server_error": lambda f: Problem(
+            f.status or 500, "Server error while reading data; retry.", "FETCH_FAILED"
+        ),
+        "fault:bad_gateway": lambda f: Problem(
+            f.status or 502, "Meta rejected the send; the message was stored as failed.", "SEND_FAILED"
+        ),
+        "fault:unavailable": lambda f: Problem(
+            f.status or 503,
+            "The service is temporarily unavailable; retry later.",
+            "SERVICE_UNAVAILABLE",
+            {"Retry-After": str(f.retry_after or 30)},
+        ),
+    },
+)
