@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from bench.load import Request
 from mock_server import DATA_ROOT
-from mock_server.engine.app import client_headers
+from mock_server.engine.backend import client_headers
 from mock_server.engine.specs import load_spec
 
 __all__ = [

@@ -51,8 +51,8 @@ async def _traced(work: Callable[[], Awaitable[Any]]) -> Counter[str]:
 
 
 async def _action_group() -> Counter[str]:
-    app = create_app(["1to1ai"])
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    app = create_app(apis=["1to1ai"])
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         credentials = (await client.get("/__mock/credentials")).json()["1to1ai"][0]
         url = credentials["base_url"].removeprefix("http://127.0.0.1:8000") + "/conversation/actions"
@@ -80,8 +80,8 @@ async def _settle(app: Any) -> None:
 
 
 async def _omni_find() -> Counter[str]:
-    app = create_app(["omni-inbox"])
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    app = create_app(apis=["omni-inbox"])
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         credential = (await client.get("/__mock/credentials")).json()["omni-inbox"][0]
         url = credential["base_url"].removeprefix("http://127.0.0.1:8000") + "/conversations"

@@ -18,7 +18,6 @@ __all__ = [
     "CONTRACT_CHECKS",
     "TenancyContext",
     "documented_success_status",
-    "ensure_registered",
     "other_tenant_not_found",
     "paging_limit",
     "register_context",
@@ -180,8 +179,3 @@ def other_tenant_not_found(ctx: Any, response: Any, case: Any) -> bool | None:
 
 
 CONTRACT_CHECKS = (vendor_error_envelope, paging_limit, documented_success_status, other_tenant_not_found)
-
-
-def ensure_registered() -> tuple[Any, ...]:
-    """The checks above are registered with schemathesis when this module is imported; this names them."""
-    return CONTRACT_CHECKS

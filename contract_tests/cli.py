@@ -186,7 +186,7 @@ def _options(args: argparse.Namespace) -> ContractOptions:
             drift = drift_named(args.drift)
         except KeyError as exc:
             raise ContractUsageError(str(exc.args[0])) from None
-        options = replace(options, api=options.api or drift.api, app=DriftingApp(create_app([drift.api]), drift))
+        options = replace(options, api=options.api or drift.api, app=DriftingApp(create_app(apis=[drift.api]), drift))
     return options
 
 

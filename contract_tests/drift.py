@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.engine.asgi import read_body, send_bytes
+from mock_server.engine.types import Receive, Scope, Send
 
 __all__ = ["DRIFTS", "Drift", "DriftingApp", "drift_named"]
 
 Body = Any
-Scope = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -429,8 +429,8 @@ def _omni_token() -> bytes:
     """A seeded access token of Ana (Acme), the same on every start (the seed is deterministic)."""
     from mock_server.server import create_app
 
-    app = create_app(["omni-inbox"])
-    runtime = app.runtimes["omni-inbox"]
+    app = create_app(apis=["omni-inbox"])
+    runtime = app.backend.runtimes["omni-inbox"]
     token: str = next(c["token"] for c in runtime.binding.credentials(runtime.store) if c["tenant"] == OMNI_WORKSPACE)
     return b"Bearer " + token.encode()
 
@@ -547,7 +547,7 @@ class DriftingApp:
     def __getattr__(self, name: str) -> Any:  # runtimes, api_root, ... of the wrapped mock
         return getattr(self.app, name)
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.drift.matches(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return

@@ -45,20 +45,20 @@ class FuzzRow:
 
 
 def fuzz_api(api: str, max_examples: int, seed: int, phases: Sequence[str]) -> FuzzRow:
-    app = create_app([api], strict=True, frozen=True)
+    app = create_app(apis=[api], strict=True, frozen=True)
     started = time.perf_counter()
     report = run_contract(ContractOptions(api=api, app=app, max_examples=max_examples, seed=seed, phases=list(phases)))
     print(render_table(report), flush=True)
-    for problem in (app.strict_violations + app.internal_errors)[:10]:
+    for problem in (app.backend.strict_violations + app.backend.internal_errors)[:10]:
         print(f"  mock: {problem}", flush=True)
     return FuzzRow(
         api=api,
         operations=len(report.operations),
         requests=report.requests,
         failures=sum(len(op.failures) for op in report.operations.values()),
-        server_errors=app.server_errors,
-        strict_violations=len(app.strict_violations),
-        internal_errors=len(app.internal_errors),
+        server_errors=app.backend.server_errors,
+        strict_violations=len(app.backend.strict_violations),
+        internal_errors=len(app.backend.internal_errors),
         errors=len(report.errors),
         seconds=time.perf_counter() - started,
     )

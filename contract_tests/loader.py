@@ -135,9 +135,9 @@ def resolve(options: ContractOptions) -> ResolvedContract:
     if options.base_url is None:
         from mock_server.server import create_app
 
-        app = options.app if options.app is not None else create_app([api])
-        runtime = app.runtimes[api]
-        base_url = "http://testserver" + app.api_root(runtime) + server_path
+        app = options.app if options.app is not None else create_app(apis=[api])
+        runtime = app.backend.runtimes[api]
+        base_url = "http://testserver" + app.backend.api_root(runtime.binding) + server_path
         credentials = runtime.binding.credentials(runtime.store)
         if credentials:
             # The seeded tenant behind the given token (a wrong token keeps the first tenant's path, so the run

@@ -16,7 +16,6 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
@@ -26,6 +25,7 @@ from mock_server.engine.asgi import path_of, read_body, send_bytes, send_json
 from mock_server.engine.errors import MethodNotAllowed, MockError, RouteNotFound
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.specs import Operation, Spec, load_spec
+from mock_server.engine.types import Receive, Scope, Send
 from mock_server.engine.validation import validate_request
 
 __all__ = ["ValidatingProxy", "Violation"]
@@ -101,7 +101,7 @@ class ValidatingProxy:
 
     # -- ASGI ----------------------------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -120,7 +120,7 @@ class ValidatingProxy:
             return
         await self._forward(scope, send, path, await read_body(receive))
 
-    async def _forward(self, scope: dict[str, Any], send: Any, path: str, body: bytes) -> None:
+    async def _forward(self, scope: Scope, send: Send, path: str, body: bytes) -> None:
         method = scope["method"].upper()
         query_string = scope.get("query_string", b"").decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
@@ -188,7 +188,7 @@ class ValidatingProxy:
             detail = "; ".join(f"/{'/'.join(map(str, p))}: {m}" for p, m in problems)
             self._note(method, path, operation, "response", status, f"answer breaks the spec: {detail}")
 
-    async def _control(self, scope: dict[str, Any], send: Any, path: str) -> None:
+    async def _control(self, scope: Scope, send: Send, path: str) -> None:
         method = scope["method"].upper()
         if path == "/__mock/violations" and method == "GET":
             status, payload = (

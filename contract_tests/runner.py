@@ -142,7 +142,6 @@ def _run(contract: ResolvedContract) -> ContractReport:
         phases=list(contract.options.phases),
         read_only=contract.read_only,
     )
-    checks.ensure_registered()
     tenancy = None
     if contract.other_headers:
         tenancy = checks.TenancyContext(contract.other_headers, contract.other_params, contract.params)

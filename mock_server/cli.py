@@ -21,9 +21,11 @@ from typing import Any, TextIO
 from contract_tests.cli import add_commands as add_contract_commands
 from contract_tests.cli import run_command as run_contract_command
 from mock_server.apis import BINDINGS
-from mock_server.engine.app import MockApp, StartupError, client_headers
+from mock_server.engine.app import MockApp, StartupError
+from mock_server.engine.backend import client_headers
 from mock_server.engine.clock import parse_instant
 from mock_server.engine.snapshot import SnapshotError
+from mock_server.engine.types import MockOptions
 from mock_server.progress import busy, byte_counter, seeding_bar
 
 __all__ = ["build_parser", "main"]
@@ -163,34 +165,44 @@ def _start(value: str | None) -> datetime | None:
     return parse_instant(value)
 
 
-def _build(args: argparse.Namespace, **options: Any) -> MockApp:
-    """The app the data options describe, with a progress bar over the APIs' seeding on a terminal."""
+def options_from(args: argparse.Namespace) -> MockOptions:
+    """The one options object a command line describes (`serve` and `seed` share the data options)."""
+    serving = args.command == "serve"
+    return MockOptions(
+        apis=(args.api,) if args.api else None,
+        seed=args.seed,
+        conversations=args.conversations,
+        tenants=args.tenants,
+        scenarios=tuple(args.scenario),
+        start=_start(args.start_time),
+        # `seed` holds the clock at the start instant while seeding: repeatable to the byte
+        frozen=args.freeze if serving else True,
+        strict=args.strict if serving else True,
+        at_root=bool(args.api) and serving,
+        control_token=args.control_token if serving else None,
+    )
+
+
+def _build(args: argparse.Namespace) -> MockApp:
+    """The app the options describe, with a progress bar over the APIs' seeding on a terminal."""
     from mock_server.server import create_app
 
-    apis = [args.api] if args.api else list(BINDINGS)
-    with seeding_bar(apis, args.conversations) as seeding:
-        return create_app(
-            apis,
-            seed=args.seed,
-            conversations=args.conversations,
-            scenarios=args.scenario,
-            start=_start(args.start_time),
-            tenants=args.tenants,
-            seeding=seeding,
-            **options,
-        )
+    options = options_from(args)
+    with seeding_bar(list(options.apis or BINDINGS), options.conversations) as seeding:
+        return create_app(options, seeding=seeding)
 
 
 def banner(app: MockApp, host: str, port: int) -> str:
+    backend = app.backend
     base = f"http://{host}:{port}"
-    lines = [f"convomock on {base}  (control API: {base}/__mock, clock {app.clock.describe()['now']})"]
-    for name, runtime in app.runtimes.items():
-        lines.append(f"  {name}: {base}{app.api_root(runtime)}{runtime.spec.base_path}")
-        for credential in app.credentials(runtime, base):
+    lines = [f"convomock on {base}  (control API: {base}/__mock, clock {backend.clock.describe()['now']})"]
+    for name, runtime in backend.runtimes.items():
+        lines.append(f"  {name}: {base}{backend.api_root(runtime.binding)}{runtime.spec.base_path}")
+        for credential in backend.credentials(runtime, base):
             sent = "  ".join(f"{k}: {v}" for k, v in client_headers(credential).items())
             lines.append(f"    tenant {credential['tenant']}: {credential['base_url']}  {sent}")
-    if app.scenarios.active:
-        lines.append(f"  scenarios on: {', '.join(app.scenarios.active)}")
+    if backend.scenarios.active:
+        lines.append(f"  scenarios on: {', '.join(backend.scenarios.active)}")
     return "\n".join(lines)
 
 
@@ -200,14 +212,12 @@ def serve(args: argparse.Namespace) -> int:
     from mock_server.server import StateFile, save_state
 
     try:
-        app = _build(
-            args, strict=args.strict, at_root=bool(args.api), frozen=args.freeze, control_token=args.control_token
-        )
+        app = _build(args)
         state = StateFile(app, args.state) if args.state else None
         if state is not None:
             if state.load_if_present():
                 for name in args.scenario:  # --scenario still applies on top of a loaded state
-                    app.activate_scenario(name)
+                    app.backend.activate_scenario(name)
             state.attach()
     except (StartupError, SnapshotError, ValueError, OSError) as exc:
         print(f"convomock: {exc}", file=sys.stderr)
@@ -251,7 +261,7 @@ def serve(args: argparse.Namespace) -> int:
         with asyncio.Runner(loop_factory=_fast_loop()) as runner:
             runner.run(run())
     finally:
-        if state is not None and app.version != state.saved_version:
+        if state is not None and app.backend.version != state.saved_version:
             save_state(app, state.path)  # the shutdown hook did not run (start-up failed, say)
     return EXIT_OK
 
@@ -387,11 +397,11 @@ def specs(args: argparse.Namespace, out: TextIO) -> int:
 
 def seed(args: argparse.Namespace, out: TextIO) -> int:
     try:
-        app = _build(args, frozen=True)  # held at the start instant while seeding: repeatable to the byte
+        app = _build(args)
     except (StartupError, ValueError) as exc:
         print(f"convomock: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    snapshot = app.snapshot()
+    snapshot = app.backend.snapshot()
     snapshot["clock"]["frozen"] = args.freeze  # as `serve` with these options would run after loading it
     try:
         if args.dump:
@@ -431,10 +441,10 @@ def _flush(out: TextIO, pending: list[str], advance: Callable[[int], None], size
 def _seed_summary(app: MockApp, snapshot: dict[str, Any]) -> str:
     """Per API and tenant, how many of each thing were seeded (the store's collections under each tenant)."""
     lines = [
-        f"seed {app.options.seed}, clock {snapshot['clock']['now']}"
-        + (f", scenarios on: {', '.join(app.scenarios.active)}" if app.scenarios.active else "")
+        f"seed {app.backend.options.seed}, clock {snapshot['clock']['now']}"
+        + (f", scenarios on: {', '.join(app.backend.scenarios.active)}" if app.backend.scenarios.active else "")
     ]
-    for name, runtime in app.runtimes.items():
+    for name, runtime in app.backend.runtimes.items():
         tenants = snapshot["apis"][name]["store"].get(runtime.binding.tenant_collection) or {}
         lines.append(f"{name}: {len(tenants)} tenant(s)")
         for tenant_id, tenant in tenants.items():

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from mock_server.engine.clock import parse_instant
+from mock_server.engine.options import MockOptions
 
 if TYPE_CHECKING:  # imported lazily at run time: loading the plugin must stay cheap for suites that never use it
     from mock_server.testing import ConvoMock, Runner
     from mock_server.vendor_guard import VendorHostGuard
 
-__all__ = ["AppKey", "MockSettings", "settings_for"]
+__all__ = ["MockSettings", "settings_for"]
 
 _GUARD = pytest.StashKey["VendorHostGuard"]()
 _MARKER_KEYS = ("apis", "seed", "conversations", "tenants", "scenarios", "frozen", "start", "strict", "guard", "reset")
@@ -39,21 +41,11 @@ MARKER_HELP = (
 
 
 @dataclass(frozen=True)
-class AppKey:
-    """What building an app depends on; tests with equal keys share one app."""
-
-    apis: tuple[str, ...] | None = None
-    seed: int = 0
-    conversations: int | None = None
-    tenants: tuple[str, ...] | None = None
-    frozen: bool = True
-    start: str | None = None
-    strict: bool = True
-
-
-@dataclass(frozen=True)
 class MockSettings:
-    app: AppKey
+    """A test's mock: the options its app is built from (tests with equal options share one app), and what the
+    fixture does around the test."""
+
+    app: MockOptions
     scenarios: tuple[str, ...] = ()
     guard: bool = True
     reset: bool = True
@@ -61,33 +53,20 @@ class MockSettings:
 
 @dataclass
 class _Session:
-    """The runners built in this session, by kind and app key, and whether the last test changed each one."""
+    """The runners built in this session, by kind and options, and whether the last test changed each one."""
 
-    runners: dict[tuple[bool, AppKey], Runner] = field(default_factory=dict)
-    dirty: dict[tuple[bool, AppKey], bool] = field(default_factory=dict)
+    runners: dict[tuple[bool, MockOptions], Runner] = field(default_factory=dict)
+    dirty: dict[tuple[bool, MockOptions], bool] = field(default_factory=dict)
 
-    def runner(self, served: bool, key: AppKey) -> Runner:
-        if (served, key) not in self.runners:
+    def runner(self, served: bool, options: MockOptions) -> Runner:
+        if (served, options) not in self.runners:
             from mock_server.server import create_app
             from mock_server.testing import InProcessRunner, ServedRunner
 
-            start = None
-            if key.start is not None:
-                from mock_server.engine.clock import parse_instant
-
-                start = parse_instant(key.start)
-            app = create_app(
-                key.apis,
-                seed=key.seed,
-                conversations=key.conversations,
-                strict=key.strict,
-                start=start,
-                frozen=key.frozen,
-                tenants=key.tenants,
-            )
-            self.runners[(served, key)] = ServedRunner(app) if served else InProcessRunner(app)
-            self.dirty[(served, key)] = False
-        return self.runners[(served, key)]
+            app = create_app(options)
+            self.runners[(served, options)] = ServedRunner(app) if served else InProcessRunner(app)
+            self.dirty[(served, options)] = False
+        return self.runners[(served, options)]
 
     def close(self) -> None:
         for runner in self.runners.values():
@@ -193,7 +172,7 @@ def settings_for(node: pytest.Item) -> MockSettings:
     seed = config.getoption("convomock_seed")
     conversations = config.getoption("convomock_conversations")
     start = given.get("start")
-    app = AppKey(
+    app = MockOptions(
         apis=_names(given["apis"], "apis")
         if "apis" in given
         else _csv(config.getoption("convomock_apis") or config.getini("convomock_apis")),
@@ -204,7 +183,7 @@ def settings_for(node: pytest.Item) -> MockSettings:
         ),
         tenants=_names(given.get("tenants"), "tenants"),
         frozen=bool(given.get("frozen", config.getini("convomock_frozen_clock"))),
-        start=start.isoformat() if isinstance(start, datetime) else start,
+        start=parse_instant(start) if isinstance(start, str) else start,
         strict=bool(given.get("strict", True)),
     )
     guard = bool(given.get("guard", config.getini("convomock_guard"))) and not config.getoption(
@@ -227,8 +206,8 @@ def _convomock_session() -> Iterator[_Session]:
 
 @pytest.fixture
 def convomock_guard(request: pytest.FixtureRequest) -> Iterator[VendorHostGuard | None]:
-    """Armed for the test: reaching a host in a spec's `servers` (app.1to1.ai, services.leadconnectorhq.com, ...)
-    raises VendorHostBlocked and fails the test. None when switched off (`guard=False`,
+    """Armed for the test: reaching a host in a spec's `servers` (the real vendors') raises VendorHostBlocked and
+    fails the test. None when switched off (`guard=False`,
     `--convomock-allow-vendor-hosts`, ini `convomock_guard = false`)."""
     if not settings_for(request.node).guard:
         yield None
@@ -248,24 +227,27 @@ def _mock(request: pytest.FixtureRequest, session: _Session, served: bool) -> It
     slot = (served, settings.app)
     runner = session.runner(served, settings.app)
     mock = ConvoMock(runner)
-    app = runner.app
+    backend = runner.app.backend
     if settings.reset and (session.dirty[slot] or not settings.app.frozen):  # a running clock has moved
         mock.reset()
     session.dirty[slot] = True  # until the test is over and shows otherwise
     for name in settings.scenarios:  # on for the whole test; the reset before the next test switches them off
-        if name not in app.scenarios.available:
+        if name not in backend.scenarios.available:
             raise pytest.UsageError(
                 f"{request.node.nodeid}: unknown convomock scenario {name!r}; known: "
-                f"{', '.join(sorted(app.scenarios.available))}"
+                f"{', '.join(sorted(backend.scenarios.available))}"
             )
-        runner.call(app.activate_scenario, name)
-    served_before, version_before = app.served, app.version
+        runner.call(backend.activate_scenario, name)
+    served_before, version_before = backend.served, backend.version
     try:
         yield mock
     finally:
         mock.close()
         session.dirty[slot] = (
-            mock.touched or bool(settings.scenarios) or app.served != served_before or app.version != version_before
+            mock.touched
+            or bool(settings.scenarios)
+            or backend.served != served_before
+            or backend.version != version_before
         )
 
 

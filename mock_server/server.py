@@ -8,7 +8,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
@@ -18,10 +18,10 @@ from typing import Any
 from mock_server import DATA_ROOT
 from mock_server.apis import BINDINGS, binding
 from mock_server.engine.app import MockApp
-from mock_server.engine.clock import DEFAULT_START, MockClock
+from mock_server.engine.backend import MockBackend
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.snapshot import dumps
-from mock_server.engine.types import ApiBinding, SeedOptions
+from mock_server.engine.types import ApiBinding, MockOptions
 
 __all__ = ["SCENARIOS_DIR", "StateFile", "create_app", "load_state", "save_state"]
 
@@ -31,42 +31,25 @@ SCENARIOS_DIR = DATA_ROOT / "scenarios"
 
 
 def create_app(
-    apis: Sequence[str] | None = None,
+    options: MockOptions | None = None,
+    /,
     *,
-    seed: int = 0,
-    conversations: int | None = None,
-    scenarios: Sequence[str] = (),
-    strict: bool = True,
-    at_root: bool = False,
-    start: datetime | None = None,
-    frozen: bool = False,
-    tenants: Sequence[str] | None = None,
-    control_token: str | None = None,
     seeding: Callable[[str], AbstractContextManager[object]] | None = None,
+    **changes: Any,
 ) -> MockApp:
-    """The mock for the named APIs (all by default); `at_root` serves a single API without its prefix; `tenants`
-    keeps only those seeded tenants (by their fixture `key`, e.g. acme) to shard tenants over processes;
-    `seeding(api)` is entered around each API's seeding (the CLI's progress bar; every later reset enters it too)."""
-    names = list(apis) if apis else list(BINDINGS)
+    """The mock for `options` (every API by default), with the packaged specs, fixtures and scenarios. Keyword
+    arguments change single options: `create_app(apis=["1to1ai"], frozen=True)`. `seeding(api)` is entered around
+    each API's seeding (the CLI's progress bar; every later reset enters it too)."""
+    options = replace(options or MockOptions(), **changes)
+    names = list(options.apis) if options.apis else list(BINDINGS)
     bindings = [binding(name) for name in names]
     if seeding is not None:
         bindings = [_reporting_seed(each, seeding) for each in bindings]
-    return MockApp(
-        bindings,
-        seed=seed,
-        conversations=conversations,
-        scenarios_dir=SCENARIOS_DIR,
-        start_scenarios=scenarios,
-        strict=strict,
-        at_root=at_root,
-        clock=MockClock(start or DEFAULT_START, frozen=frozen),
-        tenants=tenants,
-        control_token=control_token,
-    )
+    return MockApp(MockBackend(bindings, options, SCENARIOS_DIR))
 
 
 def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextManager[object]]) -> ApiBinding:
-    def seed(store: Any, fixtures: Mapping[str, Any], rng: SeededRandom, now: datetime, options: SeedOptions) -> None:
+    def seed(store: Any, fixtures: Mapping[str, Any], rng: SeededRandom, now: datetime, options: MockOptions) -> None:
         with seeding(api.name):
             api.seed(store, fixtures, rng, now, options)
 
@@ -75,7 +58,7 @@ def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextMan
 
 def save_state(app: MockApp, path: Path) -> None:
     """Write the snapshot so that a crash at any moment leaves either the old file or the new one, never half."""
-    write_atomically(path, dumps(app.snapshot()).encode("utf-8"))
+    write_atomically(path, dumps(app.backend.snapshot()).encode("utf-8"))
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -99,7 +82,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def load_state(app: MockApp, path: Path) -> None:
-    app.restore(json.loads(path.read_text(encoding="utf-8")))
+    app.backend.restore(json.loads(path.read_text(encoding="utf-8")))
 
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
@@ -122,7 +105,6 @@ class StateFile:
         self.path = path
         self.interval = interval
         self.saved_version = -1
-        self.saves = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._last_cost = 0.0
@@ -150,7 +132,7 @@ class StateFile:
                 return  # stopping: `stop` writes the last save itself
             except TimeoutError:
                 pass
-            if self.app.version != self.saved_version:
+            if self.app.backend.version != self.saved_version:
                 try:
                     await self.save()
                 except OSError as exc:  # a full disk must not stop the mock; say so and try again later
@@ -160,11 +142,10 @@ class StateFile:
         """One save at a time (the watcher's, then the last one at shutdown), so an older snapshot never lands
         after a newer one."""
         started = time.perf_counter()
-        version = self.app.version
-        data = dumps(self.app.snapshot()).encode("utf-8")
+        version = self.app.backend.version
+        data = dumps(self.app.backend.snapshot()).encode("utf-8")
         await asyncio.to_thread(write_atomically, self.path, data)
         self.saved_version = version
-        self.saves += 1
         self._last_cost = time.perf_counter() - started
 
     async def stop(self) -> None:
@@ -172,5 +153,5 @@ class StateFile:
             self._stopping.set()
             await self._task  # lets a save in progress finish
             self._task = None
-        if self.app.version != self.saved_version or not self.path.exists():
+        if self.app.backend.version != self.saved_version or not self.path.exists():
             await self.save()

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from mock_server.engine.app import MockApp, client_headers
+from mock_server.engine.app import MockApp
+from mock_server.engine.backend import client_headers
 from mock_server.engine.clock import parse_duration, parse_instant
 from mock_server.engine.journal import JournalEntry
 
@@ -62,7 +63,7 @@ class InProcessRunner(Runner):
         self.app = app
         self.base_url = IN_PROCESS_BASE_URL
         self.loop = asyncio.new_event_loop()
-        self._asgi = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # MockApp's scope is a plain dict
+        self._asgi = httpx.ASGITransport(app=app)
         self._thread = threading.Thread(target=self.loop.run_forever, name="convomock-loop", daemon=True)
         self._thread.start()
 
@@ -73,7 +74,7 @@ class InProcessRunner(Runner):
 
     async def _cancel_everything(self) -> None:
         """Background jobs and requests still in flight, awaited so that closing the loop leaves none pending."""
-        self.app.jobs.cancel()
+        self.app.backend.jobs.cancel()
         others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
         for task in others:
             task.cancel()
@@ -163,7 +164,7 @@ class ClockControl:
         return f"ClockControl(now={self.now().isoformat()})"
 
     def now(self) -> datetime:
-        return self._mock.runner.app.clock.now()
+        return self._mock.runner.app.backend.clock.now()
 
     def advance(self, duration: str | timedelta) -> datetime:
         """'25h', '1h30m', '90s', '2d' (as POST /__mock/clock takes) or a timedelta; returns the new now."""
@@ -179,12 +180,12 @@ class ClockControl:
         return self._move(lambda clock: clock.freeze(frozen))
 
     def _move(self, change: Callable[[Any], None]) -> datetime:
-        app = self._mock.runner.app
+        backend = self._mock.runner.app.backend
 
         def on_loop() -> datetime:
-            change(app.clock)
-            app.jobs.wake()
-            return app.clock.now()
+            change(backend.clock)
+            backend.jobs.wake()
+            return backend.clock.now()
 
         self._mock.touched = True
         return self._mock.runner.call(on_loop)
@@ -201,7 +202,7 @@ class ConvoMock:
         self._control: httpx.Client | None = None
 
     def __repr__(self) -> str:
-        return f"ConvoMock({self.base_url!r}, apis={list(self.runner.app.runtimes)})"
+        return f"ConvoMock({self.base_url!r}, apis={list(self.runner.app.backend.runtimes)})"
 
     @property
     def base_url(self) -> str:
@@ -218,10 +219,10 @@ class ConvoMock:
 
     def credentials(self, api: str) -> list[dict[str, Any]]:
         """The API's working credentials, as GET /__mock/credentials lists them (with `base_url`)."""
-        app = self.runner.app
-        if api not in app.runtimes:
-            raise KeyError(f"convomock: {api!r} is not served here; served: {', '.join(app.runtimes)}")
-        return list(self.runner.call(app.credentials, app.runtimes[api], self.base_url))
+        backend = self.runner.app.backend
+        if api not in backend.runtimes:
+            raise KeyError(f"convomock: {api!r} is not served here; served: {', '.join(backend.runtimes)}")
+        return list(self.runner.call(backend.credentials, backend.runtimes[api], self.base_url))
 
     def credential(self, api: str, tenant: str | None = None, *, token: str | None = None) -> dict[str, Any]:
         """The first credential of `tenant` (the fixtures' key such as acme or globex, or the API's own tenant id:
@@ -235,7 +236,7 @@ class ConvoMock:
         raise LookupError(f"convomock: no {api} credential for tenant={tenant!r} token={token!r}; tenants: {tenants}")
 
     def _tenant_ids(self, api: str, tenant: str) -> set[str]:
-        runtime = self.runner.app.runtimes[api]
+        runtime = self.runner.app.backend.runtimes[api]
         for entry in runtime.fixtures.get(runtime.binding.tenant_collection) or []:
             if entry.get("key") == tenant:  # a fixture key: its ids are among the entry's plain values
                 return {str(value) for value in entry.values() if isinstance(value, str)}
@@ -283,22 +284,23 @@ class ConvoMock:
     @contextmanager
     def scenario(self, name: str) -> Iterator[None]:
         """Switch a scenario (scenarios/<name>.yaml) on for the block, and off again after it."""
-        app = self.runner.app
-        if name not in app.scenarios.available:
-            raise KeyError(f"convomock: unknown scenario {name!r}; known: {', '.join(sorted(app.scenarios.available))}")
+        backend = self.runner.app.backend
+        if name not in backend.scenarios.available:
+            known = ", ".join(sorted(backend.scenarios.available))
+            raise KeyError(f"convomock: unknown scenario {name!r}; known: {known}")
         self.touched = True
-        switched = self.runner.call(app.activate_scenario, name)
+        switched = self.runner.call(backend.activate_scenario, name)
         try:
             yield
         finally:
             if switched:
-                self.runner.call(app.deactivate_scenario, name)
+                self.runner.call(backend.deactivate_scenario, name)
 
     def settle(self) -> None:
         """Return once every background job (action groups, AI replies) has run, moving the mock clock forward to
         each delayed one's due time, so tests never sleep."""
         self.touched = True
-        self.runner.run(self.runner.app.jobs.settle())
+        self.runner.run(self.runner.app.backend.jobs.settle())
 
     def journal(
         self,
@@ -313,7 +315,7 @@ class ConvoMock:
         """What the mock received, newest first: each entry has method, path, query, operation_id, tenant, status,
         request_headers (secrets cut), request_body and response_body. `path` is a prefix ('$' ends an exact one)."""
         found = self.runner.call(
-            lambda: self.runner.app.journal.query(
+            lambda: self.runner.app.backend.journal.query(
                 api=api, method=method, path=path, operation_id=operation_id, limit=None if status else limit
             )
         )
@@ -334,5 +336,5 @@ class ConvoMock:
 
 
 async def _reset(runner: Runner) -> None:
-    runner.app.reset()
+    runner.app.backend.reset()
     await asyncio.sleep(0)  # the cancelled jobs finish their cancellation before the next test's requests

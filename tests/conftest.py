@@ -117,15 +117,15 @@ class OneToOneClient(VendorClient):
 
 @pytest.fixture
 def app() -> MockApp:
-    return create_app(["1to1ai"], frozen=True)
+    return create_app(apis=["1to1ai"], frozen=True)
 
 
 @pytest.fixture
 def http(app: MockApp) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         yield client
-    assert app.strict_violations == [], "the mock answered outside its own spec"
-    assert app.internal_errors == [], "a handler crashed"
+    assert app.backend.strict_violations == [], "the mock answered outside its own spec"
+    assert app.backend.internal_errors == [], "a handler crashed"
 
 
 @pytest.fixture
@@ -191,15 +191,15 @@ class HighLevelClient(VendorClient):
 
 @pytest.fixture
 def hl_app() -> MockApp:
-    return create_app(["highlevel"], frozen=True)
+    return create_app(apis=["highlevel"], frozen=True)
 
 
 @pytest.fixture
 def hl(hl_app: MockApp) -> Iterator[HighLevelClient]:
     with TestClient(hl_app, base_url="http://127.0.0.1:8000") as client:
         yield HighLevelClient(client)
-    assert hl_app.strict_violations == [], "the mock answered outside its own spec"
-    assert hl_app.internal_errors == [], "a handler crashed"
+    assert hl_app.backend.strict_violations == [], "the mock answered outside its own spec"
+    assert hl_app.backend.internal_errors == [], "a handler crashed"
 
 
 # -- CRM inbox -----------------------------------------------------------------------------------------------------
@@ -254,15 +254,15 @@ class CrmClient(VendorClient):
 
 @pytest.fixture
 def crm_app() -> MockApp:
-    return create_app(["crm-inbox"], frozen=True)
+    return create_app(apis=["crm-inbox"], frozen=True)
 
 
 @pytest.fixture
 def crm(crm_app: MockApp) -> Iterator[CrmClient]:
     with TestClient(crm_app, base_url="http://127.0.0.1:8000") as client:
         yield CrmClient(client)
-    assert crm_app.strict_violations == [], "the mock answered outside its own spec"
-    assert crm_app.internal_errors == [], "a handler crashed"
+    assert crm_app.backend.strict_violations == [], "the mock answered outside its own spec"
+    assert crm_app.backend.internal_errors == [], "a handler crashed"
 
 
 # -- Feathers-style omnichannel inbox --------------------------------------------------------------------------------
@@ -318,12 +318,12 @@ class OmniClient(VendorClient):
 
 @pytest.fixture
 def omni_app() -> MockApp:
-    return create_app(["omni-inbox"], frozen=True)
+    return create_app(apis=["omni-inbox"], frozen=True)
 
 
 @pytest.fixture
 def omni(omni_app: MockApp) -> Iterator[OmniClient]:
     with TestClient(omni_app, base_url="http://127.0.0.1:8000") as client:
         yield OmniClient(client)
-    assert omni_app.strict_violations == [], "the mock answered outside its own spec"
-    assert omni_app.internal_errors == [], "a handler crashed"
+    assert omni_app.backend.strict_violations == [], "the mock answered outside its own spec"
+    assert omni_app.backend.internal_errors == [], "a handler crashed"

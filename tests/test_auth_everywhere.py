@@ -30,7 +30,7 @@ CREDENTIALS = {
 @pytest.fixture(scope="module", params=sorted(BINDINGS))
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, Any]]:
     api = request.param
-    app = create_app([api], frozen=True)
+    app = create_app(apis=[api], frozen=True)
     document = SPECS[api].document
     registry = jsonschema_rs.Registry([("urn:spec", dict(document))])
     envelope = jsonschema_rs.Draft202012Validator(
@@ -38,7 +38,7 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, An
     )
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         yield api, http, envelope
-    assert app.internal_errors == [] and app.strict_violations == []
+    assert app.backend.internal_errors == [] and app.backend.strict_violations == []
 
 
 def test_every_documented_operation_is_enumerated() -> None:

@@ -49,7 +49,7 @@ BAD_BODIES: dict[str, tuple[bytes, str]] = {
 
 
 def _envelope(api: str) -> Any:
-    document = load_yaml(create_app([api]).runtimes[api].binding.spec_path)
+    document = load_yaml(create_app(apis=[api]).backend.runtimes[api].binding.spec_path)
     ref = document["info"]["x-convomock"]["error-envelope"]
     registry = jsonschema_rs.Registry([("urn:spec", document)])
     return jsonschema_rs.Draft202012Validator({"$ref": "urn:spec" + ref}, registry=registry)
@@ -58,7 +58,7 @@ def _envelope(api: str) -> Any:
 @pytest.fixture(params=sorted(TARGETS))
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, dict[str, str], Any, MockApp]]:
     api = request.param
-    app = create_app([api], frozen=True)
+    app = create_app(apis=[api], frozen=True)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         credential = http.get("/__mock/credentials").json()[api][0]
         headers = {
@@ -67,7 +67,7 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, di
             **credential.get("tenant_headers", {}),
         }
         yield api, http, headers, _envelope(api), app
-    assert app.internal_errors == [] and app.strict_violations == []
+    assert app.backend.internal_errors == [] and app.backend.strict_violations == []
 
 
 def _refused(response: Any, envelope: Any) -> None:

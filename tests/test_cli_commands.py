@@ -107,15 +107,15 @@ def test_seed_summary(capsys: pytest.CaptureFixture[str]) -> None:
 def test_seed_dump_is_the_state_format_and_repeatable(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "seed", "--dump", "--api", "1to1ai", "--seed", "3", "--conversations", "5")
     assert code == 0
-    app = create_app(["1to1ai"], seed=3, conversations=5, frozen=True)
-    expected = app.snapshot()
+    app = create_app(apis=["1to1ai"], seed=3, conversations=5, frozen=True)
+    expected = app.backend.snapshot()
     expected["clock"]["frozen"] = False  # as `serve` runs it by default
     assert out == dumps(expected) + "\n"
     assert run(capsys, "seed", "--dump", "--api", "1to1ai", "--seed", "3", "--conversations", "5")[1] == out
 
-    fresh = create_app(["1to1ai"], frozen=True)
-    fresh.restore(json.loads(out))  # what `serve --state FILE` does with it
-    assert to_json_data(fresh.runtimes["1to1ai"].store) == to_json_data(app.runtimes["1to1ai"].store)
+    fresh = create_app(apis=["1to1ai"], frozen=True)
+    fresh.backend.restore(json.loads(out))  # what `serve --state FILE` does with it
+    assert to_json_data(fresh.backend.runtimes["1to1ai"].store) == to_json_data(app.backend.runtimes["1to1ai"].store)
 
 
 def test_seed_dump_with_a_scenario_and_every_api(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_seed_dump_with_a_scenario_and_every_api(capsys: pytest.CaptureFixture[s
     state.write_text(out, encoding="utf-8")
     app = create_app()
     load_state(app, state)
-    assert app.scenarios.active == ["ai-tokens-empty"]
+    assert app.backend.scenarios.active == ["ai-tokens-empty"]
 
 
 def test_the_seeding_hook_is_entered_for_each_api() -> None:
@@ -139,7 +139,7 @@ def test_the_seeding_hook_is_entered_for_each_api() -> None:
         seen.append(api)
         yield
 
-    create_app(["crm-inbox", "1to1ai"], seeding=seeding)
+    create_app(apis=["crm-inbox", "1to1ai"], seeding=seeding)
     assert seen == ["crm-inbox", "1to1ai"]
 
 

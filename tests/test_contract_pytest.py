@@ -17,7 +17,7 @@ APPS: dict[str, MockApp] = {}
 
 
 def _contract(api: str) -> tuple[Any, Any]:
-    app = APPS[api] = create_app([api], strict=True, frozen=True)  # frozen: the same state gives the same answers
+    app = APPS[api] = create_app(apis=[api], strict=True, frozen=True)  # frozen: the same state gives the same answers
     schema = contract_schema(api, app=app)
 
     @schema.parametrize()
@@ -26,7 +26,7 @@ def _contract(api: str) -> tuple[Any, Any]:
     def test(case: schemathesis.Case) -> None:
         case.call_and_validate()
 
-    return test, contract_workflows(schema, reset=app.reset, derandomize=True)
+    return test, contract_workflows(schema, reset=app.backend.reset, derandomize=True)
 
 
 test_1to1ai_conforms, TestOneToOneWorkflows = _contract("1to1ai")
@@ -37,6 +37,6 @@ test_omni_inbox_conforms, TestOmniInboxWorkflows = _contract("omni-inbox")
 
 def test_the_mocks_stayed_inside_their_specs() -> None:
     for api, app in APPS.items():
-        assert app.strict_violations == [], api
-        assert app.internal_errors == [], api
-        assert app.served > 100, f"the {api} contract did reach the mock"
+        assert app.backend.strict_violations == [], api
+        assert app.backend.internal_errors == [], api
+        assert app.backend.served > 100, f"the {api} contract did reach the mock"

@@ -733,7 +733,7 @@ def _envelope(api: str) -> Any:
 
 
 def _start(api: str) -> Mock:
-    app = create_app([api], frozen=True)
+    app = create_app(apis=[api], frozen=True)
     http = TestClient(app, base_url=BASE_URL)
     http.__enter__()
     mock = Mock(api, app, http, _envelope(api))
@@ -771,16 +771,14 @@ def mocks() -> Iterator[Mocks]:
     yield started
     for mock in started.values():
         mock.http.__exit__(None, None, None)
-        assert mock.app.internal_errors == [] and mock.app.strict_violations == [], (
+        assert mock.app.backend.internal_errors == [] and mock.app.backend.strict_violations == [], (
             mock.api,
-            mock.app.internal_errors,
-            mock.app.strict_violations,
+            mock.app.backend.internal_errors,
+            mock.app.backend.strict_violations,
         )
 
 
 # -- other tenants -------------------------------------------------------------------------------------------------
-
-XFAIL: dict[tuple[str, str, str, str], str] = {}  # (api, operationId, caller, variant) -> the mock bug it shows
 
 
 def _refusals(api: str) -> frozenset[int]:
@@ -809,14 +807,8 @@ def _tenancy_params() -> Iterator[Any]:
             for variant in variants:
                 if variant != BASE and at_acme:
                     continue  # refused on the tenant alone: the body is never read
-                reason = XFAIL.get((api, operation.operation_id, shape, variant))
                 yield pytest.param(
-                    api,
-                    operation.operation_id,
-                    shape,
-                    variant,
-                    id=f"{api}-{operation.operation_id}-{shape}-{variant}",
-                    marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [],
+                    api, operation.operation_id, shape, variant, id=f"{api}-{operation.operation_id}-{shape}-{variant}"
                 )
 
 
@@ -828,7 +820,7 @@ def _where(api: str, operation_id: str, label: str, response: httpx.Response) ->
 def test_a_restored_snapshot_reads_back_unchanged(api: str) -> None:
     """Every case here restores the state between calls and compares snapshots as text, so a round trip must be
     byte-identical."""
-    app = create_app([api], frozen=True)
+    app = create_app(apis=[api], frozen=True)
     with TestClient(app, base_url=BASE_URL) as http:
         seeded = http.get("/__mock/state").text
         assert http.put("/__mock/state", content=seeded, headers={"Content-Type": "application/json"}).is_success

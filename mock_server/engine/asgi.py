@@ -10,11 +10,12 @@ from typing import Any
 import orjson
 
 from mock_server.engine.errors import PayloadTooLarge
+from mock_server.engine.types import Receive, Send
 
 __all__ = ["base_url", "encode_json", "path_of", "read_body", "request_headers", "send_bytes", "send_json"]
 
 
-async def read_body(receive: Any, limit: int | None = None) -> bytes:
+async def read_body(receive: Receive, limit: int | None = None) -> bytes:
     """The whole request body; PayloadTooLarge past `limit` bytes."""
     chunks: list[bytes] = []
     size = 0
@@ -56,7 +57,7 @@ def path_of(scope: Mapping[str, Any]) -> str:
     return str(raw.split("?", 1)[0])
 
 
-async def send_bytes(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+async def send_bytes(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -79,7 +80,7 @@ def encode_json(payload: Any) -> bytes:
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-async def send_json(send: Any, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> None:
+async def send_json(send: Send, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> None:
     headers = (
         _JSON
         if not extra

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.engine.asgi import base_url, read_body, request_headers, send_json
+from mock_server.engine.backend import ApiRuntime, MockBackend
 from mock_server.engine.clock import parse_duration, parse_instant
-from mock_server.engine.errors import MethodNotAllowed, RequestInvalid, RouteNotFound
+from mock_server.engine.errors import MethodNotAllowed, PayloadTooLarge, RequestInvalid, RouteNotFound
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.snapshot import SnapshotError
-from mock_server.engine.types import ControlCall, ControlError, ControlRoute
+from mock_server.engine.types import (
+    CONTROL_BODY_BYTES,
+    BodyLimit,
+    ControlCall,
+    ControlError,
+    ControlRoute,
+    Receive,
+    Scope,
+    Send,
+)
 from mock_server.engine.ui import BrowserPages
 from mock_server.engine.validation import parse_json_body
-
-if TYPE_CHECKING:
-    from mock_server.engine.app import ApiRuntime, MockApp
 
 __all__ = ["ControlApi"]
 
@@ -39,10 +46,20 @@ class _Request:
 Endpoint = Callable[[_Request], Awaitable[tuple[int, Any]]]
 
 
+@dataclass(frozen=True)
+class _Route:
+    endpoint: Endpoint
+    body_limit: Callable[[Mapping[str, str]], int]  # path parameters -> the most bytes this route reads
+
+
+def _fixed(limit: int) -> Callable[[Mapping[str, str]], int]:
+    return lambda params: limit
+
+
 class ControlApi:
-    def __init__(self, app: MockApp) -> None:
-        self.app = app
-        self.routes: RouteTable[Endpoint] = RouteTable()
+    def __init__(self, backend: MockBackend) -> None:
+        self.backend = backend
+        self.routes: RouteTable[_Route] = RouteTable()
         own: list[tuple[str, str, Endpoint]] = [
             ("GET", "health", self.health),
             ("GET", "credentials", self.credentials),
@@ -60,26 +77,28 @@ class ControlApi:
             ("POST", "settle", self.settle),
         ]
         for method, path, endpoint in own:
-            self.routes.add(method, f"/__mock/{path}", endpoint)
-        for runtime in app.runtimes.values():
+            self.routes.add(method, f"/__mock/{path}", _Route(endpoint, _fixed(CONTROL_BODY_BYTES)))
+        for runtime in backend.runtimes.values():
             for route in runtime.binding.control_routes:
-                self.routes.add(route.method, f"/__mock/{runtime.name}/{route.path}", self._vendor(runtime, route))
-        self.pages = BrowserPages(app)  # /__mock/ui and /__mock/docs: HTML for a browser, not JSON
+                self.routes.add(
+                    route.method,
+                    f"/__mock/{runtime.name}/{route.path}",
+                    _Route(self._vendor(runtime, route), self._limit(runtime, route.body_limit)),
+                )
+        self.pages = BrowserPages(backend)  # /__mock/ui and /__mock/docs: HTML for a browser, not JSON
 
-    async def handle(self, scope: dict[str, Any], receive: Any, send: Any, path: str) -> None:
-        from mock_server.engine.app import MAX_BODY_BYTES
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         if self.pages.serves(path):
             await self.pages.handle(scope, send, path)
             return
         headers = request_headers(scope)
         try:
             match = self.routes.match(scope["method"], path)
-            raw = await read_body(receive, MAX_BODY_BYTES)
+            raw = await read_body(receive, match.target.body_limit(match.path_params))
             body = _json_or_none(raw, headers.get("content-type"))
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
             request = _Request(scope["method"], query, body, raw, dict(match.path_params), base_url(scope, headers))
-            status, payload = await match.target(request)
+            status, payload = await match.target.endpoint(request)
         except RouteNotFound:
             status, payload = 404, {"error": f"no control endpoint at {path}"}
         except MethodNotAllowed as exc:
@@ -88,19 +107,28 @@ class ControlApi:
             status, payload = 400, {"error": exc.describe()}
         except ControlError as exc:
             status, payload = exc.status, {"error": exc.message}
+        except PayloadTooLarge as exc:
+            status, payload = 400, {"error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the control API reports its own failures, it never dies
-            status, payload = 400 if exc.__class__.__name__ == "PayloadTooLarge" else 500, {"error": str(exc)}
+            status, payload = 500, {"error": str(exc)}
         if status < 400 and scope["method"] != "GET":
-            self.app.changes += 1  # a reset, a scenario, the clock, an inbound message...: a state file saves it
+            self.backend.changes += 1  # a reset, a scenario, the clock, an inbound message...: a state file saves it
         await send_json(send, status, payload)
+
+    def _limit(self, runtime: ApiRuntime, limit: int | BodyLimit | None) -> Callable[[Mapping[str, str]], int]:
+        if limit is None:
+            return _fixed(CONTROL_BODY_BYTES)
+        if isinstance(limit, int):
+            return _fixed(limit)
+        return lambda params: limit(runtime.store, params)  # the store of the moment: a reset replaces it
 
     def _vendor(self, runtime: ApiRuntime, route: ControlRoute) -> Endpoint:
         async def endpoint(request: _Request) -> tuple[int, Any]:
             call = ControlCall(
                 store=runtime.store,
-                clock=self.app.clock,
+                clock=self.backend.clock,
                 rng=runtime.rng,
-                jobs=self.app.jobs,
+                jobs=self.backend.jobs,
                 query=request.query,
                 body=request.body,
                 raw_body=request.raw_body,
@@ -119,40 +147,40 @@ class ControlApi:
     async def health(self, request: _Request) -> tuple[int, Any]:
         return 200, {
             "status": "ok",
-            "apis": {n: rt.binding.prefix or "/" for n, rt in self.app.runtimes.items()},
-            "clock": self.app.clock.describe(),
-            "jobs_pending": self.app.jobs.pending,
-            "scenarios": self.app.scenarios.active,
-            "strict": self.app.strict,
-            "served": self.app.served,
-            "server_errors": self.app.server_errors,
-            "strict_violations": len(self.app.strict_violations),
-            "internal_errors": len(self.app.internal_errors),
+            "apis": {n: rt.binding.prefix or "/" for n, rt in self.backend.runtimes.items()},
+            "clock": self.backend.clock.describe(),
+            "jobs_pending": self.backend.jobs.pending,
+            "scenarios": self.backend.scenarios.active,
+            "strict": self.backend.options.strict,
+            "served": self.backend.served,
+            "server_errors": self.backend.server_errors,
+            "strict_violations": len(self.backend.strict_violations),
+            "internal_errors": len(self.backend.internal_errors),
         }
 
     async def credentials(self, request: _Request) -> tuple[int, Any]:
         """Each API's working credentials; `base_url` is where a client points (its prefix plus the vendor's path)."""
         return 200, {
-            name: self.app.credentials(runtime, request.base_url) for name, runtime in self.app.runtimes.items()
+            name: self.backend.credentials(runtime, request.base_url) for name, runtime in self.backend.runtimes.items()
         }
 
     async def reset(self, request: _Request) -> tuple[int, Any]:
-        self.app.reset()
-        return 200, {"reset": True, "clock": self.app.clock.describe(), "scenarios": self.app.scenarios.active}
+        self.backend.reset()
+        return 200, {"reset": True, "clock": self.backend.clock.describe(), "scenarios": self.backend.scenarios.active}
 
     def _scenario_json(self, name: str) -> dict[str, Any]:
-        scenario = self.app.scenarios.get(name)
-        return {**scenario.as_json(), "active": self.app.scenarios.is_active(name)}
+        scenario = self.backend.scenarios.get(name)
+        return {**scenario.as_json(), "active": self.backend.scenarios.is_active(name)}
 
     async def list_scenarios(self, request: _Request) -> tuple[int, Any]:
         return 200, {
-            "scenarios": [self._scenario_json(n) for n in sorted(self.app.scenarios.available)],
-            "active": self.app.scenarios.active,
+            "scenarios": [self._scenario_json(n) for n in sorted(self.backend.scenarios.available)],
+            "active": self.backend.scenarios.active,
         }
 
     def _known(self, name: str) -> str:
-        if name not in self.app.scenarios.available:
-            known = ", ".join(sorted(self.app.scenarios.available))
+        if name not in self.backend.scenarios.available:
+            known = ", ".join(sorted(self.backend.scenarios.available))
             raise ControlError(404, f"unknown scenario {name!r}; known: {known}")
         return name
 
@@ -161,22 +189,22 @@ class ControlApi:
 
     async def activate(self, request: _Request) -> tuple[int, Any]:
         name = self._known(request.path_params["name"])
-        changed = self.app.activate_scenario(name)
+        changed = self.backend.activate_scenario(name)
         return 200, {**self._scenario_json(name), "changed": changed}
 
     async def deactivate(self, request: _Request) -> tuple[int, Any]:
         name = self._known(request.path_params["name"])
-        changed = self.app.deactivate_scenario(name)
+        changed = self.backend.deactivate_scenario(name)
         return 200, {**self._scenario_json(name), "changed": changed}
 
     async def read_clock(self, request: _Request) -> tuple[int, Any]:
-        return 200, self.app.clock.describe()
+        return 200, self.backend.clock.describe()
 
     async def change_clock(self, request: _Request) -> tuple[int, Any]:
         body = request.body
         if not isinstance(body, Mapping) or not body or set(body) - {"advance", "set", "freeze"}:
             raise ControlError(400, 'send {"advance": "25h"}, {"set": "<ISO 8601>"} or {"freeze": true|false}')
-        clock = self.app.clock
+        clock = self.backend.clock
         try:
             if "freeze" in body:
                 if not isinstance(body["freeze"], bool):
@@ -188,7 +216,7 @@ class ControlApi:
                 clock.advance(parse_duration(body["advance"]))
         except (TypeError, ValueError) as exc:
             raise ControlError(400, str(exc)) from None
-        self.app.jobs.wake()  # delayed jobs look at the new time
+        self.backend.jobs.wake()  # delayed jobs look at the new time
         return 200, clock.describe()
 
     async def requests(self, request: _Request) -> tuple[int, Any]:
@@ -198,7 +226,7 @@ class ControlApi:
             raise ControlError(400, "limit is a whole number")
         if after is not None and not after.isdigit():
             raise ControlError(400, "after is an entry id (a whole number)")
-        entries = self.app.journal.query(
+        entries = self.backend.journal.query(
             api=request.query.get("api"),
             method=request.query.get("method"),
             path=request.query.get("path"),
@@ -209,31 +237,31 @@ class ControlApi:
         return 200, {
             "items": [e.as_json() for e in entries],
             "count": len(entries),
-            "bound": self.app.journal.limit,
-            "held": len(self.app.journal),
+            "bound": self.backend.journal.limit,
+            "held": len(self.backend.journal),
         }
 
     async def clear_requests(self, request: _Request) -> tuple[int, Any]:
-        self.app.journal.clear()
+        self.backend.journal.clear()
         return 200, {"cleared": True}
 
     async def read_state(self, request: _Request) -> tuple[int, Any]:
-        return 200, self.app.snapshot()
+        return 200, self.backend.snapshot()
 
     async def write_state(self, request: _Request) -> tuple[int, Any]:
         try:
-            self.app.restore(request.body)
+            self.backend.restore(request.body)
         except (SnapshotError, ValueError) as exc:
             raise ControlError(400, str(exc)) from None
         return 200, {"restored": True}
 
     async def settle(self, request: _Request) -> tuple[int, Any]:
-        before = self.app.jobs.completed
-        await self.app.jobs.settle()
+        before = self.backend.jobs.completed
+        await self.backend.jobs.settle()
         return 200, {
             "settled": True,
-            "jobs_run": self.app.jobs.completed - before,
-            "failures": list(self.app.jobs.failures),
+            "jobs_run": self.backend.jobs.completed - before,
+            "failures": list(self.backend.jobs.failures),
         }
 
 

@@ -8,10 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send  # the ASGI types, as Starlette names them
+
 from mock_server.engine.clock import MockClock
 from mock_server.engine.errors import ErrorStyle, Rendered, RequestInvalid
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
+from mock_server.engine.options import MockOptions
 from mock_server.engine.ratelimit import RateLimitPolicy, RateState
 from mock_server.engine.scenarios import Undo
 from mock_server.engine.specs import Operation
@@ -28,7 +31,14 @@ __all__ = [
     "Rendered",
     "Reply",
     "RequestView",
-    "SeedOptions",
+    "MockOptions",
+    "BodyLimit",
+    "CONTROL_BODY_BYTES",
+    "Scope",
+    "Receive",
+    "Send",
+    "Message",
+    "ASGIApp",
 ]
 
 
@@ -144,17 +154,18 @@ class ControlCall:
         return value
 
 
+CONTROL_BODY_BYTES = 1024 * 1024  # a control route's body limit unless it names its own (an upload target)
+BodyLimit = Callable[[Any, Mapping[str, str]], int]  # (store, path parameters) -> the most bytes the route takes
+
+
 @dataclass(frozen=True)
 class ControlRoute:
     method: str
     path: str  # inside /__mock/<api>/, e.g. "inbound" or "uploads/{file_uuid}"
     handler: Callable[[ControlCall], Any]
-
-
-@dataclass(frozen=True)
-class SeedOptions:
-    seed: int = 0
-    conversations: int | None = None  # generated conversations per tenant; None = the fixtures' number
+    # Larger bodies answer 413 before the handler sees them. An upload target takes what its reservation
+    # announced: a function of the store and the path's parameters. None: the control API's default (1 MiB).
+    body_limit: int | BodyLimit | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +179,7 @@ class ApiBinding:
     store_type: type
     handlers: Mapping[str, Handler]
     new_store: Callable[[], Any]
-    seed: Callable[[Any, Mapping[str, Any], SeededRandom, datetime, SeedOptions], None]
+    seed: Callable[[Any, Mapping[str, Any], SeededRandom, datetime, MockOptions], None]
     authenticate: Callable[[RequestView, Any], Principal]
     errors: ErrorStyle  # the vendor's envelope and its wording of every neutral error kind
     credentials: Callable[[Any], list[dict[str, Any]]]
@@ -178,7 +189,6 @@ class ApiBinding:
     rate_limit_headers: Callable[[list[RateState]], dict[str, str]] | None = None
     scenario_effects: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = field(default_factory=dict)
     control_routes: Sequence[ControlRoute] = ()
-    max_body_bytes: int = 1024 * 1024  # larger bodies answer 413 before anything else reads them
     tenant_collection: str = "tenants"  # the fixtures' list of tenants, each with a `key` (`serve --tenants`)
     # A browser script that teaches the dashboard (/__mock/ui) this API's endpoints: its quirks stay in its package.
     dashboard_script: Path | None = None

@@ -17,14 +17,13 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_server.engine.asgi import base_url, request_headers, send_json
+from mock_server.engine.backend import ApiRuntime, MockBackend
 from mock_server.engine.errors import MethodNotAllowed, RouteNotFound
 from mock_server.engine.routing import RouteTable
-
-if TYPE_CHECKING:
-    from mock_server.engine.app import ApiRuntime, MockApp
+from mock_server.engine.types import Scope, Send
 
 __all__ = ["BrowserPages"]
 
@@ -84,8 +83,8 @@ _Page = Callable[[Mapping[str, str], Mapping[str, Any]], _File]
 class BrowserPages:
     """Routes under /__mock/ui and /__mock/docs; every one but a spec's JSON is a file anyone may load."""
 
-    def __init__(self, app: MockApp) -> None:
-        self.app = app
+    def __init__(self, backend: MockBackend) -> None:
+        self.backend = backend
         self._cache: dict[Path, bytes] = {}
         self._static = frozenset(p.name for p in STATIC.iterdir() if p.is_file())
         self.routes: RouteTable[_Page] = RouteTable()
@@ -109,7 +108,7 @@ class BrowserPages:
         except (RouteNotFound, MethodNotAllowed):
             return False
 
-    async def handle(self, scope: Mapping[str, Any], send: Any, path: str) -> None:
+    async def handle(self, scope: Scope, send: Send, path: str) -> None:
         method = scope["method"].upper()
         try:
             match = self.routes.match("GET" if method == "HEAD" else method, path)
@@ -156,7 +155,7 @@ class BrowserPages:
         parts = [
             f"/* {name}: {rt.binding.dashboard_script.name} */\n"
             + rt.binding.dashboard_script.read_text(encoding="utf-8")
-            for name, rt in self.app.runtimes.items()
+            for name, rt in self.backend.runtimes.items()
             if rt.binding.dashboard_script is not None
         ]
         return _File("\n".join(parts).encode("utf-8"), CONTENT_TYPES[".js"])
@@ -164,13 +163,13 @@ class BrowserPages:
     # -- API docs ------------------------------------------------------------------------------------------------
 
     def _runtime(self, name: str) -> ApiRuntime:
-        if name not in self.app.runtimes:
+        if name not in self.backend.runtimes:
             raise _Missing(name)
-        return self.app.runtimes[name]
+        return self.backend.runtimes[name]
 
     def _docs_index(self, params: Mapping[str, str], scope: Mapping[str, Any]) -> _File:
         items = []
-        for name, runtime in self.app.runtimes.items():
+        for name, runtime in self.backend.runtimes.items():
             title = str(runtime.spec.info.get("title") or name)
             link = html.escape(f"/__mock/docs/{name}", quote=True)
             items.append(
@@ -189,7 +188,7 @@ class BrowserPages:
         first seeded tenant's header and path values as the parameters' examples (Swagger UI fills them in)."""
         runtime = self._runtime(params["api"])
         document = copy.deepcopy(dict(runtime.spec.document))
-        root = base_url(scope, request_headers(scope)) + self.app.api_root(runtime)
+        root = base_url(scope, request_headers(scope)) + self.backend.api_root(runtime.binding)
         document["servers"] = [
             {"url": root + runtime.spec.base_path, "description": "this convomock: 'Try it out' calls the mock"}
         ]

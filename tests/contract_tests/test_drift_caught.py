@@ -77,12 +77,12 @@ def test_every_api_has_its_drifts(api: str) -> None:
 @pytest.mark.parametrize("api", APIS)
 def test_the_clean_mock_conforms_at_default_settings(api: str) -> None:
     """The contract run of `make test`: the whole spec, every phase, default examples."""
-    app = create_app([api])
+    app = create_app(apis=[api])
     report = run_contract(api=api, app=app, seed=0)  # repeatable in CI; wider random runs belong to `make fuzz`
     assert report.ok, [(op.operation_id, [f.title for f in op.failures]) for op in report.failing()] + report.errors
-    assert len(report.operations) == len(app.runtimes[api].spec.operations)
+    assert len(report.operations) == len(app.backend.runtimes[api].spec.operations)
     assert all(op.requests > 0 for op in report.operations.values())
-    assert app.strict_violations == [] and app.internal_errors == []
+    assert app.backend.strict_violations == [] and app.backend.internal_errors == []
 
 
 @pytest.mark.parametrize("name", sorted(DRIFTS))
@@ -90,7 +90,7 @@ def test_drift_is_caught_and_named(name: str) -> None:
     drift = DRIFTS[name]
     report = run_contract(
         api=drift.api,
-        app=DriftingApp(create_app([drift.api]), drift),
+        app=DriftingApp(create_app(apis=[drift.api]), drift),
         include=drift.operations,
         max_examples=10,
         seed=1,

@@ -31,7 +31,7 @@ def make_proxy(upstream_app: Any) -> ValidatingProxy:
 
 @pytest.fixture
 def mock() -> MockApp:
-    return create_app(["1to1ai"], frozen=True)
+    return create_app(apis=["1to1ai"], frozen=True)
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def proxied(mock: MockApp) -> Iterator[tuple[TestClient, TestClient]]:
     """(a client of the proxy, a client of the mock directly)."""
     with TestClient(make_proxy(mock)) as proxy, TestClient(mock) as direct:
         yield proxy, direct
-    assert mock.internal_errors == []
+    assert mock.backend.internal_errors == []
 
 
 def violations(client: TestClient) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def test_undocumented_path_is_a_violation_and_the_upstream_404_comes_back(
 
 
 def test_drifted_answer_is_a_response_violation_and_reaches_the_client_unchanged() -> None:
-    drifting = DriftingApp(create_app(["1to1ai"], frozen=True), DRIFTS["1to1ai-field-dropped"])
+    drifting = DriftingApp(create_app(apis=["1to1ai"], frozen=True), DRIFTS["1to1ai-field-dropped"])
     with TestClient(make_proxy(drifting)) as proxy, TestClient(drifting) as direct:
         through = proxy.get(f"{VIA_PROXY}/conversations/{DOC_CONVERSATION}", headers=AUTH)
         straight = direct.get(f"{DIRECT}/conversations/{DOC_CONVERSATION}", headers=AUTH)

@@ -8,25 +8,19 @@ from datetime import timedelta
 import pytest
 from starlette.testclient import TestClient
 
-from mock_server.apis import binding
-from mock_server.engine import app as app_module
+from mock_server.engine import backend as backend_module
 from mock_server.engine.app import MockApp
 from mock_server.engine.clock import DEFAULT_START, MockClock
 from mock_server.engine.errors import RateLimited
 from mock_server.engine.ratelimit import RateLimitPolicy, SlidingWindowLimiter
-from mock_server.server import SCENARIOS_DIR
+from mock_server.server import create_app
 from tests.conftest import ACME_TOKEN, DOC_CONVERSATION
 
 CONVERSATION = f"/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}"
 
 
 def _app(journal_limit: int) -> MockApp:
-    return MockApp(
-        [binding("1to1ai")],
-        scenarios_dir=SCENARIOS_DIR,
-        clock=MockClock(DEFAULT_START, frozen=True),
-        journal_limit=journal_limit,
-    )
+    return create_app(apis=["1to1ai"], frozen=True, journal_limit=journal_limit)
 
 
 def _group(http: TestClient, action: dict[str, object]) -> None:
@@ -70,14 +64,15 @@ def test_background_queues_are_dropped_once_they_drain() -> None:
             _group(http, {"type": "send_message", "message": {"kind": "text", "body": f"bounded {n}"}})
         assert http.post("/__mock/settle").json()["settled"] is True
         assert http.get("/__mock/health").json()["jobs_pending"] == 0
-    assert app.jobs._queues == {} and app.jobs._tasks == {}
+    assert app.backend.jobs._queues == {} and app.backend.jobs._tasks == {}
 
 
 def test_the_bugs_the_mock_records_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "PROBLEMS_KEPT", 3)
+    monkeypatch.setattr(backend_module, "PROBLEMS_KEPT", 3)
+    backend = _app(5).backend
     problems: list[str] = []
     for n in range(10):
-        app_module._keep(problems, f"bug {n}")
+        backend.keep(problems, f"bug {n}")
     assert problems == ["bug 0", "bug 1", "bug 2"]
 
 

@@ -9,10 +9,7 @@ from datetime import datetime, timedelta
 
 from starlette.testclient import TestClient
 
-from mock_server.apis import binding
-from mock_server.engine.app import MockApp
-from mock_server.engine.clock import MockClock
-from mock_server.server import SCENARIOS_DIR
+from mock_server.server import create_app
 from tests.conftest import (
     ACME_QA_TOKEN,
     ACME_REVOKED_TOKEN,
@@ -260,7 +257,7 @@ def test_clearing_the_journal(api: OneToOneClient) -> None:
 
 
 def test_journal_is_bounded() -> None:
-    app = MockApp([binding("1to1ai")], scenarios_dir=SCENARIOS_DIR, clock=MockClock(frozen=True), journal_limit=5)
+    app = create_app(apis=["1to1ai"], frozen=True, journal_limit=5)
     with TestClient(app) as http:
         api = OneToOneClient(http)
         for limit in range(1, 9):
@@ -268,7 +265,7 @@ def test_journal_is_bounded() -> None:
         body = http.get("/__mock/requests").json()
     assert body["bound"] == 5 and body["held"] == 5 and body["count"] == 5
     assert [e["query"] for e in body["items"]] == [f"limit={n}" for n in (8, 7, 6, 5, 4)]
-    assert app.strict_violations == [] and app.internal_errors == []
+    assert app.backend.strict_violations == [] and app.backend.internal_errors == []
 
 
 # -- state -------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import jsonschema_rs
 import pytest
 
 from mock_server.apis import BINDINGS
-from mock_server.engine.app import MockApp, StartupError
+from mock_server.engine.backend import MockBackend, StartupError
 from mock_server.engine.errors import (
     ERROR_KINDS,
     ErrorStyle,
@@ -21,6 +21,7 @@ from mock_server.engine.errors import (
     RouteNotFound,
     VendorError,
 )
+from mock_server.engine.options import MockOptions
 from mock_server.engine.specs import SchemaValidator
 
 DOCUMENT: dict[str, Any] = {
@@ -121,4 +122,4 @@ def test_a_vendor_that_does_not_word_a_kind_cannot_start(tmp_path: Path) -> None
     del wording["payload_too_large"], wording["fault:unavailable"]
     broken = replace(binding, errors=ErrorStyle(binding.errors.envelope, wording))
     with pytest.raises(StartupError, match="payload_too_large, fault:unavailable"):
-        MockApp([broken])
+        MockBackend([broken], MockOptions())

@@ -182,10 +182,10 @@ def test_window_expired(api: OneToOneClient) -> None:
 
 @pytest.fixture
 def tokens_empty_http() -> Iterator[TestClient]:
-    app = create_app(["1to1ai"], frozen=True, scenarios=["ai-tokens-empty"])
+    app = create_app(apis=["1to1ai"], frozen=True, scenarios=["ai-tokens-empty"])
     with TestClient(app) as client:
         yield client
-    assert app.strict_violations == [] and app.internal_errors == []
+    assert app.backend.strict_violations == [] and app.backend.internal_errors == []
 
 
 def test_ai_tokens_empty_at_start(tokens_empty_http: TestClient) -> None:

@@ -37,10 +37,10 @@ def every_api() -> MockApp:
 
 @pytest.fixture
 def client(every_api: MockApp) -> Iterator[TestClient]:
-    every_api.reset()
+    every_api.backend.reset()
     with TestClient(every_api, base_url=BASE) as http:
         yield http
-    assert every_api.strict_violations == [] and every_api.internal_errors == []
+    assert every_api.backend.strict_violations == [] and every_api.backend.internal_errors == []
 
 
 def operations(document: dict[str, Any]) -> set[tuple[str, str, str]]:
@@ -127,7 +127,7 @@ def test_the_adapters_script_registers_every_served_api(client: TestClient) -> N
 
 
 def test_a_mock_serving_one_api_ships_only_its_adapter() -> None:
-    with TestClient(create_app(["crm-inbox"], frozen=True), base_url=BASE) as http:
+    with TestClient(create_app(apis=["crm-inbox"], frozen=True), base_url=BASE) as http:
         script = http.get("/__mock/ui/adapters.js").text
         assert 'registerAdapter("crm-inbox"' in script and 'registerAdapter("1to1ai"' not in script
         assert http.get("/__mock/docs/1to1ai").status_code == 404
@@ -181,7 +181,7 @@ def test_the_served_spec_is_the_same_spec_with_this_mock_as_server(
     assert response.headers["content-type"] == "application/json"
     served = response.json()
     original = yaml.safe_load(BINDINGS[name].spec_path.read_text())
-    runtime = every_api.runtimes[name]
+    runtime = every_api.backend.runtimes[name]
     assert served["servers"][0]["url"] == BASE + runtime.binding.prefix + runtime.spec.base_path
     assert len(served["servers"]) == 1
     assert operations(served) == operations(original)
@@ -199,7 +199,7 @@ def test_the_served_server_url_works_with_the_seeded_credential(client: TestClie
 
 
 def test_the_served_spec_follows_the_host_and_the_root_mount() -> None:
-    with TestClient(create_app(["1to1ai"], at_root=True, frozen=True), base_url="http://mock.test:9000") as http:
+    with TestClient(create_app(apis=["1to1ai"], at_root=True, frozen=True), base_url="http://mock.test:9000") as http:
         served = http.get("/__mock/docs/1to1ai/openapi.json").json()
         assert served["servers"][0]["url"] == "http://mock.test:9000/api/v1/public"
 
@@ -221,7 +221,7 @@ def test_the_first_tenants_values_are_the_examples_swagger_ui_fills_in(client: T
 
 
 def test_under_a_control_token_the_files_are_open_and_the_data_is_not() -> None:
-    app = create_app(["1to1ai"], frozen=True, control_token=TOKEN)
+    app = create_app(apis=["1to1ai"], frozen=True, control_token=TOKEN)
     with TestClient(app, base_url=BASE) as http:
         for path in [*OUR_PAGES, *OUR_SCRIPTS, "/__mock/ui/dashboard.css", "/__mock/docs/assets/swagger-ui.css"]:
             assert http.get(path).status_code == 200, path

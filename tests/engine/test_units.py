@@ -13,9 +13,10 @@ import pytest
 
 from mock_server.apis import onetoone
 from mock_server.apis.onetoone.handlers import HANDLERS
-from mock_server.engine.app import MockApp, StartupError
+from mock_server.engine.backend import MockBackend, StartupError
 from mock_server.engine.clock import DEFAULT_START, MockClock, parse_duration
 from mock_server.engine.errors import MethodNotAllowed, RouteNotFound
+from mock_server.engine.options import MockOptions
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.snapshot import dumps
 from mock_server.engine.specs import load_spec
@@ -157,24 +158,24 @@ def test_missing_handler_refuses_to_start() -> None:
     handlers = {k: v for k, v in HANDLERS.items() if k != "getTemplate"}
     broken = dataclasses.replace(onetoone.API, handlers=handlers)
     with pytest.raises(StartupError, match="getTemplate"):
-        MockApp([broken])
+        MockBackend([broken], MockOptions())
 
 
 def test_extra_handler_refuses_to_start() -> None:
     handlers = {**HANDLERS, "deleteEverything": lambda call: None}
     broken = dataclasses.replace(onetoone.API, handlers=handlers)
     with pytest.raises(StartupError, match="deleteEverything"):
-        MockApp([broken])
+        MockBackend([broken], MockOptions())
 
 
 def test_the_real_binding_starts() -> None:
-    app = MockApp([onetoone.API])
-    assert set(app.runtimes) == {"1to1ai"}
+    backend = MockBackend([onetoone.API], MockOptions())
+    assert set(backend.runtimes) == {"1to1ai"}
 
 
 def test_unknown_start_scenario_refuses_to_start() -> None:
     with pytest.raises(StartupError, match="meteor"):
-        create_app(["1to1ai"], frozen=True, scenarios=["meteor"])
+        create_app(apis=["1to1ai"], frozen=True, scenarios=["meteor"])
 
 
 def _snake(operation_id: str) -> str:
@@ -193,7 +194,7 @@ def test_every_handler_is_named_after_its_operation() -> None:
 
 
 def _snapshot_text(apis: tuple[str, ...] = ("1to1ai",), **options: Any) -> str:
-    return dumps(create_app(list(apis), frozen=True, **options).snapshot())
+    return dumps(create_app(apis=list(apis), frozen=True, **options).backend.snapshot())
 
 
 def test_seeding_is_deterministic() -> None:
@@ -225,8 +226,8 @@ def test_another_seed_gives_another_state() -> None:
 
 
 def test_conversation_count_option() -> None:
-    app = create_app(["1to1ai"], frozen=True, conversations=500)
-    businesses = app.runtimes["1to1ai"].store.businesses
+    app = create_app(apis=["1to1ai"], frozen=True, conversations=500)
+    businesses = app.backend.runtimes["1to1ai"].store.businesses
     fixed = {"acme": 3, "globex": 1}
     assert {slug: len(b.conversations) for slug, b in businesses.items()} == {
         slug: 500 + n for slug, n in fixed.items()
@@ -236,8 +237,8 @@ def test_conversation_count_option() -> None:
 
 
 def test_zero_generated_conversations_leaves_the_fixed_ones() -> None:
-    app = create_app(["1to1ai"], frozen=True, conversations=0)
-    businesses = app.runtimes["1to1ai"].store.businesses
+    app = create_app(apis=["1to1ai"], frozen=True, conversations=0)
+    businesses = app.backend.runtimes["1to1ai"].store.businesses
     assert sorted(businesses["acme"].conversations) == [
         "550e8400-e29b-41d4-a716-446655440000",
         "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a02",

@@ -179,14 +179,14 @@ def test_options_from_the_command_line_and_the_ini_file(pytester: pytest.Pyteste
         pytester,
         """
 def test_cli_beats_ini(convomock, convomock_guard):
-    assert list(convomock.app.runtimes) == ["highlevel"]
-    assert convomock.app.options.seed == 7
+    assert list(convomock.app.backend.runtimes) == ["highlevel"]
+    assert convomock.app.backend.options.seed == 7
     assert convomock_guard is None  # --convomock-allow-vendor-hosts
 
 
 @pytest.mark.convomock(seed=9, apis=["1to1ai"])
 def test_the_marker_beats_both(convomock):
-    assert list(convomock.app.runtimes) == ["1to1ai"] and convomock.app.options.seed == 9
+    assert list(convomock.app.backend.runtimes) == ["1to1ai"] and convomock.app.backend.options.seed == 9
 """,
         "--convomock-seed",
         "7",

@@ -9,7 +9,7 @@ from typing import Any
 
 from mock_server import DATA_ROOT
 from mock_server.apis.crminbox import errors, inbox, setter
-from mock_server.apis.crminbox.handlers import HANDLERS, MAX_MEDIA_BYTES
+from mock_server.apis.crminbox.handlers import HANDLERS
 from mock_server.apis.crminbox.seed import seed
 from mock_server.apis.crminbox.state import CallDetails, Conversation, CrmStore, Org
 from mock_server.engine.clock import iso
@@ -177,5 +177,4 @@ API = ApiBinding(
         ControlRoute("GET", "training-pairs", training_pairs),
         ControlRoute("POST", "setter", setter_mode),
     ),
-    max_body_bytes=MAX_MEDIA_BYTES + 64 * 1024,  # a 10 MiB file and its multipart framing
 )

@@ -13,7 +13,7 @@ from mock_server.apis.crminbox.setter import ORG_SENDER
 from mock_server.apis.crminbox.state import Activity, CallDetails, Contact, Conversation, CrmStore, Org, User
 from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
-from mock_server.engine.types import SeedOptions
+from mock_server.engine.types import MockOptions
 
 __all__ = ["seed"]
 
@@ -156,7 +156,7 @@ def _generated(org: Org, members: list[str], count: int, fake: Faker, rng: Seede
 
 
 def seed(
-    store: CrmStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: SeedOptions
+    store: CrmStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: MockOptions
 ) -> None:
     settings = fixtures.get("generated", {})
     fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding

@@ -129,10 +129,6 @@ class Conversation:
     def last(self) -> Activity | None:
         return self.summary().last
 
-    @property
-    def current_subject(self) -> str | None:
-        return self.summary().subject
-
     def _subject(self, timeline: list[Activity]) -> str | None:
         """An email thread's subject is its latest email's; before any email, the one it was opened with."""
         for activity in reversed(timeline):

@@ -25,7 +25,7 @@ from mock_server.apis.highlevel.state import (
 )
 from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
-from mock_server.engine.types import SeedOptions
+from mock_server.engine.types import MockOptions
 
 __all__ = ["seed"]
 
@@ -138,7 +138,7 @@ def _conversation(location: Location, raw: Mapping[str, Any], rng: SeededRandom,
 
 
 def seed(
-    store: HighLevelStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: SeedOptions
+    store: HighLevelStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: MockOptions
 ) -> None:
     settings = fixtures.get("generated", {})
     fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding

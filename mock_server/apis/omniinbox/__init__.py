@@ -17,7 +17,15 @@ from mock_server.apis.omniinbox import errors, services
 from mock_server.apis.omniinbox.handlers import AUDIENCE, HANDLERS
 from mock_server.apis.omniinbox.seed import seed
 from mock_server.apis.omniinbox.state import OmniStore
-from mock_server.engine.types import ApiBinding, ControlCall, ControlError, ControlRoute, Principal, RequestView
+from mock_server.engine.types import (
+    CONTROL_BODY_BYTES,
+    ApiBinding,
+    ControlCall,
+    ControlError,
+    ControlRoute,
+    Principal,
+    RequestView,
+)
 
 __all__ = ["API"]
 
@@ -95,6 +103,15 @@ def inbound(call: ControlCall) -> Any:
     return 201, {"message": message, "conversation": conversation}
 
 
+def upload_limit(store: OmniStore, path_params: Mapping[str, str]) -> int:
+    """The signed URL takes the size its signing announced; an unknown key, the control API's usual limit."""
+    key = unquote(path_params.get("key", ""))
+    for workspace in store.workspaces.values():
+        if key in workspace.uploads:
+            return int(workspace.uploads[key]["size"])
+    return CONTROL_BODY_BYTES
+
+
 def upload(call: ControlCall) -> Any:
     """The signed URL of POST /s3-url-signing takes the bytes (signature and expiry checked, size compared)."""
     key = unquote(call.path_params["key"])
@@ -129,6 +146,6 @@ API = ApiBinding(
     credentials=credentials,
     control_routes=(
         ControlRoute("POST", "inbound", inbound),
-        ControlRoute("PUT", "uploads/{key}", upload),
+        ControlRoute("PUT", "uploads/{key}", upload, body_limit=upload_limit),
     ),
 )

@@ -14,7 +14,7 @@ from mock_server.apis.omniinbox.services import add_message, object_id
 from mock_server.apis.omniinbox.state import CHANNELS, OmniStore, Workspace
 from mock_server.engine.clock import iso, parse_duration
 from mock_server.engine.ids import SeededRandom
-from mock_server.engine.types import SeedOptions
+from mock_server.engine.types import MockOptions
 
 __all__ = ["TOKEN_LIFETIME", "seed"]
 
@@ -111,7 +111,7 @@ def _generated(workspace: Workspace, count: int, fake: Faker, rng: SeededRandom,
 
 
 def seed(
-    store: OmniStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: SeedOptions
+    store: OmniStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: MockOptions
 ) -> None:
     settings = fixtures.get("generated", {})
     fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding

@@ -3,6 +3,7 @@ control simulations (a customer writing in, the activity log, the upload target)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,15 @@ from mock_server.apis.onetoone.views import message_json
 from mock_server.engine.clock import MockClock, iso
 from mock_server.engine.ratelimit import RateLimitPolicy
 from mock_server.engine.scenarios import Undo
-from mock_server.engine.types import ApiBinding, ControlCall, ControlError, ControlRoute, Principal, RequestView
+from mock_server.engine.types import (
+    CONTROL_BODY_BYTES,
+    ApiBinding,
+    ControlCall,
+    ControlError,
+    ControlRoute,
+    Principal,
+    RequestView,
+)
 
 __all__ = ["API"]
 
@@ -206,6 +215,17 @@ def overview(call: ControlCall) -> Any:
     }
 
 
+def upload_limit(store: OneToOneStore, path_params: Mapping[str, str]) -> int:
+    """The upload URL takes the size its reservation announced (up to the docs' 100 MiB); an unknown one, the
+    control API's usual limit (the handler answers 404)."""
+    file_uuid = path_params.get("file_uuid", "").lower()
+    for business in store.businesses.values():
+        reserved = business.files.get(file_uuid)
+        if reserved is not None:
+            return reserved.size_bytes
+    return CONTROL_BODY_BYTES
+
+
 def upload(call: ControlCall) -> Any:
     """The `upload_url` of request-upload: takes the bytes and checks them against the announced size."""
     file_uuid = call.path_params["file_uuid"].lower()
@@ -242,6 +262,6 @@ API = ApiBinding(
         ControlRoute("POST", "inbound", inbound),
         ControlRoute("GET", "activity", activity),
         ControlRoute("GET", "overview", overview),
-        ControlRoute("PUT", "uploads/{file_uuid}", upload),
+        ControlRoute("PUT", "uploads/{file_uuid}", upload, body_limit=upload_limit),
     ),
 )

@@ -32,7 +32,7 @@ from mock_server.apis.onetoone.state import (
 )
 from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
-from mock_server.engine.types import SeedOptions
+from mock_server.engine.types import MockOptions
 
 __all__ = ["MAX_CONVERSATIONS", "seed"]
 
@@ -213,7 +213,7 @@ def _generated(business: Business, settings: Mapping[str, Any], count: int, rng:
 
 
 def seed(
-    store: OneToOneStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: SeedOptions
+    store: OneToOneStore, fixtures: Mapping[str, Any], rng: SeededRandom, start: datetime, options: MockOptions
 ) -> None:
     settings = fixtures.get("generated", {})
     count = options.conversations

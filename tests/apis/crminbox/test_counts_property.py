@@ -138,7 +138,7 @@ def step(data: st.DataObject, crm: CrmClient, ids: list[str], number: int) -> No
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_view_counts_and_overdue_count_always_agree_with_the_list(data: st.DataObject) -> None:
-    app = create_app(["crm-inbox"], frozen=True)
+    app = create_app(apis=["crm-inbox"], frozen=True)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         members = {name: CrmClient(http, user) for name, user in MEMBERS.items()}
         ids = conversation_ids(members["Alice"])
@@ -150,5 +150,5 @@ def test_view_counts_and_overdue_count_always_agree_with_the_list(data: st.DataO
             step(data, members[actor], ids, number)
             for name, crm in members.items():
                 assert_counts_agree(crm, f"{name}, after step {number}")
-    assert app.strict_violations == [], "the mock answered outside its own spec"
-    assert app.internal_errors == [], "a handler crashed"
+    assert app.backend.strict_violations == [], "the mock answered outside its own spec"
+    assert app.backend.internal_errors == [], "a handler crashed"

@@ -301,10 +301,10 @@ def test_an_agent_deleted_during_the_wait_does_not_reply(hl: HighLevelClient) ->
 
 
 def _first_reply(contact: str, text: str) -> str:
-    app = create_app(["highlevel"], frozen=True)
+    app = create_app(apis=["highlevel"], frozen=True)
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         thread = ask(HighLevelClient(client), contact, text)
-    assert app.strict_violations == [] and app.internal_errors == []
+    assert app.backend.strict_violations == [] and app.backend.internal_errors == []
     replies = ai_messages(thread)
     assert len(replies) == 1
     return str(replies[0]["body"])

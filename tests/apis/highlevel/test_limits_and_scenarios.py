@@ -247,11 +247,11 @@ def test_scope_missing_refuses_reads_and_writes(hl: HighLevelClient) -> None:
 
 @pytest.fixture
 def both() -> Iterator[TestClient]:
-    app = create_app(["1to1ai", "highlevel"], frozen=True)
+    app = create_app(apis=["1to1ai", "highlevel"], frozen=True)
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         yield client
-    assert app.strict_violations == [], "the mock answered outside its own spec"
-    assert app.internal_errors == [], "a handler crashed"
+    assert app.backend.strict_violations == [], "the mock answered outside its own spec"
+    assert app.backend.internal_errors == [], "a handler crashed"
 
 
 def test_scope_missing_does_not_touch_the_1to1_ai_api(both: TestClient) -> None:

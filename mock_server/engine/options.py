@@ -1,0 +1,36 @@
+"""The options a mock is built from, in a module of their own: the pytest plugin reads them in every suite where
+convomock is installed, so this imports nothing heavy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["MockOptions"]
+
+
+@dataclass(frozen=True)
+class MockOptions:
+    """Everything a mock is built from: one object from the command line (or the pytest plugin) to the app, the
+    backend and each API's seed."""
+
+    apis: tuple[str, ...] | None = None  # the APIs served; None: every one
+    seed: int = 0  # the generator's seed: the same seed, the same data
+    conversations: int | None = None  # generated conversations per tenant; None: the fixtures' number
+    tenants: tuple[str, ...] | None = None  # seed only these tenants (fixture keys), to shard tenants
+    scenarios: tuple[str, ...] = ()  # switched on at start (and after every reset)
+    strict: bool = True  # check every answer against the spec
+    at_root: bool = False  # one API, served without its prefix
+    start: datetime | None = None  # the mock clock's start; None: DEFAULT_START, so seeds are repeatable
+    frozen: bool = False  # the mock clock stands still unless moved
+    control_token: str | None = None  # required on /__mock (all but health) when set
+    journal_limit: int = 1000  # requests the journal keeps
+
+    def __post_init__(self) -> None:
+        # Lists are welcome from callers; kept as tuples, so options can key a cache (the pytest plugin's apps).
+        for name in ("apis", "tenants", "scenarios"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+        if self.control_token == "":
+            object.__setattr__(self, "control_token", None)
