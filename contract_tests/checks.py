@@ -24,8 +24,6 @@ __all__ = [
     "vendor_error_envelope",
 ]
 
-_LIMIT_PARAMETERS = ("limit", "$limit")
-_PAGE_ARRAYS = ("items", "data", "agents")
 _lock = threading.Lock()
 _validators: dict[int, Any] = {}
 _contexts: dict[int, TenancyContext] = {}
@@ -94,10 +92,18 @@ def vendor_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
     return True
 
 
+def _paging(case: Any) -> Mapping[str, str]:
+    """How the spec pages its lists (`info.x-convomock.paging`): the query parameter of the page size (`limit`) and
+    the field of the answer that holds the page (`items`)."""
+    paging = ((_document(case).get("info") or {}).get("x-convomock") or {}).get("paging")
+    return paging if isinstance(paging, Mapping) else {}
+
+
 def _limit_parameter(case: Any) -> tuple[str, int] | None:
+    limit = _paging(case).get("limit")
     for parameter in case.operation.query:
         definition = parameter.definition
-        if parameter.name in _LIMIT_PARAMETERS:
+        if parameter.name == limit:
             schema = definition.get("schema") or {}
             maximum = definition.get("x-max-page-size", schema.get("maximum"))
             if isinstance(maximum, int):
@@ -115,10 +121,9 @@ def paging_limit(ctx: Any, response: Any, case: Any) -> bool | None:
         return None
     name, maximum = found
     body = _json(response)
-    items = next(
-        (body[key] for key in _PAGE_ARRAYS if isinstance(body, dict) and isinstance(body.get(key), list)), None
-    )
-    if items is None:
+    field = _paging(case).get("items")
+    items = body.get(field) if isinstance(body, dict) and field else None
+    if not isinstance(items, list):
         return None
     cap = maximum
     requested = (case.query or {}).get(name)

@@ -154,7 +154,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show_spec.add_argument("name", choices=sorted(BINDINGS), help="the API's name")
     show_spec.add_argument("--json", action="store_true", help="print it as JSON instead of YAML")
+
+    new_api = commands.add_parser(
+        "new-api",
+        help="scaffold a new API: spec, fixtures, package and test",
+        description="Write specs/NAME.yaml, fixtures/NAME.yaml, the package mock_server/apis/<name>/ (one working "
+        "operation, GET /things/{thingId}) and tests/apis/<name>/, and register the package in "
+        "mock_server/apis/__init__.py. The shared suites take the new API up at once. Run it in a checkout; "
+        "mock_server/apis/README.md walks through what to change next.",
+    )
+    new_api.add_argument("name", help="the API's name: its mount point /NAME and its spec's file name, e.g. acme-chat")
+    new_api.add_argument("--root", type=Path, default=Path.cwd(), help="the checkout's root (default: here)")
     return parser
+
+
+def new_api(args: argparse.Namespace, out: TextIO) -> int:
+    from mock_server.scaffold import ScaffoldError, scaffold
+
+    if not (args.root / "mock_server" / "apis" / "__init__.py").is_file():
+        print(f"convomock: {args.root} is not a convomock checkout (no mock_server/apis/)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        made = scaffold(args.name, args.root)
+    except ScaffoldError as exc:
+        print(f"convomock: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    out.writelines(f"wrote {path}\n" for path in made.files)
+    out.write(f"registered {made.package} in {made.registry}\n")
+    out.write(
+        f"{made.lines(args.root)} lines; serve it: convomock serve --api {made.name}; "
+        f"test it: pytest tests/apis/{made.package}\n"
+    )
+    return EXIT_OK
 
 
 def _start(value: str | None) -> datetime | None:
@@ -466,4 +497,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return specs(args, sys.stdout)
     if args.command == "seed":
         return seed(args, sys.stdout)
+    if args.command == "new-api":
+        return new_api(args, sys.stdout)
     return run_contract_command(args, busy)

@@ -7,15 +7,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import jsonschema_rs
 import pytest
 from starlette.testclient import TestClient
 
 from mock_server.apis import BINDINGS
-from mock_server.engine.specs import load_spec
 from mock_server.server import create_app
+from tests.support.specs import SPECS, error_envelope
 
-SPECS = {name: load_spec(binding.spec_path) for name, binding in BINDINGS.items()}
 OPERATIONS = [
     (api, op.operation_id, op.method, op.path, op.public) for api, spec in SPECS.items() for op in spec.operations
 ]
@@ -31,13 +29,8 @@ CREDENTIALS = {
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, Any]]:
     api = request.param
     app = create_app(apis=[api], frozen=True)
-    document = SPECS[api].document
-    registry = jsonschema_rs.Registry([("urn:spec", dict(document))])
-    envelope = jsonschema_rs.Draft202012Validator(
-        {"$ref": "urn:spec" + document["info"]["x-convomock"]["error-envelope"]}, registry=registry
-    )
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
-        yield api, http, envelope
+        yield api, http, error_envelope(api)
     assert app.backend.internal_errors == [] and app.backend.strict_violations == []
 
 
@@ -51,10 +44,13 @@ def test_every_operation_refuses_a_bad_credential(served: tuple[str, TestClient,
     api, http, envelope = served
     before = http.get("/__mock/state").text
     checked = 0
+    # A path parameter that names the tenant (a slug) gets the first tenant's value, so it is the credential that
+    # is refused; every other parameter a made-up id.
+    tenant = http.get("/__mock/credentials").json()[api][0].get("path_params", {})
     for name, operation_id, method, path, public in OPERATIONS:
         if name != api or public:
             continue
-        concrete = BINDINGS[api].prefix + re.sub(r"\{slug\}", "acme", re.sub(r"\{(?!slug)[^}]+\}", "x1", path))
+        concrete = BINDINGS[api].prefix + re.sub(r"\{([^}]+)\}", lambda m: tenant.get(m.group(1), "x1"), path)
         headers = {"Content-Type": "application/json"}
         if CREDENTIALS[credential] is not None:
             headers["Authorization"] = CREDENTIALS[credential]

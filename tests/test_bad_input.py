@@ -6,31 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
-import jsonschema_rs
 import pytest
 from starlette.testclient import TestClient
 
-from mock_server.engine.app import MockApp
-from mock_server.engine.specs import load_yaml
+from mock_server.apis import BINDINGS
+from mock_server.engine.backend import client_headers
 from mock_server.server import create_app
+from tests.support.specs import error_envelope
 
-# Per API: a write that takes a JSON body, and a read by id (an object of the seed).
-TARGETS = {
-    "1to1ai": (
-        "/1to1ai/api/v1/public/acme/conversation/status",
-        "/1to1ai/api/v1/public/acme/conversations/550e8400-e29b-41d4-a716-446655440000",
-    ),
-    "highlevel": ("/highlevel/conversation-ai/agents", "/highlevel/conversation-ai/agents/agent_seed_1"),
-    "crm-inbox": (
-        "/crm-inbox/conversations/7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01/assign",
-        "/crm-inbox/conversations/7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01",
-    ),
-    "omni-inbox": (
-        "/omni-inbox/conversation-predefined-messages",
-        "/omni-inbox/conversations/665f1c2e9b1d4a0012a3b401",
-    ),
-}
 DEEP = b"[" * 10_000 + b"]" * 10_000
 BAD_BODIES: dict[str, tuple[bytes, str]] = {
     "not-json": (b"{this is not json", "application/json"),
@@ -48,25 +33,22 @@ BAD_BODIES: dict[str, tuple[bytes, str]] = {
 }
 
 
-def _envelope(api: str) -> Any:
-    document = load_yaml(create_app(apis=[api]).backend.runtimes[api].binding.spec_path)
-    ref = document["info"]["x-convomock"]["error-envelope"]
-    registry = jsonschema_rs.Registry([("urn:spec", document)])
-    return jsonschema_rs.Draft202012Validator({"$ref": "urn:spec" + ref}, registry=registry)
+def _targets(api: str, credential: dict[str, Any]) -> tuple[str, str]:
+    """(a write that takes a JSON body, a read of one seeded object by id), as the API's package names them, under
+    the first credential's base URL."""
+    probes = BINDINGS[api].probes
+    assert probes is not None, f"{api}: its package gives no probes"
+    base = urlsplit(credential["base_url"]).path
+    return base + probes.write, base + probes.read
 
 
-@pytest.fixture(params=sorted(TARGETS))
-def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, dict[str, str], Any, MockApp]]:
+@pytest.fixture(params=sorted(BINDINGS))
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, TestClient, dict[str, str], Any, tuple[str, str]]]:
     api = request.param
     app = create_app(apis=[api], frozen=True)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         credential = http.get("/__mock/credentials").json()[api][0]
-        headers = {
-            "Authorization": f"Bearer {credential['token']}",
-            **credential.get("headers", {}),
-            **credential.get("tenant_headers", {}),
-        }
-        yield api, http, headers, _envelope(api), app
+        yield api, http, client_headers(credential), error_envelope(api), _targets(api, credential)
     assert app.backend.internal_errors == [] and app.backend.strict_violations == []
 
 
@@ -79,8 +61,7 @@ def _refused(response: Any, envelope: Any) -> None:
 
 @pytest.mark.parametrize("case", sorted(BAD_BODIES))
 def test_a_bad_body_is_the_vendors_4xx_and_changes_nothing(served: Any, case: str) -> None:
-    api, http, headers, envelope, _ = served
-    write, _read = TARGETS[api]
+    _api, http, headers, envelope, (write, _read) = served
     raw, content_type = BAD_BODIES[case]
     before = http.get("/__mock/state").text
     sent = {**headers, **({"Content-Type": content_type} if content_type else {})}
@@ -97,8 +78,7 @@ def test_a_bad_body_is_the_vendors_4xx_and_changes_nothing(served: Any, case: st
     ["/..%2F..%2Fetc%2Fpasswd", "%2F..%2F", "/%2E%2E%2F%2E%2E%2F__mock%2Fstate", "/" + "9" * 400, "/%00", "/%ff%fe"],
 )
 def test_hostile_ids_are_refused_in_the_vendors_shape(served: Any, suffix: str) -> None:
-    api, http, headers, envelope, _ = served
-    _write, read = TARGETS[api]
+    _api, http, headers, envelope, (_write, read) = served
     base = read.rsplit("/", 1)[0]
     before = http.get("/__mock/state").text
     response = http.get(base + suffix, headers=headers)
@@ -107,8 +87,7 @@ def test_hostile_ids_are_refused_in_the_vendors_shape(served: Any, suffix: str) 
 
 
 def test_very_long_query_strings_and_headers_are_answered(served: Any) -> None:
-    api, http, headers, envelope, _ = served
-    _write, read = TARGETS[api]
+    _api, http, headers, envelope, (_write, read) = served
     before = http.get("/__mock/state").text
     response = http.get(
         read + "?" + "&".join(f"k{i}={'v' * 50}" for i in range(900)),  # ~50 KiB

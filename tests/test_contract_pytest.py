@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from contract_tests import contract_schema, contract_workflows
+from mock_server.apis import BINDINGS
 from mock_server.engine.app import MockApp
 from mock_server.server import create_app
 
@@ -29,10 +30,10 @@ def _contract(api: str) -> tuple[Any, Any]:
     return test, contract_workflows(schema, reset=app.backend.reset, derandomize=True)
 
 
-test_1to1ai_conforms, TestOneToOneWorkflows = _contract("1to1ai")
-test_highlevel_conforms, TestHighLevelWorkflows = _contract("highlevel")
-test_crm_inbox_conforms, TestCrmInboxWorkflows = _contract("crm-inbox")
-test_omni_inbox_conforms, TestOmniInboxWorkflows = _contract("omni-inbox")
+# One pair per served API, named after it (test_crm_inbox_conforms, TestCrmInboxWorkflows), so a new API is in.
+for _api in BINDINGS:
+    _words = _api.replace("-", "_")
+    globals()[f"test_{_words}_conforms"], globals()[f"Test{_words.title().replace('_', '')}Workflows"] = _contract(_api)
 
 
 def test_the_mocks_stayed_inside_their_specs() -> None:

@@ -1,8 +1,8 @@
 """Snapshot -> restore in a fresh process gives identical answers for every GET of every API.
 
-Each API is prepared in process the way the tenancy sweep prepares it (acme's uploads, files, media and drafts
-created through the API), then changed by every write operation of its spec but the deletes (the tenancy
-table's request for each, sent as acme) and moved two hours on; its snapshot is written to a file, and a new
+Each API is prepared in process the way the tenancy sweep prepares it (the first tenant's uploads, files, media and
+drafts created through the API), then changed by every write operation of its spec but the deletes (its package's
+probe for each, sent as the first tenant) and moved two hours on; its snapshot is written to a file, and a new
 `convomock serve --api <name> --state FILE` process loads it. Every GET operation of the spec (enumerated, so a
 new one cannot skip this) is then asked of both: status and body must be the same. A third process on the plain
 seed must answer some of them differently, or the comparison proved nothing.
@@ -19,16 +19,18 @@ import httpx
 import pytest
 
 from mock_server.apis import BINDINGS
-from tests.test_cli_process import serving
-from tests.test_tenancy_everywhere import BASE, OPERATIONS, TABLES, _start
+from tests.support.processes import serving
+from tests.support.tenancy import BASE, operations, start
+
+OPERATIONS = {(api, op.operation_id): op for api, op in operations(public=True)}
 
 
 def _request(mock: Any, api: str, operation_id: str) -> tuple[str, dict[str, str], dict[str, str]]:
-    """The tenancy table's acme request for a GET: path (inside the API), query and headers."""
+    """The probe's request of the first tenant for a GET: path (inside the API), query and headers."""
     operation = OPERATIONS[(api, operation_id)]
-    case = TABLES[api][operation_id][BASE](mock.objects)
-    caller = mock.callers["acme"]
-    values = {"slug": caller.slug, **case.path}
+    case = mock.probes.cases[operation_id][BASE](mock.objects)
+    caller = mock.callers["first"]
+    values = {**caller.path, **case.path}
     path = re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], operation.path)
     return path, {**case.query, **caller.query}, dict(caller.headers)
 
@@ -42,18 +44,21 @@ def _gets(api: str) -> list[str]:
 @pytest.fixture(scope="module", params=sorted(BINDINGS))
 def both(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, str]]:
     api = request.param
-    mock = _start(api)
+    planned = [op for (name, _), op in OPERATIONS.items() if name == api and op.method not in ("GET", "DELETE")]
+    if not planned:
+        pytest.skip(f"{api} has no write yet: a restore would show nothing a seed does not")
+    mock = start(api)
     writes = 0
     for (name, operation_id), operation in sorted(OPERATIONS.items()):
         if (
             name == api
             and operation.method not in ("GET", "DELETE")
             and not operation.public
-            and BASE in TABLES[api][operation_id]
+            and BASE in mock.probes.cases.get(operation_id, {})
         ):  # deletes would leave the GETs nothing to read
-            case = TABLES[api][operation_id][BASE](mock.objects)
-            writes += mock.send(mock.callers["acme"], operation, case).is_success
-    assert writes >= 5, f"{api}: only {writes} writes succeeded; the state hardly changed"
+            case = mock.probes.cases[operation_id][BASE](mock.objects)
+            writes += mock.send(mock.callers["first"], operation, case).is_success
+    assert writes >= min(5, len(planned)), f"{api}: only {writes} writes succeeded; the state hardly changed"
     assert mock.http.post("/__mock/clock", json={"advance": "2h"}).status_code == 200
     state = Path(tmp_path_factory.mktemp(api)) / "state.json"
     state.write_text(mock.state(), encoding="utf-8")

@@ -1,20 +1,26 @@
-"""The APIs convomock serves, by name. Each package exports one `API` binding; the engine never imports them."""
+"""The APIs convomock serves, by name. Each package exports one `API` binding; the engine never imports them.
+
+`PACKAGES` is the registry: one line per API, in the order they are listed and served (`convomock new-api NAME`
+adds its line). A package missing from it is not served; nothing is found by scanning.
+"""
 
 from __future__ import annotations
 
-from mock_server.apis.crminbox import API as CRM_INBOX
-from mock_server.apis.highlevel import API as HIGHLEVEL
-from mock_server.apis.omniinbox import API as OMNI_INBOX
-from mock_server.apis.onetoone import API as ONETOONE
+from importlib import import_module
+
 from mock_server.engine.types import ApiBinding
 
-__all__ = ["BINDINGS", "binding"]
+__all__ = ["BINDINGS", "PACKAGES", "binding"]
+
+PACKAGES = (
+    "onetoone",
+    "highlevel",
+    "crminbox",
+    "omniinbox",
+)
 
 BINDINGS: dict[str, ApiBinding] = {
-    ONETOONE.name: ONETOONE,
-    HIGHLEVEL.name: HIGHLEVEL,
-    CRM_INBOX.name: CRM_INBOX,
-    OMNI_INBOX.name: OMNI_INBOX,
+    api.name: api for api in (import_module(f"{__name__}.{package}").API for package in PACKAGES)
 }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # the ASGI types, as Starlette names them
 
@@ -19,6 +19,10 @@ from mock_server.engine.ratelimit import RateLimitPolicy, RateState
 from mock_server.engine.scenarios import Undo
 from mock_server.engine.specs import Operation
 from mock_server.engine.validation import ValidatedInput
+
+if TYPE_CHECKING:  # both import this module
+    from mock_server.engine.drift import Drift
+    from mock_server.engine.probes import Probes
 
 __all__ = [
     "ApiBinding",
@@ -192,3 +196,7 @@ class ApiBinding:
     tenant_collection: str = "tenants"  # the fixtures' list of tenants, each with a `key` (`serve --tenants`)
     # A browser script that teaches the dashboard (/__mock/ui) this API's endpoints: its quirks stay in its package.
     dashboard_script: Path | None = None
+    # The ways this API could drift, for the contract toolkit to plant (`drifts.py`, `mock_server/engine/drift.py`)
+    drifts: Sequence[Drift] = ()
+    # What the shared test suites send to it (`probes.py`, `mock_server/engine/probes.py`)
+    probes: Probes | None = None

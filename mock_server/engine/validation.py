@@ -11,12 +11,16 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from mock_server.engine.errors import RequestInvalid, UnsupportedMediaType, Violation
 from mock_server.engine.specs import Operation, Parameter, SchemaValidator
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 __all__ = ["MAX_NESTING", "UploadedPart", "ValidatedInput", "parse_form_body", "parse_json_body", "validate_request"]
 
@@ -141,28 +145,99 @@ def parse_json_body(raw: bytes) -> Any:
         raise RequestInvalid.single("body", f"body is not valid JSON: {exc}", kind="invalid_json") from None
 
 
-def parse_form_body(raw: bytes, content_type: str) -> dict[str, Any]:
-    """multipart/form-data into {field: text or UploadedPart}, with the standard library's MIME parser."""
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
-    )
-    if not message.is_multipart():
-        raise RequestInvalid.single(
-            "body", "not a multipart/form-data body (boundary missing or malformed)", kind="invalid_form"
-        )
-    form: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str) or not name:
-            raise RequestInvalid.single("body", "a form part has no name", kind="invalid_form")
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        filename = part.get_filename()
-        if filename is not None:
-            form[name] = UploadedPart(filename, part.get_content_type(), data)
+MAX_FORM_PARTS = 1000  # Starlette's limits for a form (FastAPI's): text fields, files, and bytes of one text field
+MAX_FORM_FIELD_BYTES = 1024 * 1024
+
+
+def _form_error(message: str) -> RequestInvalid:
+    return RequestInvalid.single("body", message, kind="invalid_form")
+
+
+def _form_text(raw: bytes, charset: str) -> str:
+    """Names and text fields as Starlette decodes them: in the body's charset, else byte for byte (latin-1)."""
+    try:
+        return raw.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return raw.decode("latin-1")
+
+
+class _FormCollector:
+    """python-multipart's callbacks, the way Starlette's MultiPartParser (so FastAPI) uses them, kept in memory.
+
+    A last part cut off before its closing boundary is dropped, as Starlette drops it."""
+
+    def __init__(self, charset: str) -> None:
+        self.charset = charset
+        self.form: dict[str, Any] = {}
+        self.headers: dict[bytes, bytes] = {}
+        self.field = self.value = b""
+        self.name = ""
+        self.filename: str | None = None
+        self.chunks: list[bytes] = []
+        self.counts = {"fields": 0, "files": 0}
+
+    def on_part_begin(self) -> None:
+        self.headers, self.chunks = {}, []
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[self.field.lower()] = self.value
+        self.field = self.value = b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition"))
+        if b"name" not in options:
+            raise _form_error('a form part has no name: its Content-Disposition header field "name" must be provided')
+        self.name = _form_text(options[b"name"], self.charset)
+        self.filename = _form_text(options[b"filename"], self.charset) if b"filename" in options else None
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        self.chunks.append(data[start:end])
+
+    def on_part_end(self) -> None:
+        data = b"".join(self.chunks)
+        kind = "fields" if self.filename is None else "files"
+        self.counts[kind] += 1
+        if self.counts[kind] > MAX_FORM_PARTS:
+            raise _form_error(f"too many form {kind} (at most {MAX_FORM_PARTS})")
+        if self.filename is not None:
+            content_type = self.headers.get(b"content-type", b"").decode("latin-1").strip()
+            self.form[self.name] = UploadedPart(self.filename, content_type or "application/octet-stream", data)
+        elif len(data) > MAX_FORM_FIELD_BYTES:
+            raise _form_error(f"form field {self.name!r} exceeds {MAX_FORM_FIELD_BYTES // 1024} KB")
         else:
-            form[name] = data.decode("utf-8", errors="replace")
-    return form
+            self.form[self.name] = _form_text(data, self.charset)  # a repeated name: the last part, as FastAPI
+
+
+def parse_form_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    """multipart/form-data into {field: text or UploadedPart}, parsed by python-multipart as Starlette (so FastAPI)
+    parses it. docs/parsers.md compares it with the standard library's email parser this replaced."""
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise _form_error("not a multipart/form-data body: the Content-Type has no boundary")
+    collector = _FormCollector(params.get(b"charset", b"utf-8").decode("latin-1"))
+    callbacks: MultipartCallbacks = {
+        "on_part_begin": collector.on_part_begin,
+        "on_header_field": collector.on_header_field,
+        "on_header_value": collector.on_header_value,
+        "on_header_end": collector.on_header_end,
+        "on_headers_finished": collector.on_headers_finished,
+        "on_part_data": collector.on_part_data,
+        "on_part_end": collector.on_part_end,
+    }
+    try:
+        parser = MultipartParser(boundary, callbacks)
+        parser.write(raw)
+        parser.finalize()
+    except FormParserError as exc:
+        raise _form_error(f"not a valid multipart/form-data body: {exc}") from None
+    return collector.form
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from mock_server.apis import onetoone
-from mock_server.apis.onetoone.handlers import HANDLERS
+from mock_server.apis import BINDINGS
 from mock_server.engine.backend import MockBackend, StartupError
 from mock_server.engine.clock import DEFAULT_START, MockClock, parse_duration
 from mock_server.engine.errors import MethodNotAllowed, RouteNotFound
@@ -20,6 +18,7 @@ from mock_server.engine.options import MockOptions
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.snapshot import dumps
 from mock_server.engine.specs import load_spec
+from mock_server.engine.types import ApiBinding
 from mock_server.server import create_app
 
 # -- durations ---------------------------------------------------------------------------------------------------
@@ -107,10 +106,10 @@ def test_static_segment_beats_a_parameter(static_first: bool) -> None:
 
 def test_static_beats_parameter_deeper_in_the_path() -> None:
     table: RouteTable[str] = RouteTable()
-    table.add("GET", "/{slug}/conversations/{uuid}", "one")
-    table.add("GET", "/{slug}/tester/conversations", "testers")
-    assert table.match("GET", "/acme/tester/conversations").target == "testers"
-    assert table.match("GET", "/acme/conversations/x").path_params == {"slug": "acme", "uuid": "x"}
+    table.add("GET", "/{tenant}/things/{id}", "one")
+    table.add("GET", "/{tenant}/archived/things", "archived")
+    assert table.match("GET", "/t1/archived/things").target == "archived"
+    assert table.match("GET", "/t1/things/x").path_params == {"tenant": "t1", "id": "x"}
 
 
 def test_method_not_allowed_lists_allowed_methods() -> None:
@@ -153,95 +152,59 @@ def test_empty_parameter_does_not_match() -> None:
 
 # -- handlers and startup ----------------------------------------------------------------------------------------
 
+FIRST = next(iter(BINDINGS.values()))  # any API shows the check; the first served one
+
 
 def test_missing_handler_refuses_to_start() -> None:
-    handlers = {k: v for k, v in HANDLERS.items() if k != "getTemplate"}
-    broken = dataclasses.replace(onetoone.API, handlers=handlers)
-    with pytest.raises(StartupError, match="getTemplate"):
+    dropped = min(FIRST.handlers)
+    handlers = {k: v for k, v in FIRST.handlers.items() if k != dropped}
+    broken = dataclasses.replace(FIRST, handlers=handlers)
+    with pytest.raises(StartupError, match=dropped):
         MockBackend([broken], MockOptions())
 
 
 def test_extra_handler_refuses_to_start() -> None:
-    handlers = {**HANDLERS, "deleteEverything": lambda call: None}
-    broken = dataclasses.replace(onetoone.API, handlers=handlers)
+    handlers = {**FIRST.handlers, "deleteEverything": lambda call: None}
+    broken = dataclasses.replace(FIRST, handlers=handlers)
     with pytest.raises(StartupError, match="deleteEverything"):
         MockBackend([broken], MockOptions())
 
 
-def test_the_real_binding_starts() -> None:
-    backend = MockBackend([onetoone.API], MockOptions())
-    assert set(backend.runtimes) == {"1to1ai"}
+@pytest.mark.parametrize("binding", list(BINDINGS.values()), ids=list(BINDINGS))
+def test_the_real_binding_starts(binding: ApiBinding) -> None:
+    backend = MockBackend([binding], MockOptions())
+    assert set(backend.runtimes) == {binding.name}
+    assert set(binding.handlers) == load_spec(binding.spec_path).operation_ids()
 
 
 def test_unknown_start_scenario_refuses_to_start() -> None:
     with pytest.raises(StartupError, match="meteor"):
-        create_app(apis=["1to1ai"], frozen=True, scenarios=["meteor"])
-
-
-def _snake(operation_id: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
-
-
-def test_every_handler_is_named_after_its_operation() -> None:
-    operation_ids = load_spec(onetoone.API.spec_path).operation_ids()
-    assert set(HANDLERS) == set(operation_ids)
-    assert len(HANDLERS) == 16
-    for operation_id, handler in HANDLERS.items():
-        assert handler.__name__ == _snake(operation_id), operation_id
+        create_app(apis=[FIRST.name], frozen=True, scenarios=["meteor"])
 
 
 # -- deterministic seed ------------------------------------------------------------------------------------------
 
 
-def _snapshot_text(apis: tuple[str, ...] = ("1to1ai",), **options: Any) -> str:
+def _snapshot_text(apis: tuple[str, ...], **options: Any) -> str:
     return dumps(create_app(apis=list(apis), frozen=True, **options).backend.snapshot())
 
 
-def test_seeding_is_deterministic() -> None:
-    first, second = _snapshot_text(), _snapshot_text()
+@pytest.mark.parametrize("api", list(BINDINGS))
+def test_seeding_is_deterministic(api: str) -> None:
+    first, second = _snapshot_text((api,)), _snapshot_text((api,))
     assert first == second
-    assert len(first) > 10_000
+    assert len(first) > 1_000
 
 
 def test_every_api_seeds_deterministically_and_independently() -> None:
-    every = ("1to1ai", "highlevel", "crm-inbox", "omni-inbox")
+    every = tuple(BINDINGS)
     both = json.loads(_snapshot_text(every))
     assert _snapshot_text(every) == dumps(both)
-    assert json.loads(_snapshot_text(("crm-inbox",)))["apis"]["crm-inbox"] == both["apis"]["crm-inbox"]
-    assert json.loads(_snapshot_text(("omni-inbox",)))["apis"]["omni-inbox"] == both["apis"]["omni-inbox"]
-    # One generator per API: adding an API does not change another API's data.
-    alone = json.loads(_snapshot_text(("highlevel",)))
-    assert both["apis"]["highlevel"] == alone["apis"]["highlevel"]
-    assert json.loads(_snapshot_text(("highlevel",), seed=3))["apis"]["highlevel"] != alone["apis"]["highlevel"]
-
-
-def test_another_seed_gives_another_state() -> None:
-    default, other = json.loads(_snapshot_text()), json.loads(_snapshot_text(seed=1))
-    assert other["seed"] == 1
-    assert default["apis"]["1to1ai"]["store"] != other["apis"]["1to1ai"]["store"]
-    # the fixed records are the same whatever the seed
-    for data in (default, other):
-        conversations = data["apis"]["1to1ai"]["store"]["businesses"]["acme"]["conversations"]
-        assert "550e8400-e29b-41d4-a716-446655440000" in conversations
-
-
-def test_conversation_count_option() -> None:
-    app = create_app(apis=["1to1ai"], frozen=True, conversations=500)
-    businesses = app.backend.runtimes["1to1ai"].store.businesses
-    fixed = {"acme": 3, "globex": 1}
-    assert {slug: len(b.conversations) for slug, b in businesses.items()} == {
-        slug: 500 + n for slug, n in fixed.items()
-    }
-    assert all(len(b.contacts) == len(b.conversations) for b in businesses.values())
-    assert any(c.is_tester for c in businesses["acme"].conversations.values())
-
-
-def test_zero_generated_conversations_leaves_the_fixed_ones() -> None:
-    app = create_app(apis=["1to1ai"], frozen=True, conversations=0)
-    businesses = app.backend.runtimes["1to1ai"].store.businesses
-    assert sorted(businesses["acme"].conversations) == [
-        "550e8400-e29b-41d4-a716-446655440000",
-        "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a02",
-        "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a03",
-    ]
-    assert list(businesses["globex"].conversations) == ["9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"]
+    for api in every:
+        # One generator per API: adding an API does not change another API's data.
+        alone = json.loads(_snapshot_text((api,)))
+        assert both["apis"][api] == alone["apis"][api], api
+    last = every[-1]
+    assert (
+        json.loads(_snapshot_text((last,), seed=3))["apis"][last] != json.loads(_snapshot_text((last,)))["apis"][last]
+    )

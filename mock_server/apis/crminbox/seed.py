@@ -9,8 +9,16 @@ from typing import Any
 
 from faker import Faker
 
-from mock_server.apis.crminbox.setter import ORG_SENDER
-from mock_server.apis.crminbox.state import Activity, CallDetails, Contact, Conversation, CrmStore, Org, User
+from mock_server.apis.crminbox.state import (
+    ORG_SENDER,
+    Activity,
+    CallDetails,
+    Contact,
+    Conversation,
+    CrmStore,
+    Org,
+    User,
+)
 from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.types import MockOptions

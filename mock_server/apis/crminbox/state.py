@@ -1,17 +1,31 @@
 """CRM inbox state: orgs (the tenants) with contacts, conversations whose messages are `crm.activities` rows,
-media, per-member saved views, the SLA, and the AI setter's training pairs. Staff members and their tokens are
-global (a member can belong to several orgs). No HTTP here; every "not found" is raised by one lookup."""
+media, per-member saved views, the SLA, and the AI setter's training pairs; every operation that changes them and
+the queries the inbox answers from them. Staff members and their tokens are global (a member can belong to several
+orgs). No HTTP and no wire shapes here: time comes in from the mock clock, ids from the API's seeded generator, and
+every "not found" is raised by one lookup per kind.
+
+Longer than ~450 lines on purpose: a conversation's writes and reads depend on each other (a staff send supersedes
+the setter's pending draft and records a training pair; the list, the saved views and their counts share one
+filter so they agree at every moment), and splitting them would spread one thread's rules over several modules.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from mock_server.apis.crminbox import errors
+from mock_server.engine.ids import SeededRandom
 
 __all__ = [
     "ANSWERABLE",
+    "DEFAULTS",
+    "MAX_MEDIA_BYTES",
+    "ORG_SENDER",
+    "SETTER_MODES",
     "SYSTEM_VIEWS",
     "Activity",
     "CallDetails",
@@ -20,18 +34,25 @@ __all__ = [
     "CrmStore",
     "Media",
     "Org",
+    "ThreadSummary",
     "TrainingPair",
     "User",
     "View",
+    "ViewCount",
 ]
 
 ANSWERABLE = ("sms", "email", "call")  # inbound activities that wait for a reply (a note does not)
+ORG_SENDER = {"sms": "+15550009999", "call": "+15550009999", "email": "inbox@crm.example.com"}
+SETTER_MODES = ("off", "suggestive")
+MAX_MEDIA_BYTES = 10 * 1024 * 1024
 SYSTEM_VIEWS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("Unread", {"unread": True, "archived": False}),
     ("Recents", {"archived": False}),
     ("Starred", {"starred": True}),
     ("All", {}),
 )
+DEFAULTS: dict[str, Any] = {"scope": "team", "archived": False}  # the inbox hides archived threads by default
+_NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a thread with no activity after every other
 
 
 @dataclass
@@ -162,6 +183,52 @@ class Conversation:
     def pending_suggestion(self) -> Activity | None:
         return next((a for a in reversed(self.activities) if a.type == "suggestion" and a.status == "pending"), None)
 
+    def reply_channel(self) -> str:
+        """Where a reply goes: the channel the customer last wrote on (SMS until they wrote at all)."""
+        inbound = [a for a in self.timeline() if a.direction == "inbound" and a.type in ("sms", "email")]
+        return inbound[-1].type if inbound else "sms"
+
+    # -- the inbox's flags: each change touches `updated_at` ------------------------------------------------------
+
+    def set_starred(self, starred: bool, now: datetime) -> None:
+        self.starred = starred
+        self.updated_at = now
+
+    def mark_read(self, now: datetime) -> None:
+        self.unread_count = 0
+        self.updated_at = now
+
+    def mark_unread(self, now: datetime) -> None:
+        """Unread keeps a real count; a thread read to the end shows one unread."""
+        self.unread_count = max(1, self.unread_count)
+        self.updated_at = now
+
+    def set_archived(self, archived: bool, now: datetime) -> None:
+        self.archived = archived
+        self.updated_at = now
+
+    def assign(self, user_id: str | None, now: datetime) -> None:
+        """Unchecked: `CrmStore.assign` makes sure the assignee belongs to the org."""
+        self.assigned_to = user_id
+        self.updated_at = now
+
+    def add_suggestion(self, body: str, rng: SeededRandom, now: datetime) -> Activity:
+        """One pending draft at a time: an older pending one is superseded by the new one."""
+        pending = self.pending_suggestion()
+        if pending is not None:
+            pending.status = "superseded"
+        draft = Activity(
+            id=rng.uuid4(),
+            conversation_id=self.id,
+            type="suggestion",
+            direction="outbound",
+            body=body,
+            created_at=now,
+            status="pending",
+        )
+        self.activities.append(draft)
+        return draft
+
 
 @dataclass(frozen=True)
 class ThreadSummary:
@@ -181,6 +248,15 @@ class View:
     position: int
 
 
+@dataclass(frozen=True)
+class ViewCount:
+    """What a saved view holds right now: the conversations its filters select, and how many of them are unread."""
+
+    view: View
+    total: int
+    unread: int
+
+
 @dataclass
 class TrainingPair:
     """A human answered while the setter's draft waited: the draft and what was really sent, labelled."""
@@ -193,6 +269,11 @@ class TrainingPair:
     label: str  # accepted (sent as drafted) or edited
     author_id: str | None
     created_at: datetime
+
+
+def _refuse(message: str, value: Any = None) -> errors.ValidationFailed:
+    """A saved-views rule broken: pydantic's value_error on `views`, as the vendor's validator words it."""
+    return errors.ValidationFailed([errors.issue("value_error", ["body", "views"], f"Value error, {message}", value)])
 
 
 @dataclass
@@ -211,6 +292,8 @@ class Org:
     @property
     def sla(self) -> timedelta:
         return timedelta(minutes=self.sla_minutes)
+
+    # -- lookups: the only places that raise "not found" ----------------------------------------------------------
 
     def conversation(self, conversation_id: str) -> Conversation:
         found = self.conversations.get(conversation_id.lower())
@@ -250,6 +333,262 @@ class Org:
                     return activity
         return None
 
+    # -- writes ---------------------------------------------------------------------------------------------------
+
+    def set_setter_mode(self, mode: str) -> None:
+        self.setter_mode = mode
+
+    def add_media(self, filename: str, content_type: str, size: int, rng: SeededRandom, now: datetime) -> Media:
+        if size > MAX_MEDIA_BYTES:
+            raise errors.TooLarge()
+        media = Media(id=rng.uuid4(), filename=filename, content_type=content_type, size=size, created_at=now)
+        self.media[media.id] = media
+        return media
+
+    def open_conversation(
+        self, contact_id: str, rng: SeededRandom, now: datetime, subject: str | None = None, channel: str = "sms"
+    ) -> tuple[Conversation, bool]:
+        """One thread per contact: (the contact's thread, created). Opening again returns the existing one."""
+        existing = self.conversation_of(contact_id)
+        if existing is not None:
+            return existing, False
+        conversation = Conversation(
+            id=rng.uuid4(),
+            org_id=self.id,
+            contact_id=contact_id,
+            created_at=now,
+            updated_at=now,
+            subject=subject,
+            opened_on=channel,
+        )
+        self.conversations[conversation.id] = conversation
+        return conversation, True
+
+    def receive(
+        self,
+        conversation: Conversation,
+        channel: str,
+        text: str | None,
+        rng: SeededRandom,
+        now: datetime,
+        subject: str | None = None,
+        provider_message_id: str | None = None,
+        call: CallDetails | None = None,
+    ) -> tuple[Activity, bool]:
+        """A customer touchpoint lands on the timeline; (activity, created). A known provider id adds nothing."""
+        if provider_message_id is not None:
+            existing = self.find_provider_message(provider_message_id)
+            if existing is not None:
+                return existing, False
+        contact = self.contacts[conversation.contact_id]
+        note = channel == "note"  # a note has no sender or recipient: it is internal
+        activity = Activity(
+            id=rng.uuid4(),
+            conversation_id=conversation.id,
+            type=channel,
+            direction="internal" if note else "inbound",
+            body=text,
+            created_at=now,
+            status="logged" if note else "received",
+            subject=subject,
+            sender=None if note else (contact.email if channel == "email" else contact.phone),
+            recipient=ORG_SENDER.get(channel),
+            provider_message_id=provider_message_id,
+            call=call,
+        )
+        conversation.activities.append(activity)
+        conversation.updated_at = now
+        if channel in ANSWERABLE:
+            conversation.unread_count += 1
+        return activity, True
+
+    def send(
+        self,
+        conversation: Conversation,
+        user: User,
+        channel: str,
+        text: str,
+        rng: SeededRandom,
+        now: datetime,
+        subject: str | None = None,
+        media_ids: Sequence[str] = (),
+        provider_message_id: str | None = None,
+    ) -> tuple[Activity, bool]:
+        """A staff member sends SMS or email; (activity, created). With a draft pending, the draft is superseded and
+        the pair (draft, what was sent) is kept for the setter's training."""
+        if provider_message_id is not None:
+            existing = self.find_provider_message(provider_message_id)
+            if existing is not None:
+                return existing, False
+        for media_id in media_ids:
+            self.media_item(media_id)
+        pending = conversation.pending_suggestion()
+        activity = self._outbound(conversation, channel, text, user, rng, now, subject, media_ids, provider_message_id)
+        if pending is not None:
+            pending.status = "superseded"
+            self.training_pairs.append(
+                TrainingPair(
+                    id=rng.uuid4(),
+                    conversation_id=conversation.id,
+                    suggestion_id=pending.id,
+                    draft=pending.body or "",
+                    sent=text,
+                    label="accepted" if text.strip() == (pending.body or "").strip() else "edited",
+                    author_id=user.id,
+                    created_at=now,
+                )
+            )
+        return activity, True
+
+    def send_suggestion(
+        self, conversation: Conversation, activity_id: str, user: User, rng: SeededRandom, now: datetime
+    ) -> tuple[Activity, Activity]:
+        """A member sends the setter's pending draft as drafted: (the draft, now sent; the message it became)."""
+        draft = self.suggestion(conversation, activity_id)
+        channel = conversation.reply_channel()
+        message = self._outbound(
+            conversation,
+            channel,
+            draft.body or "",
+            user,
+            rng,
+            now,
+            subject=conversation.subject if channel == "email" else None,
+            suggestion_id=draft.id,
+        )
+        draft.status = "sent"
+        return draft, message
+
+    def dismiss_suggestion(self, conversation: Conversation, activity_id: str) -> Activity:
+        draft = self.suggestion(conversation, activity_id)
+        draft.status = "dismissed"
+        return draft
+
+    def _outbound(
+        self,
+        conversation: Conversation,
+        channel: str,
+        text: str,
+        user: User,
+        rng: SeededRandom,
+        now: datetime,
+        subject: str | None = None,
+        media_ids: Sequence[str] = (),
+        provider_message_id: str | None = None,
+        suggestion_id: str | None = None,
+    ) -> Activity:
+        contact = self.contacts[conversation.contact_id]
+        to = contact.phone if channel == "sms" else contact.email
+        if to is None:
+            what = "phone number" if channel == "sms" else "email address"
+            raise errors.ValidationFailed(
+                [errors.issue("value_error", ["body", "channel"], f"Value error, the contact has no {what}", channel)]
+            )
+        activity = Activity(
+            id=rng.uuid4(),
+            conversation_id=conversation.id,
+            type=channel,
+            direction="outbound",
+            body=text,
+            created_at=now,
+            status="sent",
+            subject=subject,
+            sender=ORG_SENDER[channel],
+            recipient=to,
+            provider_message_id=provider_message_id,
+            media_ids=list(media_ids),
+            author_id=user.id,
+            suggestion_id=suggestion_id,
+        )
+        conversation.activities.append(activity)
+        conversation.updated_at = now
+        conversation.unread_count = 0  # answering reads the thread
+        return activity
+
+    def save_views(self, user_id: str, items: Sequence[Mapping[str, Any]], rng: SeededRandom) -> list[View]:
+        """Replace the member's views with `items` (the request's views); the four system views must stay,
+        unchanged. Everything is checked before anything is drawn or saved, so a refusal changes nothing at all."""
+        current = {v.id: v for v in self.views_of(user_id)}
+        system = {v.name: v for v in current.values() if v.system}
+        planned: list[tuple[View | None, Mapping[str, Any], int, bool]] = []  # (existing view, item, position, system)
+        names: set[str] = set()
+        for index, item in enumerate(items):
+            name = item["name"]
+            if name.casefold() in names:
+                raise _refuse(f"two views are named {name!r}", name)
+            names.add(name.casefold())
+            if "id" in item:
+                known = current.get(str(item["id"]).lower())
+                if known is None:
+                    raise _refuse(f"no view with id {item['id']}", item["id"])
+            else:
+                known = system.get(name)  # a view sent without an id under a system view's name is that view
+            if known is not None and known.system and (item["filters"] != known.filters or name != known.name):
+                raise _refuse(f"system view {known.name} cannot be changed", name)
+            planned.append((known, item, item.get("position", index), known is not None and known.system))
+        kept = {known.name for known, _, _, is_system in planned if is_system and known is not None}
+        missing = [name for name, _ in SYSTEM_VIEWS if name not in kept]
+        if missing:
+            raise _refuse(f"system view {missing[0]} cannot be removed", [v["name"] for v in items])
+        saved = [
+            View(
+                known.id if known is not None else rng.uuid4(),
+                known.name if is_system and known else item["name"],
+                is_system,
+                dict(known.filters if is_system and known else item["filters"]),
+                position,
+            )
+            for known, item, position, is_system in planned
+        ]
+        self.views[user_id] = saved
+        return saved
+
+    # -- queries: one filter shared by the list, the saved views and their counts, so they always agree -----------
+
+    def select(self, filters: Mapping[str, Any], user_id: str, now: datetime) -> list[Conversation]:
+        """The conversations the list endpoint returns for these filters (defaults applied), newest activity first."""
+        chosen = {**DEFAULTS, **{k: v for k, v in filters.items() if v is not None}}
+        found = [c for c in self.conversations.values() if self._matches(c, chosen, user_id, now)]
+        return sorted(found, key=_recency, reverse=True)
+
+    def _matches(self, conversation: Conversation, filters: Mapping[str, Any], user_id: str, now: datetime) -> bool:
+        if filters.get("scope") == "mine" and conversation.assigned_to != user_id:
+            return False
+        if "archived" in filters and conversation.archived != filters["archived"]:
+            return False
+        if "starred" in filters and conversation.starred != filters["starred"]:
+            return False
+        if "unread" in filters and (conversation.unread_count > 0) != filters["unread"]:
+            return False
+        if "overdue" in filters and conversation.overdue(now, self.sla) != filters["overdue"]:
+            return False
+        return "channel" not in filters or conversation.channel == filters["channel"]
+
+    def views_of(self, user_id: str) -> list[View]:
+        """The member's saved views; until they save some, the four system views (a read stores nothing)."""
+        views = self.views.get(user_id) or [
+            View(id=self._system_view_id(user_id, name), name=name, system=True, filters=dict(filters), position=index)
+            for index, (name, filters) in enumerate(SYSTEM_VIEWS)
+        ]
+        return sorted(views, key=lambda v: (v.position, v.name))
+
+    def _system_view_id(self, user_id: str, name: str) -> str:
+        """System views get stable ids (no generator draw on a read), the same on every start."""
+        return str(uuid.uuid5(uuid.UUID(self.id), f"{user_id}:{name}"))
+
+    def view_counts(self, user_id: str, now: datetime) -> list[ViewCount]:
+        counts = []
+        for view in self.views_of(user_id):
+            found = self.select(view.filters, user_id, now)
+            counts.append(ViewCount(view, len(found), sum(1 for c in found if c.unread_count > 0)))
+        return counts
+
+
+def _recency(conversation: Conversation) -> tuple[datetime, str]:
+    # To the second, as the wire shows it: threads active in the same second go by id.
+    last = conversation.summary().last_second
+    return (last if last is not None else _NEVER, conversation.id)
+
 
 @dataclass
 class CrmStore:
@@ -261,3 +600,20 @@ class CrmStore:
 
     def members(self, org_id: str) -> list[User]:
         return [u for u in self.users.values() if org_id in u.org_ids]
+
+    def assign(self, org: Org, conversation: Conversation, assignee: str | None, now: datetime) -> None:
+        """Assign to a member of the org (None: unassign); anyone else is pydantic's value_error on `assigned_to`."""
+        if assignee is not None:
+            if org.id not in getattr(self.users.get(assignee.lower()), "org_ids", []):
+                raise errors.ValidationFailed(
+                    [
+                        errors.issue(
+                            "value_error",
+                            ["body", "assigned_to"],
+                            "Value error, user is not a member of this organization",
+                            assignee,
+                        )
+                    ]
+                )
+            assignee = assignee.lower()
+        conversation.assign(assignee, now)

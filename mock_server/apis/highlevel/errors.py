@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mock_server.apis.highlevel.limits import rate_limit_headers
+# A module import, not its names: auth.py raises the errors below, and a module import on both sides lets either
+# file be imported first.
+from mock_server.apis.highlevel import auth
 from mock_server.engine.errors import (
     ErrorStyle,
     InjectedFault,
@@ -164,7 +166,7 @@ def _request_invalid(error: RequestInvalid) -> Problem:
 
 
 def _rate_limited(error: RateLimited) -> Problem:
-    headers = {"Retry-After": str(error.retry_after), **rate_limit_headers(error.states)}  # type: ignore[arg-type]
+    headers = {"Retry-After": str(error.retry_after), **auth.rate_limit_headers(error.states)}  # type: ignore[arg-type]
     return Problem(429, "Too Many Requests", None, headers)
 
 

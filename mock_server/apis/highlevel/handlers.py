@@ -1,39 +1,18 @@
-"""HighLevel Conversation AI handlers, one per operationId. Agents come bare, actions inside `{data, success}`,
-and every success carries a `traceId`, as the live service sends them."""
+"""HighLevel Conversation AI handlers, one per operationId: each reads the validated call, asks the location's
+state for the change or the record (`state.py`) and answers its wire form (`wire.py`). Agents come bare, actions
+inside `{data, success}`, and every success carries a `traceId`, as the live service sends them; the trace id is
+drawn last, after any id the operation makes, so seeded runs repeat."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.apis.highlevel import errors
-from mock_server.apis.highlevel.state import Action, Agent, Generation, Location
-from mock_server.engine.clock import iso
+from mock_server.apis.highlevel import errors, wire
+from mock_server.apis.highlevel.state import Agent, Location
 from mock_server.engine.types import Call, Handler
 
-__all__ = ["HANDLERS", "agent_json"]
-
-_AGENT_FIELDS = {  # wire name -> attribute, for create and update
-    "name": "name",
-    "businessName": "business_name",
-    "mode": "mode",
-    "channels": "channels",
-    "isPrimary": "is_primary",
-    "waitTime": "wait_time",
-    "waitTimeUnit": "wait_time_unit",
-    "sleepEnabled": "sleep_enabled",
-    "sleepTime": "sleep_time",
-    "sleepTimeUnit": "sleep_time_unit",
-    "personality": "personality",
-    "goal": "goal",
-    "instructions": "instructions",
-    "autoPilotMaxMessages": "auto_pilot_max_messages",
-    "knowledgeBaseIds": "knowledge_base_ids",
-    "respondToImages": "respond_to_images",
-    "respondToAudio": "respond_to_audio",
-    "sleepOnManualMessage": "sleep_on_manual_message",
-    "sleepOnWorkflowMessage": "sleep_on_workflow_message",
-}
+__all__ = ["HANDLERS"]
 
 
 def _location(call: Call) -> Location:
@@ -43,72 +22,6 @@ def _location(call: Call) -> Location:
 
 def _traced(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "traceId": call.rng.uuid4()}
-
-
-def _number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
-
-
-def agent_json(location: Location, agent: Agent) -> dict[str, Any]:
-    return {
-        "id": agent.id,
-        "name": agent.name,
-        "businessName": agent.business_name,
-        "mode": agent.mode,
-        "channels": list(agent.channels),
-        "waitTime": _number(agent.wait_time),
-        "waitTimeUnit": agent.wait_time_unit,
-        "sleepEnabled": agent.sleep_enabled,
-        "sleepTime": _number(agent.sleep_time) if agent.sleep_time is not None else None,
-        "sleepTimeUnit": agent.sleep_time_unit,
-        "personality": agent.personality,
-        "goal": agent.goal,
-        "instructions": agent.instructions,
-        "actions": [{"id": a, "type": location.actions[a].type} for a in agent.action_ids if a in location.actions],
-        "isPrimary": agent.is_primary,
-        "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
-        "knowledgeBaseIds": list(agent.knowledge_base_ids),
-        "sleepOnManualMessage": agent.sleep_on_manual_message,
-        "sleepOnWorkflowMessage": agent.sleep_on_workflow_message,
-    }
-
-
-def _list_item(location: Location, agent: Agent) -> dict[str, Any]:
-    """The search list's own shape: `goal` is an object there, and there is no personality or instructions."""
-    return {
-        "id": agent.id,
-        "name": agent.name,
-        "businessName": agent.business_name,
-        "mode": agent.mode,
-        "channels": list(agent.channels),
-        "isPrimary": agent.is_primary,
-        "waitTime": _number(agent.wait_time),
-        "waitTimeUnit": agent.wait_time_unit,
-        "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
-        "actions": [{"id": a, "type": location.actions[a].type} for a in agent.action_ids if a in location.actions],
-        "goal": {"prompt": agent.goal, "type": "custom", "actionId": None},
-        "createdAt": iso(agent.created_at),
-        "updatedAt": iso(agent.updated_at),
-    }
-
-
-def _action_json(action: Action) -> dict[str, Any]:
-    return {
-        "id": action.id,
-        "name": action.name,
-        "type": action.type,
-        "details": action.details,
-        "agentId": action.agent_id,
-    }
-
-
-def _apply(agent: Agent, body: Mapping[str, Any]) -> None:
-    for wire, attribute in _AGENT_FIELDS.items():
-        if wire in body:
-            value = body[wire]
-            setattr(agent, attribute, list(value) if isinstance(value, list) else value)
-    if not agent.sleep_enabled:
-        agent.sleep_time = agent.sleep_time_unit = None
 
 
 def _check_stored_rules(call: Call, agent: Agent) -> None:
@@ -124,70 +37,6 @@ def _check_stored_rules(call: Call, agent: Agent) -> None:
     )
 
 
-def create_agent(call: Call) -> Any:
-    location = _location(call)
-    now = call.now
-    agent = Agent(
-        id=call.rng.token(20),
-        location_id=location.id,
-        name="",
-        personality="",
-        goal="",
-        instructions="",
-        created_at=now,
-        updated_at=now,
-        business_name=location.business_name,
-    )
-    _apply(agent, call.body)
-    location.agents[agent.id] = agent
-    if agent.is_primary or location.primary() is None:  # the first agent of a location is primary
-        location.make_primary(agent)
-    return _traced(call, agent_json(location, agent))
-
-
-def search_agent(call: Call) -> Any:
-    location = _location(call)
-    agents = sorted(location.agents.values(), key=lambda a: a.id)  # a cursor by id, as the docs describe it
-    query = call.query.get("query")
-    if query:
-        # The server matches a lower-cased copy of the name: a query with capitals finds nothing (the docs say so).
-        agents = [a for a in agents if query in a.name_lower]
-    start_after = call.query.get("startAfter")
-    if start_after:  # a position: it works even when that agent has since been deleted
-        agents = [a for a in agents if a.id > start_after]
-    page = agents[: int(call.query.get("limit", 20))]
-    return _traced(
-        call,
-        {"agents": [_list_item(location, a) for a in page], "totalCount": len(location.agents), "count": len(page)},
-    )
-
-
-def get_agent(call: Call) -> Any:
-    location = _location(call)
-    return _traced(call, agent_json(location, location.agent(call.path["agentId"])))
-
-
-def update_agent(call: Call) -> Any:
-    location = _location(call)
-    agent = location.agent(call.path["agentId"])
-    body = call.body
-    _check_stored_rules(call, agent)
-    _apply(agent, body)
-    agent.updated_at = call.now
-    if body.get("isPrimary") is True:
-        location.make_primary(agent)
-    elif body.get("isPrimary") is False and location.primary() is None and location.agents:
-        location.make_primary(location.ordered_agents()[0])
-    return _traced(call, agent_json(location, agent))
-
-
-def delete_agent(call: Call) -> Any:
-    location = _location(call)
-    agent = location.agent(call.path["agentId"])
-    location.remove_agent(agent)
-    return _traced(call, {"success": True, "id": agent.id})
-
-
 def _check_targets(location: Location, body: Mapping[str, Any]) -> None:
     """Agent ids inside details must be agents of this location."""
     details = body["details"]
@@ -197,21 +46,51 @@ def _check_targets(location: Location, body: Mapping[str, Any]) -> None:
             raise errors.Unprocessable([f"details.{key} must be the id of an agent of this location"])
 
 
+# -- agents ------------------------------------------------------------------------------------------------------
+
+
+def create_agent(call: Call) -> Any:
+    location = _location(call)
+    agent = location.create_agent(call.rng, call.now, wire.agent_settings(call.body))
+    return _traced(call, wire.agent_json(location, agent))
+
+
+def search_agent(call: Call) -> Any:
+    location = _location(call)
+    found = location.search_agents(call.query.get("query"), call.query.get("startAfter"))
+    return _traced(call, wire.search_page(location, found, int(call.query.get("limit", 20))))
+
+
+def get_agent(call: Call) -> Any:
+    location = _location(call)
+    return _traced(call, wire.agent_json(location, location.agent(call.path["agentId"])))
+
+
+def update_agent(call: Call) -> Any:
+    location = _location(call)
+    agent = location.agent(call.path["agentId"])
+    _check_stored_rules(call, agent)
+    location.update_agent(agent, wire.agent_settings(call.body), call.now)
+    return _traced(call, wire.agent_json(location, agent))
+
+
+def delete_agent(call: Call) -> Any:
+    location = _location(call)
+    agent = location.agent(call.path["agentId"])
+    location.remove_agent(agent)
+    return _traced(call, {"success": True, "id": agent.id})
+
+
+# -- actions -----------------------------------------------------------------------------------------------------
+
+
 def create_action(call: Call) -> Any:
     location = _location(call)
     agent = location.agent(call.path["agentId"])
     _check_targets(location, call.body)
-    action = Action(
-        id=call.rng.token(20),
-        agent_id=agent.id,
-        name=call.body["name"],
-        type=call.body["type"],
-        details=dict(call.body["details"]),
-    )
-    location.actions[action.id] = action
-    agent.action_ids.append(action.id)
-    agent.updated_at = call.now
-    return _traced(call, {"data": _action_json(action), "success": True})
+    body = call.body
+    action = location.add_action(agent, call.rng, call.now, body["name"], body["type"], body["details"])
+    return _traced(call, {"data": wire.action_json(action), "success": True})
 
 
 def list_actions(call: Call) -> Any:
@@ -220,7 +99,7 @@ def list_actions(call: Call) -> Any:
     return _traced(
         call,
         {
-            "data": [_action_json(location.actions[a]) for a in agent.action_ids if a in location.actions],
+            "data": [wire.action_json(location.actions[a]) for a in agent.action_ids if a in location.actions],
             "success": True,
         },
     )
@@ -229,59 +108,39 @@ def list_actions(call: Call) -> Any:
 def get_action_by_id(call: Call) -> Any:
     location = _location(call)
     action = location.action(location.agent(call.path["agentId"]), call.path["actionId"])
-    return _traced(call, {"data": _action_json(action), "success": True})
+    return _traced(call, {"data": wire.action_json(action), "success": True})
 
 
 def update_action(call: Call) -> Any:
     location = _location(call)
     action = location.action(location.agent(call.path["agentId"]), call.path["actionId"])
     _check_targets(location, call.body)
-    action.name, action.type, action.details = call.body["name"], call.body["type"], dict(call.body["details"])
-    return _traced(call, {"data": _action_json(action), "success": True})
+    location.update_action(action, call.body["name"], call.body["type"], call.body["details"])
+    return _traced(call, {"data": wire.action_json(action), "success": True})
 
 
 def delete_action(call: Call) -> Any:
     location = _location(call)
     action = location.action(location.agent(call.path["agentId"]), call.path["actionId"])
-    for agent in location.agents.values():  # "removed from all associated agents"
-        if action.id in agent.action_ids:
-            agent.action_ids.remove(action.id)
-    del location.actions[action.id]
+    location.remove_action(action)
     return _traced(call, {"data": {"id": action.id}, "success": True})
 
 
 def update_followup_settings(call: Call) -> Any:
     location = _location(call)
     agent = location.agent(call.path["agentId"])
-    chosen = []
-    for action_id in call.body["actionIds"]:
-        action = location.actions.get(action_id)
-        if action is None or action_id not in agent.action_ids or action.type != "advancedFollowup":
-            raise errors.NoActionFound(id=action_id)  # only this agent's advancedFollowup actions take settings
-        chosen.append(action)
-    for action in chosen:
-        action.details = {**action.details, "followupSettings": dict(call.body["followupSettings"])}
-    return _traced(call, {"data": _action_json(chosen[0]), "success": True})
+    # Every id is looked up before any changes: one that is not this agent's advancedFollowup action changes nothing.
+    chosen = [location.action(agent, action_id, "advancedFollowup") for action_id in call.body["actionIds"]]
+    location.set_followup_settings(chosen, call.body["followupSettings"])
+    return _traced(call, {"data": wire.action_json(chosen[0]), "success": True})
 
 
-def _generation_json(generation: Generation) -> dict[str, Any]:
-    return {
-        "prompt": generation.prompt,
-        "responseMessage": generation.response_message,
-        "actionLogs": generation.action_logs,
-        "history": generation.history,
-        "intent": generation.intent,
-        "faqs": generation.faqs,
-        "website": generation.website,
-        "agentId": generation.agent_id,
-        "input": generation.input,
-        "mode": generation.mode,
-    }
+# -- generations -------------------------------------------------------------------------------------------------
 
 
 def get_generation_details(call: Call) -> Any:
     generation = _location(call).generation(call.query["messageId"], call.query["source"])
-    return _traced(call, _generation_json(generation))
+    return _traced(call, wire.generation_json(generation))
 
 
 HANDLERS: Mapping[str, Handler] = {

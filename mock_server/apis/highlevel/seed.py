@@ -9,7 +9,7 @@ from typing import Any
 
 from faker import Faker
 
-from mock_server.apis.highlevel import sim
+from mock_server.apis.highlevel import agents
 from mock_server.apis.highlevel.state import (
     Action,
     Agent,
@@ -19,7 +19,6 @@ from mock_server.apis.highlevel.state import (
     HighLevelStore,
     KnowledgeBase,
     Location,
-    Message,
     Token,
     WebChunk,
 )
@@ -120,21 +119,12 @@ def _conversation(location: Location, raw: Mapping[str, Any], rng: SeededRandom,
     for line in raw.get("messages", []):
         at = start + parse_duration(line["at"])
         if "ai_reply" in line:
-            agent = sim.responsible_agent(location, conversation)
+            agent = agents.responsible_agent(location, conversation)
             assert agent is not None, f"{conversation.id}: no agent to have replied"
-            sim.seeded_reply(location, conversation, agent, rng, at, line["ai_reply"])
+            agents.seeded_reply(location, conversation, agent, rng, at, line["ai_reply"])
         else:
-            conversation.messages.append(
-                Message(
-                    id=sim.message_id(rng),
-                    conversation_id=conversation.id,
-                    direction=line["direction"],
-                    source="customer" if line["direction"] == "inbound" else "manual",
-                    body=line["body"],
-                    channel=conversation.channel,
-                    created_at=at,
-                )
-            )
+            source = "customer" if line["direction"] == "inbound" else "manual"
+            conversation.add_message(rng, at, line["direction"], source, line["body"])
 
 
 def seed(

@@ -1,13 +1,21 @@
 """HighLevel state: locations (the tenants) with their agents, actions, knowledge bases, contacts, threads and
-the generation record behind every AI reply. No HTTP here; every "not found" is raised by one lookup."""
+the generation record behind every AI reply.
+
+Every change a record can undergo is a method here (moto's backend): handlers, the control routes, the agents at
+work (`agents.py`) and the seed decide what happens, and state is where it happens, so a reader finds every write
+in one file. Every "not found" is raised by one lookup per kind. No HTTP and no JSON shapes (`wire.py` has those);
+time is passed in from the mock clock and ids come from the seeded generator.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from mock_server.apis.highlevel import errors
+from mock_server.engine.ids import SeededRandom
 
 __all__ = [
     "Action",
@@ -22,7 +30,13 @@ __all__ = [
     "Message",
     "Token",
     "WebChunk",
+    "new_id",
 ]
+
+
+def new_id(rng: SeededRandom) -> str:
+    """HighLevel-style ids: 20 letters and digits (agents, actions, conversations, messages)."""
+    return rng.token(20)
 
 
 @dataclass
@@ -64,6 +78,14 @@ class Agent:
     def name_lower(self) -> str:
         return self.name.lower()
 
+    def apply(self, settings: Mapping[str, Any]) -> None:
+        """Set the given settings (attribute -> value; lists copied, the caller keeps its own); an agent that does
+        not sleep keeps no sleep time."""
+        for attribute, value in settings.items():
+            setattr(self, attribute, list(value) if isinstance(value, list) else value)
+        if not self.sleep_enabled:
+            self.sleep_time = self.sleep_time_unit = None
+
 
 @dataclass
 class Action:
@@ -104,6 +126,14 @@ class Contact:
     email: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
 
+    def update_field(self, field_id: str, value: str) -> None:
+        """A custom field; `email` and `phone` are the contact's own fields too."""
+        self.fields[field_id] = value
+        if field_id == "email":
+            self.email = value
+        elif field_id == "phone":
+            self.phone = value
+
 
 @dataclass
 class Message:
@@ -135,6 +165,62 @@ class Conversation:
     def asleep(self, now: datetime) -> bool:
         return self.sleeping_indefinitely or (self.sleeping_until is not None and now < self.sleeping_until)
 
+    def add_message(
+        self,
+        rng: SeededRandom,
+        now: datetime,
+        direction: str,
+        source: str,
+        body: str,
+        agent_id: str | None = None,
+        draft: bool = False,
+        fixed_id: str | None = None,
+    ) -> Message:
+        """A message on the thread's current channel; `fixed_id` for the seed's named ones (no id drawn)."""
+        message = Message(
+            id=fixed_id or new_id(rng),
+            conversation_id=self.id,
+            direction=direction,
+            source=source,
+            body=body,
+            channel=self.channel,
+            created_at=now,
+            agent_id=agent_id,
+            draft=draft,
+        )
+        self.messages.append(message)
+        return message
+
+    def switch_channel(self, channel: str) -> None:
+        """The customer wrote from another channel: the thread follows them there."""
+        self.channel = channel
+
+    def assign(self, agent_id: str) -> None:
+        """Another agent takes the thread (a transferBot action)."""
+        self.agent_id = agent_id
+
+    def count_ai_reply(self) -> int:
+        """One more reply the AI sent (drafts do not count); returns how many it has sent here."""
+        self.ai_replies += 1
+        return self.ai_replies
+
+    def sleep(self, until: datetime | None) -> None:
+        """The agent stays quiet until `until`, or until further notice when None."""
+        if until is None:
+            self.sleeping_indefinitely = True
+        else:
+            self.sleeping_until = until
+
+    def stop_bot(self) -> None:
+        self.bot_stopped = True
+
+    def hand_over(self) -> None:
+        """A human takes the thread; the agent stays out of it."""
+        self.handed_over = True
+
+    def trigger_workflows(self, workflow_ids: Iterable[str]) -> None:
+        self.workflows_triggered.extend(workflow_ids)
+
 
 @dataclass
 class Generation:
@@ -164,15 +250,18 @@ class Location:
     conversations: dict[str, Conversation] = field(default_factory=dict)
     generations: dict[str, Generation] = field(default_factory=dict)
 
+    # -- lookups -------------------------------------------------------------------------------------------------
+
     def agent(self, agent_id: str) -> Agent:
         found = self.agents.get(agent_id)
         if found is None:
             raise errors.NoAgentFound(id=agent_id)
         return found
 
-    def action(self, agent: Agent, action_id: str) -> Action:
+    def action(self, agent: Agent, action_id: str, of_type: str | None = None) -> Action:
+        """One of the agent's actions (of that type, when given: only advancedFollowup actions take settings)."""
         found = self.actions.get(action_id)
-        if found is None or action_id not in agent.action_ids:
+        if found is None or action_id not in agent.action_ids or (of_type is not None and found.type != of_type):
             raise errors.NoActionFound(id=action_id)
         return found
 
@@ -188,6 +277,47 @@ class Location:
     def primary(self) -> Agent | None:
         return next((a for a in self.ordered_agents() if a.is_primary), None)
 
+    def search_agents(self, query: str | None, start_after: str | None) -> list[Agent]:
+        """The agents after the cursor whose name matches, by id (a cursor by id, as the docs describe it)."""
+        agents = sorted(self.agents.values(), key=lambda a: a.id)
+        if query:
+            # The server matches a lower-cased copy of the name: a query with capitals finds nothing (the docs say so).
+            agents = [a for a in agents if query in a.name_lower]
+        if start_after:  # a position: it works even when that agent has since been deleted
+            agents = [a for a in agents if a.id > start_after]
+        return agents
+
+    # -- agents --------------------------------------------------------------------------------------------------
+
+    def create_agent(self, rng: SeededRandom, now: datetime, settings: Mapping[str, Any]) -> Agent:
+        """A new agent with the given settings; the first agent of a location is primary."""
+        agent = Agent(
+            id=new_id(rng),
+            location_id=self.id,
+            name="",
+            personality="",
+            goal="",
+            instructions="",
+            created_at=now,
+            updated_at=now,
+            business_name=self.business_name,
+        )
+        agent.apply(settings)
+        self.agents[agent.id] = agent
+        if agent.is_primary or self.primary() is None:
+            self.make_primary(agent)
+        return agent
+
+    def update_agent(self, agent: Agent, settings: Mapping[str, Any], now: datetime) -> None:
+        """Only the given settings change. Made primary, the agent takes over; unmade, the location never stays
+        without a primary agent (its oldest one becomes it)."""
+        agent.apply(settings)
+        agent.updated_at = now
+        if settings.get("is_primary") is True:
+            self.make_primary(agent)
+        elif settings.get("is_primary") is False and self.primary() is None and self.agents:
+            self.make_primary(self.ordered_agents()[0])
+
     def make_primary(self, agent: Agent) -> None:
         for other in self.agents.values():
             other.is_primary = other.id == agent.id
@@ -199,6 +329,50 @@ class Location:
         del self.agents[agent.id]
         if agent.is_primary and self.agents:
             self.make_primary(self.ordered_agents()[0])
+
+    # -- actions -------------------------------------------------------------------------------------------------
+
+    def add_action(
+        self, agent: Agent, rng: SeededRandom, now: datetime, name: str, type: str, details: Mapping[str, Any]
+    ) -> Action:
+        action = Action(id=new_id(rng), agent_id=agent.id, name=name, type=type, details=dict(details))
+        self.actions[action.id] = action
+        agent.action_ids.append(action.id)
+        agent.updated_at = now
+        return action
+
+    def update_action(self, action: Action, name: str, type: str, details: Mapping[str, Any]) -> None:
+        """A full replacement (PUT); the agent's `updatedAt` does not move."""
+        action.name, action.type, action.details = name, type, dict(details)
+
+    def remove_action(self, action: Action) -> None:
+        """The action goes, "removed from all associated agents" (the docs)."""
+        for agent in self.agents.values():
+            if action.id in agent.action_ids:
+                agent.action_ids.remove(action.id)
+        del self.actions[action.id]
+
+    def set_followup_settings(self, actions: Iterable[Action], settings: Mapping[str, Any]) -> None:
+        """The same settings on each advancedFollowup action (each keeps its own copy)."""
+        for action in actions:
+            action.details = {**action.details, "followupSettings": dict(settings)}
+
+    # -- threads and generations ---------------------------------------------------------------------------------
+
+    def conversation_with(self, contact_id: str, channel: str | None, rng: SeededRandom) -> Conversation:
+        """The contact's thread (one per contact), opened on `channel` (SMS unless given) when there is none yet;
+        an existing one moves to `channel` when given."""
+        conversation = next((c for c in self.conversations.values() if c.contact_id == contact_id), None)
+        if conversation is None:
+            conversation = Conversation(id=new_id(rng), contact_id=contact_id, channel=channel or "SMS")
+            self.conversations[conversation.id] = conversation
+        elif channel is not None:
+            conversation.switch_channel(channel)
+        return conversation
+
+    def record_generation(self, generation: Generation) -> None:
+        """What went into an AI reply, found by the reply's message id."""
+        self.generations[generation.message_id] = generation
 
 
 @dataclass

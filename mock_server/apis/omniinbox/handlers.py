@@ -4,38 +4,25 @@ transforms share one handler each, bound to their channel."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 import jwt
 
-from mock_server.apis.omniinbox import services
+from mock_server.apis.omniinbox import state
+from mock_server.apis.omniinbox.auth import AUDIENCE, issue_token
 from mock_server.apis.omniinbox.errors import BadRequest, NotAuthenticated
-from mock_server.apis.omniinbox.query import Finder, filters_only, page, parse
 from mock_server.apis.omniinbox.state import CHANNELS, OmniStore, Record, Workspace
+from mock_server.apis.omniinbox.wire import Finder, filters_only, page, parse
 from mock_server.engine.clock import iso, parse_instant
 from mock_server.engine.types import Call, Handler
 
-__all__ = ["AUDIENCE", "HANDLERS", "issue_token"]
+__all__ = ["HANDLERS"]
 
-AUDIENCE = "https://inbox.example.com"
-TOKEN_TTL = timedelta(days=1)
 _int = int
 _TIMES = {name: parse_instant for name in ("createdAt", "updatedAt", "lastMessageAt", "windowExpiresAt")}
 CONVERSATIONS = Finder({"unreadCount": _int, **_TIMES}, getters={"contactId": lambda c: c["contact"]["_id"]})
 MESSAGES = Finder({"createdAt": parse_instant})
 PREDEFINED = Finder({"createdAt": parse_instant, "updatedAt": parse_instant})
-
-
-def issue_token(store: OmniStore, user_id: str, issued: Any, jti: str, ttl: timedelta = TOKEN_TTL) -> str:
-    payload = {
-        "sub": user_id,
-        "aud": AUDIENCE,
-        "iat": int(issued.timestamp()),
-        "exp": int((issued + ttl).timestamp()),
-        "jti": jti,
-    }
-    return jwt.encode(payload, store.jwt_secret, algorithm="HS256")
 
 
 def _workspace(call: Call) -> Workspace:
@@ -53,7 +40,7 @@ def create_authentication(call: Call) -> Any:
     if found is None or found[1]["password"] != call.body["password"]:
         raise NotAuthenticated("Invalid login")
     workspace, user = found
-    token = issue_token(store, user["_id"], call.now, services.object_id(workspace, call.now))
+    token = issue_token(store, user["_id"], call.now, state.object_id(workspace, call.now))
     payload = jwt.decode(
         token, store.jwt_secret, algorithms=["HS256"], audience=AUDIENCE, options={"verify_exp": False}
     )
@@ -85,7 +72,7 @@ def get_conversation(call: Call) -> Any:
 
 def patch_conversation(call: Call) -> Any:
     workspace = _workspace(call)
-    return services.patch_conversation(workspace, workspace.conversation(call.path["id"]), call.body, call.now)
+    return state.patch_conversation(workspace, workspace.conversation(call.path["id"]), call.body, call.now)
 
 
 def remove_conversation(call: Call) -> Any:
@@ -106,9 +93,9 @@ def _many(call: Call, empty_allowed: bool) -> tuple[Workspace, list[Record]]:
 def patch_conversations(call: Call) -> Any:
     workspace, found = _many(call, empty_allowed=True)
     for conversation in found:  # check every record before changing any
-        services.patch_conversation(workspace, dict(conversation), call.body, call.now)
+        state.patch_conversation(workspace, dict(conversation), call.body, call.now)
     now = call.now
-    return [services.patch_conversation(workspace, c, call.body, now) for c in found]
+    return [state.patch_conversation(workspace, c, call.body, now) for c in found]
 
 
 def remove_conversations(call: Call) -> Any:
@@ -124,7 +111,7 @@ def create_conversations_bulk_action(call: Call) -> Any:
         query = filters_only(parse(_flatten(body["query"])))
         matching = [c["_id"] for c in _by_id(workspace.conversations) if CONVERSATIONS.matches(c, query)]
         targets = matching if targets is None else [t for t in targets if t in set(matching)]
-    return services.bulk(workspace, body, targets or [], call.now)
+    return state.bulk(workspace, body, targets or [], call.now)
 
 
 def _flatten(query: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -180,17 +167,17 @@ def _remove_message(channel: str) -> Handler:
 
 def _send(channel: str) -> Handler:
     def create(call: Call) -> Any:
-        return services.send(_workspace(call), channel, call.body, call.principal.key, call.rng, call.now)
+        return state.send(_workspace(call), channel, call.body, call.principal.key, call.rng, call.now)
 
     return create
 
 
 def create_conversation_file(call: Call) -> Any:
-    return services.record_file(_workspace(call), call.body, call.rng, call.now, call.base_url)
+    return state.record_file(_workspace(call), call.body, call.rng, call.now, call.base_url)
 
 
 def create_s3_url_signing(call: Call) -> Any:
-    return services.sign_upload(_workspace(call), call.body, call.rng, call.now, call.base_url)
+    return state.sign_upload(_workspace(call), call.body, call.rng, call.now, call.base_url)
 
 
 def find_predefined_messages(call: Call) -> Any:
@@ -203,9 +190,9 @@ def get_predefined_message(call: Call) -> Any:
 
 def create_predefined_message(call: Call) -> Any:
     workspace = _workspace(call)
-    services.check_predefined(workspace, call.body)
+    state.check_predefined(workspace, call.body)
     record = {
-        "_id": services.object_id(workspace, call.now),
+        "_id": state.object_id(workspace, call.now),
         "workspaceId": workspace.id,
         "title": call.body["title"],
         "text": call.body["text"],
@@ -221,7 +208,7 @@ def create_predefined_message(call: Call) -> Any:
 def patch_predefined_message(call: Call) -> Any:
     workspace = _workspace(call)
     record = workspace.predefined_message(call.path["id"])
-    services.check_predefined(workspace, call.body, exclude=record["_id"])
+    state.check_predefined(workspace, call.body, exclude=record["_id"])
     record.update({k: (list(v) if isinstance(v, list) else v) for k, v in call.body.items()})
     record["updatedAt"] = iso(call.now)
     return record
@@ -234,7 +221,7 @@ def remove_predefined_message(call: Call) -> Any:
 
 
 def create_automation_execution(call: Call) -> Any:
-    return services.run_automation(_workspace(call), call.body, call.rng, call.now)
+    return state.run_automation(_workspace(call), call.body, call.rng, call.now)
 
 
 def _cap(channel: str) -> str:

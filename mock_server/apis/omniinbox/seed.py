@@ -9,9 +9,8 @@ from typing import Any
 
 from faker import Faker
 
-from mock_server.apis.omniinbox.handlers import issue_token
-from mock_server.apis.omniinbox.services import add_message, object_id
-from mock_server.apis.omniinbox.state import CHANNELS, OmniStore, Workspace
+from mock_server.apis.omniinbox.auth import issue_token
+from mock_server.apis.omniinbox.state import CHANNELS, OmniStore, Workspace, add_message, object_id
 from mock_server.engine.clock import iso, parse_duration
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.types import MockOptions

@@ -1,4 +1,11 @@
-"""1TO1 AI state: plain dataclasses per business, and the store whose methods are the API's operations.
+"""1TO1 AI state: plain dataclasses per business, and the operations that read and change them.
+
+Every write the API makes happens here: sends (text, media, quick replies, templates, AI replies and drafts), the
+customer writing in, labels, mailboxes, AI employees, inbox status, schedules firing, uploads reserved and received,
+AI tokens spent and the activity log. So a direct endpoint, an action group's preflight and its background run
+apply the very same rules: each send is split into `check_*` (every lookup and rule that can refuse, changing
+nothing) and `send_*` (the change). The file is longer than the usual ~450 lines because it is one vendor's whole
+model and all its operations; splitting it would scatter the rules that must stay the same for every caller.
 
 Nothing here sees HTTP. Time is passed in (from the mock clock), ids come from the seeded generator, and every
 "not found" is raised by one lookup per kind of thing.
@@ -7,6 +14,7 @@ Nothing here sees HTTP. Time is passed in (from the mock clock), ids come from t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +23,8 @@ from mock_server.apis.onetoone import errors
 from mock_server.engine.ids import SeededRandom
 
 __all__ = [
+    "ACTIVITY_KEPT",
+    "UPLOAD_TTL",
     "WINDOW",
     "ActivityEntry",
     "AiEmployee",
@@ -31,16 +41,38 @@ __all__ = [
     "QuickReplyPart",
     "Schedule",
     "Template",
+    "TemplateSend",
     "UploadedFile",
     "digits",
+    "media_kind",
+    "normalise_language",
+    "wamid",
 ]
 
-WINDOW = timedelta(hours=24)
+WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window: free text only within it
+UPLOAD_TTL = timedelta(hours=1)  # how long a reserved upload URL takes bytes
+ACTIVITY_KEPT = 10_000  # entries per business in the activity log (/__mock/1to1ai/activity): the newest are kept
 
 
 def digits(value: str) -> str:
     """Phone numbers and WhatsApp ids are compared as digits: '+52 1 55-1234-5678' -> '5215512345678'."""
     return re.sub(r"\D", "", value)
+
+
+def media_kind(mime_type: str) -> str:
+    """The content type WhatsApp gives a file: image, video, audio, or document for the rest."""
+    head = mime_type.split("/")[0]
+    return head if head in ("image", "video", "audio") else "document"
+
+
+def wamid(rng: SeededRandom) -> str:
+    return "wamid.HBgN" + rng.token(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def normalise_language(language: str) -> str:
+    """'es_mx' -> 'es_MX', 'EN' -> 'en' (the docs' lower_UPPER form)."""
+    head, _, tail = language.partition("_")
+    return head.lower() + ("_" + tail.upper() if tail else "")
 
 
 @dataclass
@@ -102,6 +134,14 @@ class Template:
 
     def render(self, variables: dict[int, str]) -> str:
         return re.sub(r"\{\{(\d+)\}\}", lambda m: variables.get(int(m.group(1)), m.group(0)), self.body_text)
+
+
+@dataclass(frozen=True)
+class TemplateSend:
+    """A template send that passed every check: the template and the variables to fill it with."""
+
+    template: Template
+    variables: dict[int, str]
 
 
 @dataclass
@@ -173,6 +213,11 @@ class Conversation:
 
     def window_open(self, now: datetime) -> bool:
         return self.window_expires_at is not None and now < self.window_expires_at
+
+    def require_open_window(self, now: datetime) -> None:
+        """Free text (and the AI's reply) needs the 24h window; only a template may go out with it closed."""
+        if not self.window_open(now):
+            raise errors.WindowClosed()
 
     @property
     def response_status(self) -> str:
@@ -269,13 +314,17 @@ class Business:
         label = "whatsapp_user_id" if whatsapp_user_id is not None else "phone"
         raise errors.ConversationNotFound(what=f"{label} {key}")
 
+    def conversation_by(self, identifier: Mapping[str, str]) -> Conversation:
+        """The conversation a request's `{uuid | whatsapp_user_id | phone}` object names."""
+        return self.conversation(identifier.get("uuid"), identifier.get("whatsapp_user_id"), identifier.get("phone"))
+
     def contact(self, uuid: str) -> Contact:
         found = self.contacts.get(uuid.lower())
         if found is None:
             raise errors.ContactNotFound(uuid=uuid)
         return found
 
-    def _by_ref(self, items: list[Any], ref: dict[str, str], error: type[errors.OneToOneError]) -> Any:
+    def _by_ref(self, items: list[Any], ref: Mapping[str, str], error: type[errors.OneToOneError]) -> Any:
         if "uuid" in ref:
             for item in items:
                 if item.uuid == ref["uuid"].lower():
@@ -287,13 +336,13 @@ class Business:
                 return item
         raise error(what=f"named {ref.get('name')!r}")
 
-    def label(self, ref: dict[str, str]) -> Label:
+    def label(self, ref: Mapping[str, str]) -> Label:
         return self._by_ref(self.labels, ref, errors.LabelNotFound)  # type: ignore[no-any-return]
 
-    def mailbox(self, ref: dict[str, str]) -> Mailbox:
+    def mailbox(self, ref: Mapping[str, str]) -> Mailbox:
         return self._by_ref(self.mailboxes, ref, errors.MailboxNotFound)  # type: ignore[no-any-return]
 
-    def ai_employee(self, ref: dict[str, str]) -> AiEmployee:
+    def ai_employee(self, ref: Mapping[str, str]) -> AiEmployee:
         return self._by_ref(self.ai_employees, ref, errors.AiEmployeeNotFound)  # type: ignore[no-any-return]
 
     def quick_reply(self, uuid: str | None, name: str | None) -> QuickReply:
@@ -334,7 +383,59 @@ class Business:
     def key_named(self, token: str) -> ApiKey | None:
         return next((key for key in self.keys if key.token == token), None)
 
-    # -- what happens to a conversation ---------------------------------------------------------------------------
+    def pending_schedule(self, conversation: Conversation) -> Schedule | None:
+        pending = [s for s in self.schedules if s.conversation_uuid == conversation.uuid and s.status == "pending"]
+        return min(pending, key=lambda s: s.schedule_at) if pending else None
+
+    # -- the rules a send must pass: they refuse, and change nothing ----------------------------------------------
+
+    def check_text(self, conversation: Conversation, fields: Mapping[str, Any]) -> None:
+        """Lookups only: the file and the message replied to exist. The window is checked when sending."""
+        if fields.get("file_uuid") is not None:
+            self.file(fields["file_uuid"])
+        if fields.get("reply_to_uuid") is not None:
+            wanted = fields["reply_to_uuid"].lower()
+            if not any(m.uuid == wanted and m.event_type is None for m in conversation.messages):
+                raise errors.MessageNotFound(uuid=fields["reply_to_uuid"])
+
+    def check_quick_reply(self, fields: Mapping[str, Any]) -> QuickReply:
+        return self.quick_reply(fields.get("quick_reply_uuid"), (fields.get("quick_reply") or {}).get("name"))
+
+    def check_template(self, fields: Mapping[str, Any]) -> TemplateSend:
+        """The template exists, is APPROVED, and gets exactly the variables and header it declares."""
+        template = self.template(fields["template_name"], fields.get("language"))
+        if template.status != "APPROVED":
+            raise errors.TemplateNotApproved(name=template.name, language=template.language, status=template.status)
+        expected = sorted({int(n) for n in re.findall(r"\{\{(\d+)\}\}", template.body_text)})
+        given = {int(v["index"]): v["value"] for v in fields.get("body_variables") or []}
+        if sorted(given) != expected:
+            raise errors.InvalidRequest(
+                f"body_variables: template {template.name} ({template.language}) takes variables "
+                f"{expected or 'none'}, got {sorted(given) or 'none'}"
+            )
+        header = fields.get("header")
+        if template.header_type in ("image", "video", "document"):
+            if not isinstance(header, Mapping):
+                raise errors.InvalidRequest(
+                    f'header: template {template.name} needs a {template.header_type} header given as {{"file_uuid": ...}}'
+                )
+            self.file(header["file_uuid"])
+        elif header is not None and template.header_type is None:
+            raise errors.InvalidRequest(f"header: template {template.name} has no header")
+        for button in fields.get("button_parameters") or []:
+            if int(button["index"]) >= len(template.buttons):
+                raise errors.InvalidRequest(
+                    f"button_parameters: template {template.name} has "
+                    f"{len(template.buttons)} button(s); index {button['index']} does not exist"
+                )
+        return TemplateSend(template, given)
+
+    def check_ai_tokens(self) -> None:
+        """The AI runs only while the business has tokens (an action may still spend more than is left)."""
+        if self.ai_token_balance <= 0:
+            raise errors.InsufficientAiTokens()
+
+    # -- sending to the customer ----------------------------------------------------------------------------------
 
     def add_outbound(
         self,
@@ -370,6 +471,90 @@ class Business:
             conversation.unread_count = 0  # answering the customer reads the thread
         return message
 
+    def send_text(
+        self, conversation: Conversation, fields: Mapping[str, Any], rng: SeededRandom, now: datetime, author: str
+    ) -> Message:
+        self.check_text(conversation, fields)
+        conversation.require_open_window(now)
+        media = None
+        content_type = "text"
+        if fields.get("file_uuid") is not None:
+            upload = self.file(fields["file_uuid"])
+            media = Media(file_uuid=upload.uuid, mime_type=upload.mime_type, filename=upload.filename)
+            content_type = media_kind(upload.mime_type)
+        return self.add_outbound(
+            conversation, rng, now, body=fields.get("body"), author=author, content_type=content_type, media=media
+        )
+
+    def send_quick_reply(
+        self, conversation: Conversation, fields: Mapping[str, Any], rng: SeededRandom, now: datetime, author: str
+    ) -> list[Message]:
+        """One quick reply may be several messages (text, then a catalogue PDF, ...), sent in order."""
+        quick_reply = self.check_quick_reply(fields)
+        conversation.require_open_window(now)
+        sent = []
+        for part in quick_reply.parts:
+            media = None
+            if part.subtype != "text":
+                media = Media(
+                    file_uuid=rng.uuid4(),
+                    mime_type=part.mime_type or "application/pdf",
+                    filename=part.filename or "file",
+                )
+            sent.append(
+                self.add_outbound(
+                    conversation, rng, now, body=part.body, author=author, content_type=part.subtype, media=media
+                )
+            )
+        return sent
+
+    def send_template(
+        self, conversation: Conversation, fields: Mapping[str, Any], rng: SeededRandom, now: datetime, author: str
+    ) -> Message:
+        """Allowed with the window closed; per the docs, sending a template reopens the 24h window."""
+        checked = self.check_template(fields)
+        message = self.add_outbound(
+            conversation,
+            rng,
+            now,
+            body=checked.template.render(checked.variables),
+            author=author,
+            content_type="template",
+        )
+        conversation.window_expires_at = now + WINDOW
+        return message
+
+    def spend_ai_tokens(self, tokens: int) -> int:
+        """The AI's cost, as far as the balance goes (it never goes below zero); returns what was spent."""
+        spent = min(tokens, self.ai_token_balance)
+        self.ai_token_balance -= spent
+        return spent
+
+    def add_ai_message(
+        self,
+        conversation: Conversation,
+        rng: SeededRandom,
+        now: datetime,
+        *,
+        employee: AiEmployee,
+        text: str,
+        tokens: int,
+        draft: bool,
+    ) -> Message:
+        """The AI's words: a reply the customer gets, or a draft for a human (internal); the business pays first."""
+        spent = self.spend_ai_tokens(tokens)
+        return self.add_outbound(
+            conversation,
+            rng,
+            now,
+            body=text,
+            author=employee.name,
+            event_type="ai_draft" if draft else None,
+            tokens_spent=spent,
+        )
+
+    # -- what else happens to a conversation ----------------------------------------------------------------------
+
     def add_inbound(
         self, conversation: Conversation, rng: SeededRandom, now: datetime, body: str, content_type: str = "text"
     ) -> Message:
@@ -390,6 +575,57 @@ class Business:
         conversation.window_expires_at = now + WINDOW
         conversation.inbox_status = "pending"
         return message
+
+    def open_conversation(self, rng: SeededRandom, now: datetime, phone: str, profile_name: str | None) -> Conversation:
+        """A number the business has never heard from writes in: a new contact and its conversation (first mailbox)."""
+        contact = Contact(
+            uuid=rng.uuid4(),
+            first_name=profile_name,
+            middle_name=None,
+            last_name=None,
+            second_last_name=None,
+            profile_name=profile_name,
+            phone=phone,
+            acquisition_source="whatsapp",
+            is_tester=False,
+            created_at=now,
+            updated_at=now,
+        )
+        self.contacts[contact.uuid] = contact
+        conversation = Conversation(
+            uuid=rng.uuid4(), contact_uuid=contact.uuid, is_tester=False, mailbox_uuid=self.mailboxes[0].uuid
+        )
+        self.conversations[conversation.uuid] = conversation
+        return conversation
+
+    def set_inbox_status(self, conversation: Conversation, status: str) -> None:
+        conversation.inbox_status = status  # resolved or pending
+
+    def move_to_mailbox(self, conversation: Conversation, ref: Mapping[str, str]) -> Mailbox:
+        mailbox = self.mailbox(ref)
+        conversation.mailbox_uuid = mailbox.uuid
+        return mailbox
+
+    def assign_ai_employee(self, conversation: Conversation, ref: Mapping[str, str]) -> AiEmployee:
+        employee = self.ai_employee(ref)
+        conversation.ai_employee_uuid = employee.uuid
+        return employee
+
+    def assign_labels(self, conversation: Conversation, refs: Sequence[Mapping[str, str]]) -> list[str]:
+        """Adds each label once; returns the conversation's labels afterwards."""
+        for ref in refs:
+            label = self.label(ref)
+            if label.uuid not in conversation.label_uuids:
+                conversation.label_uuids.append(label.uuid)
+        return list(conversation.label_uuids)
+
+    def remove_labels(self, conversation: Conversation, refs: Sequence[Mapping[str, str]]) -> list[str]:
+        """Removing a label the conversation does not have is no error; returns its labels afterwards."""
+        for ref in refs:
+            label = self.label(ref)
+            if label.uuid in conversation.label_uuids:
+                conversation.label_uuids.remove(label.uuid)
+        return list(conversation.label_uuids)
 
     def fire_due_schedules(self, rng: SeededRandom, now: datetime) -> None:
         """A pending schedule whose time has come is sent (or fails, if the window forbids free text)."""
@@ -416,19 +652,55 @@ class Business:
             )
             schedule.status, schedule.fired_at = "fired", schedule.schedule_at
 
-    def pending_schedule(self, conversation: Conversation) -> Schedule | None:
-        pending = [s for s in self.schedules if s.conversation_uuid == conversation.uuid and s.status == "pending"]
-        return min(pending, key=lambda s: s.schedule_at) if pending else None
+    # -- uploads and the activity log -----------------------------------------------------------------------------
 
+    def reserve_upload(
+        self, rng: SeededRandom, now: datetime, filename: str, mime_type: str, size_bytes: int
+    ) -> UploadedFile:
+        """A file the client announced; its bytes arrive later at the upload URL, within UPLOAD_TTL."""
+        uuid = rng.uuid4()
+        upload = UploadedFile(
+            uuid=uuid,
+            filename=filename,
+            mime_type=mime_type,
+            size_bytes=size_bytes,
+            upload_token=rng.token(32),
+            storage_path=f"businesses/{self.uuid}/uploads/{uuid}/{filename}",
+            expires_at=now + UPLOAD_TTL,
+        )
+        self.files[uuid] = upload
+        return upload
 
-def wamid(rng: SeededRandom) -> str:
-    return "wamid.HBgN" + rng.token(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-
-
-def normalise_language(language: str) -> str:
-    """'es_mx' -> 'es_MX', 'EN' -> 'en' (the docs' lower_UPPER form)."""
-    head, _, tail = language.partition("_")
-    return head.lower() + ("_" + tail.upper() if tail else "")
+    def record_activity(
+        self,
+        rng: SeededRandom,
+        now: datetime,
+        *,
+        group_uuid: str,
+        conversation_uuid: str,
+        index: int,
+        kind: str,
+        status: str,
+        error: errors.OneToOneError | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> ActivityEntry:
+        entry = ActivityEntry(
+            uuid=rng.uuid4(),
+            at=now,
+            group_uuid=group_uuid,
+            conversation_uuid=conversation_uuid,
+            index=index,
+            type=kind,
+            status=status,
+            code=error.code if error else None,
+            message=error.message if error else None,
+            detail=detail or {},
+        )
+        log = self.activity
+        log.append(entry)
+        if len(log) > ACTIVITY_KEPT + ACTIVITY_KEPT // 4:  # trimmed in batches, so appending stays O(1) on average
+            del log[: len(log) - ACTIVITY_KEPT]
+        return entry
 
 
 @dataclass
@@ -444,3 +716,45 @@ class OneToOneStore:
             if key is not None:
                 return business, key
         return None
+
+    def upload(self, file_uuid: str) -> UploadedFile | None:
+        """A reserved upload of any business (the upload URL names no business)."""
+        for business in self.businesses.values():
+            found = business.files.get(file_uuid.lower())
+            if found is not None:
+                return found
+        return None
+
+    def receive_upload(self, upload: UploadedFile, size_bytes: int) -> None:
+        upload.uploaded_bytes = size_bytes
+
+    # -- scenario effects: each returns what it replaced, so the scenario can put it back --------------------------
+
+    def set_ai_token_balances(self, balance: int) -> dict[str, int]:
+        before = {slug: b.ai_token_balance for slug, b in self.businesses.items()}
+        for business in self.businesses.values():
+            business.ai_token_balance = balance
+        return before
+
+    def restore_ai_token_balances(self, before: Mapping[str, int], balance: int) -> None:
+        """Only where the balance is still the scenario's: whatever changed it since (spending) is kept."""
+        for slug, previous in before.items():
+            business = self.businesses.get(slug)
+            if business is not None and business.ai_token_balance == balance:
+                business.ai_token_balance = previous
+
+    def close_windows(self, now: datetime, closed_at: datetime) -> list[tuple[Conversation, datetime | None]]:
+        """Every window open at `now` ends at `closed_at`; returns each changed conversation with its old expiry."""
+        changed: list[tuple[Conversation, datetime | None]] = []
+        for business in self.businesses.values():
+            for conversation in business.conversations.values():
+                if conversation.window_open(now):
+                    changed.append((conversation, conversation.window_expires_at))
+                    conversation.window_expires_at = closed_at
+        return changed
+
+    def reopen_windows(self, changed: Sequence[tuple[Conversation, datetime | None]], closed_at: datetime) -> None:
+        """Only where the window is still the one closed: a customer who wrote since keeps the window it opened."""
+        for conversation, expires in changed:
+            if conversation.window_expires_at == closed_at:
+                conversation.window_expires_at = expires

@@ -9,10 +9,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from starlette.testclient import TestClient
 
 from mock_server.server import create_app
-from tests.conftest import CRM_ACME, CRM_ALICE, CRM_BOB, CRM_NINA, CrmClient
+from tests.support.clients import in_process
+from tests.support.crminbox import CRM_ACME, CRM_ALICE, CRM_BOB, CRM_NINA, CrmClient
 
 MEMBERS = {"Alice": CRM_ALICE, "Bob": CRM_BOB}
 ASSIGNEES = [CRM_ALICE, CRM_BOB, None]
@@ -138,9 +138,8 @@ def step(data: st.DataObject, crm: CrmClient, ids: list[str], number: int) -> No
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_view_counts_and_overdue_count_always_agree_with_the_list(data: st.DataObject) -> None:
-    app = create_app(apis=["crm-inbox"], frozen=True)
-    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
-        members = {name: CrmClient(http, user) for name, user in MEMBERS.items()}
+    with in_process(create_app(apis=["crm-inbox"], frozen=True)) as mock:
+        members = {name: CrmClient.acme(mock).as_(user) for name, user in MEMBERS.items()}
         ids = conversation_ids(members["Alice"])
         assert len(ids) > 10
         for name, crm in members.items():
@@ -150,5 +149,3 @@ def test_view_counts_and_overdue_count_always_agree_with_the_list(data: st.DataO
             step(data, members[actor], ids, number)
             for name, crm in members.items():
                 assert_counts_agree(crm, f"{name}, after step {number}")
-    assert app.backend.strict_violations == [], "the mock answered outside its own spec"
-    assert app.backend.internal_errors == [], "a handler crashed"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.support.crminbox import (
     CRM_ALICE,
     CRM_ARCHIVED_THREAD,
     CRM_BOB,

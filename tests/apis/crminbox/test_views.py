@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import (
+from tests.support.crminbox import (
     CRM_ACME,
     CRM_ALICE,
     CRM_BOB,

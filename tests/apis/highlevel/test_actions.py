@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.apis.highlevel.helpers import assert_422
-from tests.conftest import HighLevelClient
+from tests.support.highlevel import HighLevelClient, assert_422
 
 AGENTS = "/conversation-ai/agents"
 SEED_1_ACTIONS = [

@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.apis.highlevel.helpers import assert_422
-from tests.conftest import HL_GLOBEX_FULL, HighLevelClient
+from tests.support.highlevel import HL_GLOBEX_FULL, HighLevelClient, assert_422
 
 AGENTS = "/conversation-ai/agents"
 ACME_AGENT_COUNT = 12  # fixtures/highlevel.yaml: 3 fixed agents + agents_per_location 9 generated

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.testclient import TestClient
-
 from mock_server.server import create_app
-from tests.conftest import HighLevelClient
+from tests.support.clients import in_process
+from tests.support.highlevel import HighLevelClient
 
 START = "2026-01-15T15:00:00Z"
 AFTER_WAIT = "2026-01-15T15:00:30Z"  # agent_seed_1 waits 30 seconds
@@ -301,10 +300,8 @@ def test_an_agent_deleted_during_the_wait_does_not_reply(hl: HighLevelClient) ->
 
 
 def _first_reply(contact: str, text: str) -> str:
-    app = create_app(apis=["highlevel"], frozen=True)
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
-        thread = ask(HighLevelClient(client), contact, text)
-    assert app.backend.strict_violations == [] and app.backend.internal_errors == []
+    with in_process(create_app(apis=["highlevel"], frozen=True)) as mock:
+        thread = ask(HighLevelClient.acme(mock), contact, text)
     replies = ai_messages(thread)
     assert len(replies) == 1
     return str(replies[0]["body"])

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import (
+from tests.support.highlevel import (
     HL_ACME,
     HL_ACME_FULL,
     HL_ACME_READ,

@@ -9,17 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from mock_server.server import create_app
-from tests.conftest import (
-    ACME_TOKEN,
-    DOC_CONVERSATION,
-    HL_ACME_READ,
-    HL_GLOBEX_FULL,
-    HighLevelClient,
-    OneToOneClient,
-)
+from mock_server.testing import ConvoMock
+from tests.support.clients import in_process
+from tests.support.highlevel import HL_ACME_READ, HL_GLOBEX_FULL, HighLevelClient
+from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION, OneToOneClient
 
 RATE_HEADERS = (
     "X-RateLimit-Limit-Daily",
@@ -246,18 +241,15 @@ def test_scope_missing_refuses_reads_and_writes(hl: HighLevelClient) -> None:
 
 
 @pytest.fixture
-def both() -> Iterator[TestClient]:
-    app = create_app(apis=["1to1ai", "highlevel"], frozen=True)
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
-        yield client
-    assert app.backend.strict_violations == [], "the mock answered outside its own spec"
-    assert app.backend.internal_errors == [], "a handler crashed"
+def both() -> Iterator[ConvoMock]:
+    with in_process(create_app(apis=["1to1ai", "highlevel"], frozen=True)) as mock:
+        yield mock
 
 
-def test_scope_missing_does_not_touch_the_1to1_ai_api(both: TestClient) -> None:
-    hl = HighLevelClient(both)
+def test_scope_missing_does_not_touch_the_1to1_ai_api(both: ConvoMock) -> None:
+    hl = HighLevelClient.acme(both)
     scenario_on(hl, "scope-missing")
-    one = OneToOneClient(both, "acme", ACME_TOKEN)
+    one = OneToOneClient.acme(both).as_("acme", ACME_TOKEN)
     assert one.url(f"/conversations/{DOC_CONVERSATION}").startswith("/1to1ai/api/v1/public/acme/")
     response = one.get(f"/conversations/{DOC_CONVERSATION}")
     assert response.status_code == 200, response.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.conftest import (
+from tests.support.omniinbox import (
     OMNI_BEN,
     OMNI_BROKEN,
     OMNI_GREETING,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.conftest import (
+from tests.support.omniinbox import (
     OMNI_ANA,
     OMNI_BEN,
     OMNI_INSTAGRAM,

@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 
-from tests.conftest import (
+from tests.support.omniinbox import (
     OMNI_ACME,
     OMNI_ANA,
     OMNI_BEN,

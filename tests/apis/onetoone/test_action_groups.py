@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.support.onetoone import (
     CLOSED_CONVERSATION,
     DOC_CONVERSATION,
     DOC_PHONE,

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import (
+from tests.support.onetoone import (
     ACME_QA_TOKEN,
     ACME_REVOKED_TOKEN,
     ACME_TOKEN,

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import CLOSED_CONVERSATION, DOC_CONVERSATION, DOC_PHONE, GLOBEX_CONVERSATION, OneToOneClient
+from tests.support.onetoone import CLOSED_CONVERSATION, DOC_CONVERSATION, DOC_PHONE, GLOBEX_CONVERSATION, OneToOneClient
 
 KEY_NAME = "Integración CRM"
 START = "2026-01-15T15:00:00Z"

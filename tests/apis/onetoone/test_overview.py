@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import CLOSED_CONVERSATION, OneToOneClient
+from tests.support.onetoone import CLOSED_CONVERSATION, OneToOneClient
 
 
 def overview(api: OneToOneClient) -> dict[str, Any]:

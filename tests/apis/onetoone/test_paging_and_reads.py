@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import (
+from tests.support.onetoone import (
     CLOSED_CONVERSATION,
     DOC_CONVERSATION,
     DOC_PHONE,

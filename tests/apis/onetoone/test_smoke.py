@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.conftest import DOC_CONVERSATION, OneToOneClient
+from tests.support.onetoone import DOC_CONVERSATION, OneToOneClient
 
 
 def test_doc_example_conversation_is_seeded(api: OneToOneClient) -> None:

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from starlette.testclient import TestClient
 
 from mock_server.server import create_app
-from tests.conftest import (
+from tests.support.clients import in_process
+from tests.support.onetoone import (
     ACME_QA_TOKEN,
     ACME_REVOKED_TOKEN,
     ACME_TOKEN,
@@ -52,7 +53,8 @@ def test_health(http: TestClient) -> None:
     assert body["strict_violations"] == 0 and body["internal_errors"] == 0
 
 
-def test_credentials_work_and_hold_no_revoked_key(http: TestClient) -> None:
+def test_credentials_work_and_hold_no_revoked_key(api: OneToOneClient) -> None:
+    http = api.http
     response = http.get("/__mock/credentials")
     assert response.status_code == 200
     creds = response.json()["1to1ai"]
@@ -61,7 +63,7 @@ def test_credentials_work_and_hold_no_revoked_key(http: TestClient) -> None:
     assert tokens == {ACME_TOKEN, ACME_QA_TOKEN, GLOBEX_TOKEN}
     assert ACME_REVOKED_TOKEN not in json.dumps(response.json())
     for credential in creds:
-        client = OneToOneClient(http, credential["tenant"], credential["token"])
+        client = api.as_(credential["tenant"], credential["token"])
         answer = client.get("/conversations", params={"limit": 1})
         assert answer.status_code == 200, (credential, answer.text)
         assert len(answer.json()["items"]) == 1
@@ -257,15 +259,13 @@ def test_clearing_the_journal(api: OneToOneClient) -> None:
 
 
 def test_journal_is_bounded() -> None:
-    app = create_app(apis=["1to1ai"], frozen=True, journal_limit=5)
-    with TestClient(app) as http:
-        api = OneToOneClient(http)
+    with in_process(create_app(apis=["1to1ai"], frozen=True, journal_limit=5)) as mock:
+        api = OneToOneClient.acme(mock)
         for limit in range(1, 9):
             assert api.get("/conversations", params={"limit": limit}).status_code == 200
-        body = http.get("/__mock/requests").json()
+        body = mock.control.get("/__mock/requests").json()
     assert body["bound"] == 5 and body["held"] == 5 and body["count"] == 5
     assert [e["query"] for e in body["items"]] == [f"limit={n}" for n in (8, 7, 6, 5, 4)]
-    assert app.backend.strict_violations == [] and app.backend.internal_errors == []
 
 
 # -- state -------------------------------------------------------------------------------------------------------

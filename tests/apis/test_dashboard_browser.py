@@ -26,8 +26,8 @@ try:
 except ImportError:  # pragma: no cover - a venv without the test extra
     pytest.fail("selenium is not installed: .venv/bin/pip install -e '.[test]'", pytrace=False)
 
-from tests.conftest import ACME_TOKEN, DOC_CONVERSATION
-from tests.test_cli_process import serving
+from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION
+from tests.support.processes import serving
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ import yaml
 import contract_tests.runner
 from contract_tests.loader import SPECS_DIR, ContractOptions, resolve
 from mock_server.cli import main
-from tests.conftest import ACME_TOKEN, GLOBEX_TOKEN
-from tests.test_cli_process import serving
+from tests.support.onetoone import ACME_TOKEN, GLOBEX_TOKEN
+from tests.support.processes import serving
 
 SMALL = ["--api", "1to1ai", "--include", "getConversation,listConversations", "--max-examples", "5"]
 

@@ -7,6 +7,9 @@ channels. `auto-pilot` replies after its wait time (a delayed job on the mock cl
 `appointmentBooking` sends a booking link, `transferBot` passes the thread to another agent. After
 `autoPilotMaxMessages` replies it hands over. A manual (or workflow) outbound message puts it to sleep when the
 agent asks for that. Replies are deterministic text from the agent's goal, instructions and knowledge bases.
+
+This module decides; the records change through their state operations (`state.py`), so that every write a
+record can undergo is found there.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from mock_server.engine.clock import MockClock
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 
-__all__ = ["delay", "message_id", "receive", "responsible_agent", "seeded_reply", "send_manual"]
+__all__ = ["delay", "receive", "responsible_agent", "seeded_reply", "send_manual"]
 
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -36,41 +39,10 @@ def delay(amount: float | None, unit: str | None) -> timedelta | None:
     return timedelta(seconds=float(amount) * _UNITS.get(unit, 1))
 
 
-def message_id(rng: SeededRandom) -> str:
-    """HighLevel-style ids: 20 letters and digits."""
-    return rng.token(20)
-
-
 def responsible_agent(location: Location, conversation: Conversation) -> Agent | None:
     if conversation.agent_id and conversation.agent_id in location.agents:
         return location.agents[conversation.agent_id]
     return location.primary()
-
-
-def _new_message(
-    conversation: Conversation,
-    rng: SeededRandom,
-    now: datetime,
-    direction: str,
-    source: str,
-    body: str,
-    agent_id: str | None = None,
-    draft: bool = False,
-    fixed_id: str | None = None,
-) -> Message:
-    message = Message(
-        id=fixed_id or message_id(rng),
-        conversation_id=conversation.id,
-        direction=direction,
-        source=source,
-        body=body,
-        channel=conversation.channel,
-        created_at=now,
-        agent_id=agent_id,
-        draft=draft,
-    )
-    conversation.messages.append(message)
-    return message
 
 
 def _mentions(text: str, phrases: list[str]) -> bool:
@@ -94,7 +66,7 @@ def _fire(
             continue
         d = action.details
         if action.type == "stopBot" and d.get("enabled") and _mentions(text, list(d.get("stopBotExamples", []))):
-            _pause(conversation, d, now, "bot_stopped")
+            _pause(conversation, d, now, handover=False)
             logs.append({"stopBotAction": [{"actionId": action.id, "finalMessage": d.get("finalMessage")}]})
             final = d.get("finalMessage") or final
         elif (
@@ -102,7 +74,7 @@ def _fire(
             and d.get("enabled")
             and _mentions(text, list(d.get("examples") or []) + [d.get("triggerCondition", "")])
         ):
-            _pause(conversation, d, now, "handed_over")
+            _pause(conversation, d, now, handover=True)
             logs.append(
                 {
                     "humanHandOverAction": [
@@ -119,14 +91,10 @@ def _fire(
             value = _field_value(d, text)
             if value is not None:
                 field_id = d["contactFieldId"]
-                contact.fields[field_id] = value
-                if field_id == "email":
-                    contact.email = value
-                elif field_id == "phone":
-                    contact.phone = value
+                contact.update_field(field_id, value)
                 logs.append({"contactUpdateAction": [{"fieldId": field_id, "value": value}]})
         elif action.type == "triggerWorkflow" and _mentions(text, [d.get("triggerCondition", "")]):
-            conversation.workflows_triggered.extend(d.get("workflowIds", []))
+            conversation.trigger_workflows(d.get("workflowIds", []))
             logs.append({"triggerWorkflowAction": [{"actionId": action.id, "workflowIds": d.get("workflowIds", [])}]})
         elif action.type == "appointmentBooking" and _mentions(text, list(_BOOKING_WORDS)):
             logs.append(
@@ -146,17 +114,21 @@ def _fire(
             and d.get("transferToBot") in location.agents
             and (d.get("transferBotType") == "Default" or _mentions(text, list(d.get("transferBotExamples") or [])))
         ):
-            conversation.agent_id = d["transferToBot"]
+            conversation.assign(d["transferToBot"])
             logs.append({"transferBotAction": [{"actionId": action.id, "transferToBot": d["transferToBot"]}]})
     return logs, final
 
 
-def _pause(conversation: Conversation, details: dict[str, Any], now: datetime, flag: str) -> None:
+def _pause(conversation: Conversation, details: dict[str, Any], now: datetime, handover: bool) -> None:
+    """A stopBot or humanHandOver action fired: the agent sleeps for a while when the action reactivates it,
+    else it is out of the thread for good (stopped, or handed over to a human)."""
     if details.get("reactivateEnabled"):
         wait = delay(details.get("sleepTime"), details.get("sleepTimeUnit"))
-        conversation.sleeping_until = now + (wait or timedelta(0))
+        conversation.sleep(now + (wait or timedelta(0)))
+    elif handover:
+        conversation.hand_over()
     else:
-        setattr(conversation, flag, True)
+        conversation.stop_bot()
 
 
 def _field_value(details: dict[str, Any], text: str) -> str | None:
@@ -276,20 +248,22 @@ def _speak(
     ][-_HISTORY:]
     faqs, pages = _chunks(location, agent, text)
     reply = fixed or _reply_text(location, agent, contact, text, faqs, logs, rng)
-    message = _new_message(conversation, rng, now, "outbound", "ai", reply, agent.id, draft=draft, fixed_id=fixed_id)
-    location.generations[message.id] = Generation(
-        message_id=message.id,
-        source="conversation",
-        agent_id=agent.id,
-        mode=agent.mode,
-        prompt=_prompt(location, agent, conversation),
-        input=text,
-        response_message=reply,
-        intent=_intent(text),
-        history=history,
-        action_logs=logs,
-        faqs=faqs,
-        website=pages,
+    message = conversation.add_message(rng, now, "outbound", "ai", reply, agent.id, draft=draft, fixed_id=fixed_id)
+    location.record_generation(
+        Generation(
+            message_id=message.id,
+            source="conversation",
+            agent_id=agent.id,
+            mode=agent.mode,
+            prompt=_prompt(location, agent, conversation),
+            input=text,
+            response_message=reply,
+            intent=_intent(text),
+            history=history,
+            action_logs=logs,
+            faqs=faqs,
+            website=pages,
+        )
     )
     return message
 
@@ -319,10 +293,8 @@ def _reply_job(
         contact = location.contacts[conversation.contact_id]
         draft = agent.mode == "suggestive"
         _speak(location, agent, conversation, contact, text, logs, rng, now, draft)
-        if not draft:
-            conversation.ai_replies += 1
-            if conversation.ai_replies >= agent.auto_pilot_max_messages:
-                conversation.handed_over = True  # the limit reached: a human takes it from here
+        if not draft and conversation.count_ai_reply() >= agent.auto_pilot_max_messages:
+            conversation.hand_over()  # the limit reached: a human takes it from here
 
     return job
 
@@ -332,7 +304,7 @@ def receive(
 ) -> tuple[Message, str]:
     """A customer message arrives; returns it and what the agent will do (for the control API's answer)."""
     now = clock.now()
-    message = _new_message(conversation, rng, now, "inbound", "customer", text)
+    message = conversation.add_message(rng, now, "inbound", "customer", text)
     agent = responsible_agent(location, conversation)
     if agent is None:
         return message, "no agent: the location has no primary agent and none is assigned"
@@ -365,17 +337,14 @@ def send_manual(
     location: Location, conversation: Conversation, text: str, source: str, rng: SeededRandom, now: datetime
 ) -> Message:
     """A human (or a workflow) writes to the customer; the agent sleeps if it is set to."""
-    message = _new_message(conversation, rng, now, "outbound", source, text)
+    message = conversation.add_message(rng, now, "outbound", source, text)
     agent = responsible_agent(location, conversation)
     if agent is not None and (
         (source == "manual" and agent.sleep_on_manual_message)
         or (source == "workflow" and agent.sleep_on_workflow_message)
     ):
         wait = delay(agent.sleep_time, agent.sleep_time_unit)
-        if wait is None:
-            conversation.sleeping_indefinitely = True
-        else:
-            conversation.sleeping_until = now + wait
+        conversation.sleep(None if wait is None else now + wait)  # no sleep time: until further notice
     return message
 
 
@@ -386,5 +355,5 @@ def seeded_reply(
     text = next(m.body for m in reversed(conversation.messages) if m.direction == "inbound")
     contact = location.contacts[conversation.contact_id]
     message = _speak(location, agent, conversation, contact, text, [], rng, now, draft=False, fixed_id=fixed_id)
-    conversation.ai_replies += 1
+    conversation.count_ai_reply()
     return message

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from mock_server.server import create_app
-from tests.conftest import ACME_QA_TOKEN, DOC_CONVERSATION, GLOBEX_TOKEN, OneToOneClient
+from mock_server.testing import ConvoMock
+from tests.support.clients import in_process
+from tests.support.onetoone import ACME_QA_TOKEN, DOC_CONVERSATION, GLOBEX_TOKEN, OneToOneClient
 
 TEXT = {"conversation": {"uuid": DOC_CONVERSATION}, "body": "¿Sigues ahí?"}
 RUN_AI = {
@@ -181,19 +182,17 @@ def test_window_expired(api: OneToOneClient) -> None:
 
 
 @pytest.fixture
-def tokens_empty_http() -> Iterator[TestClient]:
-    app = create_app(apis=["1to1ai"], frozen=True, scenarios=["ai-tokens-empty"])
-    with TestClient(app) as client:
-        yield client
-    assert app.backend.strict_violations == [] and app.backend.internal_errors == []
+def tokens_empty() -> Iterator[ConvoMock]:
+    with in_process(create_app(apis=["1to1ai"], frozen=True, scenarios=["ai-tokens-empty"])) as mock:
+        yield mock
 
 
-def test_ai_tokens_empty_at_start(tokens_empty_http: TestClient) -> None:
-    http = tokens_empty_http
+def test_ai_tokens_empty_at_start(tokens_empty: ConvoMock) -> None:
+    http = tokens_empty.control
     creds = http.get("/__mock/credentials").json()["1to1ai"]
     assert creds and all(c["ai_token_balance"] == 0 for c in creds)
     assert http.get("/__mock/scenarios").json()["active"] == ["ai-tokens-empty"]
-    api = OneToOneClient(http)
+    api = OneToOneClient.acme(tokens_empty)
     response = api.post("/conversation/actions", json=RUN_AI)
     assert response.status_code == 402
     assert response.json()["code"] == "INSUFFICIENT_AI_TOKENS"

@@ -19,7 +19,8 @@ from starlette.testclient import TestClient
 from mock_server.apis import BINDINGS
 from mock_server.engine.app import MockApp
 from mock_server.server import create_app
-from tests.conftest import ACME_TOKEN, CRM_ACME, DOC_CONVERSATION
+from tests.support.crminbox import CRM_ACME
+from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "mock_server" / "engine" / "ui_static"

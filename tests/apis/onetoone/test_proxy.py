@@ -15,8 +15,8 @@ from contract_tests.drift import DRIFTS, DriftingApp
 from contract_tests.proxy import ValidatingProxy
 from mock_server.engine.app import MockApp
 from mock_server.server import create_app
-from tests.conftest import ACME_TOKEN, DOC_CONVERSATION
-from tests.test_cli_process import running, serving
+from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION
+from tests.support.processes import running, serving
 
 AUTH = {"Authorization": f"Bearer {ACME_TOKEN}"}
 VIA_PROXY = "/api/v1/public/acme"

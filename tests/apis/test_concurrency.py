@@ -30,24 +30,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import (
-    ACME_TOKEN,
-    CLOSED_CONVERSATION,
-    CRM_ACME,
-    CRM_ALICE,
-    CRM_THREAD,
-    CRM_TOKENS,
-    DOC_CONVERSATION,
-    HL_ACME,
-    OMNI_ACME,
-    OMNI_INSTAGRAM,
-    OMNI_PLAYGROUND,
-    OMNI_SMS,
-    OMNI_WA_CLOSED,
-    OMNI_WA_OPEN,
-    TESTER_CONVERSATION,
-)
-from tests.test_cli_process import serving
+from tests.support.crminbox import CRM_ACME, CRM_ALICE, CRM_THREAD, CRM_TOKENS
+from tests.support.highlevel import HL_ACME
+from tests.support.omniinbox import OMNI_ACME, OMNI_INSTAGRAM, OMNI_PLAYGROUND, OMNI_SMS, OMNI_WA_CLOSED, OMNI_WA_OPEN
+from tests.support.onetoone import ACME_TOKEN, CLOSED_CONVERSATION, DOC_CONVERSATION, TESTER_CONVERSATION
+from tests.support.processes import serving
 
 pytestmark = pytest.mark.slow
 

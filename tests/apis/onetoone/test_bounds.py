@@ -14,7 +14,7 @@ from mock_server.engine.clock import DEFAULT_START, MockClock
 from mock_server.engine.errors import RateLimited
 from mock_server.engine.ratelimit import RateLimitPolicy, SlidingWindowLimiter
 from mock_server.server import create_app
-from tests.conftest import ACME_TOKEN, DOC_CONVERSATION
+from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION
 
 CONVERSATION = f"/1to1ai/api/v1/public/acme/conversations/{DOC_CONVERSATION}"
 
@@ -77,9 +77,9 @@ def test_the_bugs_the_mock_records_are_capped(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_1to1ai_activity_log_keeps_its_newest_entries(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mock_server.apis.onetoone import actions
+    from mock_server.apis.onetoone import state
 
-    monkeypatch.setattr(actions, "ACTIVITY_KEPT", 8)
+    monkeypatch.setattr(state, "ACTIVITY_KEPT", 8)
     app = _app(journal_limit=10)
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         for n in range(25):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ACME_TOKEN, DOC_CONVERSATION, GLOBEX_TOKEN
-from tests.test_cli_process import serving
+from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION, GLOBEX_TOKEN
+from tests.support.processes import serving
 
 AUTH = {"Authorization": f"Bearer {ACME_TOKEN}"}
 TEXT = "/1to1ai/api/v1/public/acme/conversation/messages/text"

@@ -1,4 +1,7 @@
-"""The wire shapes of 1TO1 AI objects (specs/1to1ai.yaml), built from state; cursors live here too."""
+"""The wire shapes of 1TO1 AI objects as specs/1to1ai.yaml names them, built from state, and cursor paging.
+
+Only reads: handlers and the control API answer with these shapes, so a record looks the same wherever it appears.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +19,13 @@ from mock_server.engine.clock import iso
 __all__ = [
     "contact_json",
     "conversation_json",
-    "media_kind",
+    "file_ticket_json",
     "message_json",
     "page",
+    "quick_reply_sent_json",
     "schedule_json",
+    "sent_json",
+    "status_json",
     "template_json",
     "window_json",
 ]
@@ -110,6 +116,15 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
+def sent_json(message: Message) -> dict[str, Any]:
+    """What a send answers: the message's uuid and the WhatsApp id (wamid) Meta gave it."""
+    return {"message_uuid": message.uuid, "wamid": message.external_id}
+
+
+def quick_reply_sent_json(messages: Sequence[Message]) -> dict[str, Any]:
+    return {"messages": [{"message_uuid": m.uuid, "wamid": m.external_id, "subtype": m.content_type} for m in messages]}
+
+
 def contact_json(contact: Contact) -> dict[str, Any]:
     return {
         "uuid": contact.uuid,
@@ -183,12 +198,6 @@ def file_ticket_json(upload: UploadedFile, base_url: str) -> dict[str, Any]:
         "storage_path": upload.storage_path,
         "expires_at": iso(upload.expires_at),
     }
-
-
-def media_kind(mime_type: str) -> str:
-    """The content type WhatsApp gives a file: image, video, audio, or document for the rest."""
-    head = mime_type.split("/")[0]
-    return head if head in ("image", "video", "audio") else "document"
 
 
 # -- cursor paging: opaque, bound to the endpoint that issued it ------------------------------------------------

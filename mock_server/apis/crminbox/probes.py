@@ -1,0 +1,150 @@
+"""What the shared test suites send to the CRM inbox (`mock_server/engine/probes.py`): for every operation a
+request Alice may send in Acme Homes, and globex's staff trying it on acme's threads (Carol naming acme's org, in
+any case, or her own org with acme's ids; Dave, a member of both, acting in globex). Ids are the fixed records of
+fixtures/crm-inbox.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mock_server.engine.probes import Caller, Case, Cases, Objects, Probes, ProbeSession, TenancyProbes
+
+__all__ = ["PROBES"]
+
+BASE = "base"
+ACME = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01"  # org Acme Homes
+GLOBEX = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d02"  # org Globex Rentals
+ALICE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b01"  # member of Acme
+TOKENS = {
+    "alice": "crm_alice_5b1f3e7a9c2d4e6f8a0b",
+    "carol": "crm_carol_3e7f1a9b5c2d8e4f6a0b",  # member of Globex
+    "dave": "crm_dave_6c4a2e8f0b1d3f5a7c9e",  # member of both
+}
+THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Maria, SMS, overdue, starred, pending draft, Alice's
+GLOBEX_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4c01"
+NINA = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e05"  # a contact with no conversation yet
+
+
+def _mixed(body: Any, mentions: str, status: int = 404, **kw: Any) -> Case:
+    return Case(body=body, refused=status, mentions=mentions, proof=False, **kw)
+
+
+def _thread(**kw: Any) -> Case:
+    return Case({"conversation_id": THREAD}, **kw)
+
+
+def _suggestion(o: Objects) -> Case:
+    return Case({"conversation_id": THREAD, "activity_id": o["suggestion"]})
+
+
+def _own_suggestion(o: Objects) -> Case:
+    return Case(
+        {"conversation_id": GLOBEX_THREAD, "activity_id": o["suggestion"]},
+        refused=404,
+        mentions="Suggestion not found",
+        proof=False,
+    )
+
+
+CASES: dict[str, Cases] = {
+    "listConversations": {
+        BASE: lambda o: Case(query={"scope": "team", "channel": "sms", "limit": "100"}, refused=None)
+    },
+    "getConversation": {BASE: lambda o: _thread()},
+    "listConversationMessages": {BASE: lambda o: _thread(query={"limit": "100"})},
+    "sendConversationMessage": {
+        BASE: lambda o: _thread(body={"channel": "sms", "body": "Friday works.", "media_ids": [o["media"]]}),
+        "own-conversation+acme-media": lambda o: _mixed(
+            {"channel": "sms", "body": "x", "media_ids": [o["media"]]},
+            "Media not found",
+            path={"conversation_id": GLOBEX_THREAD},
+        ),
+        # acme already holds SM0001: deduplication must not hand acme's activity to globex
+        "own-conversation+acme-provider-id": lambda o: Case(
+            {"conversation_id": GLOBEX_THREAD},
+            body={"channel": "sms", "body": "x", "provider_message_id": "SM0001"},
+            refused=None,
+            proof=False,
+        ),
+    },
+    "uploadConversationMedia": {
+        BASE: lambda o: Case(files={"file": ("plan.pdf", b"%PDF-1.4", "application/pdf")}, refused=None)
+    },
+    "openContactConversation": {BASE: lambda o: Case({"contact_id": NINA}, body={"channel": "sms"})},
+    "starConversation": {BASE: lambda o: _thread()},
+    "unstarConversation": {BASE: lambda o: _thread()},
+    "markConversationRead": {BASE: lambda o: _thread()},
+    "markConversationUnread": {BASE: lambda o: _thread()},
+    "assignConversation": {
+        BASE: lambda o: _thread(body={"assigned_to": ALICE}),
+        "own-conversation+acme-only-member": lambda o: _mixed(
+            {"assigned_to": ALICE}, "not a member", 422, path={"conversation_id": GLOBEX_THREAD}
+        ),
+    },
+    "archiveConversation": {BASE: lambda o: _thread(body={"archived": True})},
+    "listConversationViews": {BASE: lambda o: Case(refused=None)},
+    # acme's (Alice's) view ids, one renamed custom view added: another org knows none of those ids (a 422 rule)
+    "saveConversationViews": {
+        BASE: lambda o: Case(
+            body={"views": [*o["views"], {"name": "Mine", "filters": {"scope": "mine"}}]},
+            refused=422,
+            mentions="no view with id",
+        )
+    },
+    "getConversationViewCounts": {BASE: lambda o: Case(refused=None)},
+    "getConversationSla": {BASE: lambda o: Case(refused=None)},
+    "getOverdueConversationCount": {BASE: lambda o: Case(refused=None)},
+    "sendSuggestion": {BASE: _suggestion, "own-conversation+acme-suggestion": _own_suggestion},
+    "dismissSuggestion": {BASE: _suggestion, "own-conversation+acme-suggestion": _own_suggestion},
+}
+
+
+def _member(name: str, org: str) -> Caller:
+    return Caller({"Authorization": f"Bearer {TOKENS[name]}", "X-Org-Id": org})
+
+
+def _callers(session: ProbeSession) -> dict[str, Caller]:
+    return {
+        "first": _member("alice", ACME),
+        "carol@acme-org": _member("carol", ACME),
+        "carol@ACME-ORG": _member("carol", ACME.upper()),
+        "carol@globex-org": _member("carol", GLOBEX),
+        "dave@globex-org": _member("dave", GLOBEX),
+    }
+
+
+def _prepare(session: ProbeSession) -> Objects:
+    """acme's objects the seed does not name: an uploaded file, the pending suggestion, Alice's saved views."""
+    activities = session.first("GET", f"/conversations/{THREAD}/messages")["items"]
+    media = {"file": ("plan.pdf", b"%PDF-1.4 acme", "application/pdf")}
+    return {
+        "media": session.first("POST", "/conversations/media", files=media)["id"],
+        "suggestion": next(a["id"] for a in activities if a["type"] == "suggestion" and a["status"] == "pending"),
+        "views": session.first("GET", "/conversations/views")["views"],
+    }
+
+
+def _globals(store: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
+    """Staff members live beside the orgs: acme's alone, and everyone else (Dave belongs to both)."""
+    users = list(store["users"].values())
+    return [u for u in users if u["org_ids"] == [ACME]], [u for u in users if u["org_ids"] != [ACME]]
+
+
+PROBES = Probes(
+    write=f"/conversations/{THREAD}/assign",
+    read=f"/conversations/{THREAD}",
+    tenancy=TenancyProbes(
+        container="orgs",
+        first=ACME,
+        second=GLOBEX,
+        cases=CASES,
+        # True: the caller names acme's org itself (X-Org-Id), which is refused before anything is read
+        shapes={"carol@acme-org": True, "carol@ACME-ORG": True, "carol@globex-org": False, "dave@globex-org": False},
+        callers=_callers,
+        unauthorized="Invalid authentication credentials",
+        challenge={"www-authenticate": "Bearer"},
+        prepare=_prepare,
+        globals=_globals,
+    ),
+)
