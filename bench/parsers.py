@@ -1,4 +1,4 @@
-"""Hand-written parsers against the libraries that could replace them (docs/parsers.md has the figures and the choice).
+"""Hand-written parsers against libraries that could replace them (figures and choice: mock_server/apis/README.md).
 
 `python -m bench.parsers [--quick]` measures, best of 5 runs of many calls each, in microseconds per call:
 

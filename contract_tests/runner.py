@@ -72,17 +72,26 @@ def _operation_ids(schema: Any) -> dict[str, str]:
     return result
 
 
+def _known(parameter: Any, params: dict[str, str]) -> str | None:
+    """A path parameter's value for the probe: the one given, else the spec's own example of it."""
+    if parameter.name in params:
+        return params[parameter.name]
+    definition = parameter.definition
+    example = definition.get("example", (definition.get("schema") or {}).get("example"))
+    return str(example) if isinstance(example, (str, int)) else None
+
+
 def _probe(contract: ResolvedContract, schema: Any) -> str | None:
-    """One safe call with the run's credentials (a GET whose path parameters are known, from the whole spec):
-    a refused credential is a failure, not a warning, and so is a run that cannot name its tenant."""
+    """One safe call with the run's credentials (a GET whose path parameters are known: given, or exampled in the
+    spec): a refused credential is a failure, not a warning, and so is a run that cannot name its tenant."""
     if not contract.headers:
         return "no credentials given: pass --token, --header or a config file"
     gets = [op.ok() for op in schema.get_all_operations() if op.ok().method.upper() == "GET"]
     for value in gets:
-        names = {p.name for p in value.path_parameters}
-        if not names <= set(contract.params):
+        known = {p.name: _known(p, contract.params) for p in value.path_parameters}
+        if None in known.values():
             continue
-        case = value.Case(path_parameters={n: contract.params[n] for n in names})
+        case = value.Case(path_parameters=known)
         response = case.call(headers=contract.headers)
         if response.status_code in _PROBE_STATUSES_REFUSED:
             return f"credentials refused: {value.label} answered {response.status_code} {response.text[:200]}"

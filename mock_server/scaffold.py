@@ -426,7 +426,9 @@ STYLE = ErrorStyle(
             429, "Too many requests.", "RATE_LIMITED", {"Retry-After": str(e.retry_after)}
         ),
         "route_not_found": lambda e: Problem(404, "No endpoint at this path.", "NOT_FOUND"),
-        "method_not_allowed": lambda e: Problem(405, "Method not allowed here.", "METHOD_NOT_ALLOWED"),
+        "method_not_allowed": lambda e: Problem(
+            405, "Method not allowed here.", "METHOD_NOT_ALLOWED", {"Allow": ", ".join(e.allowed)}
+        ),
         "payload_too_large": lambda e: Problem(413, f"The body exceeds {e.limit} bytes.", "PAYLOAD_TOO_LARGE"),
         "unsupported_media_type": lambda e: Problem(415, "Send application/json.", "UNSUPPORTED_MEDIA_TYPE"),
         "internal": lambda e: Problem(500, str(e) or "Internal error.", "INTERNAL"),

@@ -1,22 +1,43 @@
-"""The ASGI app: `/__mock` to the control API and the pages, every other path to the API it belongs to.
+"""The ASGI app: `/__mock` to the control API and the pages, every other path through one API request's way.
 
-It only routes and runs the lifespan; what it serves lives elsewhere and works on the backend, never on the app:
-`dispatch.py` (an API request's way), `control.py` (`/__mock`), `ui.py` (the pages), `backend.py` (the state).
+An API request, every API alike: route (an unknown one is answered after the faults) -> read the body, bounded by
+the operation's limit -> the scenarios' faults -> authenticate (the vendor's `authenticate`) -> rate limit ->
+validate (`validation.py`) -> the vendor's handler -> strict response check -> send -> journal. Any refusal on the
+way is a MockError that the API's `ErrorStyle` (`errors.py`) turns into its envelope; nothing here builds an error
+body. The control API (`control.py`) and the pages (`ui.py`) work on the backend (`backend.py`), never on this app.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from collections.abc import Awaitable, Callable
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
-from mock_server.engine.asgi import path_of, request_headers, send_json
-from mock_server.engine.backend import MockBackend, StartupError
+from mock_server.engine.asgi import base_url, path_of, read_body, request_headers, send_json
+from mock_server.engine.backend import ApiRuntime, MockBackend, StartupError
 from mock_server.engine.control import ControlApi
-from mock_server.engine.dispatch import ApiDispatcher
-from mock_server.engine.types import Receive, Scope, Send
+from mock_server.engine.errors import (
+    InjectedFault,
+    InternalError,
+    MethodNotAllowed,
+    MockError,
+    PayloadTooLarge,
+    Rendered,
+    RequestInvalid,
+    RouteNotFound,
+)
+from mock_server.engine.routing import Match
+from mock_server.engine.scenarios import Undo
+from mock_server.engine.specs import Operation
+from mock_server.engine.types import Call, Principal, Receive, Reply, RequestView, Scope, Send
+from mock_server.engine.validation import validate_request
 
-__all__ = ["MockApp", "StartupError"]
+__all__ = ["MAX_BODY_BYTES", "ApiDispatcher", "MockApp", "StartupError"]
 
 CONTROL_TOKEN_HEADER = "x-control-token"
 
@@ -51,7 +72,7 @@ class MockApp:
                 return
             await self.control.handle(scope, receive, send, path)
             return
-        runtime = self.backend.runtime_for(path)
+        runtime = self.dispatcher.runtime_for(path)
         if runtime is None:
             apis = {name: rt.binding.prefix for name, rt in self.backend.runtimes.items()}
             await send_json(send, 404, {"error": "no API is served at this path", "apis": apis})
@@ -82,3 +103,199 @@ class MockApp:
                     await hook()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+log = logging.getLogger("convomock")
+MAX_BODY_BYTES = 1024 * 1024  # an operation's body limit unless its spec says `x-convomock: {max-body-bytes: N}`
+SCENARIO_HEADER = "x-mock-scenario"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_ENGINE_ERRORS = (RouteNotFound, PayloadTooLarge, InjectedFault, RequestInvalid)
+
+
+class ApiDispatcher:
+    """Serves the vendor APIs' requests on a backend: one request's way, every API alike."""
+
+    def __init__(self, backend: MockBackend) -> None:
+        self.backend = backend
+
+    def runtime_for(self, path: str) -> ApiRuntime | None:
+        """The API a request path belongs to."""
+        if self.backend.options.at_root:
+            return next(iter(self.backend.runtimes.values()))
+        for runtime in self.backend.runtimes.values():
+            prefix = runtime.binding.prefix
+            if path == prefix or path.startswith(prefix + "/"):
+                return runtime
+        return None
+
+    async def serve(self, runtime: ApiRuntime, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        backend = self.backend
+        started = time.perf_counter()
+        arrived = backend.clock.now()  # one instant per request: auth, limits and the handler see the same "now"
+        method = scope["method"].upper()
+        headers = request_headers(scope)
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        binding = runtime.binding
+        inner = path[len(binding.prefix) :] if not backend.options.at_root else path
+        operation: Operation | None = None
+        principal: Principal | None = None
+        rate_states = None
+        body: bytes = b""
+        request_body: Any = None
+        names = backend.scenarios.active
+        try:
+            names = self._request_scenarios(headers, names)
+            match = _route(runtime, method, path, inner or "/")
+            limit = match.target.max_body_bytes if isinstance(match, Match) else None
+            body = await read_body(receive, limit or MAX_BODY_BYTES)
+            latency_ms, rule = backend.scenarios.fault(names, binding.name, method, inner or "/")
+            if latency_ms:
+                await asyncio.sleep(latency_ms / 1000)
+            if rule is not None and rule.error:
+                raise InjectedFault(rule.error, rule.status, rule.retry_after)
+            if not isinstance(match, Match):
+                raise match
+            operation = match.target
+            query = parse_qsl(query_string, keep_blank_values=True) if query_string else []
+            view = RequestView(method, path, match.path_params, headers, query, operation.scopes, arrived)
+            principal = (
+                Principal(tenant_id="", key="anonymous")
+                if operation.public
+                else binding.authenticate(view, runtime.store)
+            )
+            if runtime.limiter and backend.scenarios.real_limits(names, binding.name):
+                rate_states = runtime.limiter.hit(principal.key, arrived)
+            validated = validate_request(
+                operation, match.path_params, query, headers, body, headers.get("content-type")
+            )
+            request_body = validated.body
+            call = Call(
+                operation,
+                validated,
+                principal,
+                runtime.store,
+                backend.clock,
+                runtime.rng,
+                backend.jobs,
+                base_url(scope, headers),
+                arrived,
+                validated.body,
+                validated.query,
+                validated.path,
+            )
+            status, extra, payload = self._run_handler(runtime, operation, call, names)
+            error: MockError | None = None
+        except MockError as exc:
+            error = exc
+            status, extra, payload = self._render(runtime, exc, method, path)
+        except Exception as exc:  # a bug in the mock: answer in the vendor's shape, keep serving
+            log.exception("handler failed")
+            backend.keep(backend.internal_errors, f"{method} {path}: {type(exc).__name__}: {exc}")
+            error = InternalError(f"convomock internal error: {type(exc).__name__}")
+            status, extra, payload = self._render(runtime, error, method, path)
+        if operation is not None and not isinstance(error, InternalError):
+            # Engine refusals (bad JSON, faults, 413) are checked only where the operation documents the status.
+            strict_always = not isinstance(error, _ENGINE_ERRORS)
+            violation = self._check_response(runtime, operation, status, payload, strict_always)
+            if violation:
+                status, extra, payload = binding.errors.render(InternalError(violation))
+        if rate_states is not None and binding.rate_limit_headers is not None:
+            extra = {**binding.rate_limit_headers(rate_states), **extra}  # a counted request says so, success or not
+        if request_body is None and body:
+            request_body = _body_for_journal(body)
+        await send_json(send, status, payload, extra)
+        backend.served += 1
+        if status >= 500:
+            backend.server_errors += 1
+        if status < 400 and method not in SAFE_METHODS:
+            backend.changes += 1
+        backend.journal.record(
+            at=arrived,
+            api=binding.name,
+            method=method,
+            path=path,
+            query=query_string,
+            operation_id=operation.operation_id if operation else None,
+            tenant=principal.tenant_id if principal else None,
+            status=status,
+            raw_headers=headers,
+            request_body=request_body,
+            response_body=payload,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            scenarios=list(names),
+        )
+
+    def _render(self, runtime: ApiRuntime, error: MockError, method: str, path: str) -> Rendered:
+        """The vendor's envelope for an error; if the renderer itself fails, a bare 500 that says so."""
+        try:
+            return runtime.binding.errors.render(error)
+        except Exception as exc:
+            log.exception("error renderer failed")
+            self.backend.keep(self.backend.internal_errors, f"{method} {path}: renderer {type(exc).__name__}: {exc}")
+            return 500, {}, {"statusCode": 500, "code": "INTERNAL", "message": "convomock: the error renderer failed"}
+
+    def _request_scenarios(self, headers: Mapping[str, str], names: list[str]) -> list[str]:
+        if SCENARIO_HEADER not in headers:
+            return names
+        requested = [n.strip() for n in headers.get(SCENARIO_HEADER, "").split(",") if n.strip()]
+        for name in requested:
+            if name not in self.backend.scenarios.available:
+                raise RequestInvalid.single("header", f"unknown scenario {name!r}", ["X-Mock-Scenario"], "invalid")
+        return names + [n for n in requested if n not in names]
+
+    def _run_handler(self, runtime: ApiRuntime, operation: Operation, call: Call, names: list[str]) -> Rendered:
+        # Scenarios named only in this request's header change state for this request alone.
+        scenarios = self.backend.scenarios
+        undo: list[Undo] = []
+        for name in names:
+            if not scenarios.is_active(name):
+                undo.extend(self.backend.apply_scenario_state(scenarios.get(name)))
+        try:
+            result = runtime.binding.handlers[operation.operation_id](call)
+        finally:
+            for step in reversed(undo):
+                step()
+        if isinstance(result, Reply):
+            return result.status or operation.success_status, result.headers, result.body
+        return operation.success_status, {}, result
+
+    def _check_response(
+        self, runtime: ApiRuntime, operation: Operation, status: int, payload: Any, strict_always: bool
+    ) -> str | None:
+        """In strict mode, why this answer breaks the operation's spec (None when it conforms)."""
+        if not self.backend.options.strict:
+            return None
+        validator = operation.response_validator(status)
+        if validator is False:
+            return self._strict_failure(runtime, operation, status, "status not documented") if strict_always else None
+        if validator is None:
+            return None
+        errors = validator.errors(payload, limit=3)
+        if not errors:
+            return None
+        detail = "; ".join(f"/{'/'.join(map(str, p))}: {m}" for p, m in errors)
+        return self._strict_failure(runtime, operation, status, detail)
+
+    def _strict_failure(self, runtime: ApiRuntime, operation: Operation, status: int, detail: str) -> str:
+        message = f"convomock bug: {runtime.name} {operation.operation_id} answered {status} outside its spec: {detail}"
+        log.error(message)
+        self.backend.keep(self.backend.strict_violations, message)
+        return message
+
+
+def _route(runtime: ApiRuntime, method: str, path: str, inner: str) -> Match[Operation] | MockError:
+    """The operation, or the refusal to raise once the faults had their say (the path as the vendor sees it)."""
+    try:
+        return runtime.routes.match(method, path)
+    except (RouteNotFound, MethodNotAllowed) as exc:
+        exc.path = inner  # without our prefix
+        return exc
+
+
+def _body_for_journal(body: bytes) -> Any:
+    """The refused body as the journal shows it: parsed when it is small, shallow JSON, else its first 4 KiB as text."""
+    text = body[:4096].decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text

@@ -1,7 +1,7 @@
 """The mock's state and the services around it, with no HTTP in sight: every API's compiled spec, store and
 generator, the clock, the background jobs, the scenarios, the journal and the counters health reports.
 
-moto's backend: one object that the request path (`dispatch.py`), the control API (`control.py`), the pages
+moto's backend: one object that the request path (`app.py`), the control API (`control.py`), the pages
 (`ui.py`), the state file and the pytest plugin all work on, none of them through the ASGI app.
 """
 
@@ -93,16 +93,6 @@ class MockBackend:
     def api_root(self, binding: ApiBinding) -> str:
         """Where an API is mounted: its prefix, or '' when it is served alone at the root."""
         return "" if self.options.at_root else binding.prefix
-
-    def runtime_for(self, path: str) -> ApiRuntime | None:
-        """The API a request path belongs to."""
-        if self.options.at_root:
-            return next(iter(self.runtimes.values()))
-        for runtime in self.runtimes.values():
-            prefix = runtime.binding.prefix
-            if path == prefix or path.startswith(prefix + "/"):
-                return runtime
-        return None
 
     def credentials(self, runtime: ApiRuntime, base_url: str) -> list[dict[str, Any]]:
         """The API's working credentials, each with `base_url`: where a client points (the mock at `base_url`, the

@@ -71,7 +71,10 @@ class RequestView:
 
 @dataclass(slots=True)  # slots: built on every request, cheaper to make
 class Call:
-    """Everything a handler gets: validated input, the caller, the API's state, the clock and the generator."""
+    """Everything a handler gets: validated input, the caller, the API's state, the clock and the generator.
+
+    `body`, `query` and `path` are the validated input's; `now` is the request's arrival on the mock clock, the
+    same however often a handler asks (plain fields, set once: a handler reads them many times)."""
 
     operation: Operation
     input: ValidatedInput
@@ -81,7 +84,10 @@ class Call:
     rng: SeededRandom
     jobs: JobRunner
     base_url: str
-    arrived: datetime | None = None  # the request's arrival on the mock clock: what `now` is for the handler
+    now: datetime
+    body: Any = None
+    query: dict[str, Any] = field(default_factory=dict)
+    path: dict[str, Any] = field(default_factory=dict)
 
     @property
     def operation_id(self) -> str:
@@ -93,23 +99,6 @@ class Call:
         validator = self.operation.body_validator
         if validator is not None and not validator.is_valid(instance):
             raise RequestInvalid(validator.violations(instance, "body"), self.operation.operation_id)
-
-    @property
-    def body(self) -> Any:
-        return self.input.body
-
-    @property
-    def query(self) -> dict[str, Any]:
-        return self.input.query
-
-    @property
-    def path(self) -> dict[str, Any]:
-        return self.input.path
-
-    @property
-    def now(self) -> datetime:
-        """The request's instant (its arrival), the same however often a handler asks."""
-        return self.arrived if self.arrived is not None else self.clock.now()
 
 
 @dataclass

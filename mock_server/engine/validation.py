@@ -216,7 +216,7 @@ class _FormCollector:
 
 def parse_form_body(raw: bytes, content_type: str) -> dict[str, Any]:
     """multipart/form-data into {field: text or UploadedPart}, parsed by python-multipart as Starlette (so FastAPI)
-    parses it. docs/parsers.md compares it with the standard library's email parser this replaced."""
+    parses it (mock_server/apis/README.md, "Parsers", compares it with the email parser it replaced)."""
     _, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if not boundary:

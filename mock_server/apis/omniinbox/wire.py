@@ -20,10 +20,10 @@ _OPERATORS = {"$in", "$nin", "$lt", "$lte", "$gt", "$gte", "$ne"}
 _SPECIAL = {"$sort", "$select", "$limit", "$skip", "$or"}
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 10
-# Node's qs, which Feathers' REST transport parses queries with, at its defaults (docs/parsers.md says why this is
-# ours and not the qs-codec port): past DEPTH brackets the rest of a key is one literal name, so no key nests deeper;
-# pairs past PARAMETER_LIMIT are dropped. qs's arrayLimit (20) is not kept: bulk actions' JSON queries come through
-# here too, and Feathers takes their arrays whole.
+# Node's qs, which Feathers' REST transport parses queries with, at its defaults (why this is ours and not the
+# qs-codec port: mock_server/apis/README.md, "Parsers"): past DEPTH brackets the rest of a key is one literal name,
+# so no key nests deeper; pairs past PARAMETER_LIMIT are dropped. qs's arrayLimit (20) is not kept: bulk actions'
+# JSON queries come through here too, and Feathers takes their arrays whole.
 DEPTH = 5
 PARAMETER_LIMIT = 1000
 
