@@ -30,7 +30,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) $(SYSTEM)
+# Lint first: a finding fails the run before the suite starts.
+test: lint $(SYSTEM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The deep contract run: every phase, positive and negative, at least 200 examples per operation, all four APIs.

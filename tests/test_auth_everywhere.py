@@ -52,8 +52,9 @@ def test_every_operation_refuses_a_bad_credential(served: tuple[str, TestClient,
             continue
         concrete = BINDINGS[api].prefix + re.sub(r"\{([^}]+)\}", lambda m: tenant.get(m.group(1), "x1"), path)
         headers = {"Content-Type": "application/json"}
-        if CREDENTIALS[credential] is not None:
-            headers["Authorization"] = CREDENTIALS[credential]
+        offered = CREDENTIALS[credential]
+        if offered is not None:
+            headers["Authorization"] = offered
         response = http.request(method, concrete, headers=headers, content=b"{}")
         assert response.status_code == 401, (operation_id, credential, response.status_code, response.text[:200])
         assert envelope.is_valid(response.json()), (operation_id, response.json())

@@ -32,10 +32,10 @@ def _contract(api: str) -> tuple[Any, Any]:
     app = APPS[api] = create_app(apis=[api], strict=True, frozen=True)  # frozen: the same state gives the same answers
     schema = contract_schema(api, app=app)
 
-    @schema.parametrize()
+    @schema.parametrize()  # type: ignore[untyped-decorator]  # schemathesis' decorator is untyped
     # derandomize: the same cases on every run, so a CI result can always be reproduced
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-    def test(case: schemathesis.Case) -> None:
+    def test(case: schemathesis.Case[Any]) -> None:
         case.call_and_validate()
 
     if not _links(schema.raw_schema):

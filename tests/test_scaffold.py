@@ -43,7 +43,7 @@ def _run(copy: Path, *args: str, timeout: float = 600) -> subprocess.CompletedPr
     # `python -m` puts the copy first on sys.path, ahead of the installed (editable) checkout
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", *args], cwd=copy, capture_output=True, text=True, timeout=timeout, env=env
+        [sys.executable, "-m", *args], cwd=copy, capture_output=True, text=True, timeout=timeout, env=env, check=False
     )
 
 
@@ -118,9 +118,11 @@ def test_the_new_package_is_lint_clean(scaffolded: tuple[Path, str]) -> None:
     if not ruff.exists():
         pytest.skip("ruff is installed with the test extra")
     paths = [f"mock_server/apis/{PACKAGE}", f"tests/apis/{PACKAGE}", "mock_server/apis/__init__.py"]
-    checked = subprocess.run([str(ruff), "check", *paths], cwd=copy, capture_output=True, text=True)
+    checked = subprocess.run([str(ruff), "check", *paths], cwd=copy, capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stdout
-    formatted = subprocess.run([str(ruff), "format", "--check", *paths], cwd=copy, capture_output=True, text=True)
+    formatted = subprocess.run(
+        [str(ruff), "format", "--check", *paths], cwd=copy, capture_output=True, text=True, check=False
+    )
     assert formatted.returncode == 0, formatted.stdout
     typed = _run(copy, "mypy", f"mock_server/apis/{PACKAGE}", f"tests/apis/{PACKAGE}")
     assert typed.returncode == 0, typed.stdout

@@ -94,16 +94,24 @@ def page(mock: str, browser: WebDriver) -> WebDriver:
     return browser
 
 
-def until(driver: WebDriver, condition: Callable[[WebDriver], T], what: str, seconds: float = 10) -> T:
+def _browser_log(driver: WebDriver) -> list[dict[str, Any]]:
+    """The page's console (Chromium's driver has it; selenium's type names only what every driver has)."""
+    entries: list[dict[str, Any]] = getattr(driver, "get_log")("browser")  # noqa: B009
+    return entries
+
+
+def until(driver: WebDriver, condition: Callable[[WebDriver], T | None], what: str, seconds: float = 10) -> T:
     """Wait for `condition` (a truthy value); on time-out fail with what the page said and the browser console.
     A pane is redrawn whole when its data comes back, so an element seen a moment ago may be gone: look again."""
     try:
-        return WebDriverWait(
+        found = WebDriverWait(
             driver, seconds, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
         ).until(condition)
+        assert found is not None  # WebDriverWait returns only a truthy answer
+        return found
     except TimeoutException:
         notices = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".error") if e.is_displayed()]
-        console = [entry.get("message") for entry in driver.get_log("browser")]
+        console = [entry.get("message") for entry in _browser_log(driver)]
         pytest.fail(
             f"the page never showed {what} within {seconds} s; errors shown: {notices}; console: {console}",
             pytrace=False,
@@ -151,7 +159,7 @@ def assert_nothing_refused(driver: WebDriver) -> None:
     inline script) and no script threw."""
     bad = [
         entry["message"]
-        for entry in driver.get_log("browser")
+        for entry in _browser_log(driver)
         if "Refused to" in entry["message"]
         or "Content Security Policy" in entry["message"]
         or "Uncaught" in entry["message"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import httpx
+import httpx2  # what starlette's TestClient answers with
 from starlette.testclient import TestClient
 
 from mock_server.apis import BINDINGS
@@ -92,11 +92,11 @@ class TenancyMock:
         assert response.is_success, (self.api, method, path, response.status_code, response.text[:200])
         return response.json()
 
-    def call(self, method: str, path: str, caller: str | None = None, **kwargs: Any) -> httpx.Response:
+    def call(self, method: str, path: str, caller: str | None = None, **kwargs: Any) -> httpx2.Response:
         headers = {**(self.callers[caller].headers if caller else {}), **kwargs.pop("headers", {})}
         return self.http.request(method, BINDINGS[self.api].prefix + path, headers=headers, **kwargs)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
         return self.http.request(method, url.removeprefix(BASE_URL), **kwargs)
 
     def store(self) -> Mapping[str, Any]:
@@ -127,7 +127,7 @@ class TenancyMock:
         del store[self.probes.container][self.probes.second]
         return json.dumps(store, sort_keys=True)
 
-    def send(self, caller: Caller, operation: Operation, case: Case, **headers: str) -> httpx.Response:
+    def send(self, caller: Caller, operation: Operation, case: Case, **headers: str) -> httpx2.Response:
         values = {**caller.path, **case.path}
         path = BINDINGS[self.api].prefix + re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], operation.path)
         query = {**case.query, **caller.query}
@@ -147,7 +147,7 @@ class TenancyMock:
         assert cases is not None, f"{self.api} {operation.operation_id}: no case; add one to its package's probes"
         return cases[BASE](self.objects)
 
-    def leaks(self, response: httpx.Response) -> list[str]:
+    def leaks(self, response: httpx2.Response) -> list[str]:
         """The first tenant's strings in an answer, apart from what the request itself carried (an echoed id)."""
         request = unquote(str(response.request.url)) + response.request.content.decode("utf-8", "replace")
         return self.first_strings_in(response.text, request)
@@ -209,7 +209,7 @@ class TenancyMocks(dict[str, TenancyMock]):
             )
 
 
-def where(api: str, operation_id: str, label: str, response: httpx.Response) -> str:
+def where(api: str, operation_id: str, label: str, response: httpx2.Response) -> str:
     return f"{api} {operation_id} [{label}]: {response.status_code} {response.text[:200]}"
 
 

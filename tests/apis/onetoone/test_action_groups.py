@@ -224,7 +224,7 @@ def test_ai_tokens_empty_refuses_ai_groups_only(api: OneToOneClient) -> None:
 # -- stop_on_error ------------------------------------------------------------------------------------------------
 
 
-HALTING = [{"type": "assign_label", "tags": [{"name": "VIP"}]}, TEXT, {"type": "mark_resolved"}]
+HALTING: list[dict[str, Any]] = [{"type": "assign_label", "tags": [{"name": "VIP"}]}, TEXT, {"type": "mark_resolved"}]
 
 
 def _pending_closed_conversation(api: OneToOneClient) -> None:

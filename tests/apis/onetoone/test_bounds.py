@@ -3,6 +3,7 @@ list of bugs it has seen. (Memory over a long soak at full load is measured in b
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import pytest
@@ -102,7 +103,7 @@ def test_a_busy_conversation_s_queue_drains_in_batches_not_one_job_per_loop_turn
         runner = JobRunner(MockClock(DEFAULT_START, frozen=True))
         order: list[int] = []
         for n in range(BATCH * 2):
-            runner.submit("conversation", lambda n=n: order.append(n))
+            runner.submit("conversation", functools.partial(order.append, n))
         for _ in range(3):  # a few turns of the loop: the answers would go out between them
             await asyncio.sleep(0)
         done = runner.completed

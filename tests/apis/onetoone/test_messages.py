@@ -168,7 +168,11 @@ def test_wrong_body_variables_count_is_invalid(api: OneToOneClient, variables: l
 
 
 def test_document_header_template_needs_an_uploaded_file(api: OneToOneClient) -> None:
-    fields = {"template_name": "catalogo_pdf", "language": "es_MX", "body_variables": [{"index": 1, "value": "verano"}]}
+    fields: dict[str, Any] = {
+        "template_name": "catalogo_pdf",
+        "language": "es_MX",
+        "body_variables": [{"index": 1, "value": "verano"}],
+    }
     body = assert_error(send_template(api, **fields), 400, "INVALID_REQUEST")
     assert "header" in body["message"]
     assert_error(send_template(api, **fields, header={"file_uuid": UNKNOWN_UUID}), 404, "FILE_NOT_FOUND")
