@@ -72,23 +72,27 @@ def _operation_ids(schema: Any) -> dict[str, str]:
     return result
 
 
-def _known(parameter: Any, params: dict[str, str]) -> str | None:
-    """A path parameter's value for the probe: the one given, else the spec's own example of it."""
+def _known(parameter: Any, params: dict[str, str], in_process: bool) -> str | None:
+    """A path parameter's value for the probe: the one given; against the in-process mock, whose seed holds the
+    spec's examples, else the spec's own example of it (a remote target must be told which tenant it is)."""
     if parameter.name in params:
         return params[parameter.name]
+    if not in_process:
+        return None
     definition = parameter.definition
     example = definition.get("example", (definition.get("schema") or {}).get("example"))
     return str(example) if isinstance(example, (str, int)) else None
 
 
 def _probe(contract: ResolvedContract, schema: Any) -> str | None:
-    """One safe call with the run's credentials (a GET whose path parameters are known: given, or exampled in the
-    spec): a refused credential is a failure, not a warning, and so is a run that cannot name its tenant."""
+    """One safe call with the run's credentials (a GET whose path parameters are known: given, or, in process,
+    exampled in the spec): a refused credential is a failure, not a warning, and so is a run that cannot name its
+    tenant."""
     if not contract.headers:
         return "no credentials given: pass --token, --header or a config file"
     gets = [op.ok() for op in schema.get_all_operations() if op.ok().method.upper() == "GET"]
     for value in gets:
-        known = {p.name: _known(p, contract.params) for p in value.path_parameters}
+        known = {p.name: _known(p, contract.params, contract.in_process) for p in value.path_parameters}
         if None in known.values():
             continue
         case = value.Case(path_parameters=known)

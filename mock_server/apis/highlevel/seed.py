@@ -22,31 +22,13 @@ from mock_server.apis.highlevel.state import (
     Token,
     WebChunk,
 )
+from mock_server.apis.highlevel.wire import AGENT_FIELDS
 from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.types import MockOptions
 
 __all__ = ["seed"]
 
-_AGENT_KEYS = {
-    "name": "name",
-    "businessName": "business_name",
-    "mode": "mode",
-    "channels": "channels",
-    "isPrimary": "is_primary",
-    "waitTime": "wait_time",
-    "waitTimeUnit": "wait_time_unit",
-    "sleepEnabled": "sleep_enabled",
-    "sleepTime": "sleep_time",
-    "sleepTimeUnit": "sleep_time_unit",
-    "personality": "personality",
-    "goal": "goal",
-    "instructions": "instructions",
-    "autoPilotMaxMessages": "auto_pilot_max_messages",
-    "knowledgeBaseIds": "knowledge_base_ids",
-    "sleepOnManualMessage": "sleep_on_manual_message",
-    "sleepOnWorkflowMessage": "sleep_on_workflow_message",
-}
 _ROLES = [
     "Receptionist",
     "Support Specialist",
@@ -73,7 +55,7 @@ def _agent(location: Location, raw: Mapping[str, Any], start: datetime) -> Agent
         updated_at=created,
         business_name=location.business_name,
     )
-    for wire, attribute in _AGENT_KEYS.items():
+    for wire, attribute in AGENT_FIELDS.items():  # the fields a client may set, as the seed may
         if wire in raw:
             setattr(agent, attribute, list(raw[wire]) if isinstance(raw[wire], list) else raw[wire])
     for action in raw.get("actions", []):

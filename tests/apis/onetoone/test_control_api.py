@@ -7,6 +7,7 @@ import json
 import time
 from datetime import datetime, timedelta
 
+import pytest
 from starlette.testclient import TestClient
 
 from mock_server.server import create_app
@@ -31,6 +32,9 @@ SCENARIO_NAMES = {
     "token-revoked",
     "scope-missing",
 }
+
+# The control API as an app serving the 1TO1 AI API alone shows it (health's `apis`, the credentials listed).
+pytestmark = pytest.mark.convomock(apis=["1to1ai"])
 
 
 def instant(text: str) -> datetime:
