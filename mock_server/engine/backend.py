@@ -230,13 +230,12 @@ def _check_binding(binding: ApiBinding, spec: Spec) -> None:
 
 
 def client_headers(credential: Mapping[str, Any]) -> dict[str, str]:
-    """What a client holding this credential sends on every call: the bearer token, then the API's own headers
-    (HighLevel's `Version`) and the tenant's (the CRM inbox's `X-Org-Id`)."""
-    return {
-        "Authorization": f"Bearer {credential['token']}",
-        **credential.get("headers", {}),
-        **credential.get("tenant_headers", {}),
-    }
+    """What a client holding this credential sends on every call: the token (as a bearer token, or in the header
+    the credential names in `token_header`, such as an `x-api-key`), then the API's own headers (HighLevel's
+    `Version`) and the tenant's (the CRM inbox's `X-Org-Id`)."""
+    header = credential.get("token_header")
+    token = {header: str(credential["token"])} if header else {"Authorization": f"Bearer {credential['token']}"}
+    return {**token, **credential.get("headers", {}), **credential.get("tenant_headers", {})}
 
 
 def _only_tenants(binding: ApiBinding, fixtures: Mapping[str, Any], tenants: Sequence[str] | None) -> Mapping[str, Any]:
