@@ -1,9 +1,8 @@
-"""Feathers-style omnichannel inbox (`/omni-inbox`): the binding the engine serves, wiring this package's files together (the package's
-shape and one request's way through it: mock_server/apis/README.md)."""
+"""AchieveApex's omni-inbox (`/omni-inbox`), a Feathers v5 app: the binding the engine serves, wiring this package's
+files together (the package's shape and one request's way through it: mock_server/apis/README.md)."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from mock_server import DATA_ROOT
@@ -12,7 +11,7 @@ from mock_server.apis.omniinbox.drifts import DRIFTS
 from mock_server.apis.omniinbox.handlers import HANDLERS
 from mock_server.apis.omniinbox.probes import PROBES
 from mock_server.apis.omniinbox.seed import seed
-from mock_server.apis.omniinbox.state import OmniStore
+from mock_server.apis.omniinbox.state import AchieveApexStore
 from mock_server.engine.types import ApiBinding
 
 __all__ = ["API"]
@@ -22,14 +21,16 @@ API = ApiBinding(
     prefix="/omni-inbox",
     spec_path=DATA_ROOT / "specs" / "omni-inbox.yaml",
     fixtures_path=DATA_ROOT / "fixtures" / "omni-inbox.yaml",
-    tenant_collection="workspaces",
-    store_type=OmniStore,
-    new_store=functools.partial(OmniStore, jwt_secret=""),
+    tenant_collection="organizations",
+    store_type=AchieveApexStore,
+    new_store=AchieveApexStore,
     seed=seed,
     handlers=HANDLERS,
     authenticate=auth.authenticate,
     credentials=auth.credentials,
     errors=errors.STYLE,
+    rate_limits=auth.RATE_LIMITS,
+    scenario_effects=control.SCENARIO_EFFECTS,
     control_routes=control.CONTROL_ROUTES,
     dashboard_script=Path(__file__).with_name("dashboard.js"),
     drifts=DRIFTS,

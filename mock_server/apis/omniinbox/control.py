@@ -1,69 +1,163 @@
-"""The omni-inbox's control routes (`/__mock/omni-inbox/...`): a customer writes in (`inbound`), and the signed
-upload target of POST /s3-url-signing (`uploads/{key}`, its body limit the size the signing announced)."""
+"""The omni-inbox's control routes (`/__mock/omni-inbox/...`) and scenario effects: what a test does that no client
+of AchieveApex can. A customer writes in (`inbound`: into a conversation by id, or a new one by phone or email on a
+channel); the signed upload target of `POST /s3-url-signing` (`PUT s3/{key}`, its body limit the size the signing
+announced) and the file URL of a conversation file (`GET s3/{key}`); `messaging_window: closed` closes every open
+WhatsApp window (a scenario's `state:`).
+
+The control API answers JSON only, so `GET s3/{key}` gives the file as `{key, file_type, file_size,
+content_base64}` rather than the raw bytes (the engine's control routes cannot send another content type).
+Every change is a state operation (`state.py`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
-from urllib.parse import unquote
 
-from mock_server.apis.omniinbox import errors, state
-from mock_server.apis.omniinbox.state import OmniStore
+from mock_server.apis.omniinbox import state
+from mock_server.apis.omniinbox.state import CHANNELS, AchieveApexStore, Organization, Record
+from mock_server.apis.omniinbox.wire import iso_ms
+from mock_server.engine.clock import MockClock
+from mock_server.engine.scenarios import Undo
 from mock_server.engine.types import CONTROL_BODY_BYTES, ControlCall, ControlError, ControlRoute
 
-__all__ = ["CONTROL_ROUTES", "inbound", "upload", "upload_limit"]
+__all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS", "file", "inbound", "upload", "upload_limit"]
+
+
+# -- scenario effects ------------------------------------------------------------------------------------------------
+
+
+def _close_windows(store: AchieveApexStore, value: Any, clock: MockClock) -> Undo:
+    if value != "closed":
+        raise ValueError("messaging_window: only 'closed' is supported")
+    closed_at = iso_ms(clock.now() - timedelta(seconds=1))
+    changed: list[tuple[Record, str]] = []
+    for org in store.organizations.values():
+        for conversation in org.conversations.values():
+            expires = conversation["whatsapp_window_expires_at"]
+            if expires is not None and expires > closed_at:
+                changed.append((conversation, expires))
+                conversation["whatsapp_window_expires_at"] = closed_at
+
+    def undo() -> None:  # only where nothing reopened the window since
+        for conversation, expires in changed:
+            if conversation["whatsapp_window_expires_at"] == closed_at:
+                conversation["whatsapp_window_expires_at"] = expires
+
+    return undo
+
+
+SCENARIO_EFFECTS: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = {"messaging_window": _close_windows}
+
+
+# -- a customer writes in ----------------------------------------------------------------------------------------------
+
+
+def _organization(store: AchieveApexStore, value: Any) -> Organization:
+    for org in store.organizations.values():
+        if str(value) in (str(org.id), org.key):
+            return org
+    known = ", ".join(f"{o.id} ({o.key})" for o in store.organizations.values())
+    raise ControlError(404, f"no organization {value!r}; known: {known}")
+
+
+def _new_conversation(call: ControlCall, org: Organization) -> Record:
+    """A new conversation on `channel` for the contact with this phone or email (a new contact if none has it)."""
+    fields = call.fields
+    channel = fields.get("channel")
+    if channel not in CHANNELS:
+        raise ControlError(400, f"channel: one of {', '.join(CHANNELS)} (with phone or email, for a new conversation)")
+    phone, email = fields.get("phone"), fields.get("email")
+    if not isinstance(phone, str) and not isinstance(email, str):
+        raise ControlError(400, "send conversation_id, or channel with phone or email")
+    digits = "".join(ch for ch in phone if ch.isdigit()) if isinstance(phone, str) else None
+    now = call.clock.now()
+    contact = next(
+        (
+            c
+            for c in org.contacts.values()
+            if c["deleted_at"] is None
+            and (
+                (digits and c["phone"] and "".join(ch for ch in c["phone"] if ch.isdigit()) == digits)
+                or (email and (c["email"] or "").lower() == str(email).lower())
+            )
+        ),
+        None,
+    )
+    if contact is None:
+        name = str(fields.get("name") or "New Customer").split(" ", 1)
+        body = {"first_name": name[0], "last_name": name[1] if len(name) > 1 else None, "email": email, "phone": digits}
+        if channel == "whatsapp" and digits:
+            body["channel_whatsapp_wa_id"] = digits
+        contact = state.create_contact(call.store, org, body, None, now)
+    return state.start_conversation(call.store, org, channel, contact, now)
 
 
 def inbound(call: ControlCall) -> Any:
-    """A customer writes: `{"workspace", "conversation", "text"}`; WhatsApp's window reopens for 24 h."""
-    body = call.body if isinstance(call.body, dict) else {}
-    workspace = call.store.workspaces.get(body.get("workspace"))
-    if workspace is None:
-        raise ControlError(404, f"no workspace {body.get('workspace')!r}")
-    conversation = workspace.conversations.get(body.get("conversation"))
-    if conversation is None:
-        raise ControlError(404, f"no conversation {body.get('conversation')!r} in workspace {workspace.id}")
+    """`{"organization_id", "conversation_id", "text"}`, or `{"organization_id", "channel", "phone"|"email",
+    "name"?, "text"}` for a new conversation. WhatsApp's 24h window opens for a day; a closed one reopens."""
+    fields = call.fields
+    org = _organization(call.store, fields.get("organization_id", fields.get("organization", "456")))
     text = call.text("text")
-    message = state.add_message(
-        workspace,
-        conversation,
-        call.rng,
-        call.clock.now(),
-        direction="inbound",
-        text=text,
-        sender={"type": "contact", "id": conversation["contact"]["_id"]},
-    )
+    if fields.get("conversation_id") is not None:
+        conversation = org.conversations.get(str(fields["conversation_id"]))
+        if conversation is None or conversation["deleted_at"] is not None:
+            raise ControlError(404, f"no conversation {fields['conversation_id']!r} in organization {org.id}")
+    else:
+        conversation = _new_conversation(call, org)
+    message = state.add_message(call.store, org, conversation, call.clock.now(), direction="inbound", text=text)
     return 201, {"message": message, "conversation": conversation}
 
 
-def upload_limit(store: OmniStore, path_params: Mapping[str, str]) -> int:
+# -- the upload target and the file URL ------------------------------------------------------------------------------
+
+
+def _upload_of(store: AchieveApexStore, key: str) -> tuple[Organization, Record] | None:
+    for org in store.organizations.values():
+        if key in org.uploads:
+            return org, org.uploads[key]
+    return None
+
+
+def upload_limit(store: AchieveApexStore, path_params: Mapping[str, str]) -> int:
     """The signed URL takes the size its signing announced; an unknown key, the control API's usual limit."""
-    key = unquote(path_params.get("key", ""))
-    for workspace in store.workspaces.values():
-        if key in workspace.uploads:
-            return int(workspace.uploads[key]["size"])
-    return CONTROL_BODY_BYTES
+    found = _upload_of(store, path_params.get("key", ""))
+    return int(found[1]["file_size"]) if found else CONTROL_BODY_BYTES
 
 
 def upload(call: ControlCall) -> Any:
-    """The signed URL of POST /s3-url-signing takes the bytes (signature and expiry checked, size compared)."""
-    key = unquote(call.path_params["key"])
-    workspace = next((w for w in call.store.workspaces.values() if key in w.uploads), None)
-    if workspace is None:
+    """S3's side of a signed PUT: signature and expiry (mock clock) checked, the announced size compared."""
+    key = call.path_params["key"]
+    found = _upload_of(call.store, key)
+    if found is None:
         raise ControlError(403, "SignatureDoesNotMatch: no such upload")
+    org, _ = found
     try:
-        pending = state.check_signature(
-            workspace, key, call.query.get("expires", ""), call.query.get("signature", ""), call.clock.now()
+        kept = state.receive_upload(
+            org, key, call.query.get("expires", ""), call.query.get("signature", ""), call.raw_body, call.clock.now()
         )
-    except errors.FeathersError as exc:
-        raise ControlError(403, exc.message) from None
-    if len(call.raw_body) != pending["size"]:
-        raise ControlError(400, f"announced {pending['size']} bytes, received {len(call.raw_body)}")
-    pending["uploadedSize"] = len(call.raw_body)
-    return {"key": key, "size": pending["uploadedSize"]}
+    except PermissionError as exc:
+        raise ControlError(403, str(exc)) from None
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+    return {"key": key, "size": kept["uploaded_size"], "file_type": kept["file_type"]}
+
+
+def file(call: ControlCall) -> Any:
+    """What a conversation file's `url` serves: the uploaded bytes (base64, since the control API answers JSON)."""
+    key = call.path_params["key"]
+    found = _upload_of(call.store, key)
+    if found is None or found[1]["data"] is None:
+        raise ControlError(404, f"NoSuchKey: {key}")
+    upload_ = found[1]
+    data = base64.b64decode(upload_["data"])
+    return {"key": key, "file_type": upload_["file_type"], "file_size": len(data), "content_base64": upload_["data"]}
 
 
 CONTROL_ROUTES = (
     ControlRoute("POST", "inbound", inbound),
-    ControlRoute("PUT", "uploads/{key}", upload, body_limit=upload_limit),
+    ControlRoute("PUT", "s3/{key}", upload, body_limit=upload_limit),
+    ControlRoute("GET", "s3/{key}", file),
 )

@@ -1,49 +1,62 @@
-/* The Feathers-style omnichannel inbox in the convomock dashboard: a workspace is a tenant (seen as its first
-   seeded user); a conversation's messages live only in its channel's service (conversation-messages-<channel>),
-   WhatsApp conversations carry their 24h window. */
+/* AchieveApex's omni-inbox in the convomock dashboard: an organization is a tenant (seen through its API key, sent
+   as x-api-key); every find names it in organization_id. A conversation's messages live only in its channel's
+   service (conversation-messages-<channel>); WhatsApp conversations carry their 24h window; tags live on contacts. */
 "use strict";
 convomock.registerAdapter("omni-inbox", {
-  title: "Omni inbox",
+  title: "Omni inbox (AchieveApex)",
 
-  headers: (credential) => ({ Authorization: `Bearer ${credential.token}` }),
+  headers: (credential) => (credential.token_header
+    ? { [credential.token_header]: credential.token }
+    : { Authorization: `Bearer ${credential.token}` }),
 
-  tenantName: (credential) => `${credential.workspace} (as ${credential.user})`,
+  tenantName: (credential) => `${credential.organization} (as ${credential.user})`,
 
   async conversations(ctx) {
-    const page = await ctx.api("GET", "/conversations", { query: { $limit: 50, "$sort[lastMessageAt]": -1 } });
+    const page = await ctx.api("GET", "/conversations", {
+      query: { organization_id: ctx.credential.tenant, $limit: 50, "$sort[last_interaction_at]": -1 },
+    });
+    const ids = [...new Set(page.data.map((c) => c.contact_id).filter((id) => id !== null))];
+    const query = { organization_id: ctx.credential.tenant, $limit: 50 };
+    ids.forEach((id, index) => { query[`id[$in][${index}]`] = id; });
+    const contacts = ids.length ? (await ctx.api("GET", "/contacts", { query })).data : [];
+    const names = new Map(contacts.map((c) => [c.id, [c.first_name, c.last_name].filter(Boolean).join(" ") || c.phone || c.email]));
     return page.data.map((conversation) => ({
-      id: conversation._id,
-      title: conversation.contact.name || conversation.contact.phone || conversation._id,
-      subtitle: conversation.lastMessagePreview || "",
+      id: conversation.id,
+      title: names.get(conversation.contact_id) || `Conversation ${conversation.id}`,
+      subtitle: conversation.last_message_text || "",
       facts: [
         { key: "channel", label: "", value: conversation.channel },
         { key: "status", label: "", value: conversation.status },
-        { key: "pipelineStage", label: "stage", value: conversation.pipelineStage },
-        { key: "windowExpiresAt", label: "window until", value: conversation.windowExpiresAt },
+        { key: "unread_count", label: "unread", value: conversation.unread_count || null },
+        { key: "waiting_response", label: "", value: conversation.waiting_response ? "waiting" : null, tone: "bad" },
+        { key: "whatsapp_window_expires_at", label: "window until", value: conversation.whatsapp_window_expires_at },
       ].filter((fact) => fact.value !== null && fact.value !== undefined),
     }));
   },
 
   async timeline(ctx, id) {
-    const conversation = await ctx.api("GET", `/conversations/${encodeURIComponent(id)}`);
+    const org = ctx.credential.tenant;
+    const conversation = await ctx.api("GET", `/conversations/${encodeURIComponent(id)}`, { query: { organization_id: org } });
     const messages = await ctx.api("GET", `/conversation-messages-${conversation.channel}`,
-      { query: { conversationId: id, $limit: 50, "$sort[createdAt]": 1 } });
+      { query: { organization_id: org, conversation_id: id, $limit: 50, "$sort[created_at]": 1 } });
     return {
-      title: `${conversation.contact.name || id} · ${conversation.channel}`,
+      title: `Conversation ${conversation.id} · ${conversation.channel}`,
       facts: [
         { key: "status", label: "status", value: conversation.status },
-        { key: "windowExpiresAt", label: "24h window until", value: conversation.windowExpiresAt },
-        { key: "assigneeId", label: "assignee", value: conversation.assigneeId },
-        { key: "aiAssistantId", label: "AI assistant", value: conversation.aiAssistantId },
-        { key: "tags", label: "tags", value: conversation.tags.join(", ") || null },
+        { key: "whatsapp_window_expires_at", label: "24h window until", value: conversation.whatsapp_window_expires_at },
+        { key: "assigned_user_id", label: "assigned user", value: conversation.assigned_user_id },
+        { key: "assigned_ai_assistant_id", label: "AI assistant", value: conversation.assigned_ai_assistant_id },
+        { key: "pipeline_stage_id", label: "pipeline stage", value: conversation.pipeline_stage_id },
+        { key: "blocked", label: "blocked", value: conversation.blocked ? "yes" : "no", tone: conversation.blocked ? "bad" : "good" },
       ],
       items: messages.data.map((message) => ({
-        id: message._id,
-        at: message.createdAt,
-        who: message.direction === "inbound" ? "customer" : message.sender && message.sender.type === "ai" ? "ai" : "user",
-        text: message.text !== null && message.text !== undefined ? message.text
-          : message.template ? `[template ${message.template.name || ""}]` : `[${message.type}]`,
-        note: [message.type, message.status].filter(Boolean).join(" · "),
+        id: message._id || message.id,
+        at: message.created_at,
+        who: message.message_type === "note" ? "note" : message.direction === "inbound" ? "customer"
+          : message.sender_user_id === null ? "ai" : "user",
+        text: message.message_text !== null ? message.message_text
+          : message.template ? `[template ${message.template.name}]` : `[${message.message_type}] ${message.file_name || ""}`,
+        note: [message.message_type, message.status].filter(Boolean).join(" · "),
       })),
     };
   },

@@ -1,34 +1,29 @@
-"""The ways the omnichannel inbox could drift from its spec, one per kind of breakage, for the contract toolkit to
-plant (`convomock contract --drift NAME`, `mock_server/engine/drift.py`): each must make a contract run fail."""
+"""The ways AchieveApex's omni-inbox could drift from its spec, one per kind of breakage, for the contract toolkit
+to plant (`convomock contract --drift NAME`, `mock_server/engine/drift.py`): each must make a contract run fail.
+Where a drift needs a working credential it uses acme's API key (a fixture, the same on every start)."""
 
 from __future__ import annotations
 
-import functools
+import re
 
-from mock_server.engine.drift import (
-    Drift,
-    anyone_in,
-    ask_again_as,
-    delete_as_read,
-    flat_error,
-    on_body,
-    status_as,
-)
+from mock_server.engine.drift import Drift, anyone_in, ask_again_as, delete_as_read, flat_error, on_body, status_as
+from mock_server.engine.types import Scope
 
 __all__ = ["DRIFTS"]
 
-ACME_WORKSPACE = "665f00000000000000000001"
-_OMNI = r"(/omni-inbox)?"
+_PREFIX = r"(/omni-inbox)?"
+_ACME_KEY = {b"x-api-key": b"aa_live_4f1c2e9b7d3a4c5e8f6a1b2c3d4e5f60"}
 
 
-@functools.lru_cache(maxsize=1)
-def _ana() -> dict[bytes, bytes]:
-    """A seeded access token of Ana (Acme), the same on every start (the seed is deterministic)."""
-    from mock_server.server import create_app  # at first use: the token is signed with the seeded secret
+def _acme() -> dict[bytes, bytes]:
+    return dict(_ACME_KEY)
 
-    runtime = create_app(apis=["omni-inbox"]).backend.runtimes["omni-inbox"]
-    token = next(c["token"] for c in runtime.binding.credentials(runtime.store) if c["tenant"] == ACME_WORKSPACE)
-    return {b"authorization": b"Bearer " + str(token).encode()}
+
+def _page_of_fifty(scope: Scope) -> Scope:
+    """The page size asked for is ignored (a page of 50 whatever `$limit` says); the other filters stay."""
+    query = scope.get("query_string", b"")
+    kept = [pair for pair in query.split(b"&") if pair and not re.match(rb"(\$|%24)limit=", pair, re.IGNORECASE)]
+    return {**scope, "query_string": b"&".join([*kept, b"$limit=50"])}
 
 
 DRIFTS = (
@@ -38,8 +33,8 @@ DRIFTS = (
         "getConversation",
         "a required field dropped",
         "GET",
-        _OMNI + r"/conversations/[^/]+",
-        response=on_body(lambda c: c.pop("pipelineStage", None)),
+        _PREFIX + r"/conversations/[^/]+",
+        response=on_body(lambda c: c.pop("pipeline_stage_id", None)),
         caught_as="Response violates schema",
     ),
     Drift(
@@ -48,7 +43,7 @@ DRIFTS = (
         "findConversations",
         "a type changed (total as a string)",
         "GET",
-        _OMNI + r"/conversations",
+        _PREFIX + r"/conversations",
         response=on_body(lambda page: page.update(total=str(page.get("total")))),
         caught_as="Response violates schema",
     ),
@@ -58,8 +53,8 @@ DRIFTS = (
         "getConversation",
         "an enum value renamed (open -> OPEN)",
         "GET",
-        _OMNI + r"/conversations/[^/]+",
-        response=on_body(lambda c: c.update(status=str(c["status"]).upper())),
+        _PREFIX + r"/conversations/[^/]+",
+        response=on_body(lambda c: c.update(status=str(c.get("status")).upper())),
         caught_as="Response violates schema",
     ),
     Drift(
@@ -68,7 +63,7 @@ DRIFTS = (
         "createPredefinedMessage",
         "a status changed (201 -> 200)",
         "POST",
-        _OMNI + r"/conversation-predefined-messages",
+        _PREFIX + r"/conversation-predefined-messages",
         response=status_as(201, 200),
         caught_as="documented_success_status",
     ),
@@ -78,7 +73,7 @@ DRIFTS = (
         "getConversation",
         "an error body in another shape",
         "GET",
-        _OMNI + r"/conversations/[^/]+",
+        _PREFIX + r"/conversations/[^/]+",
         response=flat_error,
         caught_as="vendor_error_envelope",
     ),
@@ -88,8 +83,8 @@ DRIFTS = (
         "findConversations",
         "a paging limit ignored",
         "GET",
-        _OMNI + r"/conversations",
-        request=lambda scope: {**scope, "query_string": b"$limit=50"},
+        _PREFIX + r"/conversations",
+        request=_page_of_fifty,
         caught_as="negative_data_rejection|paging_limit",
     ),
     Drift(
@@ -98,8 +93,8 @@ DRIFTS = (
         "findConversations",
         "auth not enforced",
         "GET",
-        _OMNI + r"/conversations",
-        request=anyone_in(_ana),
+        _PREFIX + r"/conversations",
+        request=anyone_in(_acme),
         caught_as="API accepts requests without authentication",
     ),
     Drift(
@@ -108,8 +103,8 @@ DRIFTS = (
         "getConversation",
         "another tenant's object readable",
         "GET",
-        _OMNI + r"/conversations/[^/]+",
-        retry=ask_again_as(404, _ana),
+        _PREFIX + r"/conversations/[^/]+",
+        retry=ask_again_as(404, _acme),
         caught_as="other_tenant_not_found",
     ),
     Drift(
@@ -118,7 +113,7 @@ DRIFTS = (
         "removePredefinedMessage",
         "a resource still readable after delete",
         "DELETE",
-        _OMNI + r"/conversation-predefined-messages/[^/]+",
+        _PREFIX + r"/conversation-predefined-messages/[^/]+",
         request=delete_as_read,
         observe=("createPredefinedMessage", "getPredefinedMessage"),
         caught_as="Deleted resource still available",

@@ -1,433 +1,742 @@
-"""Omnichannel inbox state: workspaces (the tenants) holding Feathers records as the services return them (plain
-JSON objects with `_id`, camelCase fields and ISO times), plus users, uploads and automations. Records stay JSON
-so a Feathers query runs over exactly what a client sees.
+"""AchieveApex's state: organizations (the tenants), each holding its records as the services return them (plain
+JSON objects, snake_case, numeric `id` or Mongo-style `_id`, ISO times with milliseconds), beside the users, API
+keys and seeded tokens, which belong to no one organization. Records stay JSON so a Feathers query runs over exactly
+what a client sees.
 
-Every operation that changes them lives here too: patches, sends on each channel (with WhatsApp's 24h window),
-bulk actions, upload signing and checking, files, automations and ObjectIds. Handlers call these; the control
-API's inbound calls them too."""
+Every change a record can undergo is an operation here: patching and removing a conversation (soft), bulk actions,
+messages in and out on each channel (WhatsApp's 24h window, notes), upload signing and checking, file records,
+predefined messages, contacts and their tags, log-outs. Every lookup that raises the vendor's 404 is here too.
+Handlers, the control routes and the automation runner (`automations.py`) call these. The module is long (~600
+lines) because the sends and the upload flow check everything before they change anything, and those checks are
+the rules a reader looks for next to the change.
+
+Whatever a tenant's request changes lives in its organization: a new numeric id is the highest id of the service
+across organizations plus one, each organization keeping its own highest; a log-out is kept with the user's first
+organization. So one tenant's writes never touch another's part of the state.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+import mimetypes
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from mock_server.apis.omniinbox.errors import (
-    BadRequest,
-    Conflict,
-    FeathersError,
-    NotFound,
-    Unprocessable,
-    feathers_body,
-)
-from mock_server.engine.clock import iso
-from mock_server.engine.ids import SeededRandom
+from mock_server.apis.omniinbox.errors import BadRequest, Forbidden, NotFound, Unprocessable
+from mock_server.apis.omniinbox.wire import iso_ms
+from mock_server.engine.clock import parse_instant
 
 __all__ = [
+    "BUCKET",
     "CHANNELS",
-    "WINDOW_CHANNEL",
-    "OmniStore",
-    "Record",
-    "Workspace",
+    "MAX_UPLOAD_BYTES",
+    "OBJECT_ID_CHANNELS",
     "WINDOW",
+    "AchieveApexStore",
+    "Organization",
+    "Record",
+    "add_contact_tag",
     "add_message",
-    "bulk",
-    "check_predefined",
-    "check_signature",
+    "bulk_update",
+    "check_conversation_patch",
+    "create_contact",
+    "create_predefined",
+    "file_url",
+    "log_out",
+    "next_id",
     "object_id",
     "patch_conversation",
+    "patch_predefined",
+    "public_url",
+    "receive_upload",
     "record_file",
-    "run_automation",
+    "remove_conversation",
     "send",
+    "send_playground",
+    "send_predefined",
+    "send_sms",
     "sign_upload",
+    "soft_remove",
+    "start_conversation",
 ]
 
 Record = dict[str, Any]
 CHANNELS = ("whatsapp", "instagram", "messenger", "webchat", "sms", "playground")
-WINDOW_CHANNEL = "whatsapp"  # the only channel with a 24h customer-service window
-
-
-@dataclass
-class Workspace:
-    id: str
-    name: str
-    secret: str  # signs upload URLs
-    users: dict[str, Record] = field(default_factory=dict)  # _id -> {_id, email, name, role, password}
-    ai_assistants: dict[str, Record] = field(default_factory=dict)
-    contacts: dict[str, Record] = field(default_factory=dict)
-    conversations: dict[str, Record] = field(default_factory=dict)
-    messages: dict[str, Record] = field(default_factory=dict)
-    predefined: dict[str, Record] = field(default_factory=dict)
-    automations: dict[str, Record] = field(default_factory=dict)
-    executions: dict[str, Record] = field(default_factory=dict)
-    uploads: dict[str, Record] = field(default_factory=dict)  # key -> {key, contentType, size, uploadedSize}
-    files: dict[str, Record] = field(default_factory=dict)
-    object_counter: int = 0  # the ObjectId counter: ids made in the same second still sort in creation order
-
-    @staticmethod
-    def _get(records: dict[str, Record], record_id: str) -> Record:
-        found = records.get(record_id)
-        if found is None:
-            raise NotFound(id=record_id)
-        return found
-
-    def conversation(self, record_id: str) -> Record:
-        return self._get(self.conversations, record_id)
-
-    def message(self, record_id: str, channel: str) -> Record:
-        """A message lives only in its own channel's service: another channel's id is not found there."""
-        found = self._get(self.messages, record_id)
-        if found["channel"] != channel:
-            raise NotFound(id=record_id)
-        return found
-
-    def predefined_message(self, record_id: str) -> Record:
-        return self._get(self.predefined, record_id)
-
-    def automation(self, record_id: str) -> Record:
-        return self._get(self.automations, record_id)
-
-    def remove_conversation(self, record_id: str) -> Record:
-        """A conversation goes with its messages."""
-        removed = self.conversations.pop(record_id)
-        for message_id in [m for m, message in self.messages.items() if message["conversationId"] == record_id]:
-            del self.messages[message_id]
-        return removed
-
-
-@dataclass
-class OmniStore:
-    jwt_secret: str
-    workspaces: dict[str, Workspace] = field(default_factory=dict)
-    tokens: dict[str, str] = field(default_factory=dict)  # seeded access token -> user id (handy credentials)
-
-    def user(self, user_id: str) -> tuple[Workspace, Record] | None:
-        for workspace in self.workspaces.values():
-            if user_id in workspace.users:
-                return workspace, workspace.users[user_id]
-        return None
-
-    def user_by_email(self, email: str) -> tuple[Workspace, Record] | None:
-        for workspace in self.workspaces.values():
-            for user in workspace.users.values():
-                if user["email"].lower() == email.lower():
-                    return workspace, user
-        return None
-
-
+OBJECT_ID_CHANNELS = ("whatsapp", "instagram", "messenger", "webchat")  # their messages have a Mongo `_id`
 WINDOW = timedelta(hours=24)
 UPLOAD_TTL = timedelta(minutes=15)
-_HEX = "0123456789abcdef"
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+BUCKET = "achieveapex-conversation-files"
+PATCHABLE = frozenset(
+    {
+        "status",
+        "assigned_user_id",
+        "assigned_ai_assistant_id",
+        "pipeline_id",
+        "pipeline_stage_id",
+        "ai_context_cut",
+        "unread_count",
+        "ai_auto_assignment_disabled",
+        "ai_auto_assignment_disabled_reason",
+        "blocked",
+    }
+)
 
 
-def object_id(workspace: Workspace, now: datetime) -> str:
-    """MongoDB's ObjectId layout: 4 bytes of creation time, 5 bytes fixed per process (here per workspace, from its
-    id), 3 bytes of an incrementing counter; so `_id` order is creation order, within one second too."""
-    workspace.object_counter = (workspace.object_counter + 1) & 0xFFFFFF
-    middle = hashlib.blake2b(workspace.id.encode(), digest_size=5).hexdigest()
-    return f"{int(now.timestamp()) & 0xFFFFFFFF:08x}{middle}{workspace.object_counter:06x}"
+@dataclass
+class Organization:
+    id: int
+    key: str  # the fixtures' name of the tenant (acme, globex)
+    secret: str  # signs its upload URLs
+    record: Record  # as /organizations shows it
+    templates: list[Record] = field(default_factory=list)  # approved WhatsApp templates: {name, language}
+    contacts: dict[str, Record] = field(default_factory=dict)
+    pipelines: dict[str, Record] = field(default_factory=dict)
+    stages: dict[str, Record] = field(default_factory=dict)
+    tags: dict[str, Record] = field(default_factory=dict)
+    views: dict[str, Record] = field(default_factory=dict)
+    assistants: dict[str, Record] = field(default_factory=dict)
+    automations: dict[str, Record] = field(default_factory=dict)
+    predefined: dict[str, Record] = field(default_factory=dict)
+    conversations: dict[str, Record] = field(default_factory=dict)
+    messages: dict[str, dict[str, Record]] = field(default_factory=lambda: {c: {} for c in CHANNELS})
+    files: dict[str, Record] = field(default_factory=dict)
+    uploads: dict[str, Record] = field(default_factory=dict)  # s3 key -> the signed upload and, once put, its bytes
+    executions: dict[str, Record] = field(default_factory=dict)
+    revoked: list[str] = field(default_factory=list)  # jti of logged-out tokens of users whose first org this is
+    highest: dict[str, int] = field(default_factory=dict)  # collection -> the highest numeric id held here
+    object_counter: int = 0
+
+    def get(self, collection: str, record_id: Any) -> Record:
+        """A live record of this organization, or Feathers' 404 (a soft-deleted one is gone too)."""
+        records: dict[str, Record] = getattr(self, collection)
+        found = records.get(str(record_id))
+        if found is None or found.get("deleted_at") is not None:
+            raise NotFound(id=record_id)
+        return found
+
+    def message(self, channel: str, record_id: Any) -> Record:
+        found = self.messages[channel].get(str(record_id))
+        if found is None or found.get("deleted_at") is not None:
+            raise NotFound(id=record_id)
+        return found
+
+    def keep(self, collection: str, record: Record, key: str | None = None) -> Record:
+        """Hold a new record; a numeric id raises the organization's highest id of the collection."""
+        if key is None:
+            key = str(record["id"])
+            self.highest[collection] = max(self.highest.get(collection, 0), int(record["id"]))
+        getattr(self, collection)[key] = record
+        return record
+
+    def members(self, store: AchieveApexStore) -> dict[int, str]:
+        """user id -> role in this organization"""
+        return {
+            u["id"]: u["memberships"][str(self.id)] for u in store.users.values() if str(self.id) in u["memberships"]
+        }
 
 
-def _check_member(workspace: Workspace, field: str, value: Any, pool: Mapping[str, Record]) -> None:
-    if value is not None and value not in pool:
-        raise BadRequest(f"{field} '{value}' is not part of this workspace", data={field: value})
+@dataclass
+class AchieveApexStore:
+    jwt_secret: str = ""
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    users: dict[str, Record] = field(default_factory=dict)  # id -> {..., password, memberships: {org id: role}}
+    api_keys: dict[str, Record] = field(default_factory=dict)  # key -> {key, organization_id, user_id, revoked}
+    tokens: dict[str, str] = field(default_factory=dict)  # seeded access token -> user id (handy credentials)
+
+    def organization(self, organization_id: int | str) -> Organization:
+        return self.organizations[str(organization_id)]
+
+    def user(self, user_id: int | str) -> Record | None:
+        return self.users.get(str(user_id))
+
+    def home(self, user: Record) -> Organization | None:
+        """Where a user's log-outs are kept: the first organization they belong to."""
+        return next((self.organizations[o] for o in user["memberships"] if o in self.organizations), None)
+
+    def locate(self, organizations: Iterable[int], collection: str, record_id: Any) -> tuple[Organization, Record]:
+        """The record among these organizations' (the caller's), or 404 as if it did not exist at all."""
+        for organization_id in organizations:
+            org = self.organizations.get(str(organization_id))
+            if org is not None and str(record_id) in getattr(org, collection):
+                return org, org.get(collection, record_id)
+        raise NotFound(id=record_id)
 
 
-def patch_conversation(workspace: Workspace, conversation: Record, patch: Mapping[str, Any], now: datetime) -> Record:
-    """Check every value first (members, AI assistants), then change: a refusal changes nothing."""
-    if "assigneeId" in patch:
-        _check_member(workspace, "assigneeId", patch["assigneeId"], workspace.users)
-    if "aiAssistantId" in patch:
-        _check_member(workspace, "aiAssistantId", patch["aiAssistantId"], workspace.ai_assistants)
-    for name, value in patch.items():
-        conversation[name] = list(value) if isinstance(value, list) else value
-    conversation["updatedAt"] = iso(now)
+def next_id(store: AchieveApexStore, collection: str) -> int:
+    """The service's highest id + 1, across organizations: deterministic, and kept per organization."""
+    return max((org.highest.get(collection, 0) for org in store.organizations.values()), default=0) + 1
+
+
+def object_id(org: Organization, now: datetime) -> str:
+    """MongoDB's ObjectId layout: 4 bytes of creation time, 5 bytes fixed per process (here per organization),
+    3 bytes of a counter; so `_id` order is creation order, within one second too."""
+    org.object_counter = (org.object_counter + 1) & 0xFFFFFF
+    middle = hashlib.blake2b(str(org.id).encode(), digest_size=5).hexdigest()
+    return f"{int(now.timestamp()) & 0xFFFFFFFF:08x}{middle}{org.object_counter:06x}"
+
+
+def soft_remove(record: Record, now: datetime) -> Record:
+    record["deleted_at"] = record["updated_at"] = iso_ms(now)
+    return record
+
+
+def log_out(store: AchieveApexStore, user: Record, jti: str) -> None:
+    home = store.home(user)
+    if home is not None and jti not in home.revoked:
+        home.revoked.append(jti)
+
+
+# -- conversations -------------------------------------------------------------------------------------------------
+
+
+def _same_id(a: Any, b: Any) -> bool:
+    return a is not None and b is not None and str(a) == str(b)
+
+
+def check_conversation_patch(
+    store: AchieveApexStore, org: Organization, conversation: Record, patch: Mapping[str, Any]
+) -> Record:
+    """The conversation as the patch would leave it, or a BadRequest: users must be members, the AI assistant and
+    the pipeline and stage the organization's, the stage in the pipeline (convomock design). Nothing changes."""
+    unknown = sorted(set(patch) - PATCHABLE)
+    if unknown:
+        raise BadRequest("validation failed", data=[_additional(name) for name in unknown])
+    changed = {**conversation, **patch}
+    user = patch.get("assigned_user_id")
+    if user is not None and user not in org.members(store):
+        raise BadRequest(f"User {user} is not a member of organization {org.id}")
+    assistant = patch.get("assigned_ai_assistant_id")
+    if assistant is not None and not any(_same_id(a["id"], assistant) for a in _live(org.assistants)):
+        raise BadRequest(f"Unknown AI assistant {assistant}")
+    if "pipeline_id" in patch and patch["pipeline_id"] is None:
+        changed["pipeline_stage_id"] = patch.get("pipeline_stage_id")
+    pipeline = org.pipelines.get(str(changed["pipeline_id"]))
+    if changed["pipeline_id"] is not None and (pipeline is None or pipeline["deleted_at"] is not None):
+        raise BadRequest(f"Unknown pipeline {changed['pipeline_id']}")
+    stage_id = changed["pipeline_stage_id"]
+    if stage_id is not None:
+        stage = org.stages.get(str(stage_id))
+        if stage is None or stage["deleted_at"] is not None:
+            raise BadRequest(f"Unknown pipeline stage {stage_id}")
+        if "pipeline_stage_id" in patch and "pipeline_id" not in patch:
+            changed["pipeline_id"] = stage["pipeline_id"]
+        elif changed["pipeline_id"] != stage["pipeline_id"]:
+            if "pipeline_stage_id" in patch:
+                raise BadRequest(f"Pipeline stage {stage_id} does not belong to pipeline {changed['pipeline_id']}")
+            changed["pipeline_stage_id"] = None  # moved to another pipeline: the old stage goes
+    if patch.get("ai_context_cut") is not None:
+        try:
+            changed["ai_context_cut"] = iso_ms(parse_instant(str(patch["ai_context_cut"])))
+        except ValueError:
+            raise BadRequest("ai_context_cut must be an ISO 8601 date") from None
+    return changed
+
+
+def _additional(name: str) -> Record:
+    return {
+        "instancePath": "",
+        "keyword": "additionalProperties",
+        "params": {"additionalProperty": name},
+        "message": "must NOT have additional properties",
+    }
+
+
+def _live(records: Mapping[str, Record]) -> list[Record]:
+    return [r for r in records.values() if r.get("deleted_at") is None]
+
+
+def patch_conversation(
+    store: AchieveApexStore, org: Organization, conversation: Record, patch: Mapping[str, Any], now: datetime
+) -> Record:
+    changed = check_conversation_patch(store, org, conversation, patch)
+    conversation.update(changed)
+    conversation["updated_at"] = iso_ms(now)
     return conversation
 
 
+def remove_conversation(org: Organization, conversation: Record, role: str | None, now: datetime) -> Record:
+    """Soft delete, for an owner or admin of the organization only [doc: the app's rule]."""
+    if role not in ("owner", "admin"):
+        raise Forbidden("Only an organization owner or admin can delete a conversation")
+    return soft_remove(conversation, now)
+
+
+def bulk_update(
+    store: AchieveApexStore, targets: list[tuple[Organization, Record]], patch: Mapping[str, Any], now: datetime
+) -> list[int]:
+    """One patch on many conversations: every one checked first (a refusal changes none), then changed."""
+    for org, conversation in targets:
+        check_conversation_patch(store, org, conversation, patch)
+    return [patch_conversation(store, org, c, patch, now)["id"] for org, c in targets]
+
+
+def start_conversation(
+    store: AchieveApexStore, org: Organization, channel: str, contact: Record, now: datetime
+) -> Record:
+    """A conversation a customer opens (the control API's inbound on a new phone or email)."""
+    at = iso_ms(now)
+    conversation = {
+        "id": next_id(store, "conversations"),
+        "organization_id": org.id,
+        "contact_id": contact["id"],
+        "channel": channel,
+        "status": "open",
+        "assigned_user_id": None,
+        "assigned_ai_assistant_id": None,
+        "pipeline_id": None,
+        "pipeline_stage_id": None,
+        "unread_count": 0,
+        "ai_context_cut": None,
+        "ai_auto_assignment_disabled": False,
+        "ai_auto_assignment_disabled_reason": None,
+        "blocked": False,
+        "last_interaction_at": None,
+        "created_at": at,
+        "updated_at": at,
+        "deleted_at": None,
+        "whatsapp_window_expires_at": None,
+        "waiting_response": False,
+        "last_message_text": None,
+    }
+    return org.keep("conversations", conversation)
+
+
+# -- contacts ------------------------------------------------------------------------------------------------------
+
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "phone_country_code",
+    "phone_country_iso",
+    "owned_by_user_id",
+    "company_id",
+    "channel_whatsapp_wa_id",
+    "channel_instagram_user_id",
+    "avatar_url",
+)
+
+
+def create_contact(
+    store: AchieveApexStore, org: Organization, body: Mapping[str, Any], user_id: int | None, now: datetime
+) -> Record:
+    owner = body.get("owned_by_user_id", user_id)
+    if owner is not None and owner not in org.members(store):
+        raise BadRequest(f"User {owner} is not a member of organization {org.id}")
+    tags = list(dict.fromkeys(body.get("tag_ids") or []))
+    for tag in tags:
+        if str(tag) not in org.tags or org.tags[str(tag)]["deleted_at"] is not None:
+            raise BadRequest(f"Unknown tag {tag}")
+    at = iso_ms(now)
+    contact: Record = {"id": next_id(store, "contacts")}
+    contact |= {name: body.get(name) for name in CONTACT_FIELDS[:6]}
+    contact |= {"organization_id": org.id, "created_at": at, "updated_at": at, "deleted_at": None}
+    contact |= {"created_by_user_id": user_id, "owned_by_user_id": owner, "company_id": body.get("company_id")}
+    contact |= {name: body.get(name) for name in CONTACT_FIELDS[8:10]}
+    contact |= {"system_type": "contact", "avatar_url": body.get("avatar_url")}
+    contact |= {"custom_fields_by_name": dict(body.get("custom_fields_by_name") or {}), "tag_ids": tags}
+    return org.keep("contacts", contact)
+
+
+def add_contact_tag(org: Organization, contact: Record, tag_id: Any, now: datetime) -> Record:
+    tag = org.get("tags", tag_id)
+    if tag["id"] not in contact["tag_ids"]:
+        contact["tag_ids"] = [*contact["tag_ids"], tag["id"]]
+        contact["updated_at"] = iso_ms(now)
+    return contact
+
+
+# -- messages ------------------------------------------------------------------------------------------------------
+
+
+def _window_open(conversation: Record, now: datetime) -> bool:
+    expires = conversation.get("whatsapp_window_expires_at")
+    return expires is not None and expires > iso_ms(now)
+
+
 def add_message(
-    workspace: Workspace,
+    store: AchieveApexStore,
+    org: Organization,
     conversation: Record,
-    rng: SeededRandom,
     now: datetime,
     *,
     direction: str,
     text: str | None,
+    message_type: str = "text",
+    sender_user_id: int | None = None,
+    media: Mapping[str, Any] | None = None,
     template: Mapping[str, Any] | None = None,
-    attachments: list[Record] | None = None,
-    sender: Record,
 ) -> Record:
-    kind = "template" if template else ("media" if attachments else "text")  # text with media is its caption
-    message = {
-        "_id": object_id(workspace, now),
-        "workspaceId": workspace.id,
-        "conversationId": conversation["_id"],
-        "channel": conversation["channel"],
-        "direction": direction,
-        "type": kind,
-        "text": text,
-        "template": (
-            {
-                "name": template["name"],
-                "language": template["language"],
-                "variables": list(template.get("variables", [])),
-            }
-            if template
-            else None
-        ),
-        "attachments": attachments or [],
-        # the playground has no carrier in between: what is sent is delivered at once
-        "status": "received"
-        if direction == "inbound"
-        else ("delivered" if conversation["channel"] == "playground" else "sent"),
-        "sender": sender,
-        "createdAt": iso(now),
-    }
-    workspace.messages[message["_id"]] = message
-    conversation["lastMessageAt"] = message["createdAt"]
-    conversation["lastMessagePreview"] = (text or (f"[template {template['name']}]" if template else "[media]"))[:120]
-    conversation["updatedAt"] = message["createdAt"]
-    if direction == "inbound":
-        conversation["unreadCount"] += 1
-        if conversation["channel"] == WINDOW_CHANNEL:
-            conversation["windowExpiresAt"] = iso(now + WINDOW)
-        if conversation["status"] == "closed":
-            conversation["status"] = "open"
+    """A message in its channel's service, and what it does to the conversation: the customer's reopens it, opens
+    WhatsApp's 24h window and waits for a response; a customer-facing reply answers it; a note changes nothing."""
+    channel = conversation["channel"]
+    at = iso_ms(now)
+    media = media or {}
+    if channel in OBJECT_ID_CHANNELS:
+        key = object_id(org, now)
+        message: Record = {"_id": key}
     else:
-        conversation["unreadCount"] = 0
+        message = {"id": next_id(store, f"messages:{channel}")}
+        key = str(message["id"])
+        org.highest[f"messages:{channel}"] = message["id"]
+    status = "received" if direction == "inbound" else ("delivered" if channel == "playground" else "sent")
+    message |= {
+        "conversation_id": conversation["id"],
+        "organization_id": org.id,
+        "message_type": message_type,
+        "message_text": text,
+        "direction": direction,
+        "sender_user_id": sender_user_id,
+        "media_url": media.get("media_url"),
+        "file_name": media.get("file_name"),
+        "file_type": media.get("file_type"),
+        "file_size": media.get("file_size"),
+        "conversation_file_id": media.get("conversation_file_id"),
+        "template": dict(template) if template else None,
+        "status": status,
+        "created_at": at,
+        "updated_at": at,
+        "deleted_at": None,
+    }
+    org.messages[channel][key] = message
+    if message_type == "note":
+        return message
+    preview = text or (f"[template {template['name']}]" if template else f"[{message_type}]")
+    conversation.update(last_interaction_at=at, updated_at=at, last_message_text=preview[:200])
+    if direction == "inbound":
+        conversation["unread_count"] += 1
+        conversation["waiting_response"] = True
+        conversation["status"] = "open"
+        if channel == "whatsapp":
+            conversation["whatsapp_window_expires_at"] = iso_ms(now + WINDOW)
+    else:
+        conversation.update(unread_count=0, waiting_response=False)
     return message
 
 
-def _attachments(workspace: Workspace, items: list[Mapping[str, Any]]) -> list[Record]:
-    found = []
-    for item in items:
-        record = workspace.files.get(item["fileId"])
-        if record is None:
-            raise BadRequest(f"Unknown file '{item['fileId']}'; record it with POST /conversation-files first")
-        found.append(
-            {
-                "fileId": record["_id"],
-                "name": record["name"],
-                "mimeType": record["mimeType"],
-                "size": record["size"],
-                "url": record["url"],
-            }
-        )
-    return found
+_CATEGORY_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
+
+
+def _category(file_type: str | None) -> str:
+    kind = (file_type or "").split("/", 1)[0]
+    return kind if kind in ("image", "audio", "video") else "file"
+
+
+def public_url(key: str) -> str:
+    """Where SMS media is fetched from: the bucket's public URL [doc]."""
+    return f"https://{BUCKET}.s3.amazonaws.com/{key}"
+
+
+def _file_media(org: Organization, conversation: Record, file_id: Any) -> Record:
+    found = org.files.get(str(file_id))
+    if found is None or found["conversation_id"] != conversation["id"]:
+        raise BadRequest(f"Unknown conversation file {file_id}")
+    return {
+        "media_url": found["url"],
+        "file_name": found["file_name"],
+        "file_type": found["file_type"],
+        "file_size": found["file_size"],
+        "conversation_file_id": found["_id"],
+        "category": found["file_category"],
+    }
+
+
+def _key_media(org: Organization, key: str, body: Mapping[str, Any]) -> Record:
+    upload = org.uploads.get(key, {})
+    file_type = body.get("file_type") or upload.get("file_type") or mimetypes.guess_type(key)[0]
+    return {
+        "media_url": public_url(key),
+        "file_name": body.get("file_name") or upload.get("file_name") or key.rsplit("/", 1)[-1],
+        "file_type": file_type,
+        "file_size": body.get("file_size", upload.get("file_size")),
+        "conversation_file_id": None,
+        "category": _category(file_type),
+    }
+
+
+def _media(org: Organization, conversation: Record, body: Mapping[str, Any]) -> Record | None:
+    if body.get("conversation_file_id") is not None:
+        return _file_media(org, conversation, body["conversation_file_id"])
+    key = body.get("s3_key") or _key_of(body.get("s3_path"))
+    return _key_media(org, key, body) if key else None
+
+
+def _key_of(s3_path: Any) -> str | None:
+    prefix = f"s3://{BUCKET}/"
+    if not isinstance(s3_path, str) or not s3_path:
+        return None
+    if not s3_path.startswith(prefix):
+        raise BadRequest(f"s3_path must start with {prefix}")
+    return s3_path[len(prefix) :]
+
+
+def _on_channel(conversation: Record, channel: str) -> None:
+    if conversation["channel"] != channel:
+        raise BadRequest(f"Conversation {conversation['id']} is not a {channel} conversation")
 
 
 def send(
-    workspace: Workspace, channel: str, body: Mapping[str, Any], user_id: str, rng: SeededRandom, now: datetime
+    store: AchieveApexStore,
+    org: Organization,
+    conversation: Record,
+    channel: str,
+    body: Mapping[str, Any],
+    user_id: int | None,
+    now: datetime,
 ) -> Record:
-    """Customer-facing content out through one channel's service; every rule checked before anything changes."""
-    conversation = workspace.conversation(body["conversationId"])
-    if conversation["channel"] != channel:
-        raise BadRequest(f"Conversation {conversation['_id']} is on {conversation['channel']}, not {channel}")
+    """A transform-outgoing send (WhatsApp, Instagram, Messenger, webchat); every rule checked before anything
+    changes: the channel, the template, the file, the text, WhatsApp's 24h window (notes always pass)."""
+    _on_channel(conversation, channel)
     template = body.get("template")
-    if template and channel in ("sms", "playground"):
-        raise BadRequest(f"A template cannot be sent on {channel}")
-    attachments = _attachments(workspace, body.get("attachments", []))
-    if channel == WINDOW_CHANNEL and not template:
-        expires = conversation.get("windowExpiresAt")
-        if expires is None or expires <= iso(now):
-            raise Unprocessable("The 24h window is closed; send a template", data={"windowExpiresAt": expires})
+    if template is not None:
+        if channel != "whatsapp":
+            raise BadRequest(f"A template cannot be sent on {channel}")
+        if not any(t["name"] == template.get("name") for t in org.templates):
+            raise BadRequest(f"Unknown template {template.get('name')}")
+    media = _media(org, conversation, body)
+    kind = "template" if template else body.get("message_type") or "text"
+    if kind == "text" and media is not None and "message_type" not in body:
+        kind = _CATEGORY_TYPES[media["category"]]
+    _check_content(kind, body.get("message_text"), media)
+    if channel == "whatsapp" and kind not in ("note", "template") and not _window_open(conversation, now):
+        raise Unprocessable(
+            "The 24-hour customer service window is closed: send an approved template or a note",
+            data={"whatsapp_window_expires_at": conversation.get("whatsapp_window_expires_at")},
+        )
     return add_message(
-        workspace,
+        store,
+        org,
         conversation,
-        rng,
         now,
         direction="outbound",
-        text=body.get("text"),
-        template=template,
-        attachments=attachments,
-        sender={"type": "user", "id": user_id},
+        text=body.get("message_text"),
+        message_type=kind,
+        sender_user_id=user_id,
+        media=media,
+        template={"name": template["name"], "language": template["language"]} if template else None,
     )
 
 
-_BULK_FIELDS = {"assign": "assigneeId", "moveStage": "pipelineStage", "assignAiAssistant": "aiAssistantId"}
+def _check_content(kind: str, text: Any, media: Record | None) -> None:
+    if kind in ("text", "note") and not text and media is None:
+        raise BadRequest(f"message_text is required for a {kind} message")
+    if kind in ("image", "video", "audio", "document") and media is None:
+        raise BadRequest(f"A {kind} message needs conversation_file_id, s3_path or s3_key")
 
 
-def _bulk_one(workspace: Workspace, conversation: Record, action: str, value: Any, now: datetime) -> None:
-    if action in _BULK_FIELDS:
-        if action == "moveStage" and not value:
-            raise BadRequest("moveStage needs a stage as value")
-        patch_conversation(workspace, conversation, {_BULK_FIELDS[action]: value}, now)
-    elif action in ("addTag", "removeTag"):
-        if not value:
-            raise BadRequest(f"{action} needs a tag as value")
-        tags = [t for t in conversation["tags"] if t != value] + ([value] if action == "addTag" else [])
-        patch_conversation(workspace, conversation, {"tags": tags}, now)
-    else:  # archive
-        patch_conversation(workspace, conversation, {"status": "closed"}, now)
+def send_sms(
+    store: AchieveApexStore,
+    org: Organization,
+    conversation: Record,
+    body: Mapping[str, Any],
+    user_id: int | None,
+    now: datetime,
+) -> Record:
+    _on_channel(conversation, "sms")
+    media = _key_media(org, body["s3_key"], body) if body.get("s3_key") else None
+    kind = _CATEGORY_TYPES[media["category"]] if media and not body.get("message_text") else "text"
+    _check_content(kind, body.get("message_text"), media)
+    return add_message(
+        store,
+        org,
+        conversation,
+        now,
+        direction="outbound",
+        text=body.get("message_text"),
+        message_type=kind,
+        sender_user_id=user_id,
+        media=media,
+    )
 
 
-def bulk(workspace: Workspace, body: Mapping[str, Any], targets: list[str], now: datetime) -> Record:
-    """One result per conversation; a failure stops the rest only with `stopOnError`."""
-    if body["action"] in ("moveStage", "addTag", "removeTag") and not isinstance(body.get("value"), str):
-        raise BadRequest(f"{body['action']} needs a string value")
-    results: list[Record] = []
-    stopped = False
-    for conversation_id in targets:
-        if stopped:
-            results.append({"_id": conversation_id, "status": "skipped", "error": None})
-            continue
-        try:
-            _bulk_one(workspace, workspace.conversation(conversation_id), body["action"], body.get("value"), now)
-            results.append({"_id": conversation_id, "status": "ok", "error": None})
-        except FeathersError as error:
-            results.append(
-                {"_id": conversation_id, "status": "error", "error": feathers_body(error.status, error.message)}
-            )
-            stopped = bool(body.get("stopOnError"))
-    ok = sum(1 for r in results if r["status"] == "ok")
-    return {
-        "action": body["action"],
-        "total": len(results),
-        "succeeded": ok,
-        "failed": sum(1 for r in results if r["status"] == "error"),
-        "results": results,
-    }
+def send_playground(
+    store: AchieveApexStore,
+    org: Organization,
+    conversation: Record,
+    body: Mapping[str, Any],
+    user_id: int | None,
+    now: datetime,
+) -> Record:
+    """The playground reads `organization_id` and `contact_id` from the conversation first [doc]: both must be its."""
+    _on_channel(conversation, "playground")
+    if "contact_id" in body and not _same_id(body["contact_id"], conversation["contact_id"]):
+        raise BadRequest(f"Contact {body['contact_id']} is not the contact of conversation {conversation['id']}")
+    media = _media(org, conversation, body)
+    kind = _CATEGORY_TYPES[media["category"]] if media and not body.get("message_text") else "text"
+    _check_content(kind, body.get("message_text"), media)
+    return add_message(
+        store,
+        org,
+        conversation,
+        now,
+        direction="outbound",
+        text=body.get("message_text"),
+        message_type=kind,
+        sender_user_id=user_id,
+        media=media,
+    )
 
 
-def _signature(workspace: Workspace, key: str, expires: int, content_type: str, size: int) -> str:
-    message = f"{key}\n{expires}\n{content_type}\n{size}".encode()
-    return hmac.new(workspace.secret.encode(), message, hashlib.sha256).hexdigest()
+def send_predefined(
+    store: AchieveApexStore, org: Organization, conversation: Record, predefined: Record, now: datetime
+) -> Record:
+    """An automation sends a predefined message on the conversation's channel, as no user (the window applies)."""
+    if conversation["channel"] == "whatsapp" and not _window_open(conversation, now):
+        raise Unprocessable("The 24-hour customer service window is closed: send an approved template or a note")
+    media = None
+    if predefined.get("media_url"):
+        media = {"media_url": predefined["media_url"], "file_name": predefined.get("filename")}
+        media["file_type"] = predefined.get("mime_type")
+    kind = predefined.get("message_type") or "text"
+    return add_message(
+        store,
+        org,
+        conversation,
+        now,
+        direction="outbound",
+        text=predefined.get("content"),
+        message_type=kind,
+        media=media,
+    )
+
+
+# -- uploads and files ---------------------------------------------------------------------------------------------
+
+
+def _signature(org: Organization, key: str, expires: int, file_type: str, size: int) -> str:
+    message = f"{key}\n{expires}\n{file_type}\n{size}".encode()
+    return hmac.new(org.secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def file_url(base_url: str, key: str) -> str:
+    """Where the mock serves an uploaded key (and takes its PUT): one path segment, `/` escaped."""
+    return f"{base_url}/__mock/omni-inbox/s3/{quote(key, safe='')}"
 
 
 def sign_upload(
-    workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom, now: datetime, base_url: str
+    org: Organization,
+    body: Mapping[str, Any],
+    conversation: Record | None,
+    user_id: int | None,
+    now: datetime,
+    base_url: str,
 ) -> Record:
-    key = f"{workspace.id}/{object_id(workspace, now)}/{body['fileName']}"
+    size = body["file_size"]
+    if size > MAX_UPLOAD_BYTES:
+        raise BadRequest(f"file_size must be at most {MAX_UPLOAD_BYTES} bytes (25 MiB)")
+    name = str(body["file_name"]).strip()
+    if not name or name in (".", ".."):
+        raise BadRequest("file_name must name a file")
+    place = conversation["id"] if conversation is not None else "unsorted"
+    key = f"organizations/{org.id}/conversations/{place}/{object_id(org, now)}/{name}"
     expires = int((now + UPLOAD_TTL).timestamp())
-    signature = _signature(workspace, key, expires, body["contentType"], body["size"])
-    workspace.uploads[key] = {
+    signature = _signature(org, key, expires, body["file_type"], size)
+    org.uploads[key] = {
         "key": key,
-        "contentType": body["contentType"],
-        "size": body["size"],
+        "file_name": name,
+        "file_type": body["file_type"],
+        "file_size": size,
+        "conversation_id": None if conversation is None else conversation["id"],
         "expires": expires,
-        "uploadedSize": None,
+        "created_by_user_id": user_id,
+        "uploaded_size": None,
+        "data": None,  # the bytes, base64, once put
     }
     return {
-        "url": f"{base_url}/__mock/omni-inbox/uploads/{record_key(key)}?expires={expires}&signature={signature}",
-        "key": key,
-        "method": "PUT",
-        "headers": {"Content-Type": body["contentType"]},
-        "expiresAt": iso(now + UPLOAD_TTL),
+        "url": f"{file_url(base_url, key)}?expires={expires}&signature={signature}",
+        "s3PathWithoutBucket": key,
+        "s3Path": f"s3://{BUCKET}/{key}",
+        "bucket": BUCKET,
+        "expires_at": iso_ms(now + UPLOAD_TTL),
     }
 
 
-def check_signature(workspace: Workspace, key: str, expires: str, signature: str, now: datetime) -> Record:
-    """The PUT to a signed URL: the signature must match and the URL must not have expired (mock clock)."""
-    upload = workspace.uploads.get(key)
-    if upload is None or not expires.isdigit():
-        raise FeathersError("The signature does not match")
-    wanted = _signature(workspace, key, int(expires), upload["contentType"], upload["size"])
-    if int(expires) != upload["expires"] or not hmac.compare_digest(wanted, signature):
-        raise FeathersError("The signature does not match")
+def receive_upload(org: Organization, key: str, expires: str, signature: str, raw: bytes, now: datetime) -> Record:
+    """The PUT to a signed URL: signature, expiry on the mock clock, and the announced size, then the bytes kept.
+    Refuses in S3's words: PermissionError (the control route's 403) or ValueError (its 400)."""
+    upload = org.uploads[key]
+    if not expires.isdigit() or int(expires) != upload["expires"]:
+        raise PermissionError("SignatureDoesNotMatch: the signature does not match")
+    wanted = _signature(org, key, int(expires), upload["file_type"], upload["file_size"])
+    if not hmac.compare_digest(wanted, signature):
+        raise PermissionError("SignatureDoesNotMatch: the signature does not match")
     if now.timestamp() > upload["expires"]:
-        raise FeathersError("The signed URL has expired")
+        raise PermissionError("AccessDenied: Request has expired")
+    if len(raw) != upload["file_size"]:
+        raise ValueError(f"IncompleteBody: announced {upload['file_size']} bytes, received {len(raw)}")
+    upload["uploaded_size"] = len(raw)
+    upload["data"] = base64.b64encode(raw).decode("ascii")
     return upload
 
 
 def record_file(
-    workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom, now: datetime, base_url: str
+    org: Organization,
+    body: Mapping[str, Any],
+    user_id: int | None,
+    now: datetime,
+    base_url: str,
 ) -> Record:
-    upload = workspace.uploads.get(body["key"])
-    if upload is None or upload["uploadedSize"] is None or upload["uploadedSize"] != upload["size"]:
-        raise BadRequest(f"File {body['key']} was not uploaded")
-    if "size" in body and body["size"] != upload["uploadedSize"]:
-        raise BadRequest(f"File {body['key']} has {upload['uploadedSize']} bytes, not {body['size']}")
-    if "conversationId" in body:
-        workspace.conversation(body["conversationId"])
+    """A conversation file for an uploaded key of this organization (checked before the conversation, so a key of
+    another organization reads as never uploaded); its `url` serves the bytes."""
+    key = body["s3_key"]
+    upload = org.uploads.get(key)
+    if upload is None or upload["data"] is None:
+        raise BadRequest(f"File {key} was not uploaded")
+    if body.get("s3_path") and body["s3_path"] != f"s3://{BUCKET}/{key}":
+        raise BadRequest(f"s3_path {body['s3_path']} does not match s3_key {key}")
+    if body.get("file_size") is not None and body["file_size"] != upload["uploaded_size"]:
+        raise BadRequest(f"File {key} has {upload['uploaded_size']} bytes, not {body['file_size']}")
+    conversation = org.get("conversations", body["conversation_id"])
+    at = iso_ms(now)
+    file_type = body.get("file_type") or upload["file_type"]
     record = {
-        "_id": object_id(workspace, now),
-        "workspaceId": workspace.id,
-        "key": upload["key"],
-        "name": body.get("name") or upload["key"].rsplit("/", 1)[-1],
-        "mimeType": body.get("mimeType") or upload["contentType"],
-        "size": upload["uploadedSize"],
-        "url": f"{base_url}/__mock/omni-inbox/files/{record_key(upload['key'])}",
-        "createdAt": iso(now),
+        "_id": object_id(org, now),
+        "conversation_id": conversation["id"],
+        "organization_id": org.id,
+        "file_name": body.get("file_name") or upload["file_name"],
+        "file_type": file_type,
+        "file_size": upload["uploaded_size"],
+        "s3_key": key,
+        "s3_path": f"s3://{BUCKET}/{key}",
+        "file_category": body.get("file_category") or _category(file_type),
+        "url": file_url(base_url, key),
+        "created_by_user_id": user_id,
+        "created_at": at,
+        "updated_at": at,
     }
-    workspace.files[record["_id"]] = record
-    return record
+    return org.keep("files", record, key=record["_id"])
 
 
-def record_key(key: str) -> str:
-    return quote(key, safe="")
+# -- predefined messages -------------------------------------------------------------------------------------------
+
+PREDEFINED_FIELDS = ("title", "content", "message_type", "media_url", "filename", "mime_type")
 
 
-def check_predefined(workspace: Workspace, fields: Mapping[str, Any], exclude: str | None = None) -> None:
-    shortcut = fields.get("shortcut")
-    if shortcut and any(p["shortcut"] == shortcut and p["_id"] != exclude for p in workspace.predefined.values()):
-        raise Conflict(f"A predefined message with shortcut {shortcut} already exists")
+def _check_predefined(fields: Mapping[str, Any]) -> None:
+    if fields.get("message_type") == "text" and not fields.get("content"):
+        raise BadRequest("content is required for a text predefined message")
 
 
-def run_automation(workspace: Workspace, body: Mapping[str, Any], rng: SeededRandom, now: datetime) -> Record:
-    """Each step in order, with the conversation as context; a failed step fails the execution, later ones skip."""
-    automation = workspace.automation(body["automationId"])
-    conversation = workspace.conversation(body["conversationId"])
-    steps: list[Record] = []
-    failed = False
-    for index, step in enumerate(automation["steps"]):
-        if failed:
-            steps.append({"index": index, "type": step["type"], "status": "skipped", "result": None, "error": None})
-            continue
-        try:
-            result = _step(workspace, conversation, step, rng, now)
-            steps.append({"index": index, "type": step["type"], "status": "ok", "result": result, "error": None})
-        except FeathersError as error:
-            failed = True
-            steps.append(
-                {
-                    "index": index,
-                    "type": step["type"],
-                    "status": "error",
-                    "result": None,
-                    "error": feathers_body(error.status, error.message),
-                }
-            )
-    execution = {
-        "_id": object_id(workspace, now),
-        "workspaceId": workspace.id,
-        "automationId": automation["_id"],
-        "conversationId": conversation["_id"],
-        "status": "failed" if failed else "completed",
-        "steps": steps,
-        "startedAt": iso(now),
-        "finishedAt": iso(now),
-    }
-    workspace.executions[execution["_id"]] = execution
-    return execution
-
-
-def _step(
-    workspace: Workspace, conversation: Record, step: Mapping[str, Any], rng: SeededRandom, now: datetime
+def create_predefined(
+    store: AchieveApexStore, org: Organization, body: Mapping[str, Any], user_id: int | None, now: datetime
 ) -> Record:
-    kind = step["type"]
-    if kind == "sendPredefinedMessage":
-        predefined = workspace.predefined.get(step["predefinedMessageId"])
-        if predefined is None:
-            raise NotFound(id=step["predefinedMessageId"])
-        message = send(
-            workspace,
-            conversation["channel"],
-            {"conversationId": conversation["_id"], "text": predefined["text"]},
-            "automation",
-            rng,
-            now,
-        )
-        message["sender"] = {"type": "automation", "id": step.get("automationId")}
-        return dict(message)
-    if kind == "addTag":
-        _bulk_one(workspace, conversation, "addTag", step["tag"], now)
-        return {"tags": list(conversation["tags"])}
-    if kind == "moveStage":
-        _bulk_one(workspace, conversation, "moveStage", step["stage"], now)
-        return {"pipelineStage": conversation["pipelineStage"]}
-    _bulk_one(workspace, conversation, "assign", step.get("userId"), now)
-    return {"assigneeId": conversation["assigneeId"]}
+    _check_predefined(body)
+    at = iso_ms(now)
+    record: Record = {"id": next_id(store, "predefined"), "organization_id": org.id}
+    record |= {name: body.get(name) for name in PREDEFINED_FIELDS}
+    record |= {"created_by_user_id": user_id, "created_at": at, "updated_at": at, "deleted_at": None}
+    return org.keep("predefined", record)
+
+
+def patch_predefined(record: Record, patch: Mapping[str, Any], now: datetime) -> Record:
+    _check_predefined({**record, **patch})
+    record.update({k: v for k, v in patch.items() if k in PREDEFINED_FIELDS})
+    record["updated_at"] = iso_ms(now)
+    return record
