@@ -37,6 +37,7 @@ __all__ = [
 SPECS_DIR = DATA_ROOT / "specs"
 
 DOCS_CONVERSATION = "550e8400-e29b-41d4-a716-446655440000"  # acme's, in the vendor's docs
+OMNI_ORGANIZATION = 456  # acme's organization (Acme Solutions), the one its API key belongs to
 GLOBEX_CONVERSATION = "9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"  # globex's first fixed one
 
 # Three actions that succeed every time and leave the conversation as seeded: the label it already has, the
@@ -77,7 +78,13 @@ ROWS: tuple[Row, ...] = (
     Row("get-conversation", "1TO1 AI GET conversation", "1to1ai", "GET", f"/conversations/{DOCS_CONVERSATION}"),
     Row("post-actions", "1TO1 AI POST action group (3)", "1to1ai", "POST", "/conversation/actions", ACTION_GROUP),
     Row("hl-search", "HighLevel agents search", "highlevel", "GET", "/conversation-ai/agents/search"),
-    Row("omni-find", "omni-inbox find $limit=50", "omni-inbox", "GET", "/conversations?$limit=50"),
+    Row(
+        "omni-find",
+        "omni-inbox find $limit=50",
+        "omni-inbox",
+        "GET",
+        f"/conversations?organization_id={OMNI_ORGANIZATION}&$limit=50",
+    ),
     Row("crm-list", "CRM GET /conversations", "crm-inbox", "GET", "/conversations"),
 )
 

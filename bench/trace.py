@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from mock_server.engine.backend import client_headers
 from mock_server.server import create_app
 
 ROOT = Path(__file__).resolve().parents[1] / "mock_server"
@@ -85,10 +86,10 @@ async def _omni_find() -> Counter[str]:
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         credential = (await client.get("/__mock/credentials")).json()["omni-inbox"][0]
         url = credential["base_url"].removeprefix("http://127.0.0.1:8000") + "/conversations"
-        headers = {"Authorization": f"Bearer {credential['token']}"}
+        headers = client_headers(credential)  # the organization's x-api-key
 
         async def work() -> None:
-            response = await client.get(url, params={"$limit": "50"}, headers=headers)
+            response = await client.get(url, params={"organization_id": "456", "$limit": "50"}, headers=headers)
             assert response.status_code == 200, response.text
 
         return await _traced(work)

@@ -145,7 +145,7 @@ class ApiDispatcher:
         names = backend.scenarios.active
         try:
             names = self._request_scenarios(headers, names)
-            match = _route(runtime, method, path, inner or "/")
+            match = _route(runtime, method, path, inner or "/", query_string)
             limit = match.target.max_body_bytes if isinstance(match, Match) else None
             body = await read_body(receive, limit or MAX_BODY_BYTES)
             latency_ms, rule = backend.scenarios.fault(names, binding.name, method, inner or "/")
@@ -283,12 +283,14 @@ class ApiDispatcher:
         return message
 
 
-def _route(runtime: ApiRuntime, method: str, path: str, inner: str) -> Match[Operation] | MockError:
+def _route(runtime: ApiRuntime, method: str, path: str, inner: str, query: str) -> Match[Operation] | MockError:
     """The operation, or the refusal to raise once the faults had their say (the path as the vendor sees it)."""
     try:
         return runtime.routes.match(method, path)
     except (RouteNotFound, MethodNotAllowed) as exc:
         exc.path = inner  # without our prefix
+        if isinstance(exc, RouteNotFound):
+            exc.query = query
         return exc
 
 

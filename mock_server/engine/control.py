@@ -1,5 +1,6 @@
 """The control API under `/__mock`: health, credentials, reset, scenarios, clock, journal, state, settle, and
-each API's own simulations under `/__mock/<api>/...`. It answers plain JSON (`{"error": ...}` on refusal): it is
+each API's own simulations under `/__mock/<api>/...`. It answers plain JSON (`{"error": ...}` on refusal; a vendor route
+may serve a stored file's bytes, a `FileReply`): it is
 ours, not a vendor's, and it is never served under an API prefix. The pages for a browser (`/__mock/ui`,
 `/__mock/docs`) are `ui.py`'s; this module only hands their paths over.
 """
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mock_server.engine.asgi import base_url, read_body, request_headers, send_json
+from mock_server.engine.asgi import base_url, read_body, request_headers, send_bytes, send_json
 from mock_server.engine.backend import ApiRuntime, MockBackend
 from mock_server.engine.clock import parse_duration, parse_instant
 from mock_server.engine.errors import MethodNotAllowed, PayloadTooLarge, RequestInvalid, RouteNotFound
@@ -23,6 +24,7 @@ from mock_server.engine.types import (
     ControlCall,
     ControlError,
     ControlRoute,
+    FileReply,
     Receive,
     Scope,
     Send,
@@ -113,6 +115,9 @@ class ControlApi:
             status, payload = 500, {"error": str(exc)}
         if status < 400 and scope["method"] != "GET":
             self.backend.changes += 1  # a reset, a scenario, the clock, an inbound message...: a state file saves it
+        if isinstance(payload, FileReply):
+            await send_bytes(send, status, payload.content, [(b"content-type", payload.media_type.encode("latin-1"))])
+            return
         await send_json(send, status, payload)
 
     def _limit(self, runtime: ApiRuntime, limit: int | BodyLimit | None) -> Callable[[Mapping[str, str]], int]:

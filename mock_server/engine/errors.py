@@ -93,9 +93,10 @@ class RouteNotFound(MockError):
 
     kind = "route_not_found"
 
-    def __init__(self, path: str, method: str = "GET") -> None:
+    def __init__(self, path: str, method: str = "GET", query: str = "") -> None:
         self.path = path
         self.method = method
+        self.query = query  # the raw query string as sent: some vendors echo the whole URL (Feathers' data.url)
         super().__init__(f"{method} {path}")
 
 

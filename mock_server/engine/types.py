@@ -30,6 +30,7 @@ __all__ = [
     "ControlCall",
     "ControlError",
     "ControlRoute",
+    "FileReply",
     "Handler",
     "Principal",
     "Rendered",
@@ -145,6 +146,15 @@ class ControlCall:
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
             raise ControlError(400, f"{name}: a message of 1 to {limit} characters")
         return value
+
+
+@dataclass(frozen=True)
+class FileReply:
+    """A control route's answer that is a file rather than JSON: the bytes a stored file's URL serves, with their
+    content type (the omni-inbox's conversation files)."""
+
+    content: bytes
+    media_type: str
 
 
 CONTROL_BODY_BYTES = 1024 * 1024  # a control route's body limit unless it names its own (an upload target)

@@ -73,8 +73,8 @@ def _coerce(parameter: Parameter, raw: str) -> Any:
         return int(number) if number.is_integer() and "." not in raw and "e" not in raw.lower() else number
     if "boolean" in kinds and raw in ("true", "false"):
         return raw == "true"
-    if "null" in kinds and raw == "null":
-        return None
+    if "null" in kinds and (raw == "null" or (raw == "" and "string" not in kinds)):
+        return None  # an empty value is how a qs-style client writes null (`{a: null}` is sent as `a=`)
     return raw
 
 

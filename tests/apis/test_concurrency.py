@@ -3,7 +3,7 @@
 One `convomock serve` process (running clock, as `make serve` starts it) takes CLIENTS simultaneous connections.
 Each client sends its share of a shuffled plan: 1TO1 AI texts, action groups and customer messages (some from
 new phones that several clients share), CRM inbox sends (some repeating a `provider_message_id`), omni-inbox sends,
-customer messages and bulk tag actions, HighLevel customer messages (whose AI replies wait for settle), reads,
+customer messages and bulk assignments, HighLevel customer messages (whose AI replies wait for settle), reads,
 and a few requests that are refused whatever the load. Every message body carries its request's marker
 `cNNN-mNN`, so afterwards each one can be found exactly once.
 
@@ -32,7 +32,16 @@ import pytest
 
 from tests.support.crminbox import CRM_ACME, CRM_ALICE, CRM_THREAD, CRM_TOKENS
 from tests.support.highlevel import HL_ACME
-from tests.support.omniinbox import OMNI_ACME, OMNI_INSTAGRAM, OMNI_PLAYGROUND, OMNI_SMS, OMNI_WA_CLOSED, OMNI_WA_OPEN
+from tests.support.omniinbox import (
+    OMNI_ACME,
+    OMNI_ADMIN,
+    OMNI_AGENT,
+    OMNI_INSTAGRAM,
+    OMNI_PLAYGROUND,
+    OMNI_SMS,
+    OMNI_WA_CLOSED,
+    OMNI_WA_OPEN,
+)
 from tests.support.onetoone import ACME_TOKEN, CLOSED_CONVERSATION, DOC_CONVERSATION, TESTER_CONVERSATION
 from tests.support.processes import serving
 
@@ -68,6 +77,8 @@ OMNI_SEND_PATHS = {
     OMNI_PLAYGROUND: "/omni-inbox/conversation-messages-playground",
 }
 OMNI_BULK_IDS = (OMNI_WA_OPEN, OMNI_INSTAGRAM, OMNI_SMS, OMNI_PLAYGROUND)
+OMNI_ASSIGNEES = (OMNI_ADMIN, OMNI_AGENT)  # the bulk assignments alternate between them
+OMNI_PLAYGROUND_CONTACT = 207
 HL_CONTACTS = ("contact_seed_2", "contact_seed_3")  # no conversation yet: the first message makes one
 HL_MAX_REPLIES = 5  # Front Desk, the primary agent, hands over after 5 replies (fixtures/highlevel.yaml)
 LABELS = ("VIP", "Cotización", "Soporte", "Mayoreo")
@@ -221,31 +232,26 @@ def _build(kind: str, client: int, n: int, turn: int, omni_token: str) -> Op:
             conversation,
             ONETOONE_AUTH,
         )
-    omni_auth = {"Authorization": f"Bearer {omni_token}"}
+    omni_auth = {"x-api-key": omni_token}
     if kind == "omni-send":
-        conversation = tuple(OMNI_CHANNELS)[turn % len(OMNI_CHANNELS)]
-        return Op(
-            client,
-            n,
-            kind,
-            "POST",
-            OMNI_SEND_PATHS[conversation],
-            {"conversationId": conversation, "text": m},
-            (201,),
-            conversation,
-            omni_auth,
-        )
+        thread = tuple(OMNI_CHANNELS)[turn % len(OMNI_CHANNELS)]
+        send: dict[str, Any] = {"conversation_id": thread, "message_text": m}
+        if thread == OMNI_WA_OPEN:
+            send["message_type"] = "text"
+        if thread == OMNI_PLAYGROUND:
+            send.update(organization_id=OMNI_ACME, contact_id=OMNI_PLAYGROUND_CONTACT)
+        return Op(client, n, kind, "POST", OMNI_SEND_PATHS[thread], send, (201,), str(thread), omni_auth)
     if kind == "omni-inbound":
-        conversation = tuple(OMNI_CHANNELS)[turn % len(OMNI_CHANNELS)]
+        thread = tuple(OMNI_CHANNELS)[turn % len(OMNI_CHANNELS)]
         return Op(
             client,
             n,
             kind,
             "POST",
             "/__mock/omni-inbox/inbound",
-            {"workspace": OMNI_ACME, "conversation": conversation, "text": m},
+            {"organization_id": OMNI_ACME, "conversation_id": thread, "text": m},
             (201,),
-            conversation,
+            str(thread),
         )
     if kind == "omni-bulk":
         return Op(
@@ -254,7 +260,11 @@ def _build(kind: str, client: int, n: int, turn: int, omni_token: str) -> Op:
             kind,
             "POST",
             "/omni-inbox/conversations-bulk-actions",
-            {"action": "addTag", "ids": list(OMNI_BULK_IDS), "value": m},
+            {
+                "action": "assign",
+                "conversation_ids": list(OMNI_BULK_IDS),
+                "assigned_user_id": OMNI_ASSIGNEES[turn % len(OMNI_ASSIGNEES)],
+            },
             (201,),
             "bulk",
             omni_auth,
@@ -342,9 +352,9 @@ def _build(kind: str, client: int, n: int, turn: int, omni_token: str) -> Op:
         kind,
         "POST",
         OMNI_SEND_PATHS[OMNI_WA_OPEN],
-        {"conversationId": OMNI_WA_CLOSED, "text": m},
+        {"conversation_id": OMNI_WA_CLOSED, "message_text": m, "message_type": "text"},
         (422,),
-        OMNI_WA_CLOSED,
+        str(OMNI_WA_CLOSED),
         omni_auth,
     )
 
@@ -444,15 +454,15 @@ def onetoone_conversation_ids(http: httpx.Client) -> list[str]:
         cursor = page["next_cursor"]
 
 
-def omni_thread(http: httpx.Client, token: str, conversation: str, channel: str) -> tuple[int, list[dict[str, Any]]]:
+def omni_thread(http: httpx.Client, token: str, conversation: int, channel: str) -> tuple[int, list[dict[str, Any]]]:
     """(total, every message) of an omni-inbox conversation, paged through with $skip."""
     messages: list[dict[str, Any]] = []
     while True:
         page = _ok(
             http.get(
                 f"/omni-inbox/conversation-messages-{channel}",
-                headers={"Authorization": f"Bearer {token}"},
-                params={"conversationId": conversation, "$limit": 50, "$skip": len(messages)},
+                headers={"x-api-key": token},
+                params={"conversation_id": conversation, "$limit": 50, "$skip": len(messages)},
             )
         )
         messages.extend(page["data"])
@@ -498,8 +508,7 @@ class Baseline:
     onetoone_conversations: int
     activity_count: int
     ai_balance: int
-    omni_totals: dict[str, int]
-    omni_tags: dict[str, list[str]]
+    omni_totals: dict[int, int]
     crm_total: int
     crm_pairs: int
     journal_last_id: int = 0  # the newest journal id before the load (control requests are not journaled)
@@ -527,7 +536,6 @@ class Outcome:
 
 
 def _baseline(http: httpx.Client, omni_token: str) -> Baseline:
-    omni_auth = {"Authorization": f"Bearer {omni_token}"}
     conversations = {
         c: _ok(http.get(f"{ONETOONE}/conversations/{c}", headers=ONETOONE_AUTH)) for c in ONETOONE_CONVERSATIONS
     }
@@ -539,9 +547,6 @@ def _baseline(http: httpx.Client, omni_token: str) -> Baseline:
         activity_count=len(activity["items"]),
         ai_balance=activity["ai_token_balance"],
         omni_totals={c: omni_thread(http, omni_token, c, ch)[0] for c, ch in OMNI_CHANNELS.items()},
-        omni_tags={
-            c: _ok(http.get(f"/omni-inbox/conversations/{c}", headers=omni_auth))["tags"] for c in OMNI_BULK_IDS
-        },
         crm_total=crm_thread(http)[0],
         crm_pairs=len(_ok(http.get("/__mock/crm-inbox/training-pairs", params={"org": CRM_ACME}))["items"]),
     )
@@ -550,8 +555,10 @@ def _baseline(http: httpx.Client, omni_token: str) -> Baseline:
 @pytest.fixture(scope="module")
 def outcome() -> Iterator[Outcome]:
     with serving() as (base, _), httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT) as http:
-        omni_token = next(
-            c["token"] for c in _ok(http.get("/__mock/credentials"))["omni-inbox"] if c["tenant"] == OMNI_ACME
+        omni_token = next(  # Acme Solutions' API key (x-api-key)
+            c["token"]
+            for c in _ok(http.get("/__mock/credentials"))["omni-inbox"]
+            if c["tenant"] == str(OMNI_ACME) and c.get("token_header") == "x-api-key"
         )
         # The customer of the closed conversation writes first, so every 1TO1 AI target has its window open.
         opened = http.post(
@@ -760,14 +767,14 @@ def test_each_action_group_ran_its_actions_in_order(outcome: Outcome) -> None:
     assert not problems, "\n".join(problems[:30])
 
 
-def test_omni_inbox_sends_inbound_and_bulk_tags_all_land_once(outcome: Outcome) -> None:
+def test_omni_inbox_sends_and_inbound_land_once_and_bulk_assignments_apply_whole(outcome: Outcome) -> None:
     problems: list[str] = []
     with httpx.Client(base_url=outcome.base, timeout=REQUEST_TIMEOUT) as http:
         for conversation, channel in OMNI_CHANNELS.items():
             total, messages = omni_thread(http, outcome.omni_token, conversation, channel)
-            seen = Counter(m["text"] for m in messages)
+            seen = Counter(m["message_text"] for m in messages)
             accepted = [
-                op.marker for op in outcome.ops("omni-send", "omni-inbound") if op.ok and op.target == conversation
+                op.marker for op in outcome.ops("omni-send", "omni-inbound") if op.ok and op.target == str(conversation)
             ]
             problems += [
                 f"{conversation} ({channel}): accepted message {body!r} is there {seen[body]} times"
@@ -778,28 +785,24 @@ def test_omni_inbox_sends_inbound_and_bulk_tags_all_land_once(outcome: Outcome) 
             if total != wanted or len(messages) != total:
                 problems.append(f"{conversation} ({channel}): total {total}, listed {len(messages)}, expected {wanted}")
         _, closed = omni_thread(http, outcome.omni_token, OMNI_WA_CLOSED, "whatsapp")
-        leaked = [m["text"] for m in closed if m["text"] and MARKER.fullmatch(m["text"])]
+        leaked = [m["message_text"] for m in closed if m["message_text"] and MARKER.fullmatch(m["message_text"])]
         if leaked:
             problems.append(f"{OMNI_WA_CLOSED}: refused sends were stored anyway: {leaked[:5]}")
         bulk = [op for op in outcome.ops("omni-bulk") if op.ok]
         problems += [
-            f"{op.marker}: bulk addTag answered {op.body['succeeded']} of {len(OMNI_BULK_IDS)} ok"
+            f"{op.marker}: bulk assign processed {op.body['processed_count']} of {len(OMNI_BULK_IDS)}"
             for op in bulk
-            if op.body["succeeded"] != len(OMNI_BULK_IDS)
+            if op.body["processed_count"] != len(OMNI_BULK_IDS) or op.body["conversation_ids"] != sorted(OMNI_BULK_IDS)
         ]
-        for conversation in OMNI_BULK_IDS:
-            tags = _ok(
-                http.get(
-                    f"/omni-inbox/conversations/{conversation}",
-                    headers={"Authorization": f"Bearer {outcome.omni_token}"},
-                )
-            )["tags"]
-            counted = Counter(tags)
-            lost = [op.marker for op in bulk if counted[op.marker] != 1]
-            if lost:
-                problems.append(f"{conversation}: {len(lost)} bulk-added tags are missing or doubled: {lost[:10]}")
-            if [t for t in tags if not MARKER.fullmatch(t)] != outcome.baseline.omni_tags[conversation]:
-                problems.append(f"{conversation}: its own tags {outcome.baseline.omni_tags[conversation]} changed")
+        # Each bulk action applies to every conversation at once: whichever ran last, all four show its assignee.
+        assignees = {
+            _ok(http.get(f"/omni-inbox/conversations/{c}", headers={"x-api-key": outcome.omni_token}))[
+                "assigned_user_id"
+            ]
+            for c in OMNI_BULK_IDS
+        }
+        if len(assignees) != 1 or not assignees <= set(OMNI_ASSIGNEES):
+            problems.append(f"after the bulk assignments the conversations hold assignees {sorted(assignees)}")
     assert not problems, "\n".join(problems[:30])
 
 
@@ -893,7 +896,7 @@ def test_omni_threads_list_messages_in_the_order_the_server_took_them(outcome: O
     with httpx.Client(base_url=outcome.base, timeout=REQUEST_TIMEOUT) as http:
         for conversation, channel in OMNI_CHANNELS.items():
             _, messages = omni_thread(http, outcome.omni_token, conversation, channel)
-            listed = [by_marker[m["text"]] for m in messages if m["text"] in by_marker]
+            listed = [by_marker[m["message_text"]] for m in messages if m["message_text"] in by_marker]
             problems += [f"omni-inbox {conversation} ({channel}): {p}" for p in misordered(listed)]
     assert not problems, f"{len(problems)} messages listed out of order:\n" + "\n".join(problems[:20])
 
@@ -919,6 +922,9 @@ def test_journal_holds_every_request_up_to_its_bound(outcome: Outcome) -> None:
         found = set(MARKER.findall(json.dumps(item["request_body"], ensure_ascii=False)))
         if not found:
             unmarked += 1
+            if item["operation_id"] == "createConversationsBulkAction":  # an omni-inbox bulk body carries no text
+                assert item["response_body"]["processed_count"] == len(OMNI_BULK_IDS), item
+                continue
             assert item["operation_id"] in ("getConversation", "listConversationMessages", "getConversationStatus"), (
                 f"journal entry {item['id']} ({item['method']} {item['path']}) is no request of the load"
             )
@@ -931,7 +937,9 @@ def test_journal_holds_every_request_up_to_its_bound(outcome: Outcome) -> None:
             f"{op.body}"
         )
     assert not [m for m, c in matched.items() if c > 1], "a request was journaled twice"
-    assert unmarked <= len(outcome.ops("1to1-read")), f"{unmarked} journal entries without a body, more than the reads"
+    assert unmarked <= len(outcome.ops("1to1-read", "omni-bulk")), (
+        f"{unmarked} journal entries without a marker, more than the reads and the bulk actions"
+    )
     assert outcome.served_after - outcome.baseline.served == sent, (
         f"health counted {outcome.served_after - outcome.baseline.served} answered API requests, {sent} were sent"
     )

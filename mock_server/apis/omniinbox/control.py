@@ -3,9 +3,7 @@ of AchieveApex can. A customer writes in (`inbound`: into a conversation by id, 
 channel); the signed upload target of `POST /s3-url-signing` (`PUT s3/{key}`, its body limit the size the signing
 announced) and the file URL of a conversation file (`GET s3/{key}`); `messaging_window: closed` closes every open
 WhatsApp window (a scenario's `state:`).
-
-The control API answers JSON only, so `GET s3/{key}` gives the file as `{key, file_type, file_size,
-content_base64}` rather than the raw bytes (the engine's control routes cannot send another content type).
+`GET s3/{key}` serves the uploaded bytes with their `file_type` as content type, as the bucket would.
 Every change is a state operation (`state.py`).
 """
 
@@ -21,7 +19,7 @@ from mock_server.apis.omniinbox.state import CHANNELS, AchieveApexStore, Organiz
 from mock_server.apis.omniinbox.wire import iso_ms
 from mock_server.engine.clock import MockClock
 from mock_server.engine.scenarios import Undo
-from mock_server.engine.types import CONTROL_BODY_BYTES, ControlCall, ControlError, ControlRoute
+from mock_server.engine.types import CONTROL_BODY_BYTES, ControlCall, ControlError, ControlRoute, FileReply
 
 __all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS", "file", "inbound", "upload", "upload_limit"]
 
@@ -146,14 +144,12 @@ def upload(call: ControlCall) -> Any:
 
 
 def file(call: ControlCall) -> Any:
-    """What a conversation file's `url` serves: the uploaded bytes (base64, since the control API answers JSON)."""
+    """What a conversation file's `url` serves: the uploaded bytes, with the type the signing announced."""
     key = call.path_params["key"]
     found = _upload_of(call.store, key)
     if found is None or found[1]["data"] is None:
         raise ControlError(404, f"NoSuchKey: {key}")
-    upload_ = found[1]
-    data = base64.b64decode(upload_["data"])
-    return {"key": key, "file_type": upload_["file_type"], "file_size": len(data), "content_base64": upload_["data"]}
+    return FileReply(base64.b64decode(found[1]["data"]), str(found[1]["file_type"]))
 
 
 CONTROL_ROUTES = (

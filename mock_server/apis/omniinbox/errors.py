@@ -194,7 +194,8 @@ def _server_fault(fault: InjectedFault) -> Problem:
 
 
 def _route_not_found(error: RouteNotFound) -> Problem:
-    return Problem(404, "Page not found", data={"url": error.path or "/"})
+    url = (error.path or "/") + (f"?{error.query}" if error.query else "")  # express' req.url: path and query as sent
+    return Problem(404, "Page not found", data={"url": url})
 
 
 STYLE = ErrorStyle(

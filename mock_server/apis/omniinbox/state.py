@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mock_server.apis.omniinbox.errors import BadRequest, Forbidden, NotFound, Unprocessable
-from mock_server.apis.omniinbox.wire import iso_ms
+from mock_server.apis.omniinbox.wire import CHANNELS, iso_ms
 from mock_server.engine.clock import parse_instant
 
 __all__ = [
@@ -66,7 +66,6 @@ __all__ = [
 ]
 
 Record = dict[str, Any]
-CHANNELS = ("whatsapp", "instagram", "messenger", "webchat", "sms", "playground")
 OBJECT_ID_CHANNELS = ("whatsapp", "instagram", "messenger", "webchat")  # their messages have a Mongo `_id`
 WINDOW = timedelta(hours=24)
 UPLOAD_TTL = timedelta(minutes=15)
@@ -212,8 +211,12 @@ def check_conversation_patch(
     if user is not None and user not in org.members(store):
         raise BadRequest(f"User {user} is not a member of organization {org.id}")
     assistant = patch.get("assigned_ai_assistant_id")
-    if assistant is not None and not any(_same_id(a["id"], assistant) for a in _live(org.assistants)):
-        raise BadRequest(f"Unknown AI assistant {assistant}")
+    if assistant is not None:
+        found = next((a for a in _live(org.assistants) if _same_id(a["id"], assistant)), None)
+        if found is None:
+            raise BadRequest(f"Unknown AI assistant {assistant}")
+        # the patch page allows the id as text ("55"); kept as the assistant's number, so the list filter finds it
+        changed["assigned_ai_assistant_id"] = found["id"]
     if "pipeline_id" in patch and patch["pipeline_id"] is None:
         changed["pipeline_stage_id"] = patch.get("pipeline_stage_id")
     pipeline = org.pipelines.get(str(changed["pipeline_id"]))
@@ -477,6 +480,16 @@ def _key_of(s3_path: Any) -> str | None:
     return s3_path[len(prefix) :]
 
 
+def _key_of_url(url: Any) -> str | None:
+    """The key of the public URL the app builds for SMS media [doc: bucket URL + `s3_key`] and sends."""
+    prefix = public_url("")
+    if not isinstance(url, str) or not url:
+        return None
+    if not url.startswith(prefix) or url == prefix:
+        raise BadRequest(f"media_url must start with {prefix}")
+    return url[len(prefix) :]
+
+
 def _on_channel(conversation: Record, channel: str) -> None:
     if conversation["channel"] != channel:
         raise BadRequest(f"Conversation {conversation['id']} is not a {channel} conversation")
@@ -540,7 +553,8 @@ def send_sms(
     now: datetime,
 ) -> Record:
     _on_channel(conversation, "sms")
-    media = _key_media(org, body["s3_key"], body) if body.get("s3_key") else None
+    key = body.get("s3_key") or _key_of_url(body.get("media_url"))
+    media = _key_media(org, key, body) if key else None
     kind = _CATEGORY_TYPES[media["category"]] if media and not body.get("message_text") else "text"
     _check_content(kind, body.get("message_text"), media)
     return add_message(

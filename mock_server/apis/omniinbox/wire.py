@@ -30,9 +30,12 @@ if TYPE_CHECKING:  # state.py writes times with iso_ms
     from mock_server.apis.omniinbox.state import AchieveApexStore, Organization
 
 __all__ = [
+    "ASSISTANT_TYPES",
+    "CHANNELS",
     "CONVERSATIONS",
     "DEFAULT_LIMIT",
     "FINDERS",
+    "MESSAGE_TYPES",
     "MAX_LIMIT",
     "MESSAGES",
     "ORGANIZATIONS",
@@ -198,6 +201,9 @@ def parse(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
 
 _OPERATORS = frozenset({"$in", "$nin", "$lt", "$lte", "$gt", "$gte", "$ne"})
 _PAGING = frozenset({"$limit", "$skip", "$sort", "$select"})
+CHANNELS = ("whatsapp", "instagram", "messenger", "webchat", "sms", "playground")
+MESSAGE_TYPES = ("text", "image", "video", "document", "audio", "location", "note", "reaction", "template")
+ASSISTANT_TYPES = ("conversation", "support-ticket", "ai-chat", "voice")
 _INTEGER = re.compile(r"-?\d{1,18}")
 _PARSE_INT = re.compile(r"\s*([+-]?\d+)")
 Kind = str  # "int", "id" (a number or a text id), "str", "bool", "time", "ints" (an array of numbers), "json"
@@ -227,14 +233,17 @@ class Finder:
         order: Sequence[tuple[str, int]] = (("id", 1),),
         getters: Mapping[str, Callable[[Record], Any]] | None = None,
         id_field: str = "id",
+        enums: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.fields = fields
         self.order = tuple(order)
         self.getters = getters or {}
         self.id_field = id_field
+        self.enums = enums or {}  # text fields whose values the spec enumerates: a value outside is a 400
 
     def with_getters(self, getters: Mapping[str, Callable[[Record], Any]]) -> Finder:
-        return Finder({**self.fields, **{name: "ints" for name in getters}}, self.order, getters, self.id_field)
+        fields = {**self.fields, **{name: "ints" for name in getters}}
+        return Finder(fields, self.order, getters, self.id_field, self.enums)
 
     def value(self, item: Record, name: str) -> Any:
         getter = self.getters.get(name)
@@ -250,6 +259,9 @@ class Finder:
             return None
         if not isinstance(value, str):
             return value
+        allowed = self.enums.get(name)
+        if allowed is not None and value not in allowed:
+            raise BadRequest(f"Invalid query parameter {name}: '{value[:40]}' is not one of {', '.join(allowed)}")
         if kind in ("int", "ints") or (kind == "id" and _INTEGER.fullmatch(value)):
             if not _INTEGER.fullmatch(value):
                 raise BadRequest(f"Invalid query parameter {name}: '{value[:40]}' is not a number")
@@ -279,9 +291,9 @@ class Finder:
             elif name in _PAGING and top:
                 continue
             elif name.startswith("$"):
-                raise BadRequest(f"Invalid filter value {name}")
+                raise BadRequest(f"Invalid filter value {_shown(name)}")
             elif name not in self.fields or self.fields[name] == "json":
-                raise BadRequest(f"Invalid query parameter {name}")
+                raise BadRequest(f"Invalid query parameter {_shown(name)}")
             else:
                 tests.append(self._condition(name, condition))
         return lambda item: all(test(item) for test in tests)
@@ -299,7 +311,7 @@ class Finder:
         tests: list[Predicate] = []
         for operator, raw in condition.items():
             if operator not in _OPERATORS:
-                raise BadRequest(f"Invalid query parameter {operator}")
+                raise BadRequest(f"Invalid query parameter {_shown(operator)}")
             if operator in ("$in", "$nin"):
                 if not isinstance(raw, list):
                     raise BadRequest(f"Invalid query parameter {operator}: an array is expected for {name}")
@@ -353,6 +365,14 @@ class Finder:
 
     def _sort_key(self, name: str) -> Callable[[Record], tuple[int, Any]]:
         return lambda item: _sort_key(self.value(item, name))
+
+
+def _shown(name: str) -> str:
+    """A parameter's name in a message. qs keeps all that lies past DEPTH brackets as one literal name, so operators
+    nested hundreds deep would come back as kilobytes of brackets: say what happened instead."""
+    if name.startswith("["):
+        return f"{name[:40]}... (nested deeper than {DEPTH} levels)"
+    return name if len(name) <= 60 else f"{name[:60]}..."
 
 
 def _either(branches: list[Predicate]) -> Predicate:
@@ -454,6 +474,7 @@ CONVERSATIONS = Finder(
         "last_message_text": "str",
     },
     order=(("last_interaction_at", -1), ("id", -1)),  # the inbox's own order [doc]
+    enums={"channel": CHANNELS, "status": ("open", "closed")},
 )
 _MESSAGE = {
     "conversation_id": "int",
@@ -472,7 +493,12 @@ _MESSAGE = {
     **_TIMES,
 }
 MESSAGES = {
-    channel: Finder({key: kind, **_MESSAGE}, order=(("created_at", 1), (key, 1)), id_field=key)
+    channel: Finder(
+        {key: kind, **_MESSAGE},
+        order=(("created_at", 1), (key, 1)),
+        id_field=key,
+        enums={"message_type": MESSAGE_TYPES},
+    )
     for channel, key, kind in [(c, "_id", "str") for c in ("whatsapp", "instagram", "messenger", "webchat")]
     + [(c, "id", "int") for c in ("sms", "playground")]
 }
@@ -500,7 +526,8 @@ FINDERS = {
     "views": Finder({**_OWNED, "name": "str", "filter": "json", "created_by_user_id": "int", **_TIMES}),
     "assistants": Finder(
         {**_OWNED, "name": "str", "type": "str", "ai_model_id": "int", "timezone": "str", "instructions": "str"}
-        | _TIMES
+        | _TIMES,
+        enums={"type": ASSISTANT_TYPES},
     ),
     "automations": Finder({**_OWNED, "name": "str", "steps": "json", **_TIMES}),
     "predefined": Finder(

@@ -159,7 +159,9 @@ def test_clients(convomock):
     assert crm.get("/conversations").status_code == 200
     bob = convomock.client("crm-inbox", token="crm_bob_8d2c6a4e1f3b5d7c9e0a")
     assert bob.get("/conversations").status_code == 200
-    assert convomock.client("omni-inbox").get("/conversations").status_code == 200
+    omni = convomock.client("omni-inbox")
+    assert omni.headers["x-api-key"].startswith("aa_live_")
+    assert omni.get("/conversations", params={"organization_id": 456}).json()["data"][0]["organization_id"] == 456
     with pytest.raises(LookupError, match="no highlevel credential for tenant='initech'"):
         convomock.client("highlevel", "initech")
 
