@@ -258,3 +258,25 @@ def test_api_docs_try_it_out_calls_the_mock_as_the_first_tenant(browser: WebDriv
     assert entry["status"] == 200 and entry["request_headers"]["x-mock-client"] == "docs"
     assert json.dumps(entry["response_body"]).count(DOC_CONVERSATION) >= 1
     assert_nothing_refused(browser)
+
+
+def test_the_omni_inbox_tab_shows_an_organizations_conversations_and_a_thread(page: WebDriver, mock: str) -> None:
+    """AchieveApex's part of the page: the tab calls with an organization's x-api-key and its organization_id, names
+    a conversation by its contact, and shows a WhatsApp thread with its 24h window and a customer's message."""
+    control(
+        mock, "POST", "omni-inbox/inbound", {"organization_id": 456, "conversation_id": 1001, "text": "<b>still</b>"}
+    )
+    click(page, 'button[data-api="omni-inbox"]', what="the omni-inbox tab")
+    until(page, shown('button[data-tenant="456"]', "Acme Solutions"), "organization 456 among the tenants")
+    card = until(page, shown('button[data-conversation="1001"]', "John Doe"), "conversation 1001, John Doe's")
+    assert "whatsapp" in card.text and "<b>still</b>" in card.text
+    card.click()
+    until(page, shown("#timeline-items .event .text", "<b>still</b>"), "the customer's message in the timeline")
+    assert page.find_element(By.ID, "timeline-title").text == "Conversation 1001 · whatsapp"
+    assert fact_of(page, "#timeline-facts", "whatsapp_window_expires_at") == "2026-01-16T15:00:00.000Z"
+    texts = [e.text for e in page.find_elements(By.CSS_SELECTOR, "#timeline-items .event .text")]
+    assert texts[:3] == ["Hi, my order hasn't arrived yet.", "Sorry to hear that! Let me check.", "Any news?"]
+    calls = control(mock, "GET", "requests?api=omni-inbox&path=/omni-inbox/conversations$")["items"]
+    assert calls and all("organization_id=456" in c["query"] for c in calls)
+    assert all(c["request_headers"].get("x-api-key", "").startswith("aa_live_") for c in calls)
+    assert_nothing_refused(page)

@@ -16,7 +16,15 @@ from typing import Any
 from faker import Faker
 
 from mock_server.apis.omniinbox.auth import issue_token
-from mock_server.apis.omniinbox.state import CHANNELS, AchieveApexStore, Organization, Record, add_message, next_id
+from mock_server.apis.omniinbox.state import (
+    CHANNELS,
+    AchieveApexStore,
+    Organization,
+    Record,
+    add_message,
+    conversation_record,
+    next_id,
+)
 from mock_server.apis.omniinbox.wire import iso_ms
 from mock_server.engine.clock import parse_duration, parse_instant
 from mock_server.engine.ids import SeededRandom
@@ -97,27 +105,17 @@ def _reference(org: Organization, raw: Mapping[str, Any], start: datetime) -> No
 
 def _conversation(store: AchieveApexStore, org: Organization, raw: Mapping[str, Any], start: datetime) -> Record:
     stage = org.stages.get(str(raw.get("pipeline_stage")))
-    conversation: Record = {
-        "id": raw["id"],
-        "organization_id": org.id,
-        "contact_id": raw.get("contact"),
-        "channel": raw["channel"],
-        "status": "open",
-        "assigned_user_id": raw.get("assigned_user"),
-        "assigned_ai_assistant_id": raw.get("assigned_ai_assistant"),
-        "pipeline_id": stage["pipeline_id"] if stage else None,
-        "pipeline_stage_id": stage["id"] if stage else None,
-        "unread_count": 0,
-        "ai_context_cut": None,
-        "ai_auto_assignment_disabled": False,
-        "ai_auto_assignment_disabled_reason": None,
-        "blocked": False,
-        "last_interaction_at": None,
-        **_times(raw.get("created", "-30d"), start),
-        "whatsapp_window_expires_at": None,
-        "waiting_response": False,
-        "last_message_text": None,
-    }
+    conversation = conversation_record(
+        raw["id"],
+        org,
+        raw.get("contact"),
+        raw["channel"],
+        _times(raw.get("created", "-30d"), start)["created_at"],
+        assigned_user_id=raw.get("assigned_user"),
+        assigned_ai_assistant_id=raw.get("assigned_ai_assistant"),
+        pipeline_id=stage["pipeline_id"] if stage else None,
+        pipeline_stage_id=stage["id"] if stage else None,
+    )
     org.keep("conversations", conversation)
     for line in raw.get("messages", []):
         add_message(

@@ -44,6 +44,7 @@ __all__ = [
     "add_message",
     "bulk_update",
     "check_conversation_patch",
+    "conversation_record",
     "create_contact",
     "create_predefined",
     "file_url",
@@ -279,15 +280,14 @@ def bulk_update(
     return [patch_conversation(store, org, c, patch, now)["id"] for org, c in targets]
 
 
-def start_conversation(
-    store: AchieveApexStore, org: Organization, channel: str, contact: Record, now: datetime
+def conversation_record(
+    conversation_id: int, org: Organization, contact_id: int | None, channel: str, at: str, **fields: Any
 ) -> Record:
-    """A conversation a customer opens (the control API's inbound on a new phone or email)."""
-    at = iso_ms(now)
-    conversation = {
-        "id": next_id(store, "conversations"),
+    """A new conversation as the services return it (the [doc] fields, then convomock's), `fields` set over it."""
+    record: Record = {
+        "id": conversation_id,
         "organization_id": org.id,
-        "contact_id": contact["id"],
+        "contact_id": contact_id,
         "channel": channel,
         "status": "open",
         "assigned_user_id": None,
@@ -307,6 +307,15 @@ def start_conversation(
         "waiting_response": False,
         "last_message_text": None,
     }
+    record.update(fields)
+    return record
+
+
+def start_conversation(
+    store: AchieveApexStore, org: Organization, channel: str, contact: Record, now: datetime
+) -> Record:
+    """A conversation a customer opens (the control API's inbound on a new phone or email)."""
+    conversation = conversation_record(next_id(store, "conversations"), org, contact["id"], channel, iso_ms(now))
     return org.keep("conversations", conversation)
 
 
@@ -555,6 +564,19 @@ def send_sms(
     _on_channel(conversation, "sms")
     key = body.get("s3_key") or _key_of_url(body.get("media_url"))
     media = _key_media(org, key, body) if key else None
+    return _send_text_or_file(store, org, conversation, body, media, user_id, now)
+
+
+def _send_text_or_file(
+    store: AchieveApexStore,
+    org: Organization,
+    conversation: Record,
+    body: Mapping[str, Any],
+    media: Record | None,
+    user_id: int | None,
+    now: datetime,
+) -> Record:
+    """An SMS or playground send: its text, or a file message of the file's kind when it has no text."""
     kind = _CATEGORY_TYPES[media["category"]] if media and not body.get("message_text") else "text"
     _check_content(kind, body.get("message_text"), media)
     return add_message(
@@ -583,19 +605,7 @@ def send_playground(
     if "contact_id" in body and not _same_id(body["contact_id"], conversation["contact_id"]):
         raise BadRequest(f"Contact {body['contact_id']} is not the contact of conversation {conversation['id']}")
     media = _media(org, conversation, body)
-    kind = _CATEGORY_TYPES[media["category"]] if media and not body.get("message_text") else "text"
-    _check_content(kind, body.get("message_text"), media)
-    return add_message(
-        store,
-        org,
-        conversation,
-        now,
-        direction="outbound",
-        text=body.get("message_text"),
-        message_type=kind,
-        sender_user_id=user_id,
-        media=media,
-    )
+    return _send_text_or_file(store, org, conversation, body, media, user_id, now)
 
 
 def send_predefined(
