@@ -54,7 +54,7 @@ def test_scenarios_lists_every_file(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     assert lines[0].split() == ["scenario", "apis", "description"]
     assert [line.split()[0] for line in lines[1:]] == list(SCENARIOS)
-    assert "window-expired   1to1ai     Every open 24h messaging window closes now" in out
+    assert "window-expired   1to1ai,omni-inbox  Every open 24h messaging window closes now" in out
 
     code, out, _ = run(capsys, "scenarios", "--json")
     assert [s["name"] for s in json.loads(out)] == list(SCENARIOS)

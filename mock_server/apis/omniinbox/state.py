@@ -501,7 +501,7 @@ def _key_of_url(url: Any) -> str | None:
 
 def _on_channel(conversation: Record, channel: str) -> None:
     if conversation["channel"] != channel:
-        raise BadRequest(f"Conversation {conversation['id']} is not a {channel} conversation")
+        raise BadRequest(f"Conversation {conversation['id']} is not a conversation of the {channel} channel")
 
 
 def send(

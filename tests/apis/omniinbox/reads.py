@@ -1,4 +1,4 @@
-"""Reads the omni-inbox's behaviour tests share (tests/apis/omniinbox/test_conversations_and_messages.py and
+"""Reads the omni-inbox's behaviour tests share (test_conversations_and_messages.py and
 test_bulk_files_predefined_automations.py): a whole filtered conversation list, one conversation, the mock clock's
 instant as AchieveApex writes times, and a Feathers refusal checked by status, class and message."""
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.apis.omniinbox.reads import Record, conversation, find_all, now_ms, refused
 from tests.support.omniinbox import (
     OMNI_ACME,
     OMNI_ADMIN,
@@ -26,7 +27,6 @@ from tests.support.omniinbox import (
     OMNI_WEBCHAT,
     OmniClient,
 )
-from tests.apis.omniinbox.reads import Record, conversation, find_all, now_ms, refused
 
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 BUCKET = "achieveapex-conversation-files"
