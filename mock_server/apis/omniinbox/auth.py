@@ -99,22 +99,35 @@ def verify_token(store: AchieveApexStore, token: str, now: datetime | None) -> t
 
 
 def authenticate(view: RequestView, store: AchieveApexStore) -> Principal:
+    """Every credential a request presents must hold (convomock design: the pages are silent on sending both); with
+    a key and a JWT, the key decides the organization and the user."""
     key = view.headers.get("x-api-key")
+    authorization = view.headers.get("authorization")
     if key is not None:
         found = store.api_keys.get(key.strip())
         if found is None or found["revoked"] or str(found["organization_id"]) not in store.organizations:
             raise errors.NotAuthenticated("Invalid API key")
+        if authorization is not None:
+            _bearer_user(store, authorization, view.now)
         org = found["organization_id"]
         scopes = frozenset({"strategy:api-key"})
         return Principal(tenant_id=str(org), key=f"org:{org}", label=f"user:{found['user_id']}", scopes=scopes)
-    scheme, _, token = view.headers.get("authorization", "").strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() not in ("bearer", "jwt") or not token:
-        raise errors.NotAuthenticated("Not authenticated")
-    user, claims = verify_token(store, token, view.now)
+    user, claims, token = _bearer_user(store, authorization or "", view.now)
     first = next(iter(user["memberships"]), "")
     scopes = frozenset({"strategy:jwt", f"jti:{claims.get('jti', '')}", f"token:{token}"})
     return Principal(tenant_id=first, key=f"user:{user['id']}", label=f"user:{user['id']}", scopes=scopes)
+
+
+def _bearer_user(
+    store: AchieveApexStore, authorization: str, now: datetime | None
+) -> tuple[Record, Mapping[str, Any], str]:
+    """The user, claims and token of an `Authorization: Bearer <jwt>` header, or 401 NotAuthenticated."""
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() not in ("bearer", "jwt") or not token:
+        raise errors.NotAuthenticated("Not authenticated")
+    user, claims = verify_token(store, token, now)
+    return user, claims, token
 
 
 def credentials(store: AchieveApexStore) -> list[dict[str, Any]]:

@@ -116,10 +116,15 @@ def test_a_bad_or_revoked_key_is_the_pages_401(omni: OmniClient, key: str) -> No
     assert omni.state() == before
 
 
-def test_a_key_is_read_before_a_bearer_token(omni: OmniClient) -> None:
-    token = log_in(omni)["accessToken"]
+def test_with_a_key_and_a_bearer_token_both_must_hold_and_the_key_decides(omni: OmniClient) -> None:
+    token = log_in(omni)["accessToken"]  # user 123, a member of 456 and owner of 123
     both = {"x-api-key": OMNI_REVOKED_KEY, "Authorization": f"Bearer {token}"}
     refused(anonymous(omni).get(f"/conversations/{OMNI_WA_OPEN}", headers=both), 401, "Invalid API key")
+    both = {"x-api-key": OMNI_KEYS[OMNI_ACME], "Authorization": "Bearer not.a.jwt"}
+    refused(anonymous(omni).get(f"/conversations/{OMNI_WA_OPEN}", headers=both), 401, "jwt malformed")
+    both = {"x-api-key": OMNI_KEYS[OMNI_ACME], "Authorization": f"Bearer {token}"}
+    organizations = anonymous(omni).get("/organizations", headers=both).json()["data"]
+    assert [o["id"] for o in organizations] == [OMNI_ACME]  # the key's organization, not the user's two
     # the header name is case-insensitive, as in any HTTP server
     good = anonymous(omni).get(f"/conversations/{OMNI_WA_OPEN}", headers={"X-API-KEY": OMNI_KEYS[OMNI_ACME]})
     assert good.status_code == 200 and good.json()["id"] == OMNI_WA_OPEN
