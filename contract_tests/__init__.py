@@ -14,7 +14,7 @@ any base URL. From the command line: `convomock contract`; from a test suite: `c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +34,6 @@ __all__ = [
     "contract_workflows",
     "CONTRACT_CHECKS",
 ]
-
-
-def _credential_header_names(document: Mapping[str, Any]) -> frozenset[str]:
-    """The headers that carry a credential (lower case): `Authorization`, and every API key header the spec's
-    security schemes name (AchieveApex's `x-api-key`)."""
-    schemes = ((document.get("components") or {}).get("securitySchemes") or {}).values()
-    return frozenset(
-        {"authorization"}
-        | {str(s["name"]).lower() for s in schemes if s.get("type") == "apiKey" and s.get("in") == "header"}
-    )
 
 
 def contract_schema(
@@ -78,24 +68,6 @@ def contract_schema(
         )
     )
     schema = build_schema(contract)
-    credential_headers = _credential_header_names(schema.raw_schema)
-    found = next(((k, v) for k, v in contract.headers.items() if k.lower() in credential_headers), None)
-    if found is not None:
-        header, credential = found
-
-        # Declared as the schema's auth (not only a header), so schemathesis' auth checks know the credential is
-        # ours and probe the API with it removed or broken, instead of taking it for a generated one.
-        @schema.auth()
-        class _Credential:
-            def get(self, case: Any, context: Any) -> str:
-                return credential
-
-            def set(self, case: Any, data: str, context: Any) -> None:
-                # A credential generated for another of the spec's schemes (a random bearer beside an API key)
-                # goes: the request carries ours alone, as a client's does.
-                kept = {k: v for k, v in (case.headers or {}).items() if k.lower() not in credential_headers}
-                case.headers = {**kept, header: data}
-
     if contract.other_headers:
         register_context(
             schema.raw_schema, TenancyContext(contract.other_headers, contract.other_params, contract.params)

@@ -213,15 +213,46 @@ def build_schema(contract: ResolvedContract, filtered: bool = True) -> Any:
     schema.config.update(base_url=contract.base_url)
     if contract.app is not None:
         schema.app = contract.app
-    if not filtered:
-        return schema
-    if options.include:
-        schema = schema.include(operation_id=list(options.include))
-    if options.exclude:
-        schema = schema.exclude(operation_id=list(options.exclude))
-    if contract.read_only:
-        schema = schema.include(method=list(SAFE_METHODS))
+    if filtered:
+        if options.include:
+            schema = schema.include(operation_id=list(options.include))
+        if options.exclude:
+            schema = schema.exclude(operation_id=list(options.exclude))
+        if contract.read_only:
+            schema = schema.include(method=list(SAFE_METHODS))
+    _declare_credential(schema, contract.headers)
     return schema
+
+
+def _credential_header_names(document: Mapping[str, Any]) -> frozenset[str]:
+    """The headers that carry a credential (lower case): `Authorization`, and every API key header the spec's
+    security schemes name (AchieveApex's `x-api-key`)."""
+    schemes = ((document.get("components") or {}).get("securitySchemes") or {}).values()
+    return frozenset(
+        {"authorization"}
+        | {str(s["name"]).lower() for s in schemes if s.get("type") == "apiKey" and s.get("in") == "header"}
+    )
+
+
+def _declare_credential(schema: Any, headers: Mapping[str, str]) -> None:
+    """The credential header (`Authorization`, or an API key's such as `x-api-key`) declared as the schema's auth,
+    not only sent as a header: schemathesis' auth checks then know it is ours and probe the API with it removed or
+    broken, and a credential it would generate for another of the spec's schemes (a random bearer beside an API
+    key) is dropped, so a request carries ours alone, as a client's does."""
+    names = _credential_header_names(schema.raw_schema)
+    found = next(((k, v) for k, v in headers.items() if k.lower() in names), None)
+    if found is None:
+        return
+    header, credential = found
+
+    @schema.auth()
+    class _Credential:
+        def get(self, case: Any, context: Any) -> str:
+            return credential
+
+        def set(self, case: Any, data: str, context: Any) -> None:
+            kept = {k: v for k, v in (case.headers or {}).items() if k.lower() not in names}
+            case.headers = {**kept, header: data}
 
 
 def _substitute(value: Any, where: str) -> Any:
