@@ -171,8 +171,16 @@ def find_conversations(call: Call) -> Any:
     require(query, "organization_id")
     who = _who(call, query)
     orgs = _orgs(call, who)
-    rest, keep, finder = conversation_filter(_store(call), orgs, query)
+    rest, keep, finder = conversation_filter(_store(call), orgs, _scoped(query))
     return page([c for org in orgs for c in _live(org.conversations.values()) if keep(c)], rest, finder)
+
+
+def _scoped(query: dict[str, Any]) -> dict[str, Any]:
+    """The query without a plain `organization_id`: the organizations searched are already just that one (an
+    operator on it, `organization_id[$in]`, stays and filters)."""
+    if isinstance(query.get("organization_id"), dict):
+        return query
+    return {name: value for name, value in query.items() if name != "organization_id"}
 
 
 def get_conversation(call: Call) -> Any:

@@ -357,14 +357,14 @@ class Finder:
         return [self.id_field, *names]
 
     def sort(self, items: list[Record], order: Sequence[tuple[str, int]]) -> list[Record]:
+        """Stable, one key at a time from the last; records without the field last, whatever the direction."""
         for name, direction in reversed(order):
-            present = [i for i in items if self.value(i, name) is not None]
-            missing = [i for i in items if self.value(i, name) is None]
-            items = sorted(present, key=self._sort_key(name), reverse=direction < 0) + missing
+            getter = self.getters.get(name)
+            valued = [(getter(item) if getter else item.get(name), item) for item in items]
+            present = [(_sort_key(value), item) for value, item in valued if value is not None]
+            present.sort(key=_first, reverse=direction < 0)
+            items = [item for _, item in present] + [item for value, item in valued if value is None]
         return items
-
-    def _sort_key(self, name: str) -> Callable[[Record], tuple[int, Any]]:
-        return lambda item: _sort_key(self.value(item, name))
 
 
 def _shown(name: str) -> str:
@@ -377,6 +377,14 @@ def _shown(name: str) -> str:
 
 def _either(branches: list[Predicate]) -> Predicate:
     return lambda item: any(test(item) for test in branches)
+
+
+def _everything(record: Record) -> bool:
+    return True
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -636,4 +644,7 @@ def conversation_filter(
         contact = contacts.get(str(conversation["organization_id"]), {}).get(str(conversation["contact_id"]))
         return list(contact["tag_ids"]) if contact else []
 
-    return rest, (lambda c: all(test(c) for test in tests)), CONVERSATIONS.with_getters({"tag_id": tags})
+    keep: Predicate = (
+        _everything if not tests else tests[0] if len(tests) == 1 else (lambda c: all(t(c) for t in tests))
+    )
+    return rest, keep, CONVERSATIONS.with_getters({"tag_id": tags})
