@@ -520,8 +520,14 @@ def send(
     if template is not None:
         if channel != "whatsapp":
             raise BadRequest(f"A template cannot be sent on {channel}")
-        if not any(t["name"] == template.get("name") for t in org.templates):
+        languages = [t["language"] for t in org.templates if t["name"] == template.get("name")]
+        if not languages:
             raise BadRequest(f"Unknown template {template.get('name')}")
+        if template.get("language") not in languages:
+            raise BadRequest(
+                f"Template {template.get('name')} has no language {template.get('language')}"
+                f" (approved: {', '.join(languages)})"
+            )
     media = _media(org, conversation, body)
     kind = "template" if template else body.get("message_type") or "text"
     if kind == "text" and media is not None and "message_type" not in body:

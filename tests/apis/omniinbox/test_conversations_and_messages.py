@@ -435,6 +435,8 @@ def test_templates_outside_the_window(omni: OmniClient) -> None:
     before = omni.state()
     unknown = {"conversation_id": OMNI_WA_CLOSED, "template": {"name": "no_such_template", "language": "en_US"}}
     refused(send(omni, "whatsapp", unknown), 400, "Unknown template no_such_template")
+    french = {"conversation_id": OMNI_WA_CLOSED, "template": {"name": "hello_world", "language": "fr"}}
+    refused(send(omni, "whatsapp", french), 400, "Template hello_world has no language fr (approved: en_US)")
     assert omni.state() == before
 
 
