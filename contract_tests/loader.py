@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 import schemathesis
 
 from mock_server import DATA_ROOT
+from mock_server.engine.backend import credential_token
 from mock_server.engine.specs import load_yaml
 
 __all__ = [
@@ -122,14 +123,6 @@ def _auth(token: str | None, headers: Mapping[str, str]) -> dict[str, str]:
     return result
 
 
-def _credential_auth(credential: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, str]:
-    """A seeded credential's token, in the header it goes in (`token_header`, e.g. an `x-api-key`) or as a bearer."""
-    header = credential.get("token_header")
-    if header:
-        return {**headers, str(header): str(credential["token"])}
-    return _auth(str(credential["token"]), headers)
-
-
 def resolve(options: ContractOptions) -> ResolvedContract:
     """Fill every default: the in-process mock and its seeded credentials unless a base URL is given."""
     api, spec_path = _spec_for(options)
@@ -152,13 +145,13 @@ def resolve(options: ContractOptions) -> ResolvedContract:
             # reaches the API and the refusal shows); without a token, the first tenant's own credential.
             mine = next((c for c in credentials if c["token"] == options.token), credentials[0])
             if not headers:
-                headers = _credential_auth(mine, {})
+                headers = credential_token(mine)
             # What names the tenant besides the token: path parameters (1TO1 AI's slug), headers (X-Org-Id).
             params = {**mine.get("path_params", {}), **params}
             headers = {**mine.get("tenant_headers", {}), **headers}
             other = next((c for c in credentials if c["tenant"] != mine["tenant"]), None)
             if other is not None and other_headers is None:
-                other_headers = _credential_auth(other, other.get("tenant_headers", {}))
+                other_headers = {**other.get("tenant_headers", {}), **credential_token(other)}
                 other_params = {**other.get("path_params", {}), **other_params}
     else:
         base_url = options.base_url.rstrip("/")

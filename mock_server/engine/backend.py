@@ -24,7 +24,7 @@ from mock_server.engine.snapshot import from_json_data, to_json_data
 from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
 from mock_server.engine.types import ApiBinding, MockOptions
 
-__all__ = ["ApiRuntime", "MockBackend", "StartupError", "client_headers"]
+__all__ = ["ApiRuntime", "MockBackend", "StartupError", "client_headers", "credential_token"]
 
 PROBLEMS_KEPT = 1000  # the first this many bugs are kept; past that a broken mock must not also grow without end
 
@@ -233,9 +233,13 @@ def client_headers(credential: Mapping[str, Any]) -> dict[str, str]:
     """What a client holding this credential sends on every call: the token (as a bearer token, or in the header
     the credential names in `token_header`, such as an `x-api-key`), then the API's own headers (HighLevel's
     `Version`) and the tenant's (the CRM inbox's `X-Org-Id`)."""
+    return {**credential_token(credential), **credential.get("headers", {}), **credential.get("tenant_headers", {})}
+
+
+def credential_token(credential: Mapping[str, Any]) -> dict[str, str]:
+    """The credential's token in the header it goes in: `token_header` (an `x-api-key`), else a bearer token."""
     header = credential.get("token_header")
-    token = {header: str(credential["token"])} if header else {"Authorization": f"Bearer {credential['token']}"}
-    return {**token, **credential.get("headers", {}), **credential.get("tenant_headers", {})}
+    return {header: str(credential["token"])} if header else {"Authorization": f"Bearer {credential['token']}"}
 
 
 def _only_tenants(binding: ApiBinding, fixtures: Mapping[str, Any], tenants: Sequence[str] | None) -> Mapping[str, Any]:

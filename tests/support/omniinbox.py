@@ -109,15 +109,18 @@ class OmniClient(VendorClient):
         assert response.status_code == status, f"{method} {path}: {response.status_code} {response.text}"
         return response.json()
 
-    def messages(self, conversation: int, channel: str, **query: Any) -> list[dict[str, Any]]:
-        """Every live message of a conversation, oldest first (paged through with $skip)."""
+    def find_all(self, path: str, **query: Any) -> tuple[list[dict[str, Any]], int]:
+        """Every record a find selects, all pages in order (paged through with $skip), and the last page's total."""
         found: list[dict[str, Any]] = []
         while True:
-            params = {"conversation_id": conversation, "$limit": 50, "$skip": len(found), **query}
-            page = self.ok("GET", f"/conversation-messages-{channel}", params=params)
+            page = self.ok("GET", path, params={**query, "$limit": 50, "$skip": len(found)})
             found += page["data"]
             if not page["data"] or len(found) >= page["total"]:
-                return found
+                return found, int(page["total"])
+
+    def messages(self, conversation: int, channel: str, **query: Any) -> list[dict[str, Any]]:
+        """Every live message of a conversation, oldest first."""
+        return self.find_all(f"/conversation-messages-{channel}", conversation_id=conversation, **query)[0]
 
     def inbound(self, conversation: int, text: str, organization: int = OMNI_ACME) -> dict[str, Any]:
         """The customer writes into a conversation (the control API)."""

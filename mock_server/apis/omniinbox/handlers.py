@@ -79,10 +79,10 @@ def _who(call: Call, query: Mapping[str, Any] | None = None) -> Who:
     else:
         reach = tuple(int(o) for o in user["memberships"] if o in store.organizations)
     named = named_organizations(parse(call.input.raw_query) if query is None else query)
-    who = Who(user, reach, None, principal.scopes)
-    for organization_id in named or ():
+    who = Who(user, reach, tuple(named) if named else None, principal.scopes)
+    for organization_id in who.named or ():
         who.member_of(organization_id)
-    return Who(user, reach, tuple(named) if named else None, principal.scopes)
+    return who
 
 
 def _orgs(call: Call, who: Who) -> list[Organization]:

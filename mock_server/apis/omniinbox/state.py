@@ -69,6 +69,7 @@ __all__ = [
 Record = dict[str, Any]
 OBJECT_ID_CHANNELS = ("whatsapp", "instagram", "messenger", "webchat")  # their messages have a Mongo `_id`
 WINDOW = timedelta(hours=24)
+WINDOW_CLOSED = "The 24-hour customer service window is closed: send an approved template or a note"
 UPLOAD_TTL = timedelta(minutes=15)
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 BUCKET = "achieveapex-conversation-files"
@@ -535,7 +536,7 @@ def send(
     _check_content(kind, body.get("message_text"), media)
     if channel == "whatsapp" and kind not in ("note", "template") and not _window_open(conversation, now):
         raise Unprocessable(
-            "The 24-hour customer service window is closed: send an approved template or a note",
+            WINDOW_CLOSED,
             data={"whatsapp_window_expires_at": conversation.get("whatsapp_window_expires_at")},
         )
     return add_message(
@@ -619,7 +620,7 @@ def send_predefined(
 ) -> Record:
     """An automation sends a predefined message on the conversation's channel, as no user (the window applies)."""
     if conversation["channel"] == "whatsapp" and not _window_open(conversation, now):
-        raise Unprocessable("The 24-hour customer service window is closed: send an approved template or a note")
+        raise Unprocessable(WINDOW_CLOSED)
     media = None
     if predefined.get("media_url"):
         media = {"media_url": predefined["media_url"], "file_name": predefined.get("filename")}

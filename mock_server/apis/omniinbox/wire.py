@@ -553,7 +553,7 @@ ORGANIZATIONS = Finder({"id": "int", "name": "str", "subscription_status": "str"
 USERS = Finder(
     {"id": "int", "email": "str", "name": "str", "avatar": "str", "role": "str", "organization_ids": "ints"} | _TIMES
 )
-_ORG = Finder({"organization_id": "int"})
+_INBOX = Finder({"organization_id": "int", "waitingResponseOnly": "bool", "view_id": "int"})  # fields of no record
 
 
 def require(query: Mapping[str, Any], name: str) -> None:
@@ -576,7 +576,7 @@ def named_organizations(query: Mapping[str, Any]) -> list[int] | None:
 
 
 def _org_id(value: Any) -> int | None:
-    typed = _ORG.typed("organization_id", value)
+    typed = _INBOX.typed("organization_id", value)
     return typed if isinstance(typed, int) else None
 
 
@@ -610,7 +610,7 @@ def conversation_filter(
     rest = dict(query)
     tests: list[Predicate] = []
     waiting = rest.pop("waitingResponseOnly", None)
-    if waiting is not None and Finder({"w": "bool"}).typed("w", waiting):
+    if waiting is not None and _INBOX.typed("waitingResponseOnly", waiting):
         tests.append(lambda c: bool(c["waiting_response"]))
     contacts = {str(org.id): org.contacts for org in orgs}
     search = _term(rest, "searchTerm")
@@ -634,7 +634,7 @@ def conversation_filter(
         tests.append(lambda c: (c["organization_id"], c["id"]) in hits)
     view_id = rest.pop("view_id", None)
     if view_id is not None:
-        typed = Finder({"view_id": "int"}).typed("view_id", view_id)
+        typed = _INBOX.typed("view_id", view_id)
         view = store.locate([org.id for org in orgs], "views", typed)[1]
         existing = rest.get("$and", [])
         if isinstance(existing, list):

@@ -24,14 +24,9 @@ _CLASSES = {
 
 def find_all(omni: OmniClient, **params: Any) -> list[Record]:
     """Every conversation of organization 456 a query selects, all pages in order; `total` must agree with them."""
-    found: list[Record] = []
-    while True:
-        query = {"organization_id": OMNI_ACME, **params, "$limit": 50, "$skip": len(found)}
-        page = omni.ok("GET", "/conversations", params=query)
-        found += page["data"]
-        if not page["data"] or len(found) >= page["total"]:
-            assert len(found) == page["total"], page
-            return found
+    found, total = omni.find_all("/conversations", **{"organization_id": OMNI_ACME, **params})
+    assert len(found) == total, (len(found), total)
+    return found
 
 
 def ids(records: list[Record]) -> list[int]:
