@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mock_server import DATA_ROOT
+from mock_server.apis.crminbox.seed import seeded_token
+from mock_server.engine.clock import DEFAULT_START
+from mock_server.engine.specs import load_yaml
 from mock_server.testing import ConvoMock
 from tests.support.clients import VendorClient
 
@@ -14,7 +18,16 @@ __all__ = [
     "CRM_BOB",
     "CRM_CALL_THREAD",
     "CRM_CAROL",
+    "CRM_ACME_RENTALS",
     "CRM_DAVE",
+    "CRM_ERIN",
+    "CRM_FIXTURES",
+    "CRM_JWT_SECRET",
+    "CRM_LAKESIDE",
+    "CRM_LAKESIDE_NORTH",
+    "CRM_LAKESIDE_THREAD",
+    "CRM_NORTH_THREAD",
+    "CRM_SECRET",
     "CRM_EMAIL_THREAD",
     "CRM_GLOBEX",
     "CRM_GLOBEX_THREAD",
@@ -31,13 +44,18 @@ CRM_GLOBEX = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d02"  # org Globex Rentals, sette
 CRM_ALICE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b01"  # member of Acme
 CRM_BOB = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b02"  # member of Acme
 CRM_CAROL = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b03"  # member of Globex
-CRM_DAVE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b04"  # member of both
-CRM_TOKENS = {
-    CRM_ALICE: "crm_alice_5b1f3e7a9c2d4e6f8a0b",
-    CRM_BOB: "crm_bob_8d2c6a4e1f3b5d7c9e0a",
-    CRM_CAROL: "crm_carol_3e7f1a9b5c2d8e4f6a0b",
-    CRM_DAVE: "crm_dave_6c4a2e8f0b1d3f5a7c9e",
-}
+CRM_DAVE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b04"  # member of both; earliest-joined: Globex
+CRM_ERIN = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b05"  # a client member of Lakeside only
+CRM_LAKESIDE = "11111111-2222-3333-4444-555555555555"  # the docs' X-Org-Id example: a subaccount of Acme; Alice admin
+CRM_LAKESIDE_NORTH = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d21"  # a child of Lakeside (a grandchild of Acme)
+CRM_ACME_RENTALS = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d11"  # a second child of Acme; only Bob is a member
+CRM_LAKESIDE_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4d01"  # Grace, SMS, a pending draft
+CRM_NORTH_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4e01"
+CRM_FIXTURES: dict[str, Any] = load_yaml(DATA_ROOT / "fixtures" / "crm-inbox.yaml")
+CRM_JWT_SECRET: str = CRM_FIXTURES["jwt_secret"]
+CRM_SECRET: str = CRM_FIXTURES["crm_secret"]  # X-Iron-CRM-Secret
+# The seeded long-lived access tokens (default clock start), as /__mock/credentials publishes them.
+CRM_TOKENS = {u["id"]: seeded_token(CRM_JWT_SECRET, u, DEFAULT_START) for u in CRM_FIXTURES["users"]}
 CRM_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Maria, SMS, overdue, starred, pending draft, Alice's
 CRM_EMAIL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b02"  # Tom, email, answered, Bob's
 CRM_CALL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b03"  # Priya, voicemail with AI summary, 30 min old

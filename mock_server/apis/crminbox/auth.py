@@ -1,55 +1,138 @@
-"""Who calls the CRM inbox: a staff member's bearer token, then the org they act in (`X-Org-Id`), and the
-credentials `/__mock/credentials` lists (one per member and org)."""
+"""Who calls Iron's API (its authentication and subaccounts pages): a staff member's Supabase JWT, then the org they
+act in (`X-Org-Id`, or their earliest-joined org); the webhook seams' shared secret or installation token; and the
+credentials `/__mock/credentials` lists.
+
+Order (Iron's authentication page): the user is resolved first (401 with `WWW-Authenticate: Bearer`), then the
+acting org, validated against the user's `crm.org_members` rows: malformed 400, not a member 403 (the same bytes
+whether the org exists or not), omitted: the earliest-joined org.
+"""
 
 from __future__ import annotations
 
-import uuid
+import hmac
+import re
 from typing import Any
 
-from mock_server.apis.crminbox import errors
-from mock_server.apis.crminbox.state import CrmStore
-from mock_server.engine.errors import RequestInvalid
+from mock_server.apis.crminbox import errors, tokens
+from mock_server.apis.crminbox.state import CrmStore, User
 from mock_server.engine.types import Principal, RequestView
 
-__all__ = ["authenticate", "credentials"]
+__all__ = ["WEBHOOK_SECRET_HEADER", "authenticate", "credentials", "webhook_kind"]
+
+WEBHOOK_SECRET_HEADER = "X-Iron-CRM-Secret"
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_WEBHOOKS = ("inbound-sms", "inbound-email")
+
+
+def webhook_kind(path: str) -> str | None:
+    """`inbound-sms` / `inbound-email` for the webhook seams' paths, else None."""
+    head, _, last = path.rstrip("/").rpartition("/")
+    return last if last in _WEBHOOKS and head.endswith("/webhooks") else None
 
 
 def authenticate(view: RequestView, store: CrmStore) -> Principal:
-    """A staff member's token, then `X-Org-Id`: 401 without a known token, 422 without a valid header, 403 for an
-    org the member does not belong to (convomock design, FastAPI style)."""
-    scheme, _, token = view.headers.get("authorization", "").partition(" ")
+    kind = webhook_kind(view.path)
+    if kind is not None:
+        return _webhook(view, store, kind)
+    user = _user(view, store)
+    org_id = _acting_org(view, store, user)
+    membership = user.membership(org_id)
+    role = membership.role if membership is not None else "member"
+    return Principal(tenant_id=org_id, key=user.id, label=user.name, scopes=frozenset({f"role:{role}"}))
+
+
+def _user(view: RequestView, store: CrmStore) -> User:
+    scheme, _, token = view.headers.get("authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.NotAuthenticated()
-    user = store.user_by_token(token.strip())
+    claims = tokens.claims_of(token.strip(), store.jwt_secret, view.now)
+    user = store.users.get(str(claims["sub"]).lower()) if claims is not None else None
     if user is None:
         raise errors.InvalidCredentials()
-    org_id = view.headers.get("x-org-id")
-    if org_id is None:
-        raise RequestInvalid.single("header", '"X-Org-Id" is a required header', ["X-Org-Id"], "required")
-    try:
-        org_id = str(uuid.UUID(org_id))
-    except ValueError:
-        raise RequestInvalid.single(
-            "header", f'"{org_id}" is not a "uuid"', ["X-Org-Id"], "format", allowed=("uuid",), value=org_id
-        ) from None
-    if org_id not in user.org_ids or org_id not in store.orgs:
+    return user
+
+
+def _acting_org(view: RequestView, store: CrmStore, user: User) -> str:
+    """`X-Org-Id` when sent (a canonical uuid the user is a member of), else the earliest-joined org (ties: the
+    lower id, convomock design)."""
+    named = view.headers.get("x-org-id")
+    if named is None:
+        present = [m for m in user.memberships if m.org_id in store.orgs]
+        if not present:
+            raise errors.NotAMember()
+        return min(present, key=lambda m: (m.joined_at, m.org_id)).org_id
+    named = named.strip()
+    if not _UUID.fullmatch(named):
+        raise errors.MalformedOrg()
+    org_id = named.lower()
+    if user.membership(org_id) is None or org_id not in store.orgs:
         raise errors.NotAMember()
-    return Principal(tenant_id=org_id, key=user.id, label=user.name)
+    return org_id
+
+
+def _webhook(view: RequestView, store: CrmStore, kind: str) -> Principal:
+    """Trusted seams carry no user JWT and no `X-Org-Id` (Iron's webhooks page): the shared secret (the org then
+    comes in the body) or, for inbound email, the installation's token (`?token=`, which names the org)."""
+    secret = view.headers.get(WEBHOOK_SECRET_HEADER.lower())
+    if secret is not None and store.crm_secret and hmac.compare_digest(secret.encode(), store.crm_secret.encode()):
+        return Principal(tenant_id="", key="webhook:crm-secret", label="system")
+    if kind == "inbound-email":
+        token = next((v for k, v in view.query if k == "token"), None)
+        org = next(
+            (o for o in store.orgs.values() if token and o.installation_token and hmac.compare_digest(
+                token.encode(), o.installation_token.encode()
+            )),
+            None,
+        )
+        if org is not None:
+            return Principal(tenant_id=org.id, key=f"webhook:installation:{org.id}", label="system")
+        raise errors.WebhookUnauthorized("Invalid webhook token")
+    raise errors.WebhookUnauthorized("Invalid CRM secret")
 
 
 def credentials(store: CrmStore) -> list[dict[str, Any]]:
-    """Every member's token in every org they belong to, with the `X-Org-Id` header that selects it."""
-    return [
-        {
-            "tenant": org_id,
-            "token": user.token,
-            "base_path": "",
-            "user_id": user.id,
-            "user": user.name,
-            "org": store.orgs[org_id].name,
-            "tenant_headers": {"X-Org-Id": org_id},
-        }
-        for user in store.users.values()
-        for org_id in user.org_ids
-        if org_id in store.orgs
-    ]
+    """Every member of every org (parents before their children), with the seeded token and the `X-Org-Id` that
+    selects the org; then the webhook seams' secrets, marked with `purpose` (no user: clients skip them)."""
+    jwt_info = {"alg": "HS256", "aud": tokens.AUDIENCE, "secret": store.jwt_secret}
+    found: list[dict[str, Any]] = []
+    for org in store.orgs.values():
+        for user in store.users.values():
+            membership = user.membership(org.id)
+            if membership is None:
+                continue
+            found.append(
+                {
+                    "tenant": org.id,
+                    "token": user.token,
+                    "user_id": user.id,
+                    "user": user.name,
+                    "email": user.email,
+                    "role": membership.role,
+                    "client": membership.client,
+                    "org": org.name,
+                    "parent_org_id": org.parent_id,
+                    "tenant_headers": {"X-Org-Id": org.id},
+                    "jwt": jwt_info,
+                }
+            )
+    for org in store.orgs.values():
+        if org.installation_token is None:
+            continue
+        found.append(
+            {
+                "tenant": org.id,
+                "purpose": "webhooks",
+                "token_header": WEBHOOK_SECRET_HEADER,
+                "token": store.crm_secret,
+                "body": {"org_id": org.id},
+            }
+        )
+        found.append(
+            {
+                "tenant": org.id,
+                "purpose": "inbound-email",
+                "token": org.installation_token,
+                "query": {"token": org.installation_token},
+            }
+        )
+    return found

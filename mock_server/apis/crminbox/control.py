@@ -4,9 +4,10 @@ not the vendor's, and change state only through its operations."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from mock_server.apis.crminbox import setter, wire
+from mock_server.apis.crminbox import setter, tokens, wire
 from mock_server.apis.crminbox.state import SETTER_MODES, CallDetails, Conversation, CrmStore, Org
 from mock_server.engine.types import ControlCall, ControlError, ControlRoute
 
@@ -74,6 +75,44 @@ def inbound(call: ControlCall) -> Any:
     }
 
 
+def mint_token(call: ControlCall) -> Any:
+    """`{"user": <uuid or email>, "expires_in": seconds, "aud"?}`: a Supabase access token for a seeded staff member,
+    issued now on the mock clock (Supabase's token-response shape, without a refresh token)."""
+    body = call.fields
+    wanted = body.get("user")
+    user = next(
+        (u for u in call.store.users.values() if isinstance(wanted, str) and wanted.lower() in (u.id, u.email.lower())),
+        None,
+    )
+    if user is None:
+        known = ", ".join(u.email for u in call.store.users.values())
+        raise ControlError(404, f"no user {wanted!r}; give a user id or email: {known}")
+    expires_in = body.get("expires_in", 3600)
+    if not isinstance(expires_in, int) or isinstance(expires_in, bool) or not 1 <= expires_in <= 315_360_000:
+        raise ControlError(400, "expires_in: seconds, 1 to 315360000 (default 3600)")
+    audience = body.get("aud", tokens.AUDIENCE)
+    if not isinstance(audience, str) or not audience:
+        raise ControlError(400, "aud: a string (default authenticated)")
+    now = call.clock.now()
+    token = tokens.mint(
+        call.store.jwt_secret,
+        user.id,
+        user.email,
+        user.name,
+        now,
+        timedelta(seconds=expires_in),
+        call.rng.uuid4(),
+        audience=audience,
+    )
+    return 201, {
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+        "expires_at": int(now.timestamp()) + expires_in,
+        "user": {"id": user.id, "email": user.email},
+    }
+
+
 def training_pairs(call: ControlCall) -> Any:
     org = _org(call.store, call.query.get("org"))
     return {"org": org.id, "items": [wire.training_pair_json(p) for p in org.training_pairs]}
@@ -84,12 +123,13 @@ def setter_mode(call: ControlCall) -> Any:
     org = _org(call.store, body.get("org"))
     if body.get("mode") not in SETTER_MODES:
         raise ControlError(400, "mode is off or suggestive")
-    org.set_setter_mode(body["mode"])
+    org.setter.response_mode = body["mode"]
     return {"org": org.id, "mode": org.setter_mode}
 
 
 CONTROL_ROUTES = (
     ControlRoute("POST", "inbound", inbound),
     ControlRoute("GET", "training-pairs", training_pairs),
+    ControlRoute("POST", "tokens", mint_token),
     ControlRoute("POST", "setter", setter_mode),
 )

@@ -12,12 +12,15 @@ from mock_server.engine.errors import ErrorStyle, InjectedFault, Problem, Vendor
 __all__ = [
     "Conflict",
     "CrmError",
+    "Forbidden",
     "InvalidCredentials",
+    "MalformedOrg",
     "NotAMember",
     "NotAuthenticated",
     "NotFound",
     "TooLarge",
     "ValidationFailed",
+    "WebhookUnauthorized",
     "STYLE",
     "issue",
 ]
@@ -44,6 +47,26 @@ class InvalidCredentials(CrmError):
 
 class NotAMember(CrmError):
     status, message = 403, "Not a member of this organization"
+
+
+class MalformedOrg(CrmError):
+    """`X-Org-Id` that is not a uuid: 400 (Iron's subaccounts page); the text is convomock design."""
+
+    status, message = 400, "X-Org-Id must be a UUID"
+
+
+class WebhookUnauthorized(CrmError):
+    """A webhook seam's secret or installation token missing or wrong: 401, no bearer challenge (not a bearer
+    scheme; convomock design)."""
+
+    status, message = 401, "Invalid CRM secret"
+
+    def problem(self) -> Problem:
+        return Problem(self.status, self.message)
+
+
+class Forbidden(CrmError):
+    status, message = 403, "{why}"
 
 
 class NotFound(CrmError):

@@ -3,12 +3,14 @@ threads across every channel (some overdue, starred, archived, assigned) from Fa
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from faker import Faker
 
+from mock_server.apis.crminbox import tokens
 from mock_server.apis.crminbox.state import (
     ORG_SENDER,
     Activity,
@@ -16,14 +18,16 @@ from mock_server.apis.crminbox.state import (
     Contact,
     Conversation,
     CrmStore,
+    Membership,
     Org,
+    SetterConfig,
     User,
 )
 from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.types import MockOptions
 
-__all__ = ["seed"]
+__all__ = ["seed", "seeded_token"]
 
 _INBOUND = [
     "Is this still available?",
@@ -41,6 +45,14 @@ _OUTBOUND = [
     "Calling you in 10 minutes.",
     "Small pets are welcome.",
 ]
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_VOICE: dict[str, Any] = {  # the voice agent's config until an owner saves one (convomock design)
+    "enabled": False,
+    "voice": "alloy",
+    "greeting": "Thanks for calling! How can I help you today?",
+    "transfer_to": None,
+    "business_hours_only": True,
+}
 _SUMMARIES = [
     "Caller asked about parking and the lease length; wants a call back tomorrow.",
     "Discussed the asking price; the buyer will send a pre-approval letter.",
@@ -169,27 +181,78 @@ def seed(
     settings = fixtures.get("generated", {})
     fake = Faker(settings.get("faker_locale", "en_US"), use_weighting=False)  # uniform picks: 5x faster seeding
     fake.seed_instance(rng.getrandbits(32))
+    store.jwt_secret = str(fixtures["jwt_secret"])
+    store.crm_secret = str(fixtures["crm_secret"])
     for raw in fixtures["users"]:
-        store.users[raw["id"]] = User(
-            id=raw["id"], name=raw["name"], email=raw["email"], token=raw["token"], org_ids=list(raw["orgs"])
-        )
+        store.users[raw["id"]] = _user(store, raw, start)
     count = (
         options.conversations if options.conversations is not None else int(settings.get("conversations_per_org", 20))
     )
     for raw in fixtures["orgs"]:
-        org = Org(
-            id=raw["id"],
-            name=raw["name"],
-            sla_minutes=int(raw["sla_minutes"]),
-            timezone=raw["timezone"],
-            setter_mode=raw["setter_mode"],
+        _org(store, raw, None, count, fake, rng, start)
+
+
+def _user(store: CrmStore, raw: Mapping[str, Any], start: datetime) -> User:
+    """A staff member, their memberships, and their seeded token."""
+    memberships = [
+        Membership(
+            org_id=m["org"], role=m["role"], client=bool(m.get("client")), joined_at=start + parse_duration(m["joined_at"])
         )
-        store.orgs[org.id] = org
-        for contact in raw.get("contacts", []):
-            org.contacts[contact["id"]] = Contact(
-                id=contact["id"], name=contact["name"], phone=contact.get("phone"), email=contact.get("email")
-            )
-        for conversation in raw.get("conversations", []):
-            _conversation(org, conversation, rng, start)
-        members = sorted(u.id for u in store.users.values() if org.id in u.org_ids)
+        for m in raw["memberships"]
+    ]
+    token = seeded_token(store.jwt_secret, raw, start)
+    return User(id=raw["id"], name=raw["name"], email=raw["email"], token=token, memberships=memberships)
+
+
+def seeded_token(secret: str, raw: Mapping[str, Any], start: datetime) -> str:
+    """A fixture user's seeded token: issued at the clock's start, valid ten years, its session id fixed by the user
+    id, so its text is the same on every start with the same clock (what the docs, tests and nginx map quote)."""
+    session = str(uuid.uuid5(uuid.UUID(raw["id"]), "seeded-session"))
+    return tokens.mint(secret, raw["id"], raw["email"], raw["name"], start, tokens.SEEDED_LIFETIME, session)
+
+
+def _setter(raw: Mapping[str, Any], timezone: str) -> SetterConfig:
+    weekday = [{"start": "09:00", "end": "17:00"}]
+    days = {day: list(weekday) if day not in ("sat", "sun") else [] for day in _DAYS}
+    return SetterConfig(
+        response_mode=raw.get("response_mode", "suggestive"),
+        reply_objective=raw.get("reply_objective", "default"),
+        reply_delay_seconds=int(raw.get("reply_delay_seconds", 60)),
+        business_hours=raw.get("business_hours") or {"timezone": timezone, "days": days},
+        sleep_hours=raw.get("sleep_hours", {"start": "21:00", "end": "08:00"}),
+        autopilot_available=bool(raw.get("autopilot_available")),
+    )
+
+
+def _org(
+    store: CrmStore,
+    raw: Mapping[str, Any],
+    parent: str | None,
+    count: int,
+    fake: Faker,
+    rng: SeededRandom,
+    start: datetime,
+) -> None:
+    """An org, its fixed and generated threads, then its subaccounts (children after their parent)."""
+    org = Org(
+        id=raw["id"],
+        name=raw["name"],
+        sla_minutes=int(raw["sla_minutes"]),
+        timezone=raw["timezone"],
+        setter=_setter(raw.get("setter") or {}, raw["timezone"]),
+        parent_id=parent,
+        installation_token=raw.get("installation_token"),
+        voice=dict(_VOICE),
+    )
+    store.orgs[org.id] = org
+    for contact in raw.get("contacts", []):
+        org.contacts[contact["id"]] = Contact(
+            id=contact["id"], name=contact["name"], phone=contact.get("phone"), email=contact.get("email")
+        )
+    for conversation in raw.get("conversations", []):
+        _conversation(org, conversation, rng, start)
+    members = sorted(u.id for u in store.users.values() if org.id in u.org_ids)
+    if members:
         _generated(org, members, count, fake, rng, start)
+    for child in raw.get("subaccounts", []):
+        _org(store, child, org.id, count, fake, rng, start)

@@ -33,7 +33,11 @@ __all__ = [
     "Conversation",
     "CrmStore",
     "Media",
+    "Membership",
     "Org",
+    "REPLY_OBJECTIVES",
+    "ROLES",
+    "SetterConfig",
     "ThreadSummary",
     "TrainingPair",
     "User",
@@ -43,7 +47,9 @@ __all__ = [
 
 ANSWERABLE = ("sms", "email", "call")  # inbound activities that wait for a reply (a note does not)
 ORG_SENDER = {"sms": "+15550009999", "call": "+15550009999", "email": "inbox@crm.example.com"}
-SETTER_MODES = ("off", "suggestive")
+SETTER_MODES = ("off", "suggestive", "autopilot")
+REPLY_OBJECTIVES = ("default", "book_call", "route_to_quote")
+ROLES = ("owner", "admin", "member")
 MAX_MEDIA_BYTES = 10 * 1024 * 1024
 SYSTEM_VIEWS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("Unread", {"unread": True, "archived": False}),
@@ -55,13 +61,45 @@ DEFAULTS: dict[str, Any] = {"scope": "team", "archived": False}  # the inbox hid
 _NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a thread with no activity after every other
 
 
+@dataclass(frozen=True)
+class Membership:
+    """A `crm.org_members` row: the org, the member's role in it, the client flag (a client subaccount's user) and
+    when they joined (omitting `X-Org-Id` acts in the earliest-joined org)."""
+
+    org_id: str
+    role: str  # owner, admin, member
+    client: bool
+    joined_at: datetime
+
+
 @dataclass
 class User:
     id: str
     name: str
     email: str
-    token: str
-    org_ids: list[str] = field(default_factory=list)
+    token: str  # the seeded long-lived access token (a Supabase JWT, minted at seed time)
+    memberships: list[Membership] = field(default_factory=list)
+
+    @property
+    def org_ids(self) -> list[str]:
+        return [m.org_id for m in self.memberships]
+
+    def membership(self, org_id: str) -> Membership | None:
+        return next((m for m in self.memberships if m.org_id == org_id), None)
+
+
+@dataclass
+class SetterConfig:
+    """The AI setter's per-org config (Iron's setter page: response mode, business and sleep hours, reply delay,
+    reply objective; autopilot gated off). Field names are convomock design."""
+
+    response_mode: str = "suggestive"  # off, suggestive, autopilot (the documented default: suggestive)
+    reply_objective: str = "default"  # default (the setting SOP), book_call, route_to_quote
+    reply_delay_seconds: int = 60
+    business_hours: dict[str, Any] = field(default_factory=dict)
+    sleep_hours: dict[str, Any] | None = None
+    autopilot_available: bool = False  # read-only: autopilot is gated off unless the deployment enables it
+    updated_at: datetime | None = None
 
 
 @dataclass
@@ -282,12 +320,19 @@ class Org:
     name: str
     sla_minutes: int
     timezone: str
-    setter_mode: str  # off or suggestive
+    setter: SetterConfig = field(default_factory=SetterConfig)
+    parent_id: str | None = None  # crm.orgs.parent_org_id: an agency's client subaccount
+    installation_token: str | None = None  # authenticates inbound-email webhooks that name no org (top-level orgs)
+    voice: dict[str, Any] = field(default_factory=dict)  # the voice agent's config (stored, no behaviour)
     contacts: dict[str, Contact] = field(default_factory=dict)
     conversations: dict[str, Conversation] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
     views: dict[str, list[View]] = field(default_factory=dict)  # by member
     training_pairs: list[TrainingPair] = field(default_factory=list)
+
+    @property
+    def setter_mode(self) -> str:
+        return self.setter.response_mode
 
     @property
     def sla(self) -> timedelta:
@@ -334,9 +379,6 @@ class Org:
         return None
 
     # -- writes ---------------------------------------------------------------------------------------------------
-
-    def set_setter_mode(self, mode: str) -> None:
-        self.setter_mode = mode
 
     def add_media(self, filename: str, content_type: str, size: int, rng: SeededRandom, now: datetime) -> Media:
         if size > MAX_MEDIA_BYTES:
@@ -594,9 +636,8 @@ def _recency(conversation: Conversation) -> tuple[datetime, str]:
 class CrmStore:
     users: dict[str, User] = field(default_factory=dict)
     orgs: dict[str, Org] = field(default_factory=dict)
-
-    def user_by_token(self, token: str) -> User | None:
-        return next((u for u in self.users.values() if u.token == token), None)
+    jwt_secret: str = ""  # the deployment's Supabase JWT secret: signs and checks every access token
+    crm_secret: str = ""  # X-Iron-CRM-Secret, the shared secret of trusted seams (webhooks)
 
     def members(self, org_id: str) -> list[User]:
         return [u for u in self.users.values() if org_id in u.org_ids]
