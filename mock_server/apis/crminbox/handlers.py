@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.apis.crminbox import errors, wire
+from mock_server.apis.crminbox import assignments, errors, setter, webhooks, wire
 from mock_server.apis.crminbox.state import Conversation, CrmStore, Org, User
 from mock_server.engine.types import Call, Handler, Reply
 from mock_server.engine.validation import UploadedPart
@@ -176,4 +176,7 @@ HANDLERS: Mapping[str, Handler] = {
     "getOverdueConversationCount": get_overdue_conversation_count,
     "sendSuggestion": send_suggestion,
     "dismissSuggestion": dismiss_suggestion,
+    **setter.HANDLERS,
+    **webhooks.HANDLERS,
+    **assignments.HANDLERS,
 }
