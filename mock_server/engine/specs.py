@@ -186,6 +186,7 @@ class Operation:
     scopes: tuple[str, ...] = ()  # what the operation's security requirement names
     public: bool = False  # `security: []`: no credential needed (a login endpoint)
     max_body_bytes: int | None = None  # `x-convomock: {max-body-bytes: N}`: a larger body than the API's default
+    raw_body: bool = False  # `x-convomock: {raw-body: true}`: the handler reads the bytes itself (never refused)
 
     def response_validator(self, status: int) -> SchemaValidator | None | Literal[False]:
         """The validator for a status; False when the spec documents no such status."""
@@ -315,6 +316,7 @@ def load_spec(path: Path) -> Spec:
                 ),
                 public=raw.get("security", document.get("security")) == [],
                 max_body_bytes=(raw.get("x-convomock") or {}).get("max-body-bytes"),
+                raw_body=bool((raw.get("x-convomock") or {}).get("raw-body")),
             )
         )
     return Spec(path=path, document=document, base_path=base_path, operations=operations)

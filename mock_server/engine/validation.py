@@ -288,6 +288,9 @@ def validate_request(
             result.headers[parameter.name] = value
     if operation.body_validator is None and operation.form_validator is None:
         return result
+    if operation.raw_body:  # a receiver that parses (and parks) what it gets itself: the bytes, unchecked
+        result.body = body
+        return result
     if not body:
         if operation.body_required:
             kind = "JSON" if operation.body_validator is not None else "multipart/form-data"

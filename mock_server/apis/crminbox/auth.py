@@ -79,9 +79,11 @@ def _webhook(view: RequestView, store: CrmStore, kind: str) -> Principal:
     if kind == "inbound-email":
         token = next((v for k, v in view.query if k == "token"), None)
         org = next(
-            (o for o in store.orgs.values() if token and o.installation_token and hmac.compare_digest(
-                token.encode(), o.installation_token.encode()
-            )),
+            (
+                o
+                for o in store.orgs.values()
+                if token and o.installation_token and hmac.compare_digest(token.encode(), o.installation_token.encode())
+            ),
             None,
         )
         if org is not None:

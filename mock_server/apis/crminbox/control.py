@@ -1,14 +1,15 @@
-"""The CRM inbox's control simulations under `/__mock/crm-inbox/`: a customer writes in (and the setter drafts a
-reply), the setter's mode, the training pairs it has collected. They answer in our own plain shape (ControlError),
-not the vendor's, and change state only through its operations."""
+"""The CRM inbox's control simulations under `/__mock/crm-inbox/`: a customer writes in (through the webhooks' code,
+so the setter answers), tokens minted for any seeded user, the training pairs the setter collected, the inbound
+emails parked as dead letters. They answer in our own plain shape (ControlError), not the vendor's, and change
+state only through its operations. The setter's mode is the API's now (`PUT /api/v1/agents/setter/config`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from mock_server.apis.crminbox import setter, tokens, wire
-from mock_server.apis.crminbox.state import SETTER_MODES, CallDetails, Conversation, CrmStore, Org
+from mock_server.apis.crminbox import tokens, webhooks, wire
+from mock_server.apis.crminbox.state import CallDetails, CrmStore, Org
 from mock_server.engine.types import ControlCall, ControlError, ControlRoute
 
 __all__ = ["CONTROL_ROUTES"]
@@ -20,24 +21,11 @@ def _org(store: CrmStore, org_id: Any) -> Org:
     return store.orgs[org_id]
 
 
-def _thread(org: Org, call: ControlCall, body: dict[str, Any]) -> Conversation:
-    """The conversation named, or the contact's (opened on SMS when they have none yet)."""
-    if isinstance(body.get("conversation"), str):
-        found = org.conversations.get(body["conversation"].lower())
-        if found is None:
-            raise ControlError(404, f"no conversation {body['conversation']} in org {org.id}")
-        return found
-    contact_id = body.get("contact")
-    if not isinstance(contact_id, str) or contact_id.lower() not in org.contacts:
-        raise ControlError(404, f"give an existing contact or conversation of org {org.id}")
-    conversation, _ = org.open_conversation(contact_id.lower(), call.rng, call.clock.now())
-    return conversation
-
-
 def inbound(call: ControlCall) -> Any:
     """A customer touchpoint: `{"org", "contact" or "conversation", "channel", "body"}` (+ subject, provider_message_id,
-    call {duration_seconds, outcome, summary}); the setter drafts a reply in suggestive mode."""
-    body = call.body if isinstance(call.body, dict) else {}
+    call {duration_seconds, outcome, summary}). It lands as the webhooks land theirs (webhooks.receive: dedupe,
+    an archived thread back in the inbox, the setter's answer)."""
+    body = call.fields
     org = _org(call.store, body.get("org"))
     channel = body.get("channel", "sms")
     if channel not in ("sms", "email", "call", "note"):
@@ -52,25 +40,36 @@ def inbound(call: ControlCall) -> Any:
             summary=str(raw.get("summary", "Missed call.")),
             outcome=str(raw.get("outcome", "missed")),
         )
-    conversation = _thread(org, call, body)
-    now = call.clock.now()
-    activity, created = org.receive(
-        conversation,
+    conversation = None
+    if isinstance(body.get("conversation"), str):
+        conversation = org.conversations.get(body["conversation"].lower())
+        if conversation is None:
+            raise ControlError(404, f"no conversation {body['conversation']} in org {org.id}")
+    else:
+        contact_id = body.get("contact")
+        if not isinstance(contact_id, str) or contact_id.lower() not in org.contacts:
+            raise ControlError(404, f"give an existing contact or conversation of org {org.id}")
+        contact = org.contacts[contact_id.lower()]
+        conversation = org.conversation_of(contact.id)
+        if conversation is None:
+            conversation, _ = org.open_conversation(contact.id, call.rng, call.clock.now())
+    landing = webhooks.receive(
+        org,
         channel,
         text if isinstance(text, str) else None,
         call.rng,
-        now,
+        call.clock.now(),
+        call.jobs,
+        conversation=conversation,
         subject=body.get("subject"),
         provider_message_id=body.get("provider_message_id"),
         call=details,
     )
-    if created:  # a message seen before (same provider_message_id) gets no second draft
-        setter.draft_reply(org, conversation, activity, call.rng, now)
-    pending = conversation.pending_suggestion()
-    return 201 if created else 200, {
-        "conversation_id": conversation.id,
-        "created": created,
-        "activity": wire.activity_json(org, activity),
+    pending = landing.conversation.pending_suggestion()
+    return 201 if landing.created else 200, {
+        "conversation_id": landing.conversation.id,
+        "created": landing.created,
+        "activity": wire.activity_json(org, landing.activity),
         "suggestion": wire.activity_json(org, pending) if pending else None,
     }
 
@@ -118,18 +117,16 @@ def training_pairs(call: ControlCall) -> Any:
     return {"org": org.id, "items": [wire.training_pair_json(p) for p in org.training_pairs]}
 
 
-def setter_mode(call: ControlCall) -> Any:
-    body = call.body if isinstance(call.body, dict) else {}
-    org = _org(call.store, body.get("org"))
-    if body.get("mode") not in SETTER_MODES:
-        raise ControlError(400, "mode is off or suggestive")
-    org.setter.response_mode = body["mode"]
-    return {"org": org.id, "mode": org.setter_mode}
+def dead_letters(call: ControlCall) -> Any:
+    """The inbound emails parked in the dead-letter table, oldest first (`?org=` for one org's)."""
+    wanted = call.query.get("org")
+    letters = [d for d in call.store.dead_letters if wanted is None or d.org_id == wanted]
+    return {"items": [webhooks.dead_letter_json(d) for d in letters]}
 
 
 CONTROL_ROUTES = (
     ControlRoute("POST", "inbound", inbound),
     ControlRoute("GET", "training-pairs", training_pairs),
     ControlRoute("POST", "tokens", mint_token),
-    ControlRoute("POST", "setter", setter_mode),
+    ControlRoute("GET", "dead-letters", dead_letters),
 )

@@ -63,8 +63,21 @@ def send_conversation_message(call: Call) -> Any:
         subject=body.get("subject"),
         media_ids=body.get("media_ids", []),
         provider_message_id=body.get("provider_message_id"),
+        actor=_actor(call),
     )
     return Reply(wire.activity_json(org, activity), status=201 if created else 200)
+
+
+def _actor(call: Call) -> str | None:
+    """`X-Actor` when it names an `api:`, `agent:` or `system` actor (Iron's operator model); a `user:` value, or
+    anything else, is not honoured: the activity names the caller (None)."""
+    value = call.input.headers.get("X-Actor")
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if value == "system" or (value.startswith(("api:", "agent:")) and len(value.split(":", 1)[1].strip()) > 0):
+        return value
+    return None
 
 
 def upload_conversation_media(call: Call) -> Any:

@@ -87,6 +87,7 @@ def _activity(
         provider_message_id=raw.get("provider_message_id"),
         call=call,
         author_id=raw.get("author"),
+        actor=f"user:{raw['author']}" if raw.get("author") else ("agent:setter" if kind == "suggestion" else "system"),
     )
 
 
@@ -196,7 +197,10 @@ def _user(store: CrmStore, raw: Mapping[str, Any], start: datetime) -> User:
     """A staff member, their memberships, and their seeded token."""
     memberships = [
         Membership(
-            org_id=m["org"], role=m["role"], client=bool(m.get("client")), joined_at=start + parse_duration(m["joined_at"])
+            org_id=m["org"],
+            role=m["role"],
+            client=bool(m.get("client")),
+            joined_at=start + parse_duration(m["joined_at"]),
         )
         for m in raw["memberships"]
     ]

@@ -1,24 +1,44 @@
-"""The AI setter: the CRM's own process, drafting a reply to each customer message while the org has it in
-suggestive mode, for a member to send, edit or dismiss.
+"""The AI setter (Iron's setter page): the CRM's own process answering customer messages in the org's response mode
+(`off`, `suggestive`: a draft a human sends, `autopilot`: it sends itself, after the reply delay, inside business
+hours and outside sleep hours), and its config endpoints (`/agents/setter/config`, `/agents/voice/config`).
 
-Kept apart from state.py because it is a behaviour of the vendor (when to draft and what a draft says), not a rule
-of the records: it only decides, and the draft lands through `Conversation.add_suggestion` like any other write.
+Kept apart from state.py because it is a behaviour of the vendor (when to draft, what a draft says, when autopilot
+sends), not a rule of the records: it only decides, and every write lands through the state's operations.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mock_server.apis.crminbox.state import ANSWERABLE, Activity, Conversation, Org
+from mock_server.apis.crminbox import errors, wire
+from mock_server.apis.crminbox.state import ANSWERABLE, Activity, Conversation, CrmStore, Org
 from mock_server.engine.ids import SeededRandom
+from mock_server.engine.jobs import JobRunner
+from mock_server.engine.types import Call, Handler
 
-__all__ = ["draft_reply"]
+__all__ = ["HANDLERS", "on_customer_message"]
 
-_DRAFTS = [
-    'Hi {first}, thanks for reaching out about "{topic}". I can help with that — would a quick call today work?',
-    'Hello {first}! Happy to help with "{topic}". Could you share a good time to talk?',
-    'Thanks {first}. About "{topic}": I\'ll send the details right away. Anything else I should know?',
-]
+_DRAFTS = {
+    "default": [
+        'Hi {first}, thanks for reaching out about "{topic}". I can help with that — would a quick call today work?',
+        'Hello {first}! Happy to help with "{topic}". Could you share a good time to talk?',
+        'Thanks {first}. About "{topic}": I\'ll send the details right away. Anything else I should know?',
+    ],
+    "book_call": [
+        'Hi {first}, thanks for your message about "{topic}". Could we book a 15-minute call? Tomorrow at 10:00 works.',
+        'Hello {first}! The quickest way to sort out "{topic}" is a short call. Does this afternoon at 3 suit you?',
+    ],
+    "route_to_quote": [
+        'Hi {first}, about "{topic}": I can get you a quote. What is the address and the size of the job?',
+        'Thanks {first}! To quote "{topic}", could you send a few photos and your preferred dates?',
+    ],
+}
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_STEP = timedelta(minutes=5)  # autopilot's next opening is looked for in 5-minute steps, up to 8 days ahead
+_MANAGERS = frozenset({"role:owner", "role:admin"})
 
 
 def _topic(text: str) -> str:
@@ -30,9 +50,120 @@ def draft_reply(
     org: Org, conversation: Conversation, message: Activity, rng: SeededRandom, now: datetime
 ) -> Activity | None:
     """The setter's answer to a customer message that just landed: one pending draft (superseding an older one)
-    when the org is in suggestive mode and the message waits for a reply and has text; else nothing."""
-    if message.type not in ANSWERABLE or org.setter_mode != "suggestive" or not message.body:
+    when the org's mode is not off and the message waits for a reply and has text; else nothing. The reply
+    objective picks the wording and the structured action the draft carries."""
+    if message.type not in ANSWERABLE or org.setter_mode == "off" or not message.body:
         return None
+    objective = org.setter.reply_objective
     contact = org.contacts[conversation.contact_id]
-    body = rng.choice(_DRAFTS).format(first=contact.name.split()[0], topic=_topic(message.body))
-    return conversation.add_suggestion(body, rng, now)
+    body = rng.choice(_DRAFTS[objective]).format(first=contact.name.split()[0], topic=_topic(message.body))
+    action = {"type": objective} if objective != "default" else None
+    return conversation.add_suggestion(body, rng, now, action=action)
+
+
+def on_customer_message(
+    org: Org, conversation: Conversation, message: Activity, rng: SeededRandom, now: datetime, jobs: JobRunner | None
+) -> Activity | None:
+    """What the setter does when a customer message lands: a draft (suggestive, autopilot), and on autopilot the
+    draft's sending, due after the reply delay at the next time the setter may send."""
+    draft = draft_reply(org, conversation, message, rng, now)
+    if draft is None or org.setter_mode != "autopilot" or jobs is None:
+        return draft
+    due = _next_opening(org, now + timedelta(seconds=org.setter.reply_delay_seconds))
+
+    def send() -> None:
+        if draft.status == "pending":  # a human answered or dismissed it meanwhile: nothing to do
+            org.send_suggestion(conversation, draft.id, None, rng, max(due, now))
+
+    jobs.submit(f"crm-inbox:{org.id}:{conversation.id}", send, due)
+    return draft
+
+
+def _next_opening(org: Org, after: datetime) -> datetime:
+    """The first instant from `after` inside business hours and outside sleep hours (after itself if it is)."""
+    hours = org.setter.business_hours
+    try:
+        zone = ZoneInfo(str(hours.get("timezone") or org.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    at = after
+    for _ in range(8 * 24 * 12):
+        if _may_send(org, at.astimezone(zone)):
+            return at
+        at = (at + _STEP).replace(second=0, microsecond=0)
+        at -= timedelta(minutes=at.minute % 5)
+    return after  # no opening in a week (no business hours at all): send after the delay
+
+
+def _may_send(org: Org, local: datetime) -> bool:
+    clock = local.strftime("%H:%M")
+    sleep = org.setter.sleep_hours
+    if sleep:
+        start, end = sleep["start"], sleep["end"]
+        asleep = start <= clock < end if start <= end else (clock >= start or clock < end)
+        if asleep:
+            return False
+    ranges = (org.setter.business_hours.get("days") or {}).get(_DAYS[local.weekday()], [])
+    return any(r["start"] <= clock < r["end"] for r in ranges)
+
+
+# -- the config endpoints -------------------------------------------------------------------------------------------
+
+
+def _org(call: Call) -> Org:
+    store: CrmStore = call.store
+    return store.orgs[call.principal.tenant_id]
+
+
+def _manager(call: Call, what: str) -> None:
+    if not call.principal.scopes & _MANAGERS:
+        raise errors.Forbidden(why=f"Only an owner or admin can change the {what} config")
+
+
+def get_setter_config(call: Call) -> Any:
+    return wire.setter_config_json(_org(call).setter)
+
+
+def save_setter_config(call: Call) -> Any:
+    """Sets the fields sent (the read-only ones ignored); autopilot only where it is available. Checked first,
+    then saved at once, so a refusal changes nothing."""
+    _manager(call, "setter")
+    org, body = _org(call), call.body
+    config = org.setter
+    if body.get("response_mode") == "autopilot" and not config.autopilot_available:
+        raise errors.ValidationFailed(
+            [
+                errors.issue(
+                    "value_error",
+                    ["body", "response_mode"],
+                    "Value error, autopilot is gated off for this organization",
+                    "autopilot",
+                )
+            ]
+        )
+    for name in ("response_mode", "reply_objective", "reply_delay_seconds", "business_hours", "sleep_hours"):
+        if name in body:
+            setattr(config, name, body[name])
+    config.updated_at = call.now
+    return wire.setter_config_json(config)
+
+
+def get_voice_config(call: Call) -> Any:
+    return wire.voice_config_json(_org(call).voice)
+
+
+def save_voice_config(call: Call) -> Any:
+    _manager(call, "voice agent")
+    voice = _org(call).voice
+    body: Mapping[str, Any] = call.body
+    voice.update({k: v for k, v in body.items() if k != "updated_at"})
+    voice["updated_at"] = call.now
+    return wire.voice_config_json(voice)
+
+
+HANDLERS: Mapping[str, Handler] = {
+    "getSetterConfig": get_setter_config,
+    "saveSetterConfig": save_setter_config,
+    "getVoiceAgentConfig": get_voice_config,
+    "saveVoiceAgentConfig": save_voice_config,
+}

@@ -31,6 +31,7 @@ __all__ = [
     "CallDetails",
     "Contact",
     "Conversation",
+    "DeadLetter",
     "CrmStore",
     "Media",
     "Membership",
@@ -144,6 +145,8 @@ class Activity:
     call: CallDetails | None = None
     author_id: str | None = None
     suggestion_id: str | None = None
+    actor: str = "system"  # user:{uuid}, agent:{name}, api:{id} or system (Iron's operator model)
+    action: dict[str, str] | None = None  # a setter draft's structured action ({"type": "book_call"})
 
 
 @dataclass
@@ -250,7 +253,9 @@ class Conversation:
         self.assigned_to = user_id
         self.updated_at = now
 
-    def add_suggestion(self, body: str, rng: SeededRandom, now: datetime) -> Activity:
+    def add_suggestion(
+        self, body: str, rng: SeededRandom, now: datetime, action: dict[str, str] | None = None
+    ) -> Activity:
         """One pending draft at a time: an older pending one is superseded by the new one."""
         pending = self.pending_suggestion()
         if pending is not None:
@@ -263,6 +268,8 @@ class Conversation:
             body=body,
             created_at=now,
             status="pending",
+            actor="agent:setter",
+            action=action,
         )
         self.activities.append(draft)
         return draft
@@ -307,6 +314,18 @@ class TrainingPair:
     label: str  # accepted (sent as drafted) or edited
     author_id: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An inbound email the receiver could not land (Iron's webhooks page: "failures park in a dead-letter
+    table"): what came, why it failed."""
+
+    id: str
+    received_at: datetime
+    org_id: str | None
+    payload: str
+    error: str
 
 
 def _refuse(message: str, value: Any = None) -> errors.ValidationFailed:
@@ -455,9 +474,11 @@ class Org:
         subject: str | None = None,
         media_ids: Sequence[str] = (),
         provider_message_id: str | None = None,
+        actor: str | None = None,
     ) -> tuple[Activity, bool]:
         """A staff member sends SMS or email; (activity, created). With a draft pending, the draft is superseded and
-        the pair (draft, what was sent) is kept for the setter's training."""
+        the pair (draft, what was sent) is kept for the setter's training. `actor`: who the activity names (the
+        sender by default; an `X-Actor` the caller may set)."""
         if provider_message_id is not None:
             existing = self.find_provider_message(provider_message_id)
             if existing is not None:
@@ -465,7 +486,9 @@ class Org:
         for media_id in media_ids:
             self.media_item(media_id)
         pending = conversation.pending_suggestion()
-        activity = self._outbound(conversation, channel, text, user, rng, now, subject, media_ids, provider_message_id)
+        activity = self._outbound(
+            conversation, channel, text, user, rng, now, subject, media_ids, provider_message_id, actor=actor
+        )
         if pending is not None:
             pending.status = "superseded"
             self.training_pairs.append(
@@ -483,9 +506,10 @@ class Org:
         return activity, True
 
     def send_suggestion(
-        self, conversation: Conversation, activity_id: str, user: User, rng: SeededRandom, now: datetime
+        self, conversation: Conversation, activity_id: str, user: User | None, rng: SeededRandom, now: datetime
     ) -> tuple[Activity, Activity]:
-        """A member sends the setter's pending draft as drafted: (the draft, now sent; the message it became)."""
+        """The setter's pending draft sent as drafted, by a member's click (or by the setter itself on autopilot,
+        `user` None): (the draft, now sent; the message it became)."""
         draft = self.suggestion(conversation, activity_id)
         channel = conversation.reply_channel()
         message = self._outbound(
@@ -511,13 +535,14 @@ class Org:
         conversation: Conversation,
         channel: str,
         text: str,
-        user: User,
+        user: User | None,
         rng: SeededRandom,
         now: datetime,
         subject: str | None = None,
         media_ids: Sequence[str] = (),
         provider_message_id: str | None = None,
         suggestion_id: str | None = None,
+        actor: str | None = None,
     ) -> Activity:
         contact = self.contacts[conversation.contact_id]
         to = contact.phone if channel == "sms" else contact.email
@@ -539,8 +564,9 @@ class Org:
             recipient=to,
             provider_message_id=provider_message_id,
             media_ids=list(media_ids),
-            author_id=user.id,
+            author_id=user.id if user is not None else None,
             suggestion_id=suggestion_id,
+            actor=actor or (f"user:{user.id}" if user is not None else "agent:setter"),
         )
         conversation.activities.append(activity)
         conversation.updated_at = now
@@ -638,6 +664,7 @@ class CrmStore:
     orgs: dict[str, Org] = field(default_factory=dict)
     jwt_secret: str = ""  # the deployment's Supabase JWT secret: signs and checks every access token
     crm_secret: str = ""  # X-Iron-CRM-Secret, the shared secret of trusted seams (webhooks)
+    dead_letters: list[DeadLetter] = field(default_factory=list)  # inbound emails that could not land
 
     def members(self, org_id: str) -> list[User]:
         return [u for u in self.users.values() if org_id in u.org_ids]

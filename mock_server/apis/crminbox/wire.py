@@ -4,11 +4,21 @@ and its offset paging. Reads only: the shapes are built from state, never writte
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from mock_server.apis.crminbox.state import Activity, Conversation, Media, Org, TrainingPair, View, ViewCount
+from mock_server.apis.crminbox.state import (
+    Activity,
+    Conversation,
+    Media,
+    Org,
+    SetterConfig,
+    TrainingPair,
+    View,
+    ViewCount,
+)
 from mock_server.engine.clock import iso
 
 __all__ = [
@@ -16,10 +26,12 @@ __all__ = [
     "conversation_json",
     "media_json",
     "page",
+    "setter_config_json",
     "sla_json",
     "training_pair_json",
     "view_count_json",
     "view_json",
+    "voice_config_json",
 ]
 
 T = TypeVar("T")
@@ -94,6 +106,8 @@ def activity_json(org: Org, activity: Activity) -> dict[str, Any]:
             else None
         ),
         "author_id": activity.author_id,
+        "actor": activity.actor,
+        "action": dict(activity.action) if activity.action else None,
         "created_at": iso(activity.created_at),
         "suggestion_id": activity.suggestion_id,
     }
@@ -144,4 +158,27 @@ def training_pair_json(pair: TrainingPair) -> dict[str, Any]:
         "label": pair.label,
         "author_id": pair.author_id,
         "created_at": iso(pair.created_at),
+    }
+
+
+def setter_config_json(config: SetterConfig) -> dict[str, Any]:
+    return {
+        "response_mode": config.response_mode,
+        "reply_objective": config.reply_objective,
+        "reply_delay_seconds": config.reply_delay_seconds,
+        "business_hours": copy.deepcopy(config.business_hours),
+        "sleep_hours": dict(config.sleep_hours) if config.sleep_hours else None,
+        "autopilot_available": config.autopilot_available,
+        "updated_at": _iso(config.updated_at),
+    }
+
+
+def voice_config_json(voice: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "enabled": voice["enabled"],
+        "voice": voice["voice"],
+        "greeting": voice["greeting"],
+        "transfer_to": voice["transfer_to"],
+        "business_hours_only": voice["business_hours_only"],
+        "updated_at": _iso(voice.get("updated_at")),
     }
