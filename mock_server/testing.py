@@ -230,6 +230,8 @@ class ConvoMock:
         credentials = self.credentials(api)
         wanted = self._tenant_ids(api, tenant) if tenant is not None else None
         for credential in credentials:
+            if "purpose" in credential and token is None:
+                continue  # a seam's secret (Iron's webhooks), not a client's credential
             if (wanted is None or credential["tenant"] in wanted) and (token is None or credential["token"] == token):
                 return credential
         tenants = ", ".join(sorted({str(c["tenant"]) for c in credentials}))

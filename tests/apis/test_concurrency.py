@@ -287,7 +287,7 @@ def _build(kind: str, client: int, n: int, turn: int, omni_token: str) -> Op:
             n,
             kind,
             "POST",
-            f"/crm-inbox/conversations/{CRM_THREAD}/messages",
+            f"/crm-inbox/api/v1/conversations/{CRM_THREAD}/messages",
             {"channel": "sms", "body": m},
             (201,),
             CRM_THREAD,
@@ -300,7 +300,7 @@ def _build(kind: str, client: int, n: int, turn: int, omni_token: str) -> Op:
             n,
             kind,
             "POST",
-            f"/crm-inbox/conversations/{CRM_THREAD}/messages",
+            f"/crm-inbox/api/v1/conversations/{CRM_THREAD}/messages",
             {"channel": "sms", "body": m, "provider_message_id": key},
             (200, 201),
             key,
@@ -475,7 +475,7 @@ def crm_thread(http: httpx.Client) -> tuple[int, list[dict[str, Any]]]:
     while True:
         page = _ok(
             http.get(
-                f"/crm-inbox/conversations/{CRM_THREAD}/messages",
+                f"/crm-inbox/api/v1/conversations/{CRM_THREAD}/messages",
                 headers=CRM_HEADERS,
                 params={"limit": 100, "offset": len(activities)},
             )
@@ -832,7 +832,7 @@ def test_crm_sends_land_once_and_a_repeated_provider_id_is_stored_once(outcome: 
                 f"thread total {total}, listed {len(activities)}, expected "
                 f"{outcome.baseline.crm_total} + {len(created_bodies)} sent"
             )
-        thread = _ok(http.get(f"/crm-inbox/conversations/{CRM_THREAD}", headers=CRM_HEADERS))
+        thread = _ok(http.get(f"/crm-inbox/api/v1/conversations/{CRM_THREAD}", headers=CRM_HEADERS))
         if thread["unread_count"] != 0 or thread["overdue"] or thread["awaiting_reply_since"] is not None:
             problems.append(
                 f"after the replies the thread still reads unread {thread['unread_count']}, "

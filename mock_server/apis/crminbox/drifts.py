@@ -3,6 +3,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+
+from mock_server import DATA_ROOT
+from mock_server.apis.crminbox.seed import seeded_token
+from mock_server.engine.clock import DEFAULT_START
 from mock_server.engine.drift import (
     Drift,
     anyone_in,
@@ -13,14 +19,21 @@ from mock_server.engine.drift import (
     on_list,
     status_as,
 )
+from mock_server.engine.specs import load_yaml
 
 __all__ = ["DRIFTS"]
 
-ALICE_IN_ACME = {
-    b"authorization": b"Bearer crm_alice_5b1f3e7a9c2d4e6f8a0b",
-    b"x-org-id": b"0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01",
-}
-_CRM = r"(/crm-inbox)?/conversations"
+
+@functools.cache
+def alice_in_acme() -> Mapping[bytes, bytes]:
+    """Alice's seeded token (the default clock's) and Acme's `X-Org-Id`: the first tenant's headers."""
+    fixtures = load_yaml(DATA_ROOT / "fixtures" / "crm-inbox.yaml")
+    alice = fixtures["users"][0]
+    token = seeded_token(fixtures["jwt_secret"], alice, DEFAULT_START)
+    return {b"authorization": f"Bearer {token}".encode(), b"x-org-id": alice["memberships"][0]["org"].encode()}
+
+
+_CRM = r"(/crm-inbox)?(/api/v1)?/conversations"
 _CRM_ID = _CRM + r"/(?!views$|sla$|media$|overdue$)[^/]+"
 
 DRIFTS = (
@@ -91,7 +104,7 @@ DRIFTS = (
         "auth not enforced",
         "GET",
         _CRM,
-        request=anyone_in(lambda: ALICE_IN_ACME),
+        request=anyone_in(alice_in_acme),
         caught_as="API accepts requests without authentication",
     ),
     Drift(
@@ -101,7 +114,7 @@ DRIFTS = (
         "another tenant's object readable",
         "GET",
         _CRM_ID,
-        retry=ask_again_as(404, lambda: ALICE_IN_ACME),
+        retry=ask_again_as(404, alice_in_acme),
         caught_as="other_tenant_not_found",
     ),
 )

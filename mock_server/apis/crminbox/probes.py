@@ -1,14 +1,19 @@
 """What the shared test suites send to the CRM inbox (`mock_server/engine/probes.py`): for every operation a
 request Alice may send in Acme Homes, and globex's staff trying it on acme's threads (Carol naming acme's org, in
-any case, or her own org with acme's ids; Dave, a member of both, acting in globex). Ids are the fixed records of
-fixtures/crm-inbox.yaml."""
+any case, or her own org with acme's ids; Dave, in both, acting in globex). Ids are the fixed records of
+fixtures/crm-inbox.yaml. The webhooks are a trusted seam's (a shared secret, no user): not a tenant's to cross."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
+from mock_server import DATA_ROOT
+from mock_server.apis.crminbox.seed import seeded_token
+from mock_server.engine.clock import DEFAULT_START
 from mock_server.engine.probes import Caller, Case, Cases, Objects, Probes, ProbeSession, TenancyProbes
+from mock_server.engine.specs import load_yaml
 
 __all__ = ["PROBES"]
 
@@ -16,11 +21,22 @@ BASE = "base"
 ACME = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01"  # org Acme Homes
 GLOBEX = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d02"  # org Globex Rentals
 ALICE = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b01"  # member of Acme
-TOKENS = {
-    "alice": "crm_alice_5b1f3e7a9c2d4e6f8a0b",
-    "carol": "crm_carol_3e7f1a9b5c2d8e4f6a0b",  # member of Globex
-    "dave": "crm_dave_6c4a2e8f0b1d3f5a7c9e",  # member of both
+NAMES = {
+    "alice": ALICE,
+    "carol": "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b03",
+    "dave": "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b04",
 }
+
+
+@functools.cache
+def _token(name: str) -> str:
+    """The seeded token (default clock start) of Alice (Acme), Carol (Globex's owner) or Dave (Acme member, Globex
+    admin)."""
+    fixtures = load_yaml(DATA_ROOT / "fixtures" / "crm-inbox.yaml")
+    user = next(u for u in fixtures["users"] if u["id"] == NAMES[name])
+    return seeded_token(fixtures["jwt_secret"], user, DEFAULT_START)
+
+
 THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Maria, SMS, overdue, starred, pending draft, Alice's
 GLOBEX_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4c01"
 NINA = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e05"  # a contact with no conversation yet
@@ -97,11 +113,20 @@ CASES: dict[str, Cases] = {
     "getOverdueConversationCount": {BASE: lambda o: Case(refused=None)},
     "sendSuggestion": {BASE: _suggestion, "own-conversation+acme-suggestion": _own_suggestion},
     "dismissSuggestion": {BASE: _suggestion, "own-conversation+acme-suggestion": _own_suggestion},
+    # the org's own config (Carol owns Globex, Dave is its admin): nothing of acme's is named
+    "getSetterConfig": {BASE: lambda o: Case(refused=None)},
+    "saveSetterConfig": {BASE: lambda o: Case(body={"reply_objective": "book_call"}, refused=None)},
+    "getVoiceAgentConfig": {BASE: lambda o: Case(refused=None)},
+    "saveVoiceAgentConfig": {BASE: lambda o: Case(body={"enabled": True}, refused=None)},
+}
+SEAMS = {
+    "receiveInboundSms": "the telephony engine's shared X-Iron-CRM-Secret, the org in the body (tests/apis/crminbox)",
+    "receiveInboundEmail": "an installation's token or the shared secret (tests/apis/crminbox/test_webhooks.py)",
 }
 
 
 def _member(name: str, org: str) -> Caller:
-    return Caller({"Authorization": f"Bearer {TOKENS[name]}", "X-Org-Id": org})
+    return Caller({"Authorization": f"Bearer {_token(name)}", "X-Org-Id": org})
 
 
 def _callers(session: ProbeSession) -> dict[str, Caller]:
@@ -128,7 +153,8 @@ def _prepare(session: ProbeSession) -> Objects:
 def _globals(store: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
     """Staff members live beside the orgs: acme's alone, and everyone else (Dave belongs to both)."""
     users = list(store["users"].values())
-    return [u for u in users if u["org_ids"] == [ACME]], [u for u in users if u["org_ids"] != [ACME]]
+    acme_only = [u for u in users if [m["org_id"] for m in u["memberships"]] == [ACME]]
+    return acme_only, [u for u in users if u not in acme_only]
 
 
 PROBES = Probes(
@@ -146,5 +172,6 @@ PROBES = Probes(
         challenge={"www-authenticate": "Bearer"},
         prepare=_prepare,
         globals=_globals,
+        seams=SEAMS,
     ),
 )

@@ -46,13 +46,6 @@ _OUTBOUND = [
     "Small pets are welcome.",
 ]
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_VOICE: dict[str, Any] = {  # the voice agent's config until an owner saves one (convomock design)
-    "enabled": False,
-    "voice": "alloy",
-    "greeting": "Thanks for calling! How can I help you today?",
-    "transfer_to": None,
-    "business_hours_only": True,
-}
 _SUMMARIES = [
     "Caller asked about parking and the lease length; wants a call back tomorrow.",
     "Discussed the asking price; the buyer will send a pre-approval letter.",
@@ -246,7 +239,6 @@ def _org(
         setter=_setter(raw.get("setter") or {}, raw["timezone"]),
         parent_id=parent,
         installation_token=raw.get("installation_token"),
-        voice=dict(_VOICE),
     )
     store.orgs[org.id] = org
     for contact in raw.get("contacts", []):

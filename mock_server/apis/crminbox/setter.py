@@ -156,8 +156,10 @@ def save_voice_config(call: Call) -> Any:
     _manager(call, "voice agent")
     voice = _org(call).voice
     body: Mapping[str, Any] = call.body
-    voice.update({k: v for k, v in body.items() if k != "updated_at"})
-    voice["updated_at"] = call.now
+    for name in ("enabled", "voice", "greeting", "transfer_to", "business_hours_only"):
+        if name in body:
+            setattr(voice, name, body[name])
+    voice.updated_at = call.now
     return wire.voice_config_json(voice)
 
 

@@ -28,11 +28,13 @@ __all__ = [
     "SETTER_MODES",
     "SYSTEM_VIEWS",
     "Activity",
+    "Assignment",
     "CallDetails",
     "Contact",
     "Conversation",
     "DeadLetter",
     "CrmStore",
+    "Disposition",
     "Media",
     "Membership",
     "Org",
@@ -44,6 +46,7 @@ __all__ = [
     "User",
     "View",
     "ViewCount",
+    "VoiceConfig",
 ]
 
 ANSWERABLE = ("sms", "email", "call")  # inbound activities that wait for a reply (a note does not)
@@ -100,6 +103,19 @@ class SetterConfig:
     business_hours: dict[str, Any] = field(default_factory=dict)
     sleep_hours: dict[str, Any] | None = None
     autopilot_available: bool = False  # read-only: autopilot is gated off unless the deployment enables it
+    updated_at: datetime | None = None
+
+
+@dataclass
+class VoiceConfig:
+    """The voice agent's per-org config (Iron's setter page names `GET/PUT /agents/voice/config`; the fields are
+    convomock design). Stored, no behaviour."""
+
+    enabled: bool = False
+    voice: str = "alloy"
+    greeting: str = "Thanks for calling! How can I help you today?"
+    transfer_to: str | None = None
+    business_hours_only: bool = True
     updated_at: datetime | None = None
 
 
@@ -328,6 +344,38 @@ class DeadLetter:
     error: str
 
 
+@dataclass
+class Disposition:
+    """How a member closed an assignment: the outcome, a note, who and when (convomock design names)."""
+
+    outcome: str  # booked, quoted, not_interested, no_answer, follow_up, disqualified
+    note: str | None
+    by: str
+    at: datetime
+
+
+@dataclass
+class Assignment:
+    """One lead in the AI setter's work queue: a thread to work (Iron's setter page names the queue; every field is
+    convomock design). Its states and their rules live in assignments.py."""
+
+    id: str
+    org_id: str
+    conversation_id: str
+    contact_id: str
+    state: str  # queued, claimed, completed
+    reason: str  # first_touch, follow_up
+    due_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    last_inbound_at: datetime | None = None
+    suggestion_id: str | None = None  # the thread's pending draft when the lead came in
+    assigned_to: str | None = None
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    disposition: Disposition | None = None
+
+
 def _refuse(message: str, value: Any = None) -> errors.ValidationFailed:
     """A saved-views rule broken: pydantic's value_error on `views`, as the vendor's validator words it."""
     return errors.ValidationFailed([errors.issue("value_error", ["body", "views"], f"Value error, {message}", value)])
@@ -342,12 +390,13 @@ class Org:
     setter: SetterConfig = field(default_factory=SetterConfig)
     parent_id: str | None = None  # crm.orgs.parent_org_id: an agency's client subaccount
     installation_token: str | None = None  # authenticates inbound-email webhooks that name no org (top-level orgs)
-    voice: dict[str, Any] = field(default_factory=dict)  # the voice agent's config (stored, no behaviour)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
     contacts: dict[str, Contact] = field(default_factory=dict)
     conversations: dict[str, Conversation] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
     views: dict[str, list[View]] = field(default_factory=dict)  # by member
     training_pairs: list[TrainingPair] = field(default_factory=list)
+    assignments: dict[str, Assignment] = field(default_factory=dict)  # the setter's work queue (assignments.py)
 
     @property
     def setter_mode(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from mock_server.apis.crminbox.state import (
     Activity,
+    Assignment,
     Conversation,
     Media,
     Org,
@@ -18,11 +19,13 @@ from mock_server.apis.crminbox.state import (
     TrainingPair,
     View,
     ViewCount,
+    VoiceConfig,
 )
 from mock_server.engine.clock import iso
 
 __all__ = [
     "activity_json",
+    "assignment_json",
     "conversation_json",
     "media_json",
     "page",
@@ -173,12 +176,43 @@ def setter_config_json(config: SetterConfig) -> dict[str, Any]:
     }
 
 
-def voice_config_json(voice: Mapping[str, Any]) -> dict[str, Any]:
+def voice_config_json(voice: VoiceConfig) -> dict[str, Any]:
     return {
-        "enabled": voice["enabled"],
-        "voice": voice["voice"],
-        "greeting": voice["greeting"],
-        "transfer_to": voice["transfer_to"],
-        "business_hours_only": voice["business_hours_only"],
-        "updated_at": _iso(voice.get("updated_at")),
+        "enabled": voice.enabled,
+        "voice": voice.voice,
+        "greeting": voice.greeting,
+        "transfer_to": voice.transfer_to,
+        "business_hours_only": voice.business_hours_only,
+        "updated_at": _iso(voice.updated_at),
+    }
+
+
+def assignment_json(assignment: Assignment) -> dict[str, Any]:
+    """A lead of the setter's work queue (every field name is convomock design)."""
+    disposition = assignment.disposition
+    return {
+        "id": assignment.id,
+        "org_id": assignment.org_id,
+        "conversation_id": assignment.conversation_id,
+        "contact_id": assignment.contact_id,
+        "state": assignment.state,
+        "reason": assignment.reason,
+        "assigned_to": assignment.assigned_to,
+        "claimed_by": assignment.claimed_by,
+        "claimed_at": _iso(assignment.claimed_at),
+        "suggestion_id": assignment.suggestion_id,
+        "disposition": (
+            {
+                "outcome": disposition.outcome,
+                "note": disposition.note,
+                "by": disposition.by,
+                "at": iso(disposition.at),
+            }
+            if disposition is not None
+            else None
+        ),
+        "due_at": iso(assignment.due_at),
+        "last_inbound_at": _iso(assignment.last_inbound_at),
+        "created_at": iso(assignment.created_at),
+        "updated_at": iso(assignment.updated_at),
     }

@@ -294,20 +294,21 @@ def test_globex_has_the_setter_off(crm: CrmClient) -> None:
 
 
 def test_switching_globex_to_suggestive_makes_the_next_inbound_leave_a_draft(crm: CrmClient) -> None:
-    response = crm.http.post("/__mock/crm-inbox/setter", json={"org": CRM_GLOBEX, "mode": "suggestive"})
+    carol = crm.as_(CRM_CAROL, CRM_GLOBEX)  # Globex's owner
+    response = carol.put("/agents/setter/config", json={"response_mode": "suggestive"})
     assert response.status_code == 200, response.text
-    assert response.json() == {"org": CRM_GLOBEX, "mode": "suggestive"}
+    assert response.json()["response_mode"] == "suggestive" and response.json()["updated_at"] == START
+    assert carol.get("/agents/setter/config").json() == response.json()
     created = inbound(crm, SAM, "Can I see the loft on Saturday?", org=CRM_GLOBEX)
     draft = created["suggestion"]
     assert draft is not None and draft["status"] == "pending" and draft["conversation_id"] == CRM_GLOBEX_THREAD
-    carol = crm.as_(CRM_CAROL, CRM_GLOBEX)
     assert pending(carol, CRM_GLOBEX_THREAD) == draft
     assert inbound(crm, CRM_NINA, "Hi there")["suggestion"] is not None  # Acme unchanged: still suggestive
 
 
 def test_switching_acme_off_stops_new_drafts(crm: CrmClient) -> None:
-    response = crm.http.post("/__mock/crm-inbox/setter", json={"org": CRM_ACME, "mode": "off"})
-    assert response.status_code == 200 and response.json() == {"org": CRM_ACME, "mode": "off"}
+    response = crm.put("/agents/setter/config", json={"response_mode": "off"})  # Alice owns Acme
+    assert response.status_code == 200 and response.json()["response_mode"] == "off"
     assert inbound(crm, CRM_NINA, "Hi there")["suggestion"] is None
 
 
@@ -316,7 +317,6 @@ def test_control_routes_refuse_an_unknown_org(crm: CrmClient, org: str | None) -
     before = crm.state()
     calls = [
         crm.http.post("/__mock/crm-inbox/inbound", json={"org": org, "contact": CRM_NINA, "body": "Hi"}),
-        crm.http.post("/__mock/crm-inbox/setter", json={"org": org, "mode": "suggestive"}),
         crm.http.get("/__mock/crm-inbox/training-pairs", params={"org": org} if org else {}),
     ]
     for response in calls:

@@ -1,4 +1,7 @@
-"""CRM inbox: the member token, the X-Org-Id tenancy and FastAPI-style error bodies (specs/crm-inbox.yaml)."""
+"""CRM inbox: the acting org (`X-Org-Id`; Iron's subaccounts and authentication pages; issue 15, design §3),
+other orgs' records, and FastAPI-style error bodies (specs/crm-inbox.yaml). Checks run in this order: the token
+(401), the acting org (400, 403), parameters and body (422), lookups (404); no refusal changes anything. The token's
+own rules (the Authorization header, the JWT, expiry, the mint) are in test_auth.py."""
 
 from __future__ import annotations
 
@@ -9,19 +12,30 @@ import pytest
 
 from tests.support.crminbox import (
     CRM_ACME,
+    CRM_ACME_RENTALS,
     CRM_ALICE,
     CRM_BOB,
     CRM_CAROL,
     CRM_DAVE,
+    CRM_ERIN,
     CRM_GLOBEX,
     CRM_GLOBEX_THREAD,
+    CRM_LAKESIDE,
+    CRM_LAKESIDE_NORTH,
+    CRM_LAKESIDE_THREAD,
     CRM_MARIA,
+    CRM_NORTH_THREAD,
     CRM_THREAD,
     CrmClient,
 )
 
 SAM = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0f01"  # Globex's contact
 UNKNOWN_ORG = "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291dff"
+UNKNOWN_TOKEN = "Bearer crm_nobody_0000000000000000"
+NOT_AUTHENTICATED = {"detail": "Not authenticated"}
+INVALID = {"detail": "Invalid authentication credentials"}
+MALFORMED_ORG = {"detail": "X-Org-Id must be a UUID"}
+NOT_A_MEMBER = {"detail": "Not a member of this organization"}
 
 
 def issues(response: httpx.Response) -> list[dict[str, Any]]:
@@ -35,6 +49,16 @@ def issues(response: httpx.Response) -> list[dict[str, Any]]:
     return list(detail)
 
 
+def refused(response: httpx.Response, status: int, body: dict[str, Any]) -> None:
+    """The refusal exactly; only a 401 carries the bearer challenge."""
+    assert response.status_code == status, response.text
+    assert response.json() == body
+    if status == 401:
+        assert response.headers.get("www-authenticate") == "Bearer"
+    else:
+        assert "www-authenticate" not in response.headers
+
+
 def ids(response: httpx.Response) -> set[str]:
     assert response.status_code == 200, response.text
     body = response.json()
@@ -42,108 +66,224 @@ def ids(response: httpx.Response) -> set[str]:
     return {c["id"] for c in body["items"]}
 
 
-# -- the token -------------------------------------------------------------------------------------------------------
+def threads(client: CrmClient, org: str) -> set[str]:
+    """Every thread the client lists, archived or not; each one is `org`'s."""
+    found: set[str] = set()
+    for archived in ("false", "true"):
+        response = client.get("/conversations", params={"limit": 100, "archived": archived})
+        assert response.status_code == 200, response.text
+        assert {c["org_id"] for c in response.json()["items"]} <= {org}
+        found |= ids(response)
+    assert found
+    return found
 
 
-def test_no_token_is_401_not_authenticated(crm: CrmClient) -> None:
+def anonymous(crm: CrmClient, headers: dict[str, str]) -> CrmClient:
+    """A client sending only `headers`."""
+    return CrmClient(crm.mock, crm.base_path, headers)
+
+
+# -- the token comes first ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("org", [None, "acme", "", UNKNOWN_ORG, CRM_GLOBEX, CRM_ACME])
+def test_the_token_is_checked_before_the_org_header_and_the_parameters(crm: CrmClient, org: str | None) -> None:
     before = crm.state()
-    response = crm.http.get("/crm-inbox/conversations", headers={"X-Org-Id": CRM_ACME})
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Not authenticated"}
+    org_header = {} if org is None else {"X-Org-Id": org}
+    missing = anonymous(crm, org_header)
+    refused(missing.get("/conversations/not-a-uuid", params={"limit": 0}), 401, NOT_AUTHENTICATED)
+    bad = anonymous(crm, {**org_header, "Authorization": UNKNOWN_TOKEN})
+    refused(bad.get("/conversations/not-a-uuid", params={"limit": 0}), 401, INVALID)
+    refused(bad.post(f"/conversations/{CRM_GLOBEX_THREAD}/assign", json={"assigned_to": "bob"}), 401, INVALID)
     assert crm.state() == before
 
 
-@pytest.mark.parametrize("authorization", ["Basic YWxpY2U6c2VjcmV0", "Bearer ", "crm_alice_5b1f3e7a9c2d4e6f8a0b"])
-def test_a_header_that_is_no_bearer_token_is_not_authenticated(crm: CrmClient, authorization: str) -> None:
-    response = crm.http.get("/crm-inbox/conversations", headers={"Authorization": authorization, "X-Org-Id": CRM_ACME})
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Not authenticated"}
-
-
-def test_unknown_token_is_401_invalid_credentials(crm: CrmClient) -> None:
-    before = crm.state()
-    response = crm.get("/conversations", headers={"Authorization": "Bearer crm_nobody_0000000000000000"})
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid authentication credentials"}
-    assert crm.state() == before
+# -- the X-Org-Id header: omitted --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "headers", [{"X-Org-Id": CRM_ACME}, {"X-Org-Id": CRM_ACME, "Authorization": "Bearer crm_nobody_0000000000000000"}]
+    ("user", "org"),
+    [
+        (CRM_DAVE, CRM_GLOBEX),
+        (CRM_ALICE, CRM_ACME),
+        (CRM_BOB, CRM_ACME),
+        (CRM_CAROL, CRM_GLOBEX),
+        (CRM_ERIN, CRM_LAKESIDE),
+    ],
+    ids=["dave-globex", "alice-acme", "bob-acme", "carol-globex", "erin-lakeside"],
 )
-def test_both_401s_carry_www_authenticate_bearer(crm: CrmClient, headers: dict[str, str]) -> None:
-    response = crm.http.get("/crm-inbox/conversations", headers=headers)
-    assert response.status_code == 401
-    assert response.headers.get("www-authenticate") == "Bearer"  # the spec: "both with WWW-Authenticate: Bearer"
+def test_without_the_header_a_member_acts_in_their_earliest_joined_org(crm: CrmClient, user: str, org: str) -> None:
+    """Dave joined Globex before Acme (though Acme is listed first); Alice and Bob joined Acme before their
+    subaccounts."""
+    assert threads(crm.as_(user, None), org) == threads(crm.as_(user, org), org)
 
 
-def test_the_token_is_checked_before_the_org_header_and_the_parameters(crm: CrmClient) -> None:
-    response = crm.http.get("/crm-inbox/conversations/not-a-uuid", params={"limit": 0})
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Not authenticated"}
-
-
-# -- the X-Org-Id header ---------------------------------------------------------------------------------------------
-
-
-def test_missing_org_header_is_422_missing(crm: CrmClient) -> None:
+def test_without_the_header_dave_reads_and_writes_in_globex(crm: CrmClient) -> None:
+    dave = crm.as_(CRM_DAVE, None)
+    response = dave.get(f"/conversations/{CRM_GLOBEX_THREAD}")
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == CRM_GLOBEX_THREAD and response.json()["org_id"] == CRM_GLOBEX
     before = crm.state()
-    response = crm.as_(CRM_ALICE, None).get("/conversations")
-    [item] = issues(response)
-    assert item["type"] == "missing"
-    assert item["loc"] == ["header", "x-org-id"]
-    assert item["msg"] == "Field required"
+    refused(dave.get(f"/conversations/{CRM_THREAD}"), 404, {"detail": "Conversation not found"})  # Acme's
+    refused(dave.post(f"/conversations/{CRM_THREAD}/star"), 404, {"detail": "Conversation not found"})
+    assert crm.state() == before
+    starred = dave.post(f"/conversations/{CRM_GLOBEX_THREAD}/star")
+    assert starred.status_code == 200, starred.text
+    assert starred.json()["starred"] is True and starred.json()["org_id"] == CRM_GLOBEX
+    assert crm.as_(CRM_CAROL, CRM_GLOBEX).get(f"/conversations/{CRM_GLOBEX_THREAD}").json()["starred"] is True
+
+
+# -- the X-Org-Id header: malformed ------------------------------------------------------------------------------------
+
+
+MALFORMED = {
+    "word": "acme",
+    "empty": "",
+    "truncated": "0f6c3a52-8b1e-4d7a-9c2f",
+    "not-hex": "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d0z",
+    "too-long": CRM_ACME + "0",
+    "hyphenless": CRM_ACME.replace("-", ""),
+    "braces": "{" + CRM_ACME + "}",
+    "urn": "urn:uuid:" + CRM_ACME,
+    "hyphens-moved": "0f6c3a528-b1e-4d7a-9c2f-5e4b3a291d01",
+    "two-orgs": f"{CRM_ACME},{CRM_GLOBEX}",
+    "integer": "42",
+}
+
+
+@pytest.mark.parametrize("org", list(MALFORMED.values()), ids=list(MALFORMED))
+def test_a_malformed_org_header_is_400(crm: CrmClient, org: str) -> None:
+    before = crm.state()
+    refused(crm.as_(CRM_ALICE, org).get("/conversations"), 400, MALFORMED_ORG)
+    refused(crm.as_(CRM_ALICE, org).post(f"/conversations/{CRM_THREAD}/star"), 400, MALFORMED_ORG)
+    refused(crm.as_(CRM_CAROL, org).get(f"/conversations/{CRM_GLOBEX_THREAD}"), 400, MALFORMED_ORG)  # not a 403
     assert crm.state() == before
 
 
-@pytest.mark.parametrize("org", ["acme", "0f6c3a52-8b1e-4d7a-9c2f", "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d0z"])
-def test_malformed_org_header_is_422_uuid_parsing(crm: CrmClient, org: str) -> None:
+@pytest.mark.parametrize("org", ["acme", "", "{" + CRM_GLOBEX + "}"])
+def test_the_org_header_is_checked_before_parameters_bodies_and_lookups(crm: CrmClient, org: str) -> None:
+    client = crm.as_(CRM_ALICE, org)
     before = crm.state()
-    [item] = issues(crm.as_(CRM_ALICE, org).get("/conversations"))
-    assert item["type"] == "uuid_parsing"
-    assert item["loc"] == ["header", "x-org-id"]
-    assert item["input"] == org
+    for response in (
+        client.get("/conversations", params={"limit": 0, "scope": "everyone"}),
+        client.get("/conversations/not-a-uuid"),
+        client.get(f"/conversations/{CRM_GLOBEX_THREAD}"),
+        client.post(f"/conversations/{CRM_THREAD}/messages", json={"channel": "fax", "priority": "high"}),
+        client.post(f"/conversations/{CRM_THREAD}/assign"),
+    ):
+        refused(response, 400, MALFORMED_ORG)
     assert crm.state() == before
 
 
-@pytest.mark.parametrize(("user", "org"), [(CRM_ALICE, CRM_GLOBEX), (CRM_CAROL, CRM_ACME), (CRM_ALICE, UNKNOWN_ORG)])
+# -- the X-Org-Id header: not a member ---------------------------------------------------------------------------------
+
+
+OUTSIDERS = {  # (user, org): an org the user is not a member of, whatever it is to them
+    "unknown-org": (CRM_ALICE, UNKNOWN_ORG),
+    "sibling-top-level": (CRM_ALICE, CRM_GLOBEX),
+    "other-top-level": (CRM_CAROL, CRM_ACME),
+    "child-not-joined": (CRM_ALICE, CRM_ACME_RENTALS),
+    "child-of-child": (CRM_ALICE, CRM_LAKESIDE_NORTH),
+    "child-for-a-member": (CRM_BOB, CRM_LAKESIDE),
+    "grandchild": (CRM_DAVE, CRM_LAKESIDE_NORTH),
+    "parent": (CRM_ERIN, CRM_ACME),
+    "own-child": (CRM_ERIN, CRM_LAKESIDE_NORTH),
+    "docs-example": (CRM_CAROL, CRM_LAKESIDE),
+    "unknown-upper-case": (CRM_ALICE, UNKNOWN_ORG.upper()),
+}
+
+
+@pytest.mark.parametrize(("user", "org"), list(OUTSIDERS.values()), ids=list(OUTSIDERS))
 def test_an_org_the_member_does_not_belong_to_is_403(crm: CrmClient, user: str, org: str) -> None:
     before = crm.state()
-    response = crm.as_(user, org).get("/conversations")
-    assert response.status_code == 403
-    assert response.json() == {"detail": "Not a member of this organization"}
+    refused(crm.as_(user, org).get("/conversations"), 403, NOT_A_MEMBER)
+    refused(crm.as_(user, org).post(f"/conversations/{CRM_THREAD}/read"), 403, NOT_A_MEMBER)
     assert crm.state() == before
+
+
+def test_every_403_is_the_same_bytes_whether_the_org_exists_or_not(crm: CrmClient) -> None:
+    """Iron never tells an org that exists from one that does not: same status, headers and body."""
+    unknown = crm.as_(CRM_ALICE, UNKNOWN_ORG).get("/conversations")
+    assert unknown.status_code == 403
+    for name, (user, org) in OUTSIDERS.items():
+        for response in (
+            crm.as_(user, org).get("/conversations"),
+            crm.as_(user, org).get(f"/conversations/{CRM_LAKESIDE_THREAD}"),
+            crm.as_(user, org).post(f"/conversations/{CRM_THREAD}/star"),
+        ):
+            assert response.status_code == 403, name
+            assert response.content == unknown.content, name
+            assert dict(response.headers) == dict(unknown.headers), name
+
+
+def test_the_docs_example_org_lists_lakesides_threads(crm: CrmClient) -> None:
+    """`X-Org-Id: 11111111-2222-3333-4444-555555555555` (the authentication page's example) is Lakeside Realty, a
+    subaccount of Acme: Alice (its admin) and Erin (a client member) act there; Carol is no member."""
+    alice = crm.as_(CRM_ALICE, "11111111-2222-3333-4444-555555555555")
+    response = alice.get("/conversations", params={"limit": 100})
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert items and all(c["org_id"] == "11111111-2222-3333-4444-555555555555" for c in items)
+    lakeside = threads(alice, CRM_LAKESIDE)
+    assert CRM_LAKESIDE_THREAD in lakeside
+    assert not lakeside & {CRM_THREAD, CRM_GLOBEX_THREAD, CRM_NORTH_THREAD}  # its own, not the parent's or child's
+    assert not lakeside & threads(crm, CRM_ACME)
+    assert threads(crm.as_(CRM_ERIN, CRM_LAKESIDE), CRM_LAKESIDE) == lakeside
+    thread = alice.get(f"/conversations/{CRM_LAKESIDE_THREAD}")
+    assert thread.status_code == 200 and thread.json()["org_id"] == CRM_LAKESIDE
+    before = crm.state()
+    refused(crm.as_(CRM_CAROL, CRM_LAKESIDE).get("/conversations"), 403, NOT_A_MEMBER)
+    refused(crm.as_(CRM_CAROL, CRM_LAKESIDE).get(f"/conversations/{CRM_LAKESIDE_THREAD}"), 403, NOT_A_MEMBER)
+    assert crm.state() == before
+
+
+def test_membership_is_not_inherited_down_the_hierarchy(crm: CrmClient) -> None:
+    """Alice owns Acme and administers Lakeside, yet is no member of Acme Rentals (Acme's other child, Bob's) nor of
+    Lakeside North (Lakeside's child)."""
+    rentals = threads(crm.as_(CRM_BOB, CRM_ACME_RENTALS), CRM_ACME_RENTALS)
+    assert not rentals & threads(crm, CRM_ACME)
+    refused(crm.as_(CRM_ALICE, CRM_ACME_RENTALS).get("/conversations"), 403, NOT_A_MEMBER)
+    refused(crm.as_(CRM_ALICE, CRM_LAKESIDE_NORTH).get("/conversations"), 403, NOT_A_MEMBER)
+    refused(crm.as_(CRM_ALICE, CRM_LAKESIDE_NORTH).get(f"/conversations/{CRM_NORTH_THREAD}"), 403, NOT_A_MEMBER)
+
+
+@pytest.mark.parametrize(("user", "org"), [(CRM_ALICE, CRM_ACME), (CRM_CAROL, CRM_GLOBEX), (CRM_DAVE, CRM_ACME)])
+def test_an_upper_case_uuid_names_the_same_org(crm: CrmClient, user: str, org: str) -> None:
+    upper = crm.as_(user, org.upper())
+    assert threads(upper, org) == threads(crm.as_(user, org), org)  # org_id on the wire is the lower-case id
+    mixed = crm.as_(user, org[:18] + org[18:].upper())
+    assert threads(mixed, org) == threads(crm.as_(user, org), org)
 
 
 def test_membership_is_checked_before_parameters_and_lookups(crm: CrmClient) -> None:
     outsider = crm.as_(CRM_ALICE, CRM_GLOBEX)
+    before = crm.state()
     for response in (
         outsider.get("/conversations", params={"limit": 0}),
+        outsider.get("/conversations/not-a-uuid"),
         outsider.get(f"/conversations/{CRM_GLOBEX_THREAD}"),
         outsider.post(f"/conversations/{CRM_GLOBEX_THREAD}/star"),
+        outsider.post(f"/conversations/{CRM_GLOBEX_THREAD}/assign", json={"assigned_to": "bob"}),
     ):
-        assert response.status_code == 403, response.text
-        assert response.json() == {"detail": "Not a member of this organization"}
+        refused(response, 403, NOT_A_MEMBER)
+    assert crm.state() == before
 
 
 def test_a_member_of_both_orgs_sees_each_orgs_threads_by_the_header(crm: CrmClient) -> None:
-    in_acme = ids(crm.as_(CRM_DAVE, CRM_ACME).get("/conversations", params={"limit": 100, "archived": "false"}))
-    in_acme |= ids(crm.as_(CRM_DAVE, CRM_ACME).get("/conversations", params={"limit": 100, "archived": "true"}))
-    in_globex = ids(crm.as_(CRM_DAVE, CRM_GLOBEX).get("/conversations", params={"limit": 100}))
-    in_globex |= ids(crm.as_(CRM_DAVE, CRM_GLOBEX).get("/conversations", params={"limit": 100, "archived": "true"}))
+    in_acme = threads(crm.as_(CRM_DAVE, CRM_ACME), CRM_ACME)
+    in_globex = threads(crm.as_(CRM_DAVE, CRM_GLOBEX), CRM_GLOBEX)
     assert CRM_THREAD in in_acme and CRM_GLOBEX_THREAD not in in_acme
     assert CRM_GLOBEX_THREAD in in_globex and CRM_THREAD not in in_globex
     assert not in_acme & in_globex
-    assert in_acme == ids(crm.get("/conversations", params={"limit": 100})) | ids(
-        crm.get("/conversations", params={"limit": 100, "archived": "true"})
-    )  # Alice sees what Dave sees in Acme
+    assert in_acme == threads(crm, CRM_ACME)  # Alice sees what Dave sees in Acme
     for thread_id in in_globex:
         response = crm.as_(CRM_DAVE, CRM_GLOBEX).get(f"/conversations/{thread_id}")
         assert response.json()["org_id"] == CRM_GLOBEX
-    assert crm.as_(CRM_DAVE, CRM_ACME).get(f"/conversations/{CRM_GLOBEX_THREAD}").status_code == 404
+    response = crm.as_(CRM_DAVE, CRM_ACME).get(f"/conversations/{CRM_GLOBEX_THREAD}")
+    refused(response, 404, {"detail": "Conversation not found"})
 
 
-# -- another org's ids are not found -------------------------------------------------------------------------------
+# -- another org's ids are not found -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -178,6 +318,26 @@ def test_an_unknown_conversation_is_not_found_like_another_orgs(crm: CrmClient) 
     assert response.json() == {"detail": "Conversation not found"}
 
 
+RELATED = {  # (user, acting org, a thread of an org that is not the acting one)
+    "grandchild": (CRM_ALICE, CRM_ACME, CRM_NORTH_THREAD),
+    "parent": (CRM_ALICE, CRM_LAKESIDE, CRM_THREAD),
+    "parent-for-a-client": (CRM_ERIN, CRM_LAKESIDE, CRM_THREAD),
+    "stranger": (CRM_ALICE, CRM_LAKESIDE, CRM_GLOBEX_THREAD),
+    "sibling": (CRM_BOB, CRM_ACME_RENTALS, CRM_LAKESIDE_THREAD),
+}
+
+
+@pytest.mark.parametrize(("user", "org", "thread"), list(RELATED.values()), ids=list(RELATED))
+def test_a_related_orgs_conversation_is_not_found(crm: CrmClient, user: str, org: str, thread: str) -> None:
+    """Membership of a related org shows nothing of it: a grandchild's, the parent's, a sibling's thread is 404."""
+    client = crm.as_(user, org)
+    before = crm.state()
+    refused(client.get(f"/conversations/{thread}"), 404, {"detail": "Conversation not found"})
+    refused(client.post(f"/conversations/{thread}/star"), 404, {"detail": "Conversation not found"})
+    assert crm.state() == before
+    assert thread not in threads(client, org)
+
+
 def test_another_orgs_contact_is_not_found(crm: CrmClient) -> None:
     before = crm.state()
     response = crm.post(f"/contacts/{SAM}/conversations", json={"channel": "sms"})
@@ -201,7 +361,7 @@ def test_another_orgs_media_is_not_found(crm: CrmClient) -> None:
     assert crm.state() == before
 
 
-# -- routing -------------------------------------------------------------------------------------------------------
+# -- routing -----------------------------------------------------------------------------------------------------------
 
 
 def test_unknown_route_is_404_not_found(crm: CrmClient) -> None:
@@ -209,6 +369,18 @@ def test_unknown_route_is_404_not_found(crm: CrmClient) -> None:
         response = crm.get(path)
         assert response.status_code == 404, path
         assert response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize("path", ["/conversations", f"/conversations/{CRM_THREAD}", "/conversations/views/counts"])
+def test_the_paths_without_api_v1_are_gone(crm: CrmClient, path: str) -> None:
+    assert crm.base_path == "/crm-inbox/api/v1"
+    before = crm.state()
+    for headers in (crm.sent, {}):
+        response = crm.http.get(f"/crm-inbox{path}", headers=headers)
+        refused(response, 404, {"detail": "Not Found"})
+    response = crm.http.post(f"/crm-inbox/conversations/{CRM_THREAD}/star", headers=crm.sent)
+    refused(response, 404, {"detail": "Not Found"})
+    assert crm.state() == before
 
 
 def test_a_method_the_path_does_not_have_is_405_with_allow(crm: CrmClient) -> None:
@@ -235,7 +407,7 @@ def test_a_conversation_id_that_is_no_uuid_is_422_uuid_parsing(crm: CrmClient, s
     assert crm.state() == before
 
 
-# -- query parameters ------------------------------------------------------------------------------------------------
+# -- query parameters --------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -278,7 +450,7 @@ def test_parameters_are_checked_before_lookups(crm: CrmClient) -> None:
     assert item["type"] == "less_than_equal"
 
 
-# -- bodies --------------------------------------------------------------------------------------------------------
+# -- bodies ------------------------------------------------------------------------------------------------------------
 
 
 def test_an_unknown_field_in_a_send_is_422_extra_forbidden(crm: CrmClient) -> None:
@@ -343,13 +515,29 @@ def test_a_missing_body_is_422(crm: CrmClient) -> None:
 
 def test_refusals_change_nothing_and_the_next_request_works(crm: CrmClient) -> None:
     before = crm.state()
-    refused = [
+    refusals = [
+        anonymous(crm, {"X-Org-Id": CRM_ACME}).post(f"/conversations/{CRM_THREAD}/archive", json={"archived": True}),
+        crm.post(
+            f"/conversations/{CRM_THREAD}/archive", json={"archived": True}, headers={"Authorization": UNKNOWN_TOKEN}
+        ),
+        crm.as_(CRM_ALICE, "acme").post(f"/conversations/{CRM_THREAD}/archive", json={"archived": True}),
         crm.as_(CRM_BOB, CRM_GLOBEX).post(f"/conversations/{CRM_GLOBEX_THREAD}/star"),
+        crm.as_(CRM_ERIN, CRM_ACME).post(f"/conversations/{CRM_THREAD}/archive", json={"archived": True}),
+        crm.as_(CRM_ERIN, None).post(f"/conversations/{CRM_THREAD}/archive", json={"archived": True}),
         crm.post(f"/conversations/{CRM_THREAD}/archive", json={"archived": "yes"}),
         crm.post(f"/conversations/{CRM_THREAD}/assign", json={"assigned_to": "bob"}),
         crm.post(f"/conversations/{CRM_THREAD}/messages", json={"channel": "sms", "body": "x" * 4097}),
     ]
-    assert [r.status_code for r in refused] == [403, 422, 422, 422]
+    assert [r.status_code for r in refusals] == [401, 401, 400, 403, 403, 404, 422, 422, 422]
+    assert [r.json()["detail"] for r in refusals[:6]] == [
+        NOT_AUTHENTICATED["detail"],
+        INVALID["detail"],
+        MALFORMED_ORG["detail"],
+        NOT_A_MEMBER["detail"],
+        NOT_A_MEMBER["detail"],
+        "Conversation not found",  # Erin acts in Lakeside: Acme's thread is not there
+    ]
+    assert all(issues(r) for r in refusals[6:])
     assert crm.state() == before
     assert crm.post(f"/conversations/{CRM_THREAD}/archive", json={"archived": True}).json()["archived"] is True
     assert crm.state() != before

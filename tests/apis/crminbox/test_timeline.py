@@ -37,6 +37,8 @@ ACTIVITY_FIELDS = {
     "media",
     "call",
     "author_id",
+    "actor",
+    "action",
     "suggestion_id",
     "created_at",
 }
@@ -116,6 +118,9 @@ def test_messages_are_oldest_first_with_every_activity_field(crm: CrmClient) -> 
         None,
     )
     assert draft["body"].startswith("Hi Maria, yes")
+    # Iron's operator model: who did it
+    assert [outbound["actor"], inbound["actor"], draft["actor"]] == [f"user:{CRM_ALICE}", "system", "agent:setter"]
+    assert [outbound["action"], inbound["action"], draft["action"]] == [None, None, None]
 
 
 def test_every_seeded_timeline_is_oldest_first(crm: CrmClient) -> None:
@@ -217,6 +222,8 @@ def test_send_sms_is_recorded_last_and_answers_the_thread(crm: CrmClient) -> Non
         "media": [],
         "call": None,
         "author_id": CRM_ALICE,
+        "actor": f"user:{CRM_ALICE}",
+        "action": None,
         "suggestion_id": None,
         "created_at": START,
     }

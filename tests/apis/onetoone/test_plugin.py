@@ -46,8 +46,8 @@ def test_swallows_the_error(convomock):
 def test_resolving_a_vendor_host_is_blocked_other_hosts_are_not(convomock, convomock_guard):
     from mock_server.vendor_guard import VendorHostBlocked
 
-    with pytest.raises(VendorHostBlocked, match="crm.example.com"):
-        socket.getaddrinfo("CRM.example.com.", 443)
+    with pytest.raises(VendorHostBlocked, match="your-domain.example"):
+        socket.getaddrinfo("YOUR-DOMAIN.example.", 443)
     assert socket.getaddrinfo("127.0.0.1", 80)
     convomock_guard.attempts.clear()  # this test means it
 
@@ -157,8 +157,9 @@ def test_clients(convomock):
     crm = convomock.client("crm-inbox", "globex")
     assert crm.headers["X-Org-Id"] == "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d02"
     assert crm.get("/conversations").status_code == 200
-    bob = convomock.client("crm-inbox", token="crm_bob_8d2c6a4e1f3b5d7c9e0a")
-    assert bob.get("/conversations").status_code == 200
+    bob_token = next(c["token"] for c in convomock.credentials("crm-inbox") if c.get("user") == "Bob Chen")
+    bob = convomock.client("crm-inbox", token=bob_token)
+    assert bob.get("/conversations").json()["items"][0]["org_id"] == "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01"
     omni = convomock.client("omni-inbox")
     assert omni.headers["x-api-key"].startswith("aa_live_")
     assert omni.get("/conversations", params={"organization_id": 456}).json()["data"][0]["organization_id"] == 456
