@@ -85,7 +85,7 @@ ROWS: tuple[Row, ...] = (
         "GET",
         f"/conversations?organization_id={OMNI_ORGANIZATION}&$limit=50",
     ),
-    Row("crm-list", "CRM GET /conversations", "crm-inbox", "GET", "/conversations"),
+    Row("crm-list", "CRM GET /api/v1/conversations", "crm-inbox", "GET", "/conversations"),
 )
 
 

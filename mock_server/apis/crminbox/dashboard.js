@@ -1,12 +1,14 @@
-/* The CRM inbox in the convomock dashboard: an org is a tenant (seen as its first seeded member), every call names
-   it in X-Org-Id; a thread's timeline is its activities, oldest first, with the AI setter's drafts among them. */
+/* Iron's CRM inbox in the convomock dashboard: an org is a tenant (seen as its first seeded member, with their
+   Supabase JWT), every call names it in X-Org-Id; a thread's timeline is its activities, oldest first, with the AI
+   setter's drafts among them and who did each (the operator model's actor). */
 "use strict";
 convomock.registerAdapter("crm-inbox", {
   title: "CRM inbox",
 
   headers: (credential) => ({ Authorization: `Bearer ${credential.token}`, ...credential.tenant_headers }),
 
-  tenantName: (credential) => `${credential.org} (as ${credential.user})`,
+  tenantName: (credential) =>
+    `${credential.org}${credential.parent_org_id ? " (subaccount)" : ""} (as ${credential.user}, ${credential.role})`,
 
   async conversations(ctx) {
     const page = await ctx.api("GET", "/conversations", { query: { limit: 100 } });
@@ -44,7 +46,7 @@ convomock.registerAdapter("crm-inbox", {
         who: activity.type === "suggestion" ? "draft" : activity.type === "note" ? "note"
           : activity.direction === "inbound" ? "customer" : "user",
         text: activity.body !== null ? activity.body : activity.call ? `[call ${activity.call.outcome}] ${activity.call.summary}` : "",
-        note: [activity.type, activity.status, activity.subject].filter(Boolean).join(" · "),
+        note: [activity.type, activity.status, activity.subject, activity.actor].filter(Boolean).join(" · "),
       })),
     };
   },

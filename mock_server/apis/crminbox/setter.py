@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mock_server.apis.crminbox import errors, wire
+from mock_server.apis.crminbox import assignments, errors, wire
 from mock_server.apis.crminbox.state import ANSWERABLE, Activity, Conversation, CrmStore, Org
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
@@ -64,9 +64,11 @@ def draft_reply(
 def on_customer_message(
     org: Org, conversation: Conversation, message: Activity, rng: SeededRandom, now: datetime, jobs: JobRunner | None
 ) -> Activity | None:
-    """What the setter does when a customer message lands: a draft (suggestive, autopilot), and on autopilot the
-    draft's sending, due after the reply delay at the next time the setter may send."""
+    """What the setter does when a customer message lands: a draft (suggestive, autopilot), the thread's lead in the
+    work queue, and on autopilot the draft's sending, due after the reply delay at the next time the setter may
+    send."""
     draft = draft_reply(org, conversation, message, rng, now)
+    assignments.on_customer_message(org, conversation, message, rng, now)  # the lead joins the work queue
     if draft is None or org.setter_mode != "autopilot" or jobs is None:
         return draft
     due = _next_opening(org, now + timedelta(seconds=org.setter.reply_delay_seconds))
