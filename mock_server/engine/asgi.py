@@ -80,7 +80,15 @@ def encode_json(payload: Any) -> bytes:
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+_NO_BODY = frozenset({204, 304})  # RFC 9110: no content, and no Content-Length or Content-Type to announce one
+
+
 async def send_json(send: Send, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> None:
+    if status in _NO_BODY:
+        plain = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (extra or {}).items()]
+        await send({"type": "http.response.start", "status": status, "headers": plain})
+        await send({"type": "http.response.body", "body": b""})
+        return
     headers = (
         _JSON
         if not extra

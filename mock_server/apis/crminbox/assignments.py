@@ -63,9 +63,7 @@ def on_customer_message(
 
 
 def _open_of(org: Org, conversation_id: str) -> Assignment | None:
-    return next(
-        (a for a in org.assignments.values() if a.conversation_id == conversation_id and a.state in OPEN), None
-    )
+    return next((a for a in org.assignments.values() if a.conversation_id == conversation_id and a.state in OPEN), None)
 
 
 def assignment(org: Org, assignment_id: str) -> Assignment:
@@ -207,7 +205,12 @@ def stats(org: Org) -> dict[str, Any]:
     pairs = dict.fromkeys(("accepted", "edited"), 0)
     for pair in org.training_pairs:
         pairs[pair.label] = pairs.get(pair.label, 0) + 1
-    return {"assignments": counts(org), "dispositions": dispositions, "suggestions": suggestions, "training_pairs": pairs}
+    return {
+        "assignments": counts(org),
+        "dispositions": dispositions,
+        "suggestions": suggestions,
+        "training_pairs": pairs,
+    }
 
 
 def leaderboard(store: CrmStore, org: Org) -> list[dict[str, Any]]:
@@ -256,7 +259,8 @@ def _follow_up_at(call: Call) -> datetime | None:
     try:
         at = parse_instant(raw).astimezone(UTC)
     except (ValueError, OverflowError):
-        raise errors.ValidationFailed([errors.issue("datetime_parsing", loc, "Input should be a valid datetime", raw)])
+        issue = errors.issue("datetime_parsing", loc, "Input should be a valid datetime", raw)
+        raise errors.ValidationFailed([issue]) from None
     if at <= call.now:
         raise errors.ValidationFailed(
             [errors.issue("value_error", loc, "Value error, follow_up_at must be in the future", raw)]

@@ -35,6 +35,9 @@ def authenticate(view: RequestView, store: CrmStore) -> Principal:
     if kind is not None:
         return _webhook(view, store, kind)
     user = _user(view, store)
+    granted = view.headers.get("x-impersonate-token")
+    if granted is not None:
+        return _impersonating(view, store, user, granted)
     org_id = _acting_org(view, store, user)
     membership = user.membership(org_id)
     role = membership.role if membership is not None else "member"
@@ -42,14 +45,39 @@ def authenticate(view: RequestView, store: CrmStore) -> Principal:
 
 
 def _user(view: RequestView, store: CrmStore) -> User:
+    """The token's user; a valid token of a user never seen is Iron's first login: a fresh org, an owner."""
     scheme, _, token = view.headers.get("authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.NotAuthenticated()
     claims = tokens.claims_of(token.strip(), store.jwt_secret, view.now)
-    user = store.users.get(str(claims["sub"]).lower()) if claims is not None else None
-    if user is None:
+    if claims is None:
         raise errors.InvalidCredentials()
+    sub = str(claims["sub"]).lower()
+    user = store.users.get(sub)
+    if user is None:
+        if view.now is None:
+            raise errors.InvalidCredentials()
+        email = claims.get("email") if isinstance(claims.get("email"), str) and claims.get("email") else None
+        email = email or f"{sub}@users.invalid"
+        metadata = claims.get("user_metadata")
+        name = metadata.get("full_name") if isinstance(metadata, dict) else None
+        user = store.provision(sub, email, str(name or email.split("@")[0])[:200], view.now)
     return user
+
+
+def _impersonating(view: RequestView, store: CrmStore, user: User, token: str) -> Principal:
+    """`X-Impersonate-Token` beside the admin's own JWT: act in the token's org, as the admin (audit keeps them).
+    Unknown, expired or another user's token: 403; an `X-Org-Id` naming another org: 403 (convomock design)."""
+    grant = store.impersonations.get(token.strip())
+    if grant is None or grant.user_id != user.id or (view.now is not None and view.now >= grant.expires_at):
+        raise errors.Forbidden(why="Invalid impersonation token")
+    named = view.headers.get("x-org-id")
+    if named is not None and named.strip().lower() != grant.org_id:
+        raise errors.NotAMember()
+    if grant.org_id not in store.orgs:
+        raise errors.Forbidden(why="Invalid impersonation token")
+    scopes = frozenset({"role:admin", f"impersonating:{grant.org_id}"})
+    return Principal(tenant_id=grant.org_id, key=user.id, label=user.name, scopes=scopes)
 
 
 def _acting_org(view: RequestView, store: CrmStore, user: User) -> str:
@@ -100,7 +128,7 @@ def credentials(store: CrmStore) -> list[dict[str, Any]]:
     for org in store.orgs.values():
         for user in store.users.values():
             membership = user.membership(org.id)
-            if membership is None:
+            if membership is None or not user.token:  # a user provisioned at first login: their own token
                 continue
             found.append(
                 {

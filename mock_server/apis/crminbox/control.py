@@ -40,7 +40,7 @@ def inbound(call: ControlCall) -> Any:
             summary=str(raw.get("summary", "Missed call.")),
             outcome=str(raw.get("outcome", "missed")),
         )
-    conversation = None
+    conversation, contact = None, None
     if isinstance(body.get("conversation"), str):
         conversation = org.conversations.get(body["conversation"].lower())
         if conversation is None:
@@ -51,8 +51,6 @@ def inbound(call: ControlCall) -> Any:
             raise ControlError(404, f"give an existing contact or conversation of org {org.id}")
         contact = org.contacts[contact_id.lower()]
         conversation = org.conversation_of(contact.id)
-        if conversation is None:
-            conversation, _ = org.open_conversation(contact.id, call.rng, call.clock.now())
     landing = webhooks.receive(
         org,
         channel,
@@ -60,6 +58,7 @@ def inbound(call: ControlCall) -> Any:
         call.rng,
         call.clock.now(),
         call.jobs,
+        contact=contact,
         conversation=conversation,
         subject=body.get("subject"),
         provider_message_id=body.get("provider_message_id"),

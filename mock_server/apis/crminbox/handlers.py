@@ -27,8 +27,9 @@ def _user(call: Call) -> User:
 
 
 def _conversation(call: Call) -> tuple[Org, Conversation]:
-    org = _org(call)
-    return org, org.conversation(call.path["conversation_id"])
+    """The thread named in the path and the org that holds it: the acting org's, or a direct child's (Iron's RLS)."""
+    store: CrmStore = call.store
+    return store.conversation(_org(call), call.path["conversation_id"])
 
 
 def list_conversations(call: Call) -> Any:
@@ -90,8 +91,8 @@ def upload_conversation_media(call: Call) -> Any:
 
 
 def open_contact_conversation(call: Call) -> Any:
-    org = _org(call)
-    contact = org.contact(call.path["contact_id"])
+    store: CrmStore = call.store
+    org, contact = store.contact(_org(call), call.path["contact_id"])
     requested = call.body or {}
     conversation, created = org.open_conversation(
         contact.id, call.rng, call.now, subject=requested.get("subject"), channel=requested.get("channel", "sms")
@@ -169,6 +170,12 @@ def dismiss_suggestion(call: Call) -> Any:
     return {"suggestion": wire.activity_json(org, draft)}
 
 
+def create_impersonation(call: Call) -> Any:
+    store: CrmStore = call.store
+    grant = store.impersonate(_user(call), _org(call), call.body["org_id"], call.rng, call.now)
+    return Reply(wire.impersonation_json(grant), status=201)
+
+
 HANDLERS: Mapping[str, Handler] = {
     "listConversations": list_conversations,
     "getConversation": get_conversation,
@@ -189,6 +196,7 @@ HANDLERS: Mapping[str, Handler] = {
     "getOverdueConversationCount": get_overdue_conversation_count,
     "sendSuggestion": send_suggestion,
     "dismissSuggestion": dismiss_suggestion,
+    "createImpersonation": create_impersonation,
     **setter.HANDLERS,
     **webhooks.HANDLERS,
     **assignments.HANDLERS,

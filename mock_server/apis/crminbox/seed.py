@@ -14,14 +14,17 @@ from mock_server.apis.crminbox import tokens
 from mock_server.apis.crminbox.state import (
     ORG_SENDER,
     Activity,
+    Assignment,
     CallDetails,
     Contact,
     Conversation,
     CrmStore,
+    Disposition,
     Membership,
     Org,
     SetterConfig,
     User,
+    business_hours,
 )
 from mock_server.engine.clock import parse_duration
 from mock_server.engine.ids import SeededRandom
@@ -45,7 +48,6 @@ _OUTBOUND = [
     "Calling you in 10 minutes.",
     "Small pets are welcome.",
 ]
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SUMMARIES = [
     "Caller asked about parking and the lease length; wants a call back tomorrow.",
     "Discussed the asking price; the buyer will send a pre-approval letter.",
@@ -107,6 +109,37 @@ def _conversation(org: Org, raw: Mapping[str, Any], rng: SeededRandom, start: da
             conversation.unread_count += 1
         elif activity.direction == "outbound" and activity.type != "suggestion":
             conversation.unread_count = 0
+
+
+def _assignment(org: Org, raw: Mapping[str, Any], start: datetime) -> None:
+    """A lead of the setter's work queue on a fixed thread: in at `at` (and due then), last changed by its latest
+    claim or disposition; an open one points at the thread's pending draft."""
+    conversation = org.conversations[raw["conversation"]]
+    at = start + parse_duration(raw["at"])
+    claimed_at = start + parse_duration(raw["claimed_at"]) if raw.get("claimed_at") else None
+    done = raw.get("disposition")
+    disposition = (
+        Disposition(done["outcome"], done.get("note"), done["by"], start + parse_duration(done["at"])) if done else None
+    )
+    inbound = [a.created_at for a in conversation.activities if a.direction == "inbound"]
+    draft = conversation.pending_suggestion() if raw["state"] != "completed" else None
+    org.assignments[raw["id"]] = Assignment(
+        id=raw["id"],
+        org_id=org.id,
+        conversation_id=conversation.id,
+        contact_id=conversation.contact_id,
+        state=raw["state"],
+        reason=raw.get("reason", "first_touch"),
+        due_at=at,
+        created_at=at,
+        updated_at=max(t for t in (at, claimed_at, disposition.at if disposition else None) if t is not None),
+        last_inbound_at=max(inbound) if inbound else None,
+        suggestion_id=draft.id if draft is not None else None,
+        assigned_to=raw.get("assigned_to"),
+        claimed_by=raw.get("claimed_by"),
+        claimed_at=claimed_at,
+        disposition=disposition,
+    )
 
 
 def _generated(org: Org, members: list[str], count: int, fake: Faker, rng: SeededRandom, start: datetime) -> None:
@@ -209,13 +242,11 @@ def seeded_token(secret: str, raw: Mapping[str, Any], start: datetime) -> str:
 
 
 def _setter(raw: Mapping[str, Any], timezone: str) -> SetterConfig:
-    weekday = [{"start": "09:00", "end": "17:00"}]
-    days = {day: list(weekday) if day not in ("sat", "sun") else [] for day in _DAYS}
     return SetterConfig(
         response_mode=raw.get("response_mode", "suggestive"),
         reply_objective=raw.get("reply_objective", "default"),
         reply_delay_seconds=int(raw.get("reply_delay_seconds", 60)),
-        business_hours=raw.get("business_hours") or {"timezone": timezone, "days": days},
+        business_hours=raw.get("business_hours") or business_hours(timezone),
         sleep_hours=raw.get("sleep_hours", {"start": "21:00", "end": "08:00"}),
         autopilot_available=bool(raw.get("autopilot_available")),
     )
@@ -247,6 +278,8 @@ def _org(
         )
     for conversation in raw.get("conversations", []):
         _conversation(org, conversation, rng, start)
+    for line in raw.get("assignments", []):  # fixed records only: no draw from the generator
+        _assignment(org, line, start)
     members = sorted(u.id for u in store.users.values() if org.id in u.org_ids)
     if members:
         _generated(org, members, count, fake, rng, start)

@@ -37,7 +37,6 @@ _DRAFTS = {
     ],
 }
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_STEP = timedelta(minutes=5)  # autopilot's next opening is looked for in 5-minute steps, up to 8 days ahead
 _MANAGERS = frozenset({"role:owner", "role:admin"})
 
 
@@ -64,40 +63,57 @@ def draft_reply(
 def on_customer_message(
     org: Org, conversation: Conversation, message: Activity, rng: SeededRandom, now: datetime, jobs: JobRunner | None
 ) -> Activity | None:
-    """What the setter does when a customer message lands: a draft (suggestive, autopilot), the thread's lead in the
-    work queue, and on autopilot the draft's sending, due after the reply delay at the next time the setter may
-    send."""
+    """What the setter does when a customer message lands: a draft (suggestive, autopilot), and on autopilot the
+    draft's sending, due after the reply delay at the next time the setter may send (none within a week: the draft
+    waits for a human)."""
     draft = draft_reply(org, conversation, message, rng, now)
     assignments.on_customer_message(org, conversation, message, rng, now)  # the lead joins the work queue
     if draft is None or org.setter_mode != "autopilot" or jobs is None:
         return draft
     due = _next_opening(org, now + timedelta(seconds=org.setter.reply_delay_seconds))
+    if due is None:
+        return draft
 
     def send() -> None:
-        if draft.status == "pending":  # a human answered or dismissed it meanwhile: nothing to do
+        # still pending (no human answered, dismissed or sent it, no newer draft) and still on autopilot
+        if draft.status == "pending" and org.setter_mode == "autopilot":
             org.send_suggestion(conversation, draft.id, None, rng, max(due, now))
 
     jobs.submit(f"crm-inbox:{org.id}:{conversation.id}", send, due)
     return draft
 
 
-def _next_opening(org: Org, after: datetime) -> datetime:
-    """The first instant from `after` inside business hours and outside sleep hours (after itself if it is)."""
-    hours = org.setter.business_hours
+def _zone(org: Org) -> ZoneInfo:
     try:
-        zone = ZoneInfo(str(hours.get("timezone") or org.timezone))
+        return ZoneInfo(str(org.setter.business_hours.get("timezone") or org.timezone))
     except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    at = after
-    for _ in range(8 * 24 * 12):
-        if _may_send(org, at.astimezone(zone)):
-            return at
-        at = (at + _STEP).replace(second=0, microsecond=0)
-        at -= timedelta(minutes=at.minute % 5)
-    return after  # no opening in a week (no business hours at all): send after the delay
+        return ZoneInfo("UTC")
+
+
+def _next_opening(org: Org, after: datetime) -> datetime | None:
+    """The first instant from `after` inside business hours and outside sleep hours: `after` itself, or the next
+    opening (a business-hours start, or the end of sleep hours) within eight days; None if there is none."""
+    zone = _zone(org)
+    local = after.astimezone(zone)
+    if _may_send(org, local):
+        return after
+    sleep = org.setter.sleep_hours
+    days = org.setter.business_hours.get("days") or {}
+    for offset in range(9):
+        day = (local + timedelta(days=offset)).date()
+        starts = [r["start"] for r in days.get(_DAYS[day.weekday()], [])]
+        if sleep:
+            starts.append(sleep["end"])
+        for start in sorted(starts):
+            hour, minute = (int(part) for part in start.split(":"))
+            candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+            if candidate > local and _may_send(org, candidate):
+                return candidate.astimezone(after.tzinfo)
+    return None
 
 
 def _may_send(org: Org, local: datetime) -> bool:
+    """Inside one of the day's business-hours ranges and outside sleep hours (which may wrap midnight)."""
     clock = local.strftime("%H:%M")
     sleep = org.setter.sleep_hours
     if sleep:

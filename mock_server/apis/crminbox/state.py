@@ -33,6 +33,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "DeadLetter",
+    "Impersonation",
     "CrmStore",
     "Disposition",
     "Media",
@@ -41,6 +42,7 @@ __all__ = [
     "REPLY_OBJECTIVES",
     "ROLES",
     "SetterConfig",
+    "business_hours",
     "ThreadSummary",
     "TrainingPair",
     "User",
@@ -61,6 +63,7 @@ SYSTEM_VIEWS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("Starred", {"starred": True}),
     ("All", {}),
 )
+IMPERSONATION = timedelta(hours=1)  # an impersonation token's life (convomock design: "time-boxed")
 DEFAULTS: dict[str, Any] = {"scope": "team", "archived": False}  # the inbox hides archived threads by default
 _NEVER = datetime.min.replace(tzinfo=UTC)  # sorts a thread with no activity after every other
 
@@ -92,6 +95,15 @@ class User:
         return next((m for m in self.memberships if m.org_id == org_id), None)
 
 
+def business_hours(timezone: str) -> dict[str, Any]:
+    """Monday to Friday, 09:00 to 17:00 in `timezone`: the setter's hours until an owner changes them (design)."""
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return {
+        "timezone": timezone,
+        "days": {d: [{"start": "09:00", "end": "17:00"}] if i < 5 else [] for i, d in enumerate(days)},
+    }
+
+
 @dataclass
 class SetterConfig:
     """The AI setter's per-org config (Iron's setter page: response mode, business and sleep hours, reply delay,
@@ -100,8 +112,8 @@ class SetterConfig:
     response_mode: str = "suggestive"  # off, suggestive, autopilot (the documented default: suggestive)
     reply_objective: str = "default"  # default (the setting SOP), book_call, route_to_quote
     reply_delay_seconds: int = 60
-    business_hours: dict[str, Any] = field(default_factory=dict)
-    sleep_hours: dict[str, Any] | None = None
+    business_hours: dict[str, Any] = field(default_factory=lambda: business_hours("UTC"))
+    sleep_hours: dict[str, Any] | None = field(default_factory=lambda: {"start": "21:00", "end": "08:00"})
     autopilot_available: bool = False  # read-only: autopilot is gated off unless the deployment enables it
     updated_at: datetime | None = None
 
@@ -330,6 +342,18 @@ class TrainingPair:
     label: str  # accepted (sent as drafted) or edited
     author_id: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Impersonation:
+    """A time-boxed token an org's admin or owner took to act in that org or a direct subaccount (Iron's
+    authentication page); the real admin stays the caller (audit rows keep them)."""
+
+    token: str
+    user_id: str
+    org_id: str
+    created_at: datetime
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -714,6 +738,59 @@ class CrmStore:
     jwt_secret: str = ""  # the deployment's Supabase JWT secret: signs and checks every access token
     crm_secret: str = ""  # X-Iron-CRM-Secret, the shared secret of trusted seams (webhooks)
     dead_letters: list[DeadLetter] = field(default_factory=list)  # inbound emails that could not land
+    impersonations: dict[str, Impersonation] = field(default_factory=dict)  # by token
+
+    def impersonate(self, user: User, acting: Org, target_id: str, rng: SeededRandom, now: datetime) -> Impersonation:
+        """Iron's rules: the caller is an admin or owner of the acting org (403); the target is that org or a direct
+        subaccount (403 for any other org, 404 for none). One hour on the mock clock (convomock design)."""
+        membership = user.membership(acting.id)
+        if membership is None or membership.role not in ("owner", "admin"):
+            raise errors.Forbidden(why="Only an owner or admin can impersonate")
+        target = self.orgs.get(target_id.lower())
+        if target is None:
+            raise errors.NotFound(what="Organization")
+        if target.id != acting.id and target.parent_id != acting.id:
+            raise errors.Forbidden(why="Not your organization or one of its direct subaccounts")
+        grant = Impersonation("imp_" + rng.token(32, "0123456789abcdef"), user.id, target.id, now, now + IMPERSONATION)
+        self.impersonations[grant.token] = grant
+        return grant
+
+    def provision(self, user_id: str, email: str, name: str, now: datetime) -> User:
+        """Iron's first login: a brand-new user gets a fresh org and an owner membership (its id derived from the
+        user's, so no generator draw: the same on every run)."""
+        org = Org(
+            id=str(uuid.uuid5(uuid.UUID(user_id), "iron-first-login-org")),
+            name=f"{name}'s organization",
+            sla_minutes=60,
+            timezone="UTC",
+        )
+        self.orgs[org.id] = org
+        user = User(user_id, name, email, token="", memberships=[Membership(org.id, "owner", False, now)])
+        self.users[user.id] = user
+        return user
+
+    def visible(self, org: Org) -> list[Org]:
+        """What the acting org sees by id (Iron's RLS: itself plus its direct children, never a grandchild, a
+        sibling or its parent), itself first."""
+        return [org, *(o for o in self.orgs.values() if o.parent_id == org.id)]
+
+    def conversation(self, org: Org, conversation_id: str) -> tuple[Org, Conversation]:
+        """A thread by id among what the acting org sees: (the org that holds it, the thread); else 404."""
+        wanted = conversation_id.lower()
+        for candidate in self.visible(org):
+            found = candidate.conversations.get(wanted)
+            if found is not None:
+                return candidate, found
+        raise errors.NotFound(what="Conversation")
+
+    def contact(self, org: Org, contact_id: str) -> tuple[Org, Contact]:
+        """A contact by id among what the acting org sees: (the org that holds it, the contact); else 404."""
+        wanted = contact_id.lower()
+        for candidate in self.visible(org):
+            found = candidate.contacts.get(wanted)
+            if found is not None:
+                return candidate, found
+        raise errors.NotFound(what="Contact")
 
     def members(self, org_id: str) -> list[User]:
         return [u for u in self.users.values() if org_id in u.org_ids]

@@ -72,14 +72,15 @@ def receive(
     jobs: JobRunner | None,
     *,
     sender: str | None = None,
+    contact: Contact | None = None,
     conversation: Conversation | None = None,
     subject: str | None = None,
     provider_message_id: str | None = None,
     call: CallDetails | None = None,
 ) -> Landing:
-    """A customer touchpoint (or a note) lands: deduplicated by provider id, on the sender's thread (a new contact
-    and thread for an unknown sender; `conversation` when the caller names the thread), an archived thread back in
-    the inbox, unread +1, and the setter's answer."""
+    """A customer touchpoint (or a note) lands: deduplicated by provider id (before anything else changes), on the
+    thread the caller names, or the contact's, or the sender's (a new contact and thread for an unknown sender), an
+    archived thread back in the inbox, unread +1, and the setter's answer."""
     if provider_message_id is not None:
         seen = org.find_provider_message(provider_message_id)
         if seen is not None:
@@ -87,7 +88,8 @@ def receive(
             return Landing(thread, seen, org.contacts[thread.contact_id], False, False, None)
     contact_created = False
     if conversation is None:
-        contact, contact_created = _contact(org, channel, sender or "", rng)
+        if contact is None:
+            contact, contact_created = _contact(org, channel, sender or "", rng)
         conversation, _ = org.open_conversation(contact.id, rng, now, subject=subject, channel=channel)
     if conversation.archived:
         conversation.set_archived(False, now)
@@ -151,8 +153,12 @@ def _email_fields(store: CrmStore, call: Call) -> tuple[Org, dict[str, Any]]:
             raise _Parked(f"org_id: no organization {org_id}")
         org = found
     for name in ("from", "text", "message_id"):
-        if not isinstance(body.get(name), str) or not body[name].strip():
+        if body.get(name) is None:
             raise _Parked(f"{name}: Field required")
+        if not isinstance(body[name], str):
+            raise _Parked(f"{name}: Input should be a valid string")
+        if not body[name].strip():
+            raise _Parked(f"{name}: String should have at least 1 character")
     if "@" not in body["from"]:
         raise _Parked("from: not an email address")
     for name in ("subject", "to", "in_reply_to"):

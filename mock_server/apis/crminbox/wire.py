@@ -13,6 +13,7 @@ from mock_server.apis.crminbox.state import (
     Activity,
     Assignment,
     Conversation,
+    Impersonation,
     Media,
     Org,
     SetterConfig,
@@ -27,6 +28,7 @@ __all__ = [
     "activity_json",
     "assignment_json",
     "conversation_json",
+    "impersonation_json",
     "media_json",
     "page",
     "setter_config_json",
@@ -216,3 +218,7 @@ def assignment_json(assignment: Assignment) -> dict[str, Any]:
         "created_at": iso(assignment.created_at),
         "updated_at": iso(assignment.updated_at),
     }
+
+
+def impersonation_json(grant: Impersonation) -> dict[str, Any]:
+    return {"token": grant.token, "org_id": grant.org_id, "expires_at": iso(grant.expires_at)}

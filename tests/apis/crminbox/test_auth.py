@@ -332,8 +332,6 @@ BAD_TOKENS: dict[str, Callable[[dict[str, Any], int], str]] = {
     "no-sub": lambda c, at: signed(without(c, "sub")),
     "sub-not-uuid": lambda c, at: signed({**c, "sub": "alice@acme-homes.example"}),
     "sub-empty": lambda c, at: signed({**c, "sub": ""}),
-    "sub-no-user": lambda c, at: signed({**c, "sub": NO_USER}),
-    "sub-an-org": lambda c, at: signed({**c, "sub": CRM_ACME}),
     "two-parts": lambda c, at: ".".join(signed(c).split(".")[:2]),
     "four-parts": lambda c, at: signed(c) + ".e30",
     "not-a-jwt": lambda c, at: "not-a-jwt",
@@ -349,6 +347,37 @@ def test_a_bad_token_is_401_invalid_credentials(crm: CrmClient, kind: str) -> No
     invalid(client.post(f"/conversations/{CRM_THREAD}/read"))
     invalid(bearer(crm, token, None).get("/conversations"))
     assert crm.state() == before
+
+
+# -- first login (Iron's Logging in page): a valid token of a user never seen gets a fresh org -----------------------
+
+
+def test_a_brand_new_user_is_provisioned_an_org_of_their_own_on_the_first_request(crm: CrmClient) -> None:
+    token = signed(
+        {**alice_claims(), "sub": NO_USER, "email": "nia@new.example", "user_metadata": {"full_name": "Nia New"}}
+    )
+    before = crm.state()
+    named = bearer(crm, token, CRM_ACME).get("/conversations")  # provisioned, but not a member of Acme
+    assert named.status_code == 403 and named.json() == {"detail": "Not a member of this organization"}
+    assert crm.state() != before  # the first authenticated request provisioned the user all the same
+    own = bearer(crm, token, None)
+    page = own.get("/conversations")
+    assert page.status_code == 200 and page.json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    config = own.get("/agents/setter/config").json()  # the new org is theirs: owner, documented default mode
+    assert config["response_mode"] == "suggestive" and config["autopilot_available"] is False
+    saved = own.put("/agents/setter/config", json={"response_mode": "off"})
+    assert saved.status_code == 200 and saved.json()["response_mode"] == "off"  # only an owner may
+    again = bearer(crm, token, None).get("/conversations/sla").json()
+    assert again["timezone"] == "UTC" and again["first_response_minutes"] == 60
+    # the same user a second time: no second org
+    assert own.get("/conversations").json()["total"] == 0 and crm.state() == crm.state()
+
+
+def test_a_token_whose_sub_is_an_org_id_provisions_a_user_with_that_id_not_the_org(crm: CrmClient) -> None:
+    token = signed({**alice_claims(), "sub": CRM_ACME})
+    response = bearer(crm, token, CRM_ACME).get("/conversations")  # a user id, not a membership of Acme
+    assert response.status_code == 403 and response.json() == {"detail": "Not a member of this organization"}
+    assert bearer(crm, token, None).get("/conversations").json()["total"] == 0
 
 
 @pytest.mark.parametrize("token", [OLD_OPAQUE_TOKEN, "crm_nobody_0000000000000000"], ids=["old-alice", "old-unknown"])
