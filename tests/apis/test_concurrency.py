@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.crminbox import CRM_ACME, CRM_ALICE, CRM_THREAD, CRM_TOKENS
+from tests.support.crminbox import CRM_ACME, CRM_ALICE, CRM_SECRET, CRM_THREAD, CRM_TOKENS
 from tests.support.highlevel import HL_ACME
 from tests.support.omniinbox import (
     OMNI_ACME,
@@ -62,14 +62,18 @@ MIX = {
     "omni-send": 210,
     "omni-inbound": 100,
     "omni-bulk": 110,
-    "crm-send": 170,
+    "crm-send": 120,
     "crm-dedup": 90,
+    "crm-webhook": 50,
     "hl-inbound": 100,
     "refused": 120,
 }
 ONETOONE_CONVERSATIONS = (DOC_CONVERSATION, TESTER_CONVERSATION, CLOSED_CONVERSATION)
 NEW_PHONES = tuple(f"+52155900000{i:02d}" for i in range(5))  # each shared by 14 clients: one conversation each
 DEDUP_KEYS = tuple(f"SM-load-{i}" for i in range(6))  # each sent by 15 clients: one activity each
+WEBHOOK_KEYS = tuple(f"SM-hook-{i}" for i in range(5))  # each delivered 10 times by Iron's telephony engine
+CRM_CALL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b03"  # Priya's thread: the webhook's messages land there
+PRIYA_PHONE = "+1 (555) 123-0003"  # as a carrier might format it: matched to Priya's +15551230003
 OMNI_CHANNELS = {OMNI_WA_OPEN: "whatsapp", OMNI_SMS: "sms", OMNI_PLAYGROUND: "playground"}
 OMNI_SEND_PATHS = {
     OMNI_WA_OPEN: "/omni-inbox/conversation-messages-transform-outgoing-whatsapp",
@@ -305,6 +309,19 @@ def _build(kind: str, client: int, n: int, turn: int, omni_token: str) -> Op:
             (200, 201),
             key,
             CRM_HEADERS,
+        )
+    if kind == "crm-webhook":
+        key = WEBHOOK_KEYS[turn % len(WEBHOOK_KEYS)]
+        return Op(
+            client,
+            n,
+            kind,
+            "POST",
+            "/crm-inbox/api/v1/webhooks/inbound-sms",
+            {"org_id": CRM_ACME, "from": PRIYA_PHONE, "body": m, "provider_message_id": key},
+            (200,),
+            key,
+            {"X-Iron-CRM-Secret": CRM_SECRET},
         )
     assert kind == "refused", kind
     variant = turn % 4
@@ -803,6 +820,36 @@ def test_omni_inbox_sends_and_inbound_land_once_and_bulk_assignments_apply_whole
         }
         if len(assignees) != 1 or not assignees <= set(OMNI_ASSIGNEES):
             problems.append(f"after the bulk assignments the conversations hold assignees {sorted(assignees)}")
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_a_webhook_delivered_many_times_at_once_lands_once(outcome: Outcome) -> None:
+    """Iron's inbound-SMS webhook, each provider id delivered ten times in parallel: one `received`, the rest
+    `duplicate` naming the same activity, and one activity per provider id on Priya's thread."""
+    problems: list[str] = []
+    landed: dict[str, str] = {}
+    for key in WEBHOOK_KEYS:
+        ops = [op for op in outcome.ops("crm-webhook") if op.target == key]
+        statuses = Counter(op.body["status"] for op in ops if op.ok)
+        if statuses != Counter({"received": 1, "duplicate": len(ops) - 1}):
+            problems.append(f"{key}: {dict(statuses)} of {len(ops)} deliveries")
+        activities = {op.body["activity_id"] for op in ops if op.ok}
+        threads = {op.body["conversation_id"] for op in ops if op.ok}
+        if len(activities) != 1 or threads != {CRM_CALL_THREAD}:
+            problems.append(f"{key}: answered with activities {activities} on threads {threads}")
+        landed[key] = next((op.marker for op in ops if op.ok and op.body["status"] == "received"), "")
+    with httpx.Client(base_url=outcome.base, timeout=REQUEST_TIMEOUT) as http:
+        page = _ok(
+            http.get(
+                f"/crm-inbox/api/v1/conversations/{CRM_CALL_THREAD}/messages",
+                headers=CRM_HEADERS,
+                params={"limit": 100},
+            )
+        )
+        for key in WEBHOOK_KEYS:
+            stored = [a for a in page["items"] if a["provider_message_id"] == key]
+            if len(stored) != 1 or stored[0]["body"] != landed[key] or stored[0]["actor"] != "system":
+                problems.append(f"{key}: stored as {[(a['body'], a['actor']) for a in stored]}")
     assert not problems, "\n".join(problems[:30])
 
 
