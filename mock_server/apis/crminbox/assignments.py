@@ -30,6 +30,36 @@ _MANAGERS = frozenset({"role:owner", "role:admin"})
 # -- the rules ------------------------------------------------------------------------------------------------------
 
 
+def _queue(
+    org: Org,
+    conversation_id: str,
+    contact_id: str,
+    reason: str,
+    due_at: datetime,
+    now: datetime,
+    rng: SeededRandom,
+    last_inbound_at: datetime | None,
+) -> Assignment:
+    """A new queued assignment for the thread, pointing at its pending draft if it has one."""
+    conversation = org.conversations.get(conversation_id)
+    draft = conversation.pending_suggestion() if conversation is not None else None
+    assignment = Assignment(
+        id=rng.uuid4(),
+        org_id=org.id,
+        conversation_id=conversation_id,
+        contact_id=contact_id,
+        state="queued",
+        reason=reason,
+        due_at=due_at,
+        created_at=now,
+        updated_at=now,
+        last_inbound_at=last_inbound_at,
+        suggestion_id=draft.id if draft is not None else None,
+    )
+    org.assignments[assignment.id] = assignment
+    return assignment
+
+
 def on_customer_message(
     org: Org, conversation: Conversation, message: Activity, rng: SeededRandom, now: datetime
 ) -> Assignment | None:
@@ -45,21 +75,7 @@ def on_customer_message(
         current.last_inbound_at = message.created_at
         current.updated_at = now
         return current
-    assignment = Assignment(
-        id=rng.uuid4(),
-        org_id=org.id,
-        conversation_id=conversation.id,
-        contact_id=conversation.contact_id,
-        state="queued",
-        reason="first_touch",
-        due_at=now,
-        created_at=now,
-        updated_at=now,
-        last_inbound_at=message.created_at,
-        suggestion_id=draft.id if draft is not None else None,
-    )
-    org.assignments[assignment.id] = assignment
-    return assignment
+    return _queue(org, conversation.id, conversation.contact_id, "first_touch", now, now, rng, message.created_at)
 
 
 def _open_of(org: Org, conversation_id: str) -> Assignment | None:
@@ -149,23 +165,10 @@ def dispose(
     item.state, item.updated_at = "completed", now
     item.disposition = Disposition(outcome=outcome, note=note, by=user_id, at=now)
     if outcome == "follow_up" and follow_up_at is not None:
-        conversation = org.conversations.get(item.conversation_id)
-        draft = conversation.pending_suggestion() if conversation is not None else None
-        follow_up = Assignment(
-            id=rng.uuid4(),
-            org_id=org.id,
-            conversation_id=item.conversation_id,
-            contact_id=item.contact_id,
-            state="queued",
-            reason="follow_up",
-            due_at=follow_up_at,
-            created_at=now,
-            updated_at=now,
-            last_inbound_at=item.last_inbound_at,
-            suggestion_id=draft.id if draft is not None else None,
-            assigned_to=item.assigned_to,
+        follow_up = _queue(
+            org, item.conversation_id, item.contact_id, "follow_up", follow_up_at, now, rng, item.last_inbound_at
         )
-        org.assignments[follow_up.id] = follow_up
+        follow_up.assigned_to = item.assigned_to
     return item
 
 
@@ -173,20 +176,7 @@ def assign(store: CrmStore, org: Org, item: Assignment, assignee: str | None, no
     """Assigned to a member of the org (None: unassigned); anyone else is pydantic's value_error, as the
     conversation assign's documented rule."""
     _open_for_writes(item)
-    if assignee is not None:
-        user = store.users.get(assignee.lower())
-        if user is None or org.id not in user.org_ids:
-            raise errors.ValidationFailed(
-                [
-                    errors.issue(
-                        "value_error",
-                        ["body", "assigned_to"],
-                        "Value error, user is not a member of this organization",
-                        assignee,
-                    )
-                ]
-            )
-        assignee = user.id
+    assignee = store.assignee(org, assignee)
     item.assigned_to, item.updated_at = assignee, now
     return item
 

@@ -776,38 +776,41 @@ class CrmStore:
 
     def conversation(self, org: Org, conversation_id: str) -> tuple[Org, Conversation]:
         """A thread by id among what the acting org sees: (the org that holds it, the thread); else 404."""
-        wanted = conversation_id.lower()
-        for candidate in self.visible(org):
-            found = candidate.conversations.get(wanted)
-            if found is not None:
-                return candidate, found
-        raise errors.NotFound(what="Conversation")
+        return self._visible_record(org, "conversations", conversation_id, "Conversation")
 
     def contact(self, org: Org, contact_id: str) -> tuple[Org, Contact]:
         """A contact by id among what the acting org sees: (the org that holds it, the contact); else 404."""
-        wanted = contact_id.lower()
+        return self._visible_record(org, "contacts", contact_id, "Contact")
+
+    def _visible_record(self, org: Org, collection: str, record_id: str, what: str) -> tuple[Org, Any]:
+        wanted = record_id.lower()
         for candidate in self.visible(org):
-            found = candidate.contacts.get(wanted)
+            found = getattr(candidate, collection).get(wanted)
             if found is not None:
                 return candidate, found
-        raise errors.NotFound(what="Contact")
+        raise errors.NotFound(what=what)
 
     def members(self, org_id: str) -> list[User]:
         return [u for u in self.users.values() if org_id in u.org_ids]
 
+    def assignee(self, org: Org, assignee: str | None) -> str | None:
+        """A member of the org to assign to, as their id (None: unassigned); anyone else is pydantic's value_error
+        on `assigned_to` (the conversation assign's documented 422, also the setter assignments')."""
+        if assignee is None:
+            return None
+        user = self.users.get(assignee.lower())
+        if user is None or user.membership(org.id) is None:
+            raise errors.ValidationFailed(
+                [
+                    errors.issue(
+                        "value_error",
+                        ["body", "assigned_to"],
+                        "Value error, user is not a member of this organization",
+                        assignee,
+                    )
+                ]
+            )
+        return user.id
+
     def assign(self, org: Org, conversation: Conversation, assignee: str | None, now: datetime) -> None:
-        """Assign to a member of the org (None: unassign); anyone else is pydantic's value_error on `assigned_to`."""
-        if assignee is not None:
-            if org.id not in getattr(self.users.get(assignee.lower()), "org_ids", []):
-                raise errors.ValidationFailed(
-                    [
-                        errors.issue(
-                            "value_error",
-                            ["body", "assigned_to"],
-                            "Value error, user is not a member of this organization",
-                            assignee,
-                        )
-                    ]
-                )
-            assignee = assignee.lower()
-        conversation.assign(assignee, now)
+        conversation.assign(self.assignee(org, assignee), now)
