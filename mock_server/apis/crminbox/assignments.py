@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mock_server.apis.crminbox import errors, wire
+from mock_server.apis.crminbox.calls import acting_org, manages
 from mock_server.apis.crminbox.state import ANSWERABLE, Activity, Assignment, Conversation, CrmStore, Disposition, Org
 from mock_server.engine.clock import parse_instant
 from mock_server.engine.ids import SeededRandom
@@ -24,7 +25,6 @@ __all__ = ["HANDLERS", "OPEN", "OUTCOMES", "STATES", "on_customer_message"]
 STATES = ("queued", "claimed", "completed")
 OPEN = ("queued", "claimed")  # what the queue lists by default; a thread has at most one open assignment
 OUTCOMES = ("booked", "quoted", "not_interested", "no_answer", "follow_up", "disqualified")
-_MANAGERS = frozenset({"role:owner", "role:admin"})
 
 
 # -- the rules ------------------------------------------------------------------------------------------------------
@@ -224,13 +224,8 @@ def leaderboard(store: CrmStore, org: Org) -> list[dict[str, Any]]:
 # -- the handlers ---------------------------------------------------------------------------------------------------
 
 
-def _org(call: Call) -> Org:
-    store: CrmStore = call.store
-    return store.orgs[call.principal.tenant_id]
-
-
 def _assignment(call: Call) -> tuple[Org, Assignment]:
-    org = _org(call)
+    org = acting_org(call)
     return org, assignment(org, call.path["assignment_id"])
 
 
@@ -260,26 +255,26 @@ def _follow_up_at(call: Call) -> datetime | None:
 
 def list_setter_queue(call: Call) -> Any:
     mine = call.principal.key if call.query.get("mine") else None
-    return wire.page(queue(_org(call), call.query.get("state"), mine), call.query, wire.assignment_json)
+    return wire.page(queue(acting_org(call), call.query.get("state"), mine), call.query, wire.assignment_json)
 
 
 def get_setter_queue_counts(call: Call) -> Any:
-    return counts(_org(call))
+    return counts(acting_org(call))
 
 
 def claim_next_setter_assignment(call: Call) -> Any:
-    claimed = claim_next(_org(call), call.principal.key, call.now)
+    claimed = claim_next(acting_org(call), call.principal.key, call.now)
     if claimed is None:
         return Reply(None, status=204)
     return wire.assignment_json(claimed)
 
 
 def get_setter_stats(call: Call) -> Any:
-    return stats(_org(call))
+    return stats(acting_org(call))
 
 
 def get_setter_leaderboard(call: Call) -> Any:
-    return {"items": leaderboard(call.store, _org(call))}
+    return {"items": leaderboard(call.store, acting_org(call))}
 
 
 def get_setter_assignment(call: Call) -> Any:
@@ -291,7 +286,7 @@ def claim_setter_assignment(call: Call) -> Any:
 
 
 def release_setter_assignment(call: Call) -> Any:
-    manager = bool(call.principal.scopes & _MANAGERS)
+    manager = manages(call)
     return wire.assignment_json(release(_assignment(call)[1], call.principal.key, manager, call.now))
 
 

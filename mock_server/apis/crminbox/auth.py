@@ -10,17 +10,16 @@ whether the org exists or not), omitted: the earliest-joined org.
 from __future__ import annotations
 
 import hmac
-import re
 from typing import Any
 
 from mock_server.apis.crminbox import errors, tokens
-from mock_server.apis.crminbox.state import CrmStore, User
+from mock_server.apis.crminbox.calls import UUID_TEXT
+from mock_server.apis.crminbox.state import CrmStore, Membership, User
 from mock_server.engine.types import Principal, RequestView
 
 __all__ = ["WEBHOOK_SECRET_HEADER", "authenticate", "credentials", "webhook_kind"]
 
 WEBHOOK_SECRET_HEADER = "X-Iron-CRM-Secret"
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _WEBHOOKS = ("inbound-sms", "inbound-email")
 
 
@@ -38,10 +37,9 @@ def authenticate(view: RequestView, store: CrmStore) -> Principal:
     granted = view.headers.get("x-impersonate-token")
     if granted is not None:
         return _impersonating(view, store, user, granted)
-    org_id = _acting_org(view, store, user)
-    membership = user.membership(org_id)
-    role = membership.role if membership is not None else "member"
-    return Principal(tenant_id=org_id, key=user.id, label=user.name, scopes=frozenset({f"role:{role}"}))
+    membership = _acting_org(view, store, user)
+    scopes = frozenset({f"role:{membership.role}"})
+    return Principal(tenant_id=membership.org_id, key=user.id, label=user.name, scopes=scopes)
 
 
 def _user(view: RequestView, store: CrmStore) -> User:
@@ -72,6 +70,8 @@ def _impersonating(view: RequestView, store: CrmStore, user: User, token: str) -
     if grant is None or grant.user_id != user.id or (view.now is not None and view.now >= grant.expires_at):
         raise errors.Forbidden(why="Invalid impersonation token")
     named = view.headers.get("x-org-id")
+    if named is not None and not UUID_TEXT.fullmatch(named.strip()):
+        raise errors.MalformedOrg()
     if named is not None and named.strip().lower() != grant.org_id:
         raise errors.NotAMember()
     if grant.org_id not in store.orgs:
@@ -80,22 +80,22 @@ def _impersonating(view: RequestView, store: CrmStore, user: User, token: str) -
     return Principal(tenant_id=grant.org_id, key=user.id, label=user.name, scopes=scopes)
 
 
-def _acting_org(view: RequestView, store: CrmStore, user: User) -> str:
-    """`X-Org-Id` when sent (a canonical uuid the user is a member of), else the earliest-joined org (ties: the
-    lower id, convomock design)."""
+def _acting_org(view: RequestView, store: CrmStore, user: User) -> Membership:
+    """The membership the call acts through: `X-Org-Id`'s when sent (a canonical uuid the user is a member of),
+    else the earliest-joined org's (ties: the lower id, convomock design)."""
     named = view.headers.get("x-org-id")
     if named is None:
         present = [m for m in user.memberships if m.org_id in store.orgs]
         if not present:
             raise errors.NotAMember()
-        return min(present, key=lambda m: (m.joined_at, m.org_id)).org_id
+        return min(present, key=lambda m: (m.joined_at, m.org_id))
     named = named.strip()
-    if not _UUID.fullmatch(named):
+    if not UUID_TEXT.fullmatch(named):
         raise errors.MalformedOrg()
-    org_id = named.lower()
-    if user.membership(org_id) is None or org_id not in store.orgs:
+    membership = user.membership(named.lower())
+    if membership is None or membership.org_id not in store.orgs:
         raise errors.NotAMember()
-    return org_id
+    return membership
 
 
 def _webhook(view: RequestView, store: CrmStore, kind: str) -> Principal:

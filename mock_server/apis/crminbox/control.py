@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from mock_server.apis.crminbox import tokens, webhooks, wire
-from mock_server.apis.crminbox.state import CallDetails, CrmStore, Org
+from mock_server.apis.crminbox.state import CALL_OUTCOMES, CallDetails, CrmStore, Org
 from mock_server.engine.types import ControlCall, ControlError, ControlRoute
 
 __all__ = ["CONTROL_ROUTES"]
@@ -31,14 +31,22 @@ def inbound(call: ControlCall) -> Any:
     if channel not in ("sms", "email", "call", "note"):
         raise ControlError(400, "channel is sms, email, call or note")
     text = call.text("body") if channel != "call" else body.get("body")
+    for name in ("body", "subject", "provider_message_id"):
+        if body.get(name) is not None and (not isinstance(body[name], str) or len(body[name]) > 4096):
+            raise ControlError(400, f"{name}: a string of up to 4096 characters")
     details = None
     if channel == "call":
         raw: dict[str, Any] = body["call"] if isinstance(body.get("call"), dict) else {}
+        duration, outcome = raw.get("duration_seconds", 0), raw.get("outcome", "missed")
+        if not isinstance(duration, int) or isinstance(duration, bool) or not 0 <= duration <= 86400:
+            raise ControlError(400, "call.duration_seconds: whole seconds, 0 to 86400")
+        if outcome not in CALL_OUTCOMES:
+            raise ControlError(400, f"call.outcome: one of {', '.join(CALL_OUTCOMES)}")
         details = CallDetails(
-            duration_seconds=int(raw.get("duration_seconds", 0)),
+            duration_seconds=duration,
             recording_url=None,
-            summary=str(raw.get("summary", "Missed call.")),
-            outcome=str(raw.get("outcome", "missed")),
+            summary=str(raw.get("summary", "Missed call."))[:4096],
+            outcome=outcome,
         )
     conversation, contact = None, None
     if isinstance(body.get("conversation"), str):

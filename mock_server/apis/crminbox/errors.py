@@ -78,7 +78,9 @@ class TooLarge(CrmError):
 
 
 class Conflict(CrmError):
-    status, message = 409, "Suggestion already {state}"
+    """409: a suggestion or assignment no longer in the state the request needs (the text says which)."""
+
+    status, message = 409, "Suggestion already {state}"  # the default text: a suggestion's; others pass theirs
 
 
 def issue(kind: str, loc: Sequence[str | int], msg: str, value: Any = None) -> dict[str, Any]:
@@ -143,6 +145,8 @@ def _issue_for(violation: Violation) -> dict[str, Any]:
         return issue("string_too_short", loc, "String should have at least 1 character", value)
     if kind == "maxLength":
         return issue("string_too_long", loc, f"String should have at most {limit} characters", value)
+    if kind == "pattern":
+        return issue("string_pattern_mismatch", loc, f"String should match pattern '{limit}'", value)
     if kind == "minItems":
         return issue("too_short", loc, "List should have more items", value)
     if kind == "maxItems":

@@ -1,5 +1,7 @@
-"""CRM inbox handlers, one per operationId: read the validated input, call the state's operations, answer in the
-wire shape (wire.py). No handler writes a record itself; the rules that guard a write live with it in state.py."""
+"""CRM inbox handlers of the Conversations page's operations and impersonation, one per operationId: read the
+validated input, call the state's operations, answer in the wire shape (wire.py). No handler writes a record
+itself; the rules that guard a write live with it in state.py. The setter's handlers are in setter.py and
+assignments.py, the webhooks' in webhooks.py: merged here into HANDLERS."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mock_server.apis.crminbox import assignments, errors, setter, webhooks, wire
-from mock_server.apis.crminbox.state import Conversation, CrmStore, Org, User
+from mock_server.apis.crminbox.calls import acting_org, caller
+from mock_server.apis.crminbox.state import Conversation, CrmStore, Org
 from mock_server.engine.types import Call, Handler, Reply
 from mock_server.engine.validation import UploadedPart
 
@@ -16,14 +19,7 @@ __all__ = ["HANDLERS"]
 _FILTERS = ("scope", "archived", "overdue", "starred", "unread", "channel")
 
 
-def _org(call: Call) -> Org:
-    store: CrmStore = call.store
-    return store.orgs[call.principal.tenant_id]
-
-
-def _user(call: Call) -> User:
-    store: CrmStore = call.store
-    return store.users[call.principal.key]
+_org, _user = acting_org, caller
 
 
 def _conversation(call: Call) -> tuple[Org, Conversation]:

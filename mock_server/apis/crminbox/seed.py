@@ -12,6 +12,7 @@ from faker import Faker
 
 from mock_server.apis.crminbox import tokens
 from mock_server.apis.crminbox.state import (
+    CALL_OUTCOMES,
     ORG_SENDER,
     Activity,
     Assignment,
@@ -167,7 +168,7 @@ def _generated(org: Org, members: list[str], count: int, fake: Faker, rng: Seede
                 entry["call"] = {
                     "duration_seconds": rng.randrange(0, 900),
                     "recording_url": None,
-                    "outcome": rng.choice(["answered", "missed", "voicemail"]),
+                    "outcome": rng.choice(list(CALL_OUTCOMES)),
                     "summary": rng.choice(_SUMMARIES),
                 }
             if channel == "email":

@@ -14,7 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mock_server.apis.crminbox import assignments, errors, wire
-from mock_server.apis.crminbox.state import ANSWERABLE, Activity, Conversation, CrmStore, Org
+from mock_server.apis.crminbox.calls import acting_org, manages
+from mock_server.apis.crminbox.state import ANSWERABLE, Activity, Conversation, Org
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 from mock_server.engine.types import Call, Handler
@@ -37,7 +38,8 @@ _DRAFTS = {
     ],
 }
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_MANAGERS = frozenset({"role:owner", "role:admin"})
+_SETTER_FIELDS = ("response_mode", "reply_objective", "reply_delay_seconds", "business_hours", "sleep_hours")
+_VOICE_FIELDS = ("enabled", "voice", "greeting", "transfer_to", "business_hours_only")  # the writable ones
 
 
 def _topic(text: str) -> str:
@@ -55,7 +57,8 @@ def draft_reply(
         return None
     objective = org.setter.reply_objective
     contact = org.contacts[conversation.contact_id]
-    body = rng.choice(_DRAFTS[objective]).format(first=contact.name.split()[0], topic=_topic(message.body))
+    first = (contact.name.split() or ["there"])[0]
+    body = rng.choice(_DRAFTS[objective]).format(first=first, topic=_topic(message.body))
     action = {"type": objective} if objective != "default" else None
     return conversation.add_suggestion(body, rng, now, action=action)
 
@@ -83,10 +86,18 @@ def on_customer_message(
     return draft
 
 
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, malformed, a folder such as "America"
+        return False
+    return True
+
+
 def _zone(org: Org) -> ZoneInfo:
     try:
         return ZoneInfo(str(org.setter.business_hours.get("timezone") or org.timezone))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, malformed, a folder such as "America"
         return ZoneInfo("UTC")
 
 
@@ -128,25 +139,20 @@ def _may_send(org: Org, local: datetime) -> bool:
 # -- the config endpoints -------------------------------------------------------------------------------------------
 
 
-def _org(call: Call) -> Org:
-    store: CrmStore = call.store
-    return store.orgs[call.principal.tenant_id]
-
-
 def _manager(call: Call, what: str) -> None:
-    if not call.principal.scopes & _MANAGERS:
+    if not manages(call):
         raise errors.Forbidden(why=f"Only an owner or admin can change the {what} config")
 
 
 def get_setter_config(call: Call) -> Any:
-    return wire.setter_config_json(_org(call).setter)
+    return wire.setter_config_json(acting_org(call).setter)
 
 
 def save_setter_config(call: Call) -> Any:
     """Sets the fields sent (the read-only ones ignored); autopilot only where it is available. Checked first,
     then saved at once, so a refusal changes nothing."""
     _manager(call, "setter")
-    org, body = _org(call), call.body
+    org, body = acting_org(call), call.body
     config = org.setter
     if body.get("response_mode") == "autopilot" and not config.autopilot_available:
         raise errors.ValidationFailed(
@@ -159,25 +165,36 @@ def save_setter_config(call: Call) -> Any:
                 )
             ]
         )
-    for name in ("response_mode", "reply_objective", "reply_delay_seconds", "business_hours", "sleep_hours"):
-        if name in body:
-            setattr(config, name, body[name])
-    config.updated_at = call.now
+    zone = (body.get("business_hours") or {}).get("timezone")
+    if zone is not None and not _known_zone(zone):
+        raise errors.ValidationFailed(
+            [
+                errors.issue(
+                    "value_error", ["body", "business_hours", "timezone"], "Value error, unknown IANA time zone", zone
+                )
+            ]
+        )
+    changed = [n for n in _SETTER_FIELDS if n in body]
+    for name in changed:
+        setattr(config, name, body[name])
+    if changed:
+        config.updated_at = call.now
     return wire.setter_config_json(config)
 
 
 def get_voice_config(call: Call) -> Any:
-    return wire.voice_config_json(_org(call).voice)
+    return wire.voice_config_json(acting_org(call).voice)
 
 
 def save_voice_config(call: Call) -> Any:
     _manager(call, "voice agent")
-    voice = _org(call).voice
+    voice = acting_org(call).voice
     body: Mapping[str, Any] = call.body
-    for name in ("enabled", "voice", "greeting", "transfer_to", "business_hours_only"):
-        if name in body:
-            setattr(voice, name, body[name])
-    voice.updated_at = call.now
+    changed = [n for n in _VOICE_FIELDS if n in body]
+    for name in changed:
+        setattr(voice, name, body[name])
+    if changed:
+        voice.updated_at = call.now
     return wire.voice_config_json(voice)
 
 

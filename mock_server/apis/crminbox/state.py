@@ -22,6 +22,7 @@ from mock_server.engine.ids import SeededRandom
 
 __all__ = [
     "ANSWERABLE",
+    "CALL_OUTCOMES",
     "DEFAULTS",
     "MAX_MEDIA_BYTES",
     "ORG_SENDER",
@@ -51,6 +52,7 @@ __all__ = [
     "VoiceConfig",
 ]
 
+CALL_OUTCOMES = ("answered", "missed", "voicemail")
 ANSWERABLE = ("sms", "email", "call")  # inbound activities that wait for a reply (a note does not)
 ORG_SENDER = {"sms": "+15550009999", "call": "+15550009999", "email": "inbox@crm.example.com"}
 SETTER_MODES = ("off", "suggestive", "autopilot")
@@ -431,18 +433,6 @@ class Org:
         return timedelta(minutes=self.sla_minutes)
 
     # -- lookups: the only places that raise "not found" ----------------------------------------------------------
-
-    def conversation(self, conversation_id: str) -> Conversation:
-        found = self.conversations.get(conversation_id.lower())
-        if found is None:
-            raise errors.NotFound(what="Conversation")
-        return found
-
-    def contact(self, contact_id: str) -> Contact:
-        found = self.contacts.get(contact_id.lower())
-        if found is None:
-            raise errors.NotFound(what="Contact")
-        return found
 
     def media_item(self, media_id: str) -> Media:
         found = self.media.get(media_id.lower())

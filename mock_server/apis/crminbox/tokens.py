@@ -80,8 +80,8 @@ def claims_of(token: str, secret: str, now: datetime | None) -> Mapping[str, Any
     exp, sub = claims.get("exp"), claims.get("sub")
     if not isinstance(exp, int) or isinstance(exp, bool) or (now is not None and exp <= now.timestamp()):
         return None
-    try:
-        uuid.UUID(str(sub))
+    try:  # the canonical form only: a hyphen-less or braced copy of a user's id is no user's id
+        canonical = str(uuid.UUID(str(sub))) == str(sub).lower()
     except ValueError:
         return None
-    return claims
+    return claims if canonical else None

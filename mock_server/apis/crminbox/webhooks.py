@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from mock_server.apis.crminbox import errors, setter
+from mock_server.apis.crminbox.calls import UUID_TEXT
 from mock_server.apis.crminbox.state import Activity, CallDetails, Contact, Conversation, CrmStore, DeadLetter, Org
 from mock_server.engine.clock import iso
 from mock_server.engine.ids import SeededRandom
@@ -26,7 +27,6 @@ from mock_server.engine.types import Call, Handler, Reply
 __all__ = ["HANDLERS", "Landing", "dead_letter_json", "receipt", "receive"]
 
 _PHONE_NOISE = re.compile(r"[\s().-]")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def _email_fields(store: CrmStore, call: Call) -> tuple[Org, dict[str, Any]]:
         org = store.orgs[call.principal.tenant_id]
     else:
         org_id = body.get("org_id")
-        if not isinstance(org_id, str) or not _UUID.fullmatch(org_id):
+        if not isinstance(org_id, str) or not UUID_TEXT.fullmatch(org_id):
             raise _Parked("org_id: a uuid is required with X-Iron-CRM-Secret")
         found = store.orgs.get(org_id.lower())
         if found is None:

@@ -332,6 +332,10 @@ BAD_TOKENS: dict[str, Callable[[dict[str, Any], int], str]] = {
     "no-sub": lambda c, at: signed(without(c, "sub")),
     "sub-not-uuid": lambda c, at: signed({**c, "sub": "alice@acme-homes.example"}),
     "sub-empty": lambda c, at: signed({**c, "sub": ""}),
+    # Alice's id in the other spellings Python's uuid.UUID takes: no user's id (no second Alice provisioned)
+    "sub-hyphenless": lambda c, at: signed({**c, "sub": CRM_ALICE.replace("-", "")}),
+    "sub-braced": lambda c, at: signed({**c, "sub": "{" + CRM_ALICE + "}"}),
+    "sub-urn": lambda c, at: signed({**c, "sub": "urn:uuid:" + CRM_ALICE}),
     "two-parts": lambda c, at: ".".join(signed(c).split(".")[:2]),
     "four-parts": lambda c, at: signed(c) + ".e30",
     "not-a-jwt": lambda c, at: "not-a-jwt",

@@ -408,3 +408,15 @@ def test_under_impersonation_rls_is_the_impersonated_orgs(crm: CrmClient, alice:
     as_client = viewing(alice, impersonate(alice, CRM_LAKESIDE))
     assert ok(as_client.get(f"/conversations/{CRM_NORTH_THREAD}"))["org_id"] == CRM_LAKESIDE_NORTH
     refused(as_client.get(f"/conversations/{CRM_THREAD}"), 404, NOT_FOUND)
+
+
+@pytest.mark.parametrize("named", ["junk", "", "{11111111-2222-3333-4444-555555555555}"])
+def test_a_malformed_org_header_beside_an_impersonation_token_is_400(
+    crm: CrmClient, alice: CrmClient, named: str
+) -> None:
+    token = impersonate(alice, CRM_LAKESIDE)
+    before = crm.state()
+    client = viewing(alice, token)
+    response = client.get("/conversations", headers={"X-Org-Id": named})
+    refused(response, 400, {"detail": "X-Org-Id must be a UUID"})
+    assert crm.state() == before
