@@ -10,14 +10,17 @@ whether the org exists or not), omitted: the earliest-joined org.
 from __future__ import annotations
 
 import hmac
+import uuid
+from datetime import datetime
 from typing import Any
 
 from mock_server.apis.crminbox import errors, tokens
 from mock_server.apis.crminbox.calls import UUID_TEXT
-from mock_server.apis.crminbox.state import CrmStore, Membership, User
+from mock_server.apis.crminbox.state import IMPERSONATION, CrmStore, Impersonation, Membership, Org, User
+from mock_server.engine.ids import SeededRandom
 from mock_server.engine.types import Principal, RequestView
 
-__all__ = ["WEBHOOK_SECRET_HEADER", "authenticate", "credentials", "webhook_kind"]
+__all__ = ["WEBHOOK_SECRET_HEADER", "authenticate", "credentials", "impersonate", "webhook_kind"]
 
 WEBHOOK_SECRET_HEADER = "X-Iron-CRM-Secret"
 _WEBHOOKS = ("inbound-sms", "inbound-email")
@@ -59,7 +62,7 @@ def _user(view: RequestView, store: CrmStore) -> User:
         email = email or f"{sub}@users.invalid"
         metadata = claims.get("user_metadata")
         name = metadata.get("full_name") if isinstance(metadata, dict) else None
-        user = store.provision(sub, email, str(name or email.split("@")[0])[:200], view.now)
+        user = _provision(store, sub, email, str(name or email.split("@")[0])[:200], view.now)
     return user
 
 
@@ -118,6 +121,39 @@ def _webhook(view: RequestView, store: CrmStore, kind: str) -> Principal:
             return Principal(tenant_id=org.id, key=f"webhook:installation:{org.id}", label="system")
         raise errors.WebhookUnauthorized("Invalid webhook token")
     raise errors.WebhookUnauthorized("Invalid CRM secret")
+
+
+def impersonate(
+    store: CrmStore, user: User, acting: Org, target_id: str, rng: SeededRandom, now: datetime
+) -> Impersonation:
+    """Iron's rules: the caller is an admin or owner of the acting org (403); the target is that org or a direct
+    subaccount (403 for any other org, 404 for none). One hour on the mock clock (convomock design)."""
+    membership = user.membership(acting.id)
+    if membership is None or membership.role not in ("owner", "admin"):
+        raise errors.Forbidden(why="Only an owner or admin can impersonate")
+    target = store.orgs.get(target_id.lower())
+    if target is None:
+        raise errors.NotFound(what="Organization")
+    if target.id != acting.id and target.parent_id != acting.id:
+        raise errors.Forbidden(why="Not your organization or one of its direct subaccounts")
+    grant = Impersonation("imp_" + rng.token(32, "0123456789abcdef"), user.id, target.id, now, now + IMPERSONATION)
+    store.impersonations[grant.token] = grant
+    return grant
+
+
+def _provision(store: CrmStore, user_id: str, email: str, name: str, now: datetime) -> User:
+    """Iron's first login: a brand-new user gets a fresh org and an owner membership (its id derived from the
+    user's, so no generator draw: the same on every run)."""
+    org = Org(
+        id=str(uuid.uuid5(uuid.UUID(user_id), "iron-first-login-org")),
+        name=f"{name}'s organization",
+        sla_minutes=60,
+        timezone="UTC",
+    )
+    store.orgs[org.id] = org
+    user = User(user_id, name, email, token="", memberships=[Membership(org.id, "owner", False, now)])
+    store.users[user.id] = user
+    return user
 
 
 def credentials(store: CrmStore) -> list[dict[str, Any]]:

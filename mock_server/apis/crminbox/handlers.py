@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.apis.crminbox import assignments, errors, setter, webhooks, wire
+from mock_server.apis.crminbox import assignments, auth, errors, setter, webhooks, wire
 from mock_server.apis.crminbox.calls import acting_org, caller
 from mock_server.apis.crminbox.state import Conversation, CrmStore, Org
 from mock_server.engine.types import Call, Handler, Reply
@@ -168,7 +168,7 @@ def dismiss_suggestion(call: Call) -> Any:
 
 def create_impersonation(call: Call) -> Any:
     store: CrmStore = call.store
-    grant = store.impersonate(_user(call), _org(call), call.body["org_id"], call.rng, call.now)
+    grant = auth.impersonate(store, _user(call), _org(call), call.body["org_id"], call.rng, call.now)
     return Reply(wire.impersonation_json(grant), status=201)
 
 

@@ -1,7 +1,7 @@
 """CRM inbox state: orgs (the tenants) with contacts, conversations whose messages are `crm.activities` rows,
 media, per-member saved views, the SLA, and the AI setter's training pairs; every operation that changes them and
 the queries the inbox answers from them. Staff members and their tokens are global (a member can belong to several
-orgs). No HTTP and no wire shapes here: time comes in from the mock clock, ids from the API's seeded generator, and
+orgs); who may impersonate and what a first login creates are auth.py's. No HTTP and no wire shapes here: time comes in from the mock clock, ids from the API's seeded generator, and
 every "not found" is raised by one lookup per kind.
 
 Longer than ~450 lines on purpose: a conversation's writes and reads depend on each other (a staff send supersedes
@@ -34,6 +34,7 @@ __all__ = [
     "Contact",
     "Conversation",
     "DeadLetter",
+    "IMPERSONATION",
     "Impersonation",
     "CrmStore",
     "Disposition",
@@ -729,35 +730,6 @@ class CrmStore:
     crm_secret: str = ""  # X-Iron-CRM-Secret, the shared secret of trusted seams (webhooks)
     dead_letters: list[DeadLetter] = field(default_factory=list)  # inbound emails that could not land
     impersonations: dict[str, Impersonation] = field(default_factory=dict)  # by token
-
-    def impersonate(self, user: User, acting: Org, target_id: str, rng: SeededRandom, now: datetime) -> Impersonation:
-        """Iron's rules: the caller is an admin or owner of the acting org (403); the target is that org or a direct
-        subaccount (403 for any other org, 404 for none). One hour on the mock clock (convomock design)."""
-        membership = user.membership(acting.id)
-        if membership is None or membership.role not in ("owner", "admin"):
-            raise errors.Forbidden(why="Only an owner or admin can impersonate")
-        target = self.orgs.get(target_id.lower())
-        if target is None:
-            raise errors.NotFound(what="Organization")
-        if target.id != acting.id and target.parent_id != acting.id:
-            raise errors.Forbidden(why="Not your organization or one of its direct subaccounts")
-        grant = Impersonation("imp_" + rng.token(32, "0123456789abcdef"), user.id, target.id, now, now + IMPERSONATION)
-        self.impersonations[grant.token] = grant
-        return grant
-
-    def provision(self, user_id: str, email: str, name: str, now: datetime) -> User:
-        """Iron's first login: a brand-new user gets a fresh org and an owner membership (its id derived from the
-        user's, so no generator draw: the same on every run)."""
-        org = Org(
-            id=str(uuid.uuid5(uuid.UUID(user_id), "iron-first-login-org")),
-            name=f"{name}'s organization",
-            sla_minutes=60,
-            timezone="UTC",
-        )
-        self.orgs[org.id] = org
-        user = User(user_id, name, email, token="", memberships=[Membership(org.id, "owner", False, now)])
-        self.users[user.id] = user
-        return user
 
     def visible(self, org: Org) -> list[Org]:
         """What the acting org sees by id (Iron's RLS: itself plus its direct children, never a grandchild, a
