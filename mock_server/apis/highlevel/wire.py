@@ -59,6 +59,17 @@ def _action_refs(location: Location, agent: Agent) -> list[dict[str, Any]]:
     return [{"id": a, "type": location.actions[a].type} for a in agent.action_ids if a in location.actions]
 
 
+def _sleep(agent: Agent) -> dict[str, Any]:
+    """`sleepTime` and `sleepTimeUnit` when the agent has them; absent otherwise (sleep off, or indefinite): the
+    vendor's published answer schemas have no nullable field."""
+    found: dict[str, Any] = {}
+    if agent.sleep_time is not None:
+        found["sleepTime"] = _number(agent.sleep_time)
+    if agent.sleep_time_unit is not None:
+        found["sleepTimeUnit"] = agent.sleep_time_unit
+    return found
+
+
 def agent_json(location: Location, agent: Agent) -> dict[str, Any]:
     return {
         "id": agent.id,
@@ -69,8 +80,7 @@ def agent_json(location: Location, agent: Agent) -> dict[str, Any]:
         "waitTime": _number(agent.wait_time),
         "waitTimeUnit": agent.wait_time_unit,
         "sleepEnabled": agent.sleep_enabled,
-        "sleepTime": _number(agent.sleep_time) if agent.sleep_time is not None else None,
-        "sleepTimeUnit": agent.sleep_time_unit,
+        **_sleep(agent),
         "personality": agent.personality,
         "goal": agent.goal,
         "instructions": agent.instructions,
@@ -94,7 +104,12 @@ def agent_list_item(location: Location, agent: Agent) -> dict[str, Any]:
         "isPrimary": agent.is_primary,
         "waitTime": _number(agent.wait_time),
         "waitTimeUnit": agent.wait_time_unit,
+        "sleepEnabled": agent.sleep_enabled,
+        **_sleep(agent),
         "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
+        "knowledgeBaseIds": list(agent.knowledge_base_ids),
+        "sleepOnManualMessage": agent.sleep_on_manual_message,
+        "sleepOnWorkflowMessage": agent.sleep_on_workflow_message,
         "actions": _action_refs(location, agent),
         "goal": {"prompt": agent.goal, "type": "custom", "actionId": None},
         "createdAt": iso(agent.created_at),

@@ -93,7 +93,7 @@ def test_create_with_the_sdk_recorded_body(hl: HighLevelClient) -> None:
     agent_id = body.pop("id")
     assert isinstance(agent_id, str) and agent_id
     expected = {k: v for k, v in SDK_BODY.items() if k not in ("respondToImages", "respondToAudio")}
-    assert body == {**expected, "sleepTime": None, "sleepTimeUnit": None, "actions": []}
+    assert body == {**expected, "actions": []}  # sleep off: no sleepTime/sleepTimeUnit (the vendor's schema: no null)
     assert "respondToImages" not in body and "respondToAudio" not in body
     again = get(hl, agent_id)
     assert again.pop("traceId") != response.json()["traceId"]
@@ -108,7 +108,7 @@ def test_create_minimal_takes_the_documented_defaults(hl: HighLevelClient) -> No
     assert agent["autoPilotMaxMessages"] == 75
     assert agent["isPrimary"] is False  # the seed already has a primary agent
     assert agent["channels"] == [] and agent["knowledgeBaseIds"] == [] and agent["actions"] == []
-    assert agent["sleepEnabled"] is False and agent["sleepTime"] is None and agent["sleepTimeUnit"] is None
+    assert agent["sleepEnabled"] is False and "sleepTime" not in agent and "sleepTimeUnit" not in agent
 
 
 def test_get_seeded_agent(hl: HighLevelClient) -> None:
@@ -180,9 +180,11 @@ def test_sleep_disabled_clears_sleep_time(hl: HighLevelClient) -> None:
     response = hl.put(f"{AGENTS}/agent_seed_1", json={"autoPilotMaxMessages": 5, "sleepEnabled": False})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["sleepEnabled"], body["sleepTime"], body["sleepTimeUnit"]) == (False, None, None)
+    assert body["sleepEnabled"] is False and not {"sleepTime", "sleepTimeUnit"} & set(body)  # absent, never null
     stored = get(hl, "agent_seed_1")
-    assert (stored["sleepEnabled"], stored["sleepTime"], stored["sleepTimeUnit"]) == (False, None, None)
+    assert stored["sleepEnabled"] is False and not {"sleepTime", "sleepTimeUnit"} & set(stored)
+    listed = next(a for a in search(hl)["agents"] if a["id"] == "agent_seed_1")
+    assert listed["sleepEnabled"] is False and not {"sleepTime", "sleepTimeUnit"} & set(listed)
 
 
 def test_update_primary_without_mode_is_refused(hl: HighLevelClient) -> None:
@@ -334,8 +336,8 @@ def test_every_broken_rule_is_listed(hl: HighLevelClient) -> None:
 
 
 def test_sleep_indefinitely_is_accepted(hl: HighLevelClient) -> None:
-    agent = created(hl, sleepEnabled=True, sleepTime=None, sleepTimeUnit=None)
-    assert (agent["sleepEnabled"], agent["sleepTime"], agent["sleepTimeUnit"]) == (True, None, None)
+    agent = created(hl, sleepEnabled=True, sleepTime=None, sleepTimeUnit=None)  # "null for indefinite sleep"
+    assert agent["sleepEnabled"] is True and not {"sleepTime", "sleepTimeUnit"} & set(agent)  # answers hold no null
 
 
 # -- search --------------------------------------------------------------------------------------------------------
@@ -387,3 +389,8 @@ def test_search_list_item_shape(hl: HighLevelClient) -> None:
     assert "personality" not in item and "instructions" not in item
     assert item["isPrimary"] is True and item["mode"] == "auto-pilot" and item["autoPilotMaxMessages"] == 5
     assert [a["id"] for a in item["actions"]] == SEED_1_ACTIONS
+    # the vendor's EmployeeListItemDTO: sleep settings and knowledge bases too (sleepEnabled required)
+    assert (item["sleepEnabled"], item["sleepTime"], item["sleepTimeUnit"]) == (True, 2, "hours")
+    assert item["knowledgeBaseIds"] == ["kb_1"] and item["sleepOnManualMessage"] is True
+    assert isinstance(item["sleepOnWorkflowMessage"], bool)
+    assert (item["waitTime"], item["waitTimeUnit"]) == (get(hl, "agent_seed_1")["waitTime"], "seconds")
