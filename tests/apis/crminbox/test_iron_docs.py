@@ -154,6 +154,19 @@ def seam(http: httpx.Client, purpose: str, org: str = CRM_ACME) -> Json:
     return next(c for c in published(http) if c.get("purpose") == purpose and c["tenant"] == org)
 
 
+def texted(http: httpx.Client, sender: str, text: str, provider_id: str, org: str = CRM_ACME) -> Json:
+    """Webhooks page: an SMS from the telephony engine, with the org's published `X-Iron-CRM-Secret` and the org in
+    the body; the receipt (200)."""
+    secret = seam(http, "webhooks", org)
+    landed = http.post(
+        BASE + "/webhooks/inbound-sms",
+        headers={secret["token_header"]: secret["token"]},
+        json={**secret["body"], "from": sender, "body": text, "provider_message_id": provider_id},
+    )
+    assert landed.status_code == 200, landed.text
+    return dict(landed.json())
+
+
 def clock(http: httpx.Client) -> datetime:
     response = http.get("/__mock/clock")
     assert response.status_code == 200
@@ -754,45 +767,17 @@ def test_setter_config_at_the_agents_router(http: httpx.Client, alice: Iron) -> 
     assert snapshot(http) == before
     saved = alice.ok("PUT", "/agents/setter/config", json={"reply_objective": "book_call"})
     assert (saved["reply_objective"], saved["response_mode"]) == ("book_call", "suggestive")
-    secret = seam(http, "webhooks")
-    landed = http.post(
-        BASE + "/webhooks/inbound-sms",
-        headers={secret["token_header"]: secret["token"]},
-        json={
-            **secret["body"],
-            "from": "+15551230003",
-            "body": "Can we talk about Friday?",
-            "provider_message_id": "SMq1",
-        },
-    )
-    assert landed.status_code == 200, landed.text
+    texted(http, "+15551230003", "Can we talk about Friday?", "SMq1")
     assert draft_of(alice, CRM_CALL_THREAD)["action"] == {"type": "book_call"}
 
 
 def test_the_setter_drafts_in_suggestive_mode_and_not_when_off(http: httpx.Client, alice: Iron) -> None:
     """Setter page: "By default it runs in suggestive mode (writes drafts a human sends)". Acme's customer gets a
     pending draft; Globex's setter is off, so its customer gets none."""
-    secret = seam(http, "webhooks")
-    landed = http.post(
-        BASE + "/webhooks/inbound-sms",
-        headers={secret["token_header"]: secret["token"]},
-        json={
-            **secret["body"],
-            "from": "+15551230003",
-            "body": "Is Friday afternoon free?",
-            "provider_message_id": "SMd1",
-        },
-    )
-    assert landed.status_code == 200, landed.text
+    texted(http, "+15551230003", "Is Friday afternoon free?", "SMd1")
     draft = draft_of(alice, CRM_CALL_THREAD)
     assert (draft["actor"], draft["author_id"], draft["direction"]) == ("agent:setter", None, "outbound")
-    globex = seam(http, "webhooks", CRM_GLOBEX)
-    other = http.post(
-        BASE + "/webhooks/inbound-sms",
-        headers={globex["token_header"]: globex["token"]},
-        json={**globex["body"], "from": "+15552340001", "body": "Still for rent?", "provider_message_id": "SMd2"},
-    )
-    assert other.status_code == 200, other.text
+    texted(http, "+15552340001", "Still for rent?", "SMd2", CRM_GLOBEX)
     carol = staff(http, CAROL, CRM_GLOBEX)
     assert not [m for m in carol.messages(CRM_GLOBEX_THREAD) if m["type"] == "suggestion"]
 
@@ -960,17 +945,11 @@ def test_the_acting_org_sees_itself_plus_its_direct_children(alice: Iron) -> Non
 def test_each_timeline_row_carries_an_actor(http: httpx.Client, alice: Iron) -> None:
     """Operator-model page, "Actor attribution": `user:{uuid}` a human, `agent:{name}` (`agent:setter`), `system`
     internal actions; "the activity timeline carries an actor on each row"."""
-    secret = seam(http, "webhooks")
-    landed = http.post(
-        BASE + "/webhooks/inbound-sms",
-        headers={secret["token_header"]: secret["token"]},
-        json={**secret["body"], "from": MARIA_PHONE, "body": "Saturday works.", "provider_message_id": "SMa1"},
-    )
-    assert landed.status_code == 200, landed.text
+    landed = texted(http, MARIA_PHONE, "Saturday works.", "SMa1")
     alice.ok("POST", f"/conversations/{CRM_THREAD}/messages", 201, json={"channel": "sms", "body": "See you then."})
     rows = alice.messages(CRM_THREAD)
     assert all(isinstance(r["actor"], str) for r in rows)
-    inbound = next(r for r in rows if r["id"] == landed.json()["activity_id"])
+    inbound = next(r for r in rows if r["id"] == landed["activity_id"])
     assert inbound["actor"] == "system"
     assert {r["actor"] for r in rows if r["type"] == "suggestion"} == {"agent:setter"}
     assert rows[-1]["actor"] == f"user:{CRM_ALICE}"
