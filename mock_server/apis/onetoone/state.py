@@ -234,7 +234,7 @@ class Schedule:
     schedule_at: datetime
     author_uuid: str
     author_name: str
-    message_kind: str  # text or template
+    message_kind: str  # message (the docs' word) or template (convomock design: no template schedule is documented)
     text: str | None
     template_name: str | None
     template_language: str | None
@@ -634,7 +634,7 @@ class Business:
                 continue
             conversation = self.conversations[schedule.conversation_uuid]
             schedule.updated_at = schedule.schedule_at
-            if schedule.message_kind == "text" and not conversation.window_open(schedule.schedule_at):
+            if schedule.message_kind == "message" and not conversation.window_open(schedule.schedule_at):
                 schedule.status, schedule.failure_reason = "failed", "WINDOW_CLOSED"
                 continue
             body = schedule.text

@@ -166,14 +166,14 @@ def template_json(template: Template) -> dict[str, Any]:
 def schedule_json(schedule: Schedule) -> dict[str, Any]:
     return {
         "uuid": schedule.uuid,
-        "executor_kind": "api_token",
+        "executor_kind": "human_user",  # the docs' only record: an API token's schedule runs as human_user
         "schedule_at": iso(schedule.schedule_at),
         "status": schedule.status,
         "author_snapshot": {"type": "api_token", "uuid": schedule.author_uuid, "name": schedule.author_name},
         "message_kind": schedule.message_kind,
         "message_snapshot": (
-            {"kind": "text", "data": {"text": schedule.text, "media": None}}
-            if schedule.message_kind == "text"
+            {"kind": "message", "data": {"text": schedule.text, "media": None}}
+            if schedule.message_kind == "message"
             else None
         ),
         "template_snapshot": (

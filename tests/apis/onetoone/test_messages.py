@@ -444,9 +444,10 @@ def test_seeded_schedule_is_pending_then_fires(api: OneToOneClient) -> None:
     data = response.json()["data"]
     assert data["uuid"] == SCHEDULE_UUID
     assert data["status"] == "pending" and data["schedule_at"] == "2026-01-16T11:00:00Z"
-    assert data["message_kind"] == "text"
-    assert data["message_snapshot"] == {"kind": "text", "data": {"text": SCHEDULE_TEXT, "media": None}}
+    assert data["message_kind"] == "message"  # the docs' vocabulary
+    assert data["message_snapshot"] == {"kind": "message", "data": {"text": SCHEDULE_TEXT, "media": None}}
     assert data["author_snapshot"]["name"] == KEY_NAME and data["author_snapshot"]["type"] == "api_token"
+    assert data["executor_kind"] == "human_user" and data["template_snapshot"] is None
     assert data["fired_at"] is None and data["created_at"] == "2026-01-15T14:00:00Z"
     by_phone = api.get("/conversation/scheduled-message", params={"phone": DOC_PHONE})
     assert by_phone.status_code == 200 and by_phone.json()["data"]["uuid"] == SCHEDULE_UUID
