@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server import DATA_ROOT
-from mock_server.apis.crminbox.seed import seeded_token
-from mock_server.engine.clock import DEFAULT_START
+from mock_server.apis.crminbox.seed import default_tokens
 from mock_server.engine.specs import load_yaml
 from mock_server.testing import ConvoMock
 from tests.support.clients import VendorClient
@@ -55,7 +54,7 @@ CRM_FIXTURES: dict[str, Any] = load_yaml(DATA_ROOT / "fixtures" / "crm-inbox.yam
 CRM_JWT_SECRET: str = CRM_FIXTURES["jwt_secret"]
 CRM_SECRET: str = CRM_FIXTURES["crm_secret"]  # X-Iron-CRM-Secret
 # The seeded long-lived access tokens (default clock start), as /__mock/credentials publishes them.
-CRM_TOKENS = {u["id"]: seeded_token(CRM_JWT_SECRET, u, DEFAULT_START) for u in CRM_FIXTURES["users"]}
+CRM_TOKENS = dict(default_tokens())
 CRM_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Maria, SMS, overdue, starred, pending draft, Alice's
 CRM_EMAIL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b02"  # Tom, email, answered, Bob's
 CRM_CALL_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b03"  # Priya, voicemail with AI summary, 30 min old

@@ -6,9 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
-from mock_server import DATA_ROOT
-from mock_server.apis.crminbox.seed import seeded_token
-from mock_server.engine.clock import DEFAULT_START
+from mock_server.apis.crminbox.seed import default_tokens
 from mock_server.engine.drift import (
     Drift,
     anyone_in,
@@ -19,7 +17,6 @@ from mock_server.engine.drift import (
     on_list,
     status_as,
 )
-from mock_server.engine.specs import load_yaml
 
 __all__ = ["DRIFTS"]
 
@@ -27,12 +24,10 @@ __all__ = ["DRIFTS"]
 @functools.cache
 def alice_in_acme() -> Mapping[bytes, bytes]:
     """Alice's seeded token (the default clock's) and Acme's `X-Org-Id`: the first tenant's headers."""
-    fixtures = load_yaml(DATA_ROOT / "fixtures" / "crm-inbox.yaml")
-    alice = fixtures["users"][0]
-    token = seeded_token(fixtures["jwt_secret"], alice, DEFAULT_START)
-    return {b"authorization": f"Bearer {token}".encode(), b"x-org-id": alice["memberships"][0]["org"].encode()}
+    return {b"authorization": f"Bearer {default_tokens()[ALICE]}".encode(), b"x-org-id": ACME.encode()}
 
 
+ALICE, ACME = "9e8d7c6b-5a49-4382-a716-5f4e3d2c1b01", "0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01"
 _CRM = r"(/crm-inbox)?(/api/v1)?/conversations"
 _CRM_ID = _CRM + r"/(?!views$|sla$|media$|overdue$)[^/]+"
 

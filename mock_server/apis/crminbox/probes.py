@@ -5,15 +5,11 @@ fixtures/crm-inbox.yaml. The webhooks are a trusted seam's (a shared secret, no 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server import DATA_ROOT
-from mock_server.apis.crminbox.seed import seeded_token
-from mock_server.engine.clock import DEFAULT_START
+from mock_server.apis.crminbox.seed import default_tokens
 from mock_server.engine.probes import Caller, Case, Cases, Objects, Probes, ProbeSession, TenancyProbes
-from mock_server.engine.specs import load_yaml
 
 __all__ = ["PROBES"]
 
@@ -28,13 +24,9 @@ NAMES = {
 }
 
 
-@functools.cache
 def _token(name: str) -> str:
-    """The seeded token (default clock start) of Alice (Acme), Carol (Globex's owner) or Dave (Acme member, Globex
-    admin)."""
-    fixtures = load_yaml(DATA_ROOT / "fixtures" / "crm-inbox.yaml")
-    user = next(u for u in fixtures["users"] if u["id"] == NAMES[name])
-    return seeded_token(fixtures["jwt_secret"], user, DEFAULT_START)
+    """The seeded token of Alice (Acme), Carol (Globex's owner) or Dave (Acme member, Globex admin)."""
+    return default_tokens()[NAMES[name]]
 
 
 THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Maria, SMS, overdue, starred, pending draft, Alice's

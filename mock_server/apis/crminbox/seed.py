@@ -3,6 +3,7 @@ threads across every channel (some overdue, starred, archived, assigned) from Fa
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 from faker import Faker
 
+from mock_server import DATA_ROOT
 from mock_server.apis.crminbox import tokens
 from mock_server.apis.crminbox.state import (
     CALL_OUTCOMES,
@@ -27,11 +29,12 @@ from mock_server.apis.crminbox.state import (
     User,
     business_hours,
 )
-from mock_server.engine.clock import parse_duration
+from mock_server.engine.clock import DEFAULT_START, parse_duration
 from mock_server.engine.ids import SeededRandom
+from mock_server.engine.specs import load_yaml
 from mock_server.engine.types import MockOptions
 
-__all__ = ["seed", "seeded_token"]
+__all__ = ["default_tokens", "seed", "seeded_token"]
 
 _INBOUND = [
     "Is this still available?",
@@ -286,3 +289,11 @@ def _org(
         _generated(org, members, count, fake, rng, start)
     for child in raw.get("subaccounts", []):
         _org(store, child, org.id, count, fake, rng, start)
+
+
+@functools.cache
+def default_tokens() -> Mapping[str, str]:
+    """Every fixture user's seeded token on the default clock start, by user id: what the drifts, probes and tests
+    send as a user would (the same text `/__mock/credentials` lists for a mock started at the default)."""
+    fixtures = load_yaml(DATA_ROOT / "fixtures" / "crm-inbox.yaml")
+    return {u["id"]: seeded_token(fixtures["jwt_secret"], u, DEFAULT_START) for u in fixtures["users"]}
