@@ -154,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show_spec.add_argument("name", choices=sorted(BINDINGS), help="the API's name")
     show_spec.add_argument("--json", action="store_true", help="print it as JSON instead of YAML")
+    fidelity = spec_actions.add_parser(
+        "fidelity",
+        help="print or write the fidelity record: each operation and field, the vendor's or convomock design",
+        description="Print one spec's fidelity record (Markdown): every operation and field, marked documented "
+        "(with the vendor page's address) or convomock design, read from the spec's externalDocs and descriptions. "
+        "With --write DIR, write DIR/<api>.md for every spec (or the one named).",
+    )
+    fidelity.add_argument("name", nargs="?", choices=sorted(BINDINGS), help="the API's name (all with --write)")
+    fidelity.add_argument("--write", metavar="DIR", help="write DIR/<api>.md instead of printing")
 
     new_api = commands.add_parser(
         "new-api",
@@ -383,6 +392,8 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
 def specs(args: argparse.Namespace, out: TextIO) -> int:
     from mock_server.engine.specs import METHODS, load_yaml
 
+    if args.action == "fidelity":
+        return _fidelity(args, out)
     if args.action == "show":
         path = BINDINGS[args.name].spec_path
         if args.json:
@@ -420,6 +431,27 @@ def specs(args: argparse.Namespace, out: TextIO) -> int:
         for s in listing
     ]
     out.write(_table(("api", "mounted at", "operations", "version", "vendor server", "title"), rows))
+    return EXIT_OK
+
+
+def _fidelity(args: argparse.Namespace, out: TextIO) -> int:
+    from mock_server.engine.fidelity import markdown
+    from mock_server.engine.specs import load_yaml
+
+    names = [args.name] if args.name else sorted(BINDINGS)
+    if not args.write and len(names) != 1:
+        out.write("convomock: specs fidelity: name an API, or give --write DIR for all of them\n")
+        return EXIT_USAGE
+    for name in names:
+        path = BINDINGS[name].spec_path
+        page = markdown(load_yaml(path), name, f"specs/{path.name}")
+        if not args.write:
+            out.write(page)
+            continue
+        target = Path(args.write) / f"{name}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+        out.write(f"wrote {target}\n")
     return EXIT_OK
 
 
