@@ -99,15 +99,16 @@ def _paging(case: Any) -> Mapping[str, str]:
     return paging if isinstance(paging, Mapping) else {}
 
 
-def _limit_parameter(case: Any) -> tuple[str, int] | None:
+def _limit_parameter(case: Any) -> tuple[str, int | None] | None:
+    """The page-size parameter and its documented maximum (None when the vendor publishes none: a page then
+    still holds no more than was asked)."""
     limit = _paging(case).get("limit")
     for parameter in case.operation.query:
         definition = parameter.definition
         if parameter.name == limit:
             schema = definition.get("schema") or {}
             maximum = definition.get("x-max-page-size", schema.get("maximum"))
-            if isinstance(maximum, int):
-                return parameter.name, maximum
+            return parameter.name, maximum if isinstance(maximum, int) else None
     return None
 
 
@@ -128,11 +129,12 @@ def paging_limit(ctx: Any, response: Any, case: Any) -> bool | None:
     cap = maximum
     requested = (case.query or {}).get(name)
     try:
-        if requested is not None and int(requested) >= 0:
-            cap = min(cap, int(requested))
-    except (TypeError, ValueError):
+        if requested is not None and float(requested) >= 0:
+            asked = int(float(requested))
+            cap = asked if cap is None else min(cap, asked)
+    except (TypeError, ValueError, OverflowError):
         pass
-    if len(items) > cap:
+    if cap is not None and len(items) > cap:
         raise AssertionError(
             f"page holds {len(items)} items; `{name}` allows at most {cap} "
             f"(asked {requested!r}, documented maximum {maximum})"

@@ -163,8 +163,11 @@ class ApiDispatcher:
                 if operation.public
                 else binding.authenticate(view, runtime.store)
             )
-            if runtime.limiter and backend.scenarios.real_limits(names, binding.name):
-                rate_states = runtime.limiter.hit(principal.key, arrived)
+            # An API that reports its count on every answer is counted on every request; limits refuse only
+            # under `real-limits`.
+            enforce = backend.scenarios.real_limits(names, binding.name)
+            if runtime.limiter and (enforce or binding.rate_limit_headers is not None):
+                rate_states = runtime.limiter.hit(principal.key, arrived, enforce=enforce)
             validated = validate_request(
                 operation, match.path_params, query, headers, body, headers.get("content-type")
             )

@@ -152,6 +152,12 @@ def _decide(chain: list[Mapping[str, Any]], fallback: tuple[str, tuple[str, ...]
     return fallback
 
 
+def _with_schema(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A parameter or header, then its schema (a Header Object cannot carry externalDocs; its schema can)."""
+    schema = node.get("schema")
+    return [node, schema] if isinstance(schema, Mapping) else [node]
+
+
 def record(document: Mapping[str, Any]) -> Record:
     """The fidelity record of one spec."""
     info = document.get("info") or {}
@@ -173,7 +179,7 @@ def record(document: Mapping[str, Any]) -> Record:
             for parameter in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
                 if isinstance(parameter, Mapping) and "$ref" not in parameter:
                     label = f"{name} {parameter.get('in')} {parameter.get('name')}"
-                    result.fields.append(Entry(label, *_decide([parameter], own), where=where))
+                    result.fields.append(Entry(label, *_decide(_with_schema(parameter), own), where=where))
             body = operation.get("requestBody") or {}
             for media in (body.get("content") or {}).values() if isinstance(body, Mapping) else ():
                 _walk(media.get("schema"), f"{name} request", [], own, result.fields, where)
@@ -185,7 +191,7 @@ def record(document: Mapping[str, Any]) -> Record:
                 for header, spec in (response.get("headers") or {}).items():
                     if isinstance(spec, Mapping) and "$ref" not in spec:
                         result.fields.append(
-                            Entry(f"{name} {status} header {header}", *_decide([spec], own), where=where)
+                            Entry(f"{name} {status} header {header}", *_decide(_with_schema(spec), own), where=where)
                         )
     users = _Users(document, operations)
     components = document.get("components") or {}
@@ -200,7 +206,7 @@ def record(document: Mapping[str, Any]) -> Record:
                 _walk(node, str(key), [], _decide([node], fallback), result.fields, where)
             elif kind in ("parameters", "headers"):
                 label = f"{node.get('in')} {node.get('name')}" if kind == "parameters" else f"header {key}"
-                result.fields.append(Entry(label, *_decide([node], fallback), where=where))
+                result.fields.append(Entry(label, *_decide(_with_schema(node), fallback), where=where))
             else:
                 inherited = _decide([node], fallback)
                 for media in (node.get("content") or {}).values():
@@ -208,7 +214,9 @@ def record(document: Mapping[str, Any]) -> Record:
                 for header, spec in (node.get("headers") or {}).items():
                     if isinstance(spec, Mapping) and "$ref" not in spec:
                         result.fields.append(
-                            Entry(f"{key} header {header}", *_decide([spec, node], fallback), where=where)
+                            Entry(
+                                f"{key} header {header}", *_decide([*_with_schema(spec), node], fallback), where=where
+                            )
                         )
     return result
 

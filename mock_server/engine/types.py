@@ -187,8 +187,9 @@ class ApiBinding:
     errors: ErrorStyle  # the vendor's envelope and its wording of every neutral error kind
     credentials: Callable[[Any], list[dict[str, Any]]]
     rate_limits: tuple[RateLimitPolicy, ...] = ()  # the documented windows, enforced under `real-limits`
-    # Headers a success carries while limits are enforced (HighLevel sends them on every answer; 1TO1 AI only on
-    # its 429s, so it leaves this out).
+    # Headers every counted answer carries, whether or not the limits are enforced. An API that sets them is
+    # counted on every request (its docs say every answer reports the count); one that does not (its headers come
+    # only on its 429s) is counted only under `real-limits`.
     rate_limit_headers: Callable[[list[RateState]], dict[str, str]] | None = None
     scenario_effects: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = field(default_factory=dict)
     control_routes: Sequence[ControlRoute] = ()

@@ -13,8 +13,9 @@ import pytest
 from mock_server.apis import BINDINGS
 from mock_server.engine.backend import MockBackend, StartupError
 from mock_server.engine.clock import DEFAULT_START, MockClock, parse_duration
-from mock_server.engine.errors import MethodNotAllowed, RouteNotFound
+from mock_server.engine.errors import MethodNotAllowed, RateLimited, RouteNotFound
 from mock_server.engine.options import MockOptions
+from mock_server.engine.ratelimit import RateLimitPolicy, RateState, SlidingWindowLimiter
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.snapshot import dumps
 from mock_server.engine.specs import load_spec, load_yaml
@@ -206,3 +207,45 @@ def test_every_api_seeds_deterministically_and_independently() -> None:
         assert both["apis"][api] == alone["apis"][api], api
         if "generated" in (load_yaml(BINDINGS[api].fixtures_path) or {}):  # records drawn from the generator
             assert json.loads(_snapshot_text((api,), seed=3))["apis"][api] != alone["apis"][api], api
+
+
+# -- the rate limiter -------------------------------------------------------------------------------------------------
+
+BURST = RateLimitPolicy(limit=5, window=timedelta(seconds=10), name="burst")
+DAY = RateLimitPolicy(limit=50, window=timedelta(days=1), name="day", resolution=timedelta(minutes=1))
+
+
+def _remaining(states: list[RateState]) -> list[int]:
+    return [state.remaining for state in states]
+
+
+def test_a_limiter_not_enforcing_counts_and_never_refuses() -> None:
+    limiter = SlidingWindowLimiter([BURST, DAY])
+    seen = [_remaining(limiter.hit("key", DEFAULT_START, enforce=False)) for _ in range(60)]
+    assert seen[:6] == [[4, 49], [3, 48], [2, 47], [1, 46], [0, 45], [0, 44]]  # a full burst stays full at 0
+    assert seen[-1] == [0, 0]  # the day fills too, and stays at 0
+    # memory: the frozen instant is one entry per window, never more than a window's limit
+    assert [len(window) for window in limiter._hits.values()] == [1, 1]
+    assert _remaining(limiter.hit("other", DEFAULT_START, enforce=False)) == [4, 49]  # per key
+    later = DEFAULT_START + timedelta(seconds=10)
+    assert _remaining(limiter.hit("key", later, enforce=False)) == [4, 0]  # the burst frees on the mock clock
+
+
+def test_a_limiter_window_stays_bounded_on_a_running_clock() -> None:
+    limiter = SlidingWindowLimiter([BURST, DAY])
+    for second in range(3_000):  # 50 minutes, a request a second
+        limiter.hit("key", DEFAULT_START + timedelta(seconds=second), enforce=False)
+    burst, day = limiter._hits[("key", 0)], limiter._hits[("key", 1)]
+    assert len(burst) <= BURST.limit and burst.count == 5
+    assert day.count == DAY.limit and len(day) <= 1 + 50  # the day's entries are per minute, and at most its limit
+
+
+def test_an_enforcing_limiter_refuses_the_request_over_and_counts_nothing() -> None:
+    limiter = SlidingWindowLimiter([BURST, DAY])
+    for _ in range(5):
+        limiter.hit("key", DEFAULT_START)
+    with pytest.raises(RateLimited) as refused:
+        limiter.hit("key", DEFAULT_START + timedelta(seconds=3))
+    assert (refused.value.window, refused.value.retry_after) == ("burst", 7)
+    assert _remaining(refused.value.states) == [0, 45]  # type: ignore[arg-type]
+    assert _remaining(limiter.hit("key", DEFAULT_START + timedelta(seconds=10))) == [4, 44]

@@ -33,10 +33,19 @@ _BOOKING_WORDS = ("appointment", "book", "schedule", "cita", "agendar")
 _HISTORY = 10
 
 
+_LONGEST = timedelta(days=36_500)
+
+
 def delay(amount: float | None, unit: str | None) -> timedelta | None:
+    """A wait or sleep setting as a duration. The vendor publishes no lower bound and, inside action details, no
+    upper one: a negative amount waits nothing and one past a century waits a century (convomock design), so the
+    instant it gives is always a date."""
     if amount is None or unit is None:
         return None
-    return timedelta(seconds=float(amount) * _UNITS.get(unit, 1))
+    seconds = float(amount) * _UNITS.get(unit, 1)  # JSON carries no NaN; a huge amount may give infinity
+    if seconds <= 0:
+        return timedelta(0)
+    return _LONGEST if seconds > _LONGEST.total_seconds() else timedelta(seconds=seconds)
 
 
 def responsible_agent(location: Location, conversation: Conversation) -> Agent | None:

@@ -1,7 +1,8 @@
 """Who may call HighLevel, and how often: a location's private integration token decides the location (an agency
 token, or one without the operation's scope, gets the scope refusal), and the documented rate limits
-(docs/oauth/Authorization.md): 100 requests per 10 s and 200,000 a day per app and location, reported in five
-headers on every answer while the limits are enforced."""
+(https://marketplace.gohighlevel.com/docs/other/rate-limits): 100 requests per 10 s and 200,000 a day per app and
+location, reported in five headers on every answer once the token has named the location, counted on the mock
+clock whether or not `real-limits` is on, and enforced (429) only under it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:  # state imports errors, which imports this module: the store'
 __all__ = ["authenticate", "credentials", "BURST", "DAILY", "RATE_LIMITS", "rate_limit_headers"]
 
 BURST = RateLimitPolicy(limit=100, window=timedelta(seconds=10), name="burst")
-DAILY = RateLimitPolicy(limit=200_000, window=timedelta(days=1), name="daily")
+# The day is counted in one-minute steps (convomock design): a location's count stays a few thousand entries under
+# any load, and a request leaves the day at most a minute early.
+DAILY = RateLimitPolicy(limit=200_000, window=timedelta(days=1), name="daily", resolution=timedelta(minutes=1))
 RATE_LIMITS = (BURST, DAILY)
 
 

@@ -38,11 +38,14 @@ def _check_stored_rules(call: Call, agent: Agent) -> None:
 
 
 def _check_targets(location: Location, body: Mapping[str, Any]) -> None:
-    """Agent ids inside details must be agents of this location."""
+    """Agent ids inside details must be agents of this location (convomock design): `transferToBot` always, and
+    `transferAgent` when it is given, or needed (`transferBot: true`). The vendor publishes no length for them, so
+    an empty id is refused here, not by the schema."""
     details = body["details"]
     for key in ("transferToBot", "transferAgent"):
         target = details.get(key)
-        if isinstance(target, str) and target and target not in location.agents:
+        needed = key == "transferToBot" or details.get("transferBot") is True
+        if isinstance(target, str) and (target or needed) and target not in location.agents:
             raise errors.Unprocessable([f"details.{key} must be the id of an agent of this location"])
 
 
@@ -58,7 +61,7 @@ def create_agent(call: Call) -> Any:
 def search_agent(call: Call) -> Any:
     location = _location(call)
     found = location.search_agents(call.query.get("query"), call.query.get("startAfter"))
-    return _traced(call, wire.search_page(location, found, int(call.query.get("limit", 20))))
+    return _traced(call, wire.search_page(location, found, wire.page_size(call.query.get("limit"))))
 
 
 def get_agent(call: Call) -> Any:

@@ -4,6 +4,8 @@ direction: an agent's settings as a request body names them. Reads only; nothing
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,6 +18,7 @@ __all__ = [
     "agent_settings",
     "agent_json",
     "agent_list_item",
+    "page_size",
     "search_page",
     "action_json",
     "generation_json",
@@ -94,27 +97,42 @@ def agent_json(location: Location, agent: Agent) -> dict[str, Any]:
 
 
 def agent_list_item(location: Location, agent: Agent) -> dict[str, Any]:
-    """The search list's own shape: `goal` is an object there, and there is no personality or instructions."""
+    """The search list's own shape, in the vendor's order (EmployeeListItemDTO): `goal` is an object there, and
+    there is no personality or instructions."""
     return {
         "id": agent.id,
         "name": agent.name,
         "businessName": agent.business_name,
         "mode": agent.mode,
         "channels": list(agent.channels),
-        "isPrimary": agent.is_primary,
         "waitTime": _number(agent.wait_time),
         "waitTimeUnit": agent.wait_time_unit,
         "sleepEnabled": agent.sleep_enabled,
         **_sleep(agent),
-        "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
-        "knowledgeBaseIds": list(agent.knowledge_base_ids),
-        "sleepOnManualMessage": agent.sleep_on_manual_message,
-        "sleepOnWorkflowMessage": agent.sleep_on_workflow_message,
         "actions": _action_refs(location, agent),
+        "isPrimary": agent.is_primary,
+        "autoPilotMaxMessages": _number(agent.auto_pilot_max_messages),
         "goal": {"prompt": agent.goal, "type": "custom", "actionId": None},
+        "knowledgeBaseIds": list(agent.knowledge_base_ids),
         "createdAt": iso(agent.created_at),
         "updatedAt": iso(agent.updated_at),
+        "sleepOnManualMessage": agent.sleep_on_manual_message,
+        "sleepOnWorkflowMessage": agent.sleep_on_workflow_message,
     }
+
+
+DEFAULT_PAGE_SIZE = 20  # convomock design: the vendor gives `limit` no default
+
+
+def page_size(limit: float | None) -> int:
+    """How many agents a search page holds for the `limit` asked (the vendor's `number` with no bound; the rest is
+    convomock design): absent gives 20, a fraction is floored, 0 or less gives an empty page, and there is no
+    upper cap (a huge or infinite limit gives every agent found)."""
+    if limit is None:
+        return DEFAULT_PAGE_SIZE
+    if limit <= 0:
+        return 0
+    return sys.maxsize if math.isinf(limit) else math.floor(limit)
 
 
 def search_page(location: Location, found: list[Agent], limit: int) -> dict[str, Any]:

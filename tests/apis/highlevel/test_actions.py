@@ -239,11 +239,6 @@ DETAIL_RULES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["details.examples is required when handoverType is custom or contactRequest"],
     ),
     (
-        "handover-request-one-example",
-        with_details("humanHandOver", handoverType="contactRequest", examples=["hi"]),
-        ["details.examples must contain at least 2 elements"],
-    ),
-    (
         "transfer-custom-bare",
         with_details("transferBot", transferBotType="Custom"),
         [

@@ -1,5 +1,6 @@
-"""HighLevel's rate limits (100 requests per 10 s and 200,000 a day, per location, with five X-RateLimit-* headers)
-under the `real-limits` scenario, and the other scenarios as a HighLevel client sees them: NestJS error bodies for
+"""HighLevel's rate limits (100 requests per 10 s and 200,000 a day, per location): counted on the mock clock and
+reported in five X-RateLimit-* headers on every answer once the token names the location, enforced (429) only
+under the `real-limits` scenario; and the other scenarios as a HighLevel client sees them: NestJS error bodies for
 rate-limited, vendor-down, token-revoked and scope-missing, added latency for slow, and the one-request
 X-Mock-Scenario header."""
 
@@ -13,7 +14,7 @@ import pytest
 from mock_server.server import create_app
 from mock_server.testing import ConvoMock
 from tests.support.clients import in_process
-from tests.support.highlevel import HL_ACME_READ, HL_GLOBEX_FULL, HighLevelClient
+from tests.support.highlevel import HL_ACME_FULL, HL_ACME_READ, HL_GLOBEX_FULL, HighLevelClient
 from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION, OneToOneClient
 
 RATE_HEADERS = (
@@ -167,13 +168,72 @@ def test_the_daily_count_keeps_going_down_across_windows(hl: HighLevelClient) ->
     assert last["X-RateLimit-Remaining"] == 50
 
 
-def test_without_real_limits_there_are_no_rate_headers_and_no_throttle(hl: HighLevelClient) -> None:
-    for response in [read_agent(hl) for _ in range(101)]:
-        assert not [h for h in response.headers if h.lower().startswith("x-ratelimit")]
+# -- counted without real-limits -----------------------------------------------------------------------------------
+
+
+def rate_headers(response: Any) -> list[str]:
+    return [name for name in response.headers if name.lower().startswith("x-ratelimit")]
+
+
+def test_without_real_limits_every_answer_counts_and_nothing_is_refused(hl: HighLevelClient) -> None:
+    """The vendor's page: every answer reports the count. The mock clock stands still, so all 101 share a window."""
+    counts = [rate(read_agent(hl)) for _ in range(101)]
+    assert [c["X-RateLimit-Remaining"] for c in counts] == [*range(99, -1, -1), 0]  # served, and says 0
+    assert [c["X-RateLimit-Daily-Remaining"] for c in counts[-2:]] == [199900, 199899]
+    assert {
+        (c["X-RateLimit-Max"], c["X-RateLimit-Limit-Daily"], c["X-RateLimit-Interval-Milliseconds"]) for c in counts
+    } == {(100, 200000, 10000)}
+    write = hl.put(AGENT, json=UPDATE)  # a write over the burst is served too
+    assert write.status_code == 200 and write.json()["name"] == "Renamed Desk"
+    assert rate(write)["X-RateLimit-Remaining"] == 0
+
+
+def test_headers_on_every_kind_of_answer_once_the_location_is_known(hl: HighLevelClient) -> None:
+    read = read_agent(hl)
+    created = hl.post(
+        "/conversation-ai/agents", json={"name": "n", "personality": "p", "goal": "g", "instructions": "i"}
+    )
+    assert created.status_code == 201 and created.json()["name"] == "n"
+    no_version = hl.as_(HL_ACME_FULL, version=None).get(AGENT)
+    assert no_version.status_code == 400 and no_version.json()["message"].startswith("Version header must be")
+    unknown = hl.get("/conversation-ai/agents/agent_missing")
+    assert unknown.status_code == 400 and unknown.json()["message"] == "No Agent found for the id: agent_missing"
+    invalid = hl.put(AGENT, json={})
+    assert invalid.status_code == 422 and invalid.json()["message"] == ["autoPilotMaxMessages should not be empty"]
+    not_json = hl.put(AGENT, content=b"x=1", headers={"Content-Type": "text/plain"})
+    assert not_json.status_code == 415, not_json.text
+    answers = [read, created, no_version, unknown, invalid, not_json]
+    assert [rate(r)["X-RateLimit-Remaining"] for r in answers] == [99, 98, 97, 96, 95, 94]
+    # convomock design: before the token names a location there is nothing to count against
+    anonymous = hl.as_(None).get(AGENT)
+    assert anonymous.status_code == 401 and anonymous.json()["message"] == "Invalid token: access token is invalid"
+    nowhere = hl.get("/conversation-ai/nowhere")
+    assert nowhere.status_code == 404 and nowhere.json()["message"] == "Cannot GET /conversation-ai/nowhere"
+    assert rate_headers(anonymous) == [] and rate_headers(nowhere) == []
+    assert rate(read_agent(hl))["X-RateLimit-Remaining"] == 93  # neither was counted
+
+
+def test_switching_real_limits_on_enforces_the_count_already_made(hl: HighLevelClient) -> None:
+    assert rate(burn(hl, 100))["X-RateLimit-Remaining"] == 0
     scenario_on(hl, "real-limits")
-    assert rate(read_agent(hl))["X-RateLimit-Remaining"] == 99  # nothing was counted before
+    assert_throttled(hl.get(AGENT), daily_remaining=199900)
     scenario_off(hl, "real-limits")
-    assert "X-RateLimit-Remaining" not in read_agent(hl).headers
+    served = rate(read_agent(hl))  # counted in the day; the full burst window stays full, not overfull...
+    assert (served["X-RateLimit-Remaining"], served["X-RateLimit-Daily-Remaining"]) == (0, 199899)
+    advance(hl, "10s")
+    assert rate(read_agent(hl))["X-RateLimit-Remaining"] == 99  # ...so the next window starts afresh
+
+
+def test_advancing_the_clock_frees_the_window_without_real_limits(hl: HighLevelClient) -> None:
+    burn(hl, 100)
+    advance(hl, "9s")
+    assert rate(read_agent(hl))["X-RateLimit-Remaining"] == 0
+    advance(hl, "1s")
+    again = rate(read_agent(hl))
+    assert again["X-RateLimit-Remaining"] == 99
+    assert again["X-RateLimit-Daily-Remaining"] == 200000 - 102
+    advance(hl, "1d")
+    assert rate(read_agent(hl))["X-RateLimit-Daily-Remaining"] == 199999  # a day later, a fresh day
 
 
 # -- fault scenarios -------------------------------------------------------------------------------------------
@@ -256,6 +316,20 @@ def test_scope_missing_does_not_touch_the_1to1_ai_api(both: ConvoMock) -> None:
     assert response.json()["uuid"] == DOC_CONVERSATION
     refused = hl.get(AGENT)
     assert refused.status_code == 401 and refused.json()["message"] == SCOPE_MESSAGE
+
+
+def test_1to1_ai_is_neither_counted_nor_reported_without_real_limits(both: ConvoMock) -> None:
+    """Counting on every answer is HighLevel's (its docs say every answer reports the count); 1TO1 AI tells its
+    count only on its 429s, so without `real-limits` its answers carry no rate headers and nothing is counted."""
+    hl = HighLevelClient.acme(both)
+    one = OneToOneClient.acme(both).as_("acme", ACME_TOKEN)
+    answers = [one.get(f"/conversations/{DOC_CONVERSATION}") for _ in range(61)]
+    assert [r.status_code for r in answers] == [200] * 61
+    assert all(rate_headers(r) == [] for r in answers)
+    assert rate(read_agent(hl))["X-RateLimit-Remaining"] == 99
+    scenario_on(hl, "real-limits")  # the 61 reads were not counted: 1TO1 AI's minute starts now
+    statuses = [one.get(f"/conversations/{DOC_CONVERSATION}").status_code for _ in range(61)]
+    assert statuses == [200] * 60 + [429]
 
 
 def test_slow_adds_latency_and_leaves_the_answer_alone(hl: HighLevelClient) -> None:
