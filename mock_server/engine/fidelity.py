@@ -48,7 +48,7 @@ class Record:
 
 
 def _designed(node: Mapping[str, Any]) -> bool:
-    return DESIGN in str(node.get("description") or "").lower()
+    return DESIGN in " ".join(str(node.get("description") or "").split()).lower()  # a line may break the words
 
 
 def _url(node: Mapping[str, Any]) -> str | None:

@@ -158,7 +158,9 @@ def _provision(store: CrmStore, user_id: str, email: str, name: str, now: dateti
 
 def credentials(store: CrmStore) -> list[dict[str, Any]]:
     """Every member of every org (parents before their children), with the seeded token and the `X-Org-Id` that
-    selects the org; then the webhook seams' secrets, marked with `purpose` (no user: clients skip them)."""
+    selects the org; then the webhook seams' secrets, marked with `purpose` (no user: clients skip them) and with
+    `schemes`, the spec's security schemes they are for (the docs page authorises each scheme with the first
+    credential naming it, the user's token everywhere else)."""
     jwt_info = {"alg": "HS256", "aud": tokens.AUDIENCE, "secret": store.jwt_secret}
     found: list[dict[str, Any]] = []
     for org in store.orgs.values():
@@ -188,6 +190,7 @@ def credentials(store: CrmStore) -> list[dict[str, Any]]:
             {
                 "tenant": org.id,
                 "purpose": "webhooks",
+                "schemes": ["crmSecret"],
                 "token_header": WEBHOOK_SECRET_HEADER,
                 "token": store.crm_secret,
                 "body": {"org_id": org.id},
@@ -197,6 +200,7 @@ def credentials(store: CrmStore) -> list[dict[str, Any]]:
             {
                 "tenant": org.id,
                 "purpose": "inbound-email",
+                "schemes": ["installationToken"],
                 "token": org.installation_token,
                 "query": {"token": org.installation_token},
             }

@@ -32,7 +32,7 @@ def _token(name: str) -> str:
 THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Maria, SMS, overdue, starred, pending draft, Alice's
 GLOBEX_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4c01"
 NINA = "3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e05"  # a contact with no conversation yet
-QUEUED = "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a01"  # acme's queued assignment (Maria's thread)
+ALICES = "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a01"  # acme's assignment claimed by Alice (Maria's thread)
 CLAIMED = "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a02"  # acme's assignment claimed by Bob (Tom's thread)
 
 
@@ -113,23 +113,20 @@ CASES: dict[str, Cases] = {
     "getVoiceAgentConfig": {BASE: lambda o: Case(refused=None)},
     "saveVoiceAgentConfig": {BASE: lambda o: Case(body={"enabled": True}, refused=None)},
     # the setter's work queue: lists, counts and claim-next name nothing of acme's (globex's setter is off: empty,
-    # claim-next 204); by id, acme's queued (Maria's) and claimed (Bob's, which Alice as owner may release) ones
+    # claim-next 204); by id, acme's claimed ones (Alice's on Maria's thread, Bob's, which Alice as owner may release)
     "listSetterQueue": {BASE: lambda o: Case(query={"state": "queued", "limit": "100"}, refused=None)},
     "getSetterQueueCounts": {BASE: lambda o: Case(refused=None)},
     "claimNextSetterAssignment": {BASE: lambda o: Case(refused=None)},
     "getSetterStats": {BASE: lambda o: Case(refused=None)},
     "getSetterLeaderboard": {BASE: lambda o: Case(refused=None)},
-    "getSetterAssignment": {BASE: lambda o: Case({"assignment_id": QUEUED}, mentions="Assignment not found")},
-    "claimSetterAssignment": {BASE: lambda o: Case({"assignment_id": QUEUED}, mentions="Assignment not found")},
+    "getSetterAssignment": {BASE: lambda o: Case({"assignment_id": ALICES}, mentions="Assignment not found")},
+    "claimSetterAssignment": {BASE: lambda o: Case({"assignment_id": ALICES}, mentions="Assignment not found")},
     "releaseSetterAssignment": {BASE: lambda o: Case({"assignment_id": CLAIMED}, mentions="Assignment not found")},
-    # Alice holds no claim of her own in the seed: the same disposition from her is a 409, so no proof
     "dispositionSetterAssignment": {
-        BASE: lambda o: Case(
-            {"assignment_id": CLAIMED}, body={"outcome": "booked"}, mentions="Assignment not found", proof=False
-        )
+        BASE: lambda o: Case({"assignment_id": ALICES}, body={"outcome": "booked"}, mentions="Assignment not found")
     },
     "assignSetterAssignment": {
-        BASE: lambda o: Case({"assignment_id": QUEUED}, body={"assigned_to": ALICE}, mentions="Assignment not found")
+        BASE: lambda o: Case({"assignment_id": ALICES}, body={"assigned_to": ALICE}, mentions="Assignment not found")
     },
     # acme is no subaccount of globex: impersonating it is refused (403 [Iron: Authentication]); acme itself may
     "createImpersonation": {BASE: lambda o: Case(body={"org_id": ACME}, refused=403, mentions="direct subaccounts")},

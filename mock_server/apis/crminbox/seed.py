@@ -23,6 +23,7 @@ from mock_server.apis.crminbox.state import (
     Conversation,
     CrmStore,
     Disposition,
+    Media,
     Membership,
     Org,
     SetterConfig,
@@ -72,8 +73,9 @@ def _activity(
     sender, recipient = (customer, ORG_SENDER.get(kind)) if direction == "inbound" else (ORG_SENDER.get(kind), customer)
     if kind in ("note", "suggestion"):  # internal: nobody sent or received them
         sender = recipient = None
+    drawn = rng.uuid4()  # drawn even for a fixed id, so fixing one never shifts the generated ids after it
     return Activity(
-        id=raw.get("id") or rng.uuid4(),
+        id=raw.get("id") or drawn,
         conversation_id=conversation.id,
         type=kind,
         direction=direction,
@@ -279,6 +281,14 @@ def _org(
     for contact in raw.get("contacts", []):
         org.contacts[contact["id"]] = Contact(
             id=contact["id"], name=contact["name"], phone=contact.get("phone"), email=contact.get("email")
+        )
+    for file in raw.get("media", []):  # uploads a message can attach (the spec's email example names one)
+        org.media[file["id"]] = Media(
+            id=file["id"],
+            filename=file["filename"],
+            content_type=file["content_type"],
+            size=int(file["size"]),
+            created_at=start + parse_duration(file["at"]),
         )
     for conversation in raw.get("conversations", []):
         _conversation(org, conversation, rng, start)

@@ -1,5 +1,6 @@
-/* One spec in Swagger UI, served by the mock: the spec (its servers = this mock) and the first seeded tenant's
-   credential come from the control API; "Try it out" then calls the mock with that credential already authorised. */
+/* One spec in Swagger UI, served by the mock: the spec (its servers = this mock) and the seeded credentials come
+   from the control API; "Try it out" then calls the mock already authorised: each security scheme with the first
+   credential whose `schemes` names it (a webhook's shared secret), else with the first credential (a user's). */
 "use strict";
 (function () {
   const { control } = window.convomockControl;
@@ -13,16 +14,17 @@
 
   async function start() {
     let spec;
-    let credential;
+    let credentials;
     try {
-      [spec, credential] = await Promise.all([
+      [spec, credentials] = await Promise.all([
         control("GET", `docs/${encodeURIComponent(api)}/openapi.json`),
-        control("GET", "credentials").then((all) => (all[api] || [])[0]),
+        control("GET", "credentials").then((all) => all[api] || []),
       ]);
     } catch (error) {
       fail(error);
       return;
     }
+    const credential = credentials[0];
     document.title = `${spec.info.title} · convomock`;
     document.getElementById("docs-title").textContent = spec.info.title;
     document.getElementById("docs-tenant").textContent = credential
@@ -43,7 +45,8 @@
       onComplete: () => {
         if (!credential) return;
         for (const name of Object.keys((spec.components || {}).securitySchemes || {})) {
-          ui.preauthorizeApiKey(name, credential.token);
+          const meant = credentials.find((c) => (c.schemes || []).includes(name)) || credential;
+          ui.preauthorizeApiKey(name, meant.token);
         }
         document.body.setAttribute("data-ready", "true");
       },

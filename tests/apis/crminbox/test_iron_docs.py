@@ -69,8 +69,8 @@ ALICE, BOB, CAROL, DAVE = (
 MARIA_PHONE, ORG_PHONE, ORG_EMAIL = "+15551230001", "+15550009999", "inbox@crm.example.com"
 GRACE_DRAFT = "Hi Grace, yes — two lake-view lots are still open. Want the price sheet?"
 MARIA_DRAFT = "Hi Maria, yes — the Elm Street home is still available. Would you like a viewing this week?"
-QUEUED, CLAIMED, COMPLETED = (
-    "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a01",  # Acme, Maria's thread
+ALICES, CLAIMED, COMPLETED = (
+    "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a01",  # Acme, Maria's thread, claimed by Alice (the spec's example)
     "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a02",  # Acme, Tom's thread, claimed by Bob
     "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a03",  # Acme, the archived thread, booked by Alice
 )
@@ -271,7 +271,7 @@ READS = [
     "/setter/queue/counts",
     "/setter/stats",
     "/setter/leaderboard",
-    f"/setter/assignments/{QUEUED}",
+    f"/setter/assignments/{ALICES}",
     "/agents/voice/config",
     "/agents/setter/config",
 ]
@@ -668,10 +668,10 @@ def test_setter_work_queue_and_its_counts(alice: Iron) -> None:
     """Setter page, `GET /setter/queue` ("The setter work queue") and `GET /setter/queue/counts` ("Queue counts (by
     state)"), org-scoped via X-Org-Id under /api/v1/setter."""
     queue = alice.ok("GET", "/setter/queue")
-    assert [a["id"] for a in queue["items"]] == [CLAIMED, QUEUED]  # the open ones, due first
-    assert [a["state"] for a in queue["items"]] == ["claimed", "queued"]
+    assert [a["id"] for a in queue["items"]] == [CLAIMED, ALICES]  # the open ones, due first
+    assert [a["state"] for a in queue["items"]] == ["claimed", "claimed"]
     assert {a["org_id"] for a in queue["items"]} == {CRM_ACME} and queue["total"] == 2
-    assert alice.ok("GET", "/setter/queue/counts") == {"queued": 1, "claimed": 1, "completed": 1}
+    assert alice.ok("GET", "/setter/queue/counts") == {"queued": 0, "claimed": 2, "completed": 1}
     assert [a["id"] for a in alice.ok("GET", "/setter/queue", params={"state": "completed"})["items"]] == [COMPLETED]
     lakeside = alice.in_org(DOCS_ORG)
     assert [a["id"] for a in lakeside.ok("GET", "/setter/queue")["items"]] == [LAKESIDE_QUEUED]
@@ -679,10 +679,14 @@ def test_setter_work_queue_and_its_counts(alice: Iron) -> None:
 
 
 def test_claim_the_next_available_assignment(http: httpx.Client, alice: Iron) -> None:
-    """Setter page, `POST /setter/claim-next`: "Claim the next available assignment"; then none is left."""
+    """Setter page, `POST /setter/claim-next`: "Claim the next available assignment"; then none is left. (Alice
+    puts her seeded claim back in the queue first: the seed's Acme queue has nothing queued.)"""
     now = clock(http)
+    nothing = alice.call("POST", "/setter/claim-next")
+    assert (nothing.status_code, nothing.content) == (204, b"")
+    alice.ok("POST", f"/setter/assignments/{ALICES}/release")
     claimed = alice.ok("POST", "/setter/claim-next")
-    assert (claimed["id"], claimed["state"]) == (QUEUED, "claimed")
+    assert (claimed["id"], claimed["state"]) == (ALICES, "claimed")
     assert (claimed["claimed_by"], claimed["claimed_at"]) == (CRM_ALICE, iso(now))
     nothing = alice.call("POST", "/setter/claim-next")
     assert (nothing.status_code, nothing.content) == (204, b"")
@@ -692,31 +696,30 @@ def test_claim_the_next_available_assignment(http: httpx.Client, alice: Iron) ->
 def test_get_claim_release_and_disposition_an_assignment(http: httpx.Client, alice: Iron) -> None:
     """Setter page, `GET /setter/assignments/{assignment_id}` and its `/claim`, `/release` and `/disposition`."""
     now = clock(http)
-    fetched = alice.ok("GET", f"/setter/assignments/{QUEUED}")
-    assert (fetched["conversation_id"], fetched["contact_id"], fetched["state"]) == (CRM_THREAD, CRM_MARIA, "queued")
-    assert alice.ok("POST", f"/setter/assignments/{QUEUED}/claim")["claimed_by"] == CRM_ALICE
-    released = alice.ok("POST", f"/setter/assignments/{QUEUED}/release")
+    fetched = alice.ok("GET", f"/setter/assignments/{ALICES}")
+    assert (fetched["conversation_id"], fetched["contact_id"], fetched["state"]) == (CRM_THREAD, CRM_MARIA, "claimed")
+    released = alice.ok("POST", f"/setter/assignments/{ALICES}/release")
     assert (released["state"], released["claimed_by"], released["claimed_at"]) == ("queued", None, None)
-    alice.ok("POST", f"/setter/assignments/{QUEUED}/claim")
+    assert alice.ok("POST", f"/setter/assignments/{ALICES}/claim")["claimed_by"] == CRM_ALICE
     done = alice.ok(
-        "POST", f"/setter/assignments/{QUEUED}/disposition", json={"outcome": "booked", "note": "Viewing on Saturday."}
+        "POST", f"/setter/assignments/{ALICES}/disposition", json={"outcome": "booked", "note": "Viewing on Saturday."}
     )
     assert done["state"] == "completed"
     assert done["disposition"] == {"outcome": "booked", "note": "Viewing on Saturday.", "by": CRM_ALICE, "at": iso(now)}
-    assert alice.ok("GET", f"/setter/assignments/{QUEUED}") == done
+    assert alice.ok("GET", f"/setter/assignments/{ALICES}") == done
     refused(alice.call("GET", f"/setter/assignments/{LAKESIDE_QUEUED}"), 404, {"detail": "Assignment not found"})
 
 
 def test_assign_an_assignment_to_a_staff_member(http: httpx.Client, alice: Iron) -> None:
     """Setter page, `POST /setter/assignments/{assignment_id}/assign`: "Assign to a staff member" (a non-member is
     refused as the conversation assign's documented 422)."""
-    assigned = alice.ok("POST", f"/setter/assignments/{QUEUED}/assign", json={"assigned_to": CRM_BOB})
+    assigned = alice.ok("POST", f"/setter/assignments/{ALICES}/assign", json={"assigned_to": CRM_BOB})
     assert assigned["assigned_to"] == CRM_BOB
     before = snapshot(http)
-    response = alice.call("POST", f"/setter/assignments/{QUEUED}/assign", json={"assigned_to": CRM_CAROL})
+    response = alice.call("POST", f"/setter/assignments/{ALICES}/assign", json={"assigned_to": CRM_CAROL})
     refused(response, 422, not_a_member_422(CRM_CAROL))
     assert snapshot(http) == before
-    assert alice.ok("POST", f"/setter/assignments/{QUEUED}/assign", json={"assigned_to": None})["assigned_to"] is None
+    assert alice.ok("POST", f"/setter/assignments/{ALICES}/assign", json={"assigned_to": None})["assigned_to"] is None
 
 
 def test_setter_stats_and_leaderboard(alice: Iron) -> None:

@@ -31,7 +31,7 @@ from tests.support.crminbox import (
     CrmClient,
 )
 
-QUEUED = "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a01"  # Acme, Maria's thread, queued
+ALICES = "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a01"  # Acme, Maria's thread, claimed by Alice (the spec's example)
 CLAIMED = "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a02"  # Acme, Tom's thread, claimed by Bob
 COMPLETED = "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6a03"  # Acme, the archived thread, booked by Alice
 LAKESIDE_QUEUED = "5e1f3a7c-9b2d-4e6f-8a1b-2c3d4e5f6d01"
@@ -111,7 +111,7 @@ def of_thread(crm: CrmClient, conversation_id: str, **params: Any) -> list[dict[
 def test_the_seeded_queue_lists_the_open_assignments_due_first(crm: CrmClient) -> None:
     page = queue(crm)
     assert (page["total"], page["limit"], page["offset"]) == (2, 50, 0)
-    claimed, queued = page["items"]
+    claimed, alices = page["items"]
     assert claimed == {
         "id": CLAIMED,
         "org_id": CRM_ACME,
@@ -129,11 +129,12 @@ def test_the_seeded_queue_lists_the_open_assignments_due_first(crm: CrmClient) -
         "created_at": "2026-01-14T15:00:00Z",
         "updated_at": "2026-01-14T18:00:00Z",
     }
-    assert queued["id"] == QUEUED and queued["state"] == "queued" and queued["claimed_by"] is None
-    assert (queued["conversation_id"], queued["contact_id"]) == (CRM_THREAD, CRM_MARIA)
-    assert queued["suggestion_id"] == pending_draft(crm, CRM_THREAD)
-    assert queued["due_at"] == "2026-01-15T13:00:00Z"
-    assert get(crm, QUEUED) == queued
+    assert (alices["id"], alices["state"], alices["claimed_by"]) == (ALICES, "claimed", CRM_ALICE)
+    assert (alices["conversation_id"], alices["contact_id"]) == (CRM_THREAD, CRM_MARIA)
+    assert alices["suggestion_id"] == pending_draft(crm, CRM_THREAD)
+    assert (alices["due_at"], alices["created_at"]) == ("2026-01-15T13:00:00Z", "2026-01-15T13:00:00Z")
+    assert (alices["claimed_at"], alices["updated_at"]) == ("2026-01-15T14:00:00Z", "2026-01-15T14:00:00Z")
+    assert get(crm, ALICES) == alices
 
 
 def test_a_completed_assignment_carries_its_disposition(crm: CrmClient) -> None:
@@ -151,14 +152,14 @@ def test_a_completed_assignment_carries_its_disposition(crm: CrmClient) -> None:
 
 
 def test_state_mine_and_paging_filter_the_queue(crm: CrmClient) -> None:
-    assert ids(crm, state="queued") == [QUEUED]
-    assert ids(crm, state="claimed") == [CLAIMED]
+    assert ids(crm, state="queued") == []
+    assert ids(crm, state="claimed") == [CLAIMED, ALICES]
     assert ids(crm.as_(CRM_BOB), mine="true") == [CLAIMED]
-    assert ids(crm, mine="true") == []  # Alice's only assignment is completed: not open
+    assert ids(crm, mine="true") == [ALICES]  # her completed one is not open
     assert ids(crm, mine="true", state="completed") == [COMPLETED]
-    assert ids(crm, mine="false") == [CLAIMED, QUEUED]
+    assert ids(crm, mine="false") == [CLAIMED, ALICES]
     second = queue(crm, limit=1, offset=1)
-    assert ([a["id"] for a in second["items"]], second["total"], second["limit"]) == ([QUEUED], 2, 1)
+    assert ([a["id"] for a in second["items"]], second["total"], second["limit"]) == ([ALICES], 2, 1)
     assert queue(crm, offset=5)["items"] == []
 
 
@@ -171,7 +172,7 @@ def test_bad_filters_are_pydantic_422s(crm: CrmClient) -> None:
 
 
 def test_counts_by_state_per_org(crm: CrmClient) -> None:
-    assert ok(crm.get("/setter/queue/counts")) == {"queued": 1, "claimed": 1, "completed": 1}
+    assert ok(crm.get("/setter/queue/counts")) == {"queued": 0, "claimed": 2, "completed": 1}
     lakeside = crm.as_(CRM_ALICE, CRM_LAKESIDE)
     assert ok(lakeside.get("/setter/queue/counts")) == {"queued": 1, "claimed": 0, "completed": 0}
     assert ids(lakeside) == [LAKESIDE_QUEUED]
@@ -190,11 +191,11 @@ def test_another_orgs_assignment_is_not_found(crm: CrmClient) -> None:
     before = everything(crm)
     for action, body in (("claim", None), ("release", None), ("disposition", {"outcome": "booked"})):
         refused(crm, act(carol, action, CLAIMED, body), 404, NOT_FOUND, before)
-    refused(crm, act(carol, "assign", QUEUED, {"assigned_to": None}), 404, NOT_FOUND, before)
-    response = carol.get(f"/setter/assignments/{QUEUED}")
+    refused(crm, act(carol, "assign", ALICES, {"assigned_to": None}), 404, NOT_FOUND, before)
+    response = carol.get(f"/setter/assignments/{ALICES}")
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
     # a parent's assignment from its subaccount, and the subaccount's from the parent: org-scoped both ways
-    assert crm.as_(CRM_ALICE, CRM_LAKESIDE).get(f"/setter/assignments/{QUEUED}").json() == NOT_FOUND
+    assert crm.as_(CRM_ALICE, CRM_LAKESIDE).get(f"/setter/assignments/{ALICES}").json() == NOT_FOUND
     assert crm.get(f"/setter/assignments/{LAKESIDE_QUEUED}").json() == NOT_FOUND
     assert crm.get(f"/setter/assignments/{UNKNOWN}").json() == NOT_FOUND
 
@@ -211,11 +212,12 @@ def test_a_non_member_org_and_a_malformed_id_are_refused(crm: CrmClient) -> None
 
 
 def test_claim_takes_a_queued_assignment_once(crm: CrmClient) -> None:
-    claimed = ok(act(crm, "claim", QUEUED))
+    ok(act(crm, "release", ALICES))  # Alice's seeded claim back in the queue
+    claimed = ok(act(crm, "claim", ALICES))
     assert (claimed["state"], claimed["claimed_by"], claimed["claimed_at"]) == ("claimed", CRM_ALICE, START)
     assert claimed["updated_at"] == START
-    assert ok(act(crm, "claim", QUEUED)) == claimed  # idempotent for its claimer
-    assert get(crm, QUEUED) == claimed
+    assert ok(act(crm, "claim", ALICES)) == claimed  # idempotent for its claimer
+    assert get(crm, ALICES) == claimed
     assert ok(crm.get("/setter/queue/counts")) == {"queued": 0, "claimed": 2, "completed": 1}
 
 
@@ -228,14 +230,15 @@ def test_claim_refusals_are_409s_that_change_nothing(crm: CrmClient) -> None:
 
 def test_claim_next_takes_the_first_unassigned_or_own_then_204(crm: CrmClient) -> None:
     bob = crm.as_(CRM_BOB)
-    ok(act(crm, "assign", QUEUED, {"assigned_to": CRM_BOB}))
+    ok(act(crm, "release", ALICES))
+    ok(act(crm, "assign", ALICES, {"assigned_to": CRM_BOB}))
     before = everything(crm)
     response = crm.post("/setter/claim-next")  # the only queued one is Bob's: nothing for Alice
     assert response.status_code == 204, response.text
     assert everything(crm) == before
     taken = ok(bob.post("/setter/claim-next"))
     assert (taken["id"], taken["state"], taken["claimed_by"], taken["assigned_to"]) == (
-        QUEUED,
+        ALICES,
         "claimed",
         CRM_BOB,
         CRM_BOB,
@@ -245,10 +248,12 @@ def test_claim_next_takes_the_first_unassigned_or_own_then_204(crm: CrmClient) -
 
 
 def test_claim_next_goes_in_queue_order(crm: CrmClient) -> None:
+    assert crm.post("/setter/claim-next").status_code == 204  # the seed's two are claimed
+    ok(act(crm, "release", ALICES))
     ok(act(crm.as_(CRM_BOB), "release", CLAIMED))  # Tom's, due a day ago, is back before Maria's
     first = ok(crm.post("/setter/claim-next"))
     second = ok(crm.post("/setter/claim-next"))
-    assert [first["id"], second["id"]] == [CLAIMED, QUEUED]
+    assert [first["id"], second["id"]] == [CLAIMED, ALICES]
     assert {first["claimed_by"], second["claimed_by"]} == {CRM_ALICE}
     assert crm.post("/setter/claim-next").status_code == 204
 
@@ -258,7 +263,10 @@ def test_release_by_its_claimer_or_a_manager(crm: CrmClient) -> None:
     released = ok(act(bob, "release", CLAIMED))
     assert (released["state"], released["claimed_by"], released["claimed_at"]) == ("queued", None, None)
     assert released["updated_at"] == START
-    assert ids(crm, state="queued") == [CLAIMED, QUEUED]
+    assert ids(crm, state="queued") == [CLAIMED]
+    released = ok(act(crm, "release", ALICES))  # her own
+    assert (released["state"], released["claimed_by"]) == ("queued", None)
+    assert ids(crm, state="queued") == [CLAIMED, ALICES]
     ok(act(bob, "claim", CLAIMED))
     released = ok(act(crm, "release", CLAIMED))  # Alice owns Acme: she may release Bob's claim
     assert released["state"] == "queued"
@@ -266,9 +274,13 @@ def test_release_by_its_claimer_or_a_manager(crm: CrmClient) -> None:
 
 def test_release_refusals_change_nothing(crm: CrmClient) -> None:
     dave = crm.as_(CRM_DAVE, CRM_ACME)  # a plain member of Acme
+    another_members = {"detail": "Assignment is claimed by another member"}
     before = everything(crm)
-    refused(crm, act(dave, "release", CLAIMED), 403, {"detail": "Assignment is claimed by another member"}, before)
-    refused(crm, act(crm, "release", QUEUED), 409, {"detail": "Assignment is not claimed"}, before)
+    refused(crm, act(dave, "release", CLAIMED), 403, another_members, before)
+    refused(crm, act(dave, "release", ALICES), 403, another_members, before)
+    ok(act(crm, "release", ALICES))  # queued now
+    before = everything(crm)
+    refused(crm, act(crm, "release", ALICES), 409, {"detail": "Assignment is not claimed"}, before)
     refused(crm, act(crm, "release", COMPLETED), 409, {"detail": "Assignment already completed"}, before)
 
 
@@ -282,15 +294,16 @@ def test_disposition_completes_the_callers_claim(crm: CrmClient) -> None:
     assert done["disposition"] == {"outcome": "quoted", "note": "Sent the quote.", "by": CRM_BOB, "at": START}
     assert done["updated_at"] == START
     assert ids(crm, state="completed") == [COMPLETED, CLAIMED]
-    assert ok(crm.get("/setter/queue/counts")) == {"queued": 1, "claimed": 0, "completed": 2}
-    assert ids(crm) == [QUEUED]  # no follow-up for a quote
+    assert ok(crm.get("/setter/queue/counts")) == {"queued": 0, "claimed": 1, "completed": 2}
+    assert ids(crm) == [ALICES]  # no follow-up for a quote
 
 
 def test_disposition_refusals_change_nothing(crm: CrmClient) -> None:
+    ok(act(crm, "release", ALICES))  # queued now
     before = everything(crm)
     booked = {"outcome": "booked"}
     refused(crm, act(crm, "disposition", CLAIMED, booked), 409, {"detail": "Assignment already claimed"}, before)
-    refused(crm, act(crm, "disposition", QUEUED, booked), 409, {"detail": "Assignment is not claimed"}, before)
+    refused(crm, act(crm, "disposition", ALICES, booked), 409, {"detail": "Assignment is not claimed"}, before)
     refused(crm, act(crm, "disposition", COMPLETED, booked), 409, {"detail": "Assignment already completed"}, before)
     bob = crm.as_(CRM_BOB)
     body_rules: list[tuple[dict[str, Any], dict[str, Any]]] = [
@@ -339,7 +352,7 @@ def test_a_follow_up_queues_the_next_assignment_due_then(crm: CrmClient) -> None
     done = ok(act(bob, "disposition", CLAIMED, {"outcome": "follow_up", "follow_up_at": "2026-01-22T09:30:00Z"}))
     assert done["disposition"]["outcome"] == "follow_up" and done["state"] == "completed"
     [follow_up] = of_thread(crm, CRM_EMAIL_THREAD)
-    assert follow_up["id"] not in (CLAIMED, QUEUED, COMPLETED)
+    assert follow_up["id"] not in (CLAIMED, ALICES, COMPLETED)
     assert (follow_up["state"], follow_up["reason"], follow_up["due_at"]) == (
         "queued",
         "follow_up",
@@ -347,9 +360,9 @@ def test_a_follow_up_queues_the_next_assignment_due_then(crm: CrmClient) -> None
     )
     assert (follow_up["assigned_to"], follow_up["claimed_by"], follow_up["contact_id"]) == (CRM_BOB, None, CRM_TOM)
     assert (follow_up["created_at"], follow_up["disposition"]) == (START, None)
-    assert ids(crm) == [QUEUED, follow_up["id"]]  # due next week: after Maria's
+    assert ids(crm) == [ALICES, follow_up["id"]]  # due next week: after Maria's
     assert ids(bob, mine="true") == [follow_up["id"]]
-    assert ok(crm.get("/setter/queue/counts")) == {"queued": 2, "claimed": 0, "completed": 2}
+    assert ok(crm.get("/setter/queue/counts")) == {"queued": 1, "claimed": 1, "completed": 2}
     assert ok(crm.get("/setter/stats"))["dispositions"]["follow_up"] == 1
 
 
@@ -357,12 +370,13 @@ def test_a_follow_up_queues_the_next_assignment_due_then(crm: CrmClient) -> None
 
 
 def test_assign_sets_and_clears_the_assignee(crm: CrmClient) -> None:
-    assigned = ok(act(crm, "assign", QUEUED, {"assigned_to": CRM_BOB.upper()}))
-    assert (assigned["assigned_to"], assigned["state"], assigned["updated_at"]) == (CRM_BOB, "queued", START)
-    assert ids(crm.as_(CRM_BOB), mine="true") == [CLAIMED, QUEUED]
+    assigned = ok(act(crm, "assign", ALICES, {"assigned_to": CRM_BOB.upper()}))
+    assert (assigned["assigned_to"], assigned["state"], assigned["updated_at"]) == (CRM_BOB, "claimed", START)
+    assert assigned["claimed_by"] == CRM_ALICE  # assigning is separate from claiming
+    assert ids(crm.as_(CRM_BOB), mine="true") == [CLAIMED, ALICES]
     kept = ok(act(crm, "assign", CLAIMED, {"assigned_to": CRM_DAVE}))
     assert (kept["assigned_to"], kept["claimed_by"]) == (CRM_DAVE, CRM_BOB)  # claiming is separate
-    assert ok(act(crm, "assign", QUEUED, {"assigned_to": None}))["assigned_to"] is None
+    assert ok(act(crm, "assign", ALICES, {"assigned_to": None}))["assigned_to"] is None
 
 
 def test_assign_refusals_change_nothing(crm: CrmClient) -> None:
@@ -374,11 +388,11 @@ def test_assign_refusals_change_nothing(crm: CrmClient) -> None:
             "msg": "Value error, user is not a member of this organization",
             "input": outsider,
         }
-        refused(crm, act(crm, "assign", QUEUED, {"assigned_to": outsider}), 422, {"detail": [issue]}, before)
+        refused(crm, act(crm, "assign", ALICES, {"assigned_to": outsider}), 422, {"detail": [issue]}, before)
     completed = {"detail": "Assignment already completed"}
     refused(crm, act(crm, "assign", COMPLETED, {"assigned_to": CRM_BOB}), 409, completed, before)
     refused(crm, act(crm, "assign", UNKNOWN, {"assigned_to": CRM_CAROL}), 404, NOT_FOUND, before)
-    response = act(crm, "assign", QUEUED, {"assigned_to": CRM_BOB, "note": "x"})
+    response = act(crm, "assign", ALICES, {"assigned_to": CRM_BOB, "note": "x"})
     assert response.status_code == 422 and response.json()["detail"][0]["type"] == "extra_forbidden"
     assert everything(crm) == before
 
@@ -388,7 +402,7 @@ def test_assign_refusals_change_nothing(crm: CrmClient) -> None:
 
 def test_stats_count_assignments_dispositions_drafts_and_pairs(crm: CrmClient) -> None:
     assert ok(crm.get("/setter/stats")) == {
-        "assignments": {"queued": 1, "claimed": 1, "completed": 1},
+        "assignments": {"queued": 0, "claimed": 2, "completed": 1},
         "dispositions": {**dict.fromkeys(OUTCOMES, 0), "booked": 1},
         "suggestions": {"pending": 1, "sent": 0, "dismissed": 0, "superseded": 0},
         "training_pairs": {"accepted": 0, "edited": 0},
@@ -417,8 +431,9 @@ def test_the_leaderboard_ranks_booked_then_dispositions_then_name(crm: CrmClient
     bob = crm.as_(CRM_BOB)
     ok(act(bob, "disposition", CLAIMED, {"outcome": "booked"}))  # Bob: 1 booked, like Alice; tie → name
     assert [row[0] for row in board()] == [CRM_ALICE, CRM_BOB, CRM_DAVE]
-    ok(act(bob, "claim", QUEUED))
-    ok(act(bob, "disposition", QUEUED, {"outcome": "quoted"}))  # Bob: 1 booked, 2 dispositions: ahead of Alice
+    ok(act(crm, "release", ALICES))
+    ok(act(bob, "claim", ALICES))
+    ok(act(bob, "disposition", ALICES, {"outcome": "quoted"}))  # Bob: 1 booked, 2 dispositions: ahead of Alice
     assert board() == [
         (CRM_BOB, "Bob Chen", 2, 1, 1),
         (CRM_ALICE, "Alice Moreno", 1, 1, 0),
@@ -440,7 +455,7 @@ def test_a_webhook_sms_queues_the_thread_once(crm: CrmClient) -> None:
     assert (created["due_at"], created["created_at"], created["last_inbound_at"]) == (START, START, START)
     assert created["suggestion_id"] == pending_draft(crm, CRM_CALL_THREAD)
     assert created["claimed_by"] is None and created["assigned_to"] is None
-    assert ok(crm.get("/setter/queue/counts"))["queued"] == 2
+    assert ok(crm.get("/setter/queue/counts"))["queued"] == 1
 
     crm.mock.clock.advance("10m")
     inbound_sms(crm, CRM_ACME, PRIYA_PHONE, "Or Saturday morning?", "SMQ002")
@@ -449,7 +464,7 @@ def test_a_webhook_sms_queues_the_thread_once(crm: CrmClient) -> None:
     assert updated["suggestion_id"] == pending_draft(crm, CRM_CALL_THREAD) != created["suggestion_id"]
     assert (updated["updated_at"], updated["last_inbound_at"]) == ("2026-01-15T15:10:00Z", "2026-01-15T15:10:00Z")
     assert (updated["due_at"], updated["created_at"]) == (START, START)
-    assert ok(crm.get("/setter/queue/counts"))["queued"] == 2
+    assert ok(crm.get("/setter/queue/counts"))["queued"] == 1
 
     before = everything(crm)
     duplicate = inbound_sms(crm, CRM_ACME, PRIYA_PHONE, "Or Saturday morning?", "SMQ002")
@@ -459,10 +474,9 @@ def test_a_webhook_sms_queues_the_thread_once(crm: CrmClient) -> None:
 
 def test_a_message_on_a_thread_with_an_open_assignment_updates_it(crm: CrmClient) -> None:
     ok(act(crm.as_(CRM_BOB), "release", CLAIMED))
-    ok(act(crm, "claim", QUEUED))
     inbound_sms(crm, CRM_ACME, "+1 555 123 0001", "Also, is parking included?", "SMQ010")  # Maria
     [still] = of_thread(crm, CRM_THREAD)
-    assert (still["id"], still["state"], still["claimed_by"]) == (QUEUED, "claimed", CRM_ALICE)
+    assert (still["id"], still["state"], still["claimed_by"]) == (ALICES, "claimed", CRM_ALICE)
     assert still["suggestion_id"] == pending_draft(crm, CRM_THREAD)
     assert ok(crm.get("/setter/queue/counts")) == {"queued": 1, "claimed": 1, "completed": 1}
 
@@ -476,7 +490,7 @@ def test_a_completed_thread_and_a_new_sender_get_new_assignments(crm: CrmClient)
     assert stranger["contact_created"] is True
     [new] = of_thread(crm, stranger["conversation_id"])
     assert new["contact_id"] == stranger["contact_id"]
-    assert ok(crm.get("/setter/queue/counts")) == {"queued": 3, "claimed": 1, "completed": 1}
+    assert ok(crm.get("/setter/queue/counts")) == {"queued": 2, "claimed": 2, "completed": 1}
 
 
 def test_the_control_inbound_queues_the_thread_too(crm: CrmClient) -> None:

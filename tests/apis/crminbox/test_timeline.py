@@ -344,7 +344,7 @@ def test_an_unknown_media_id_is_404_and_nothing_is_sent(crm: CrmClient) -> None:
     before = crm.state()
     response = crm.post(
         f"/conversations/{CRM_THREAD}/messages",
-        json={"channel": "sms", "body": "x", "media_ids": ["c7d6e5f4-3b2a-4190-8f7e-6d5c4b3a2f01"]},
+        json={"channel": "sms", "body": "x", "media_ids": ["c7d6e5f4-3b2a-4190-8f7e-6d5c4b3a2fff"]},
     )
     assert response.status_code == 404
     assert response.json() == {"detail": "Media not found"}
