@@ -80,12 +80,12 @@ def test_specs_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "specs", "--json")
     listing = {entry["api"]: entry for entry in json.loads(out)}
     assert list(listing) == list(BINDINGS)
-    assert listing["1to1ai"]["operations"] == 16 and listing["1to1ai"]["mounted_at"] == "/1to1ai"
+    assert listing["1to1ai"]["operations"] == 17 and listing["1to1ai"]["mounted_at"] == "/1to1ai"
     assert listing["highlevel"]["vendor"] == ["https://services.leadconnectorhq.com"]
 
     code, out, _ = run(capsys, "specs")
     assert code == 0 and out.splitlines()[0].split()[:2] == ["api", "mounted"]
-    assert any(line.split()[:3] == ["1to1ai", "/1to1ai", "16"] for line in out.splitlines())
+    assert any(line.split()[:3] == ["1to1ai", "/1to1ai", "17"] for line in out.splitlines())
 
     code, out, _ = run(capsys, "specs", "show", "1to1ai")
     assert out == BINDINGS["1to1ai"].spec_path.read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from mock_server.testing import ConvoMock
@@ -16,6 +17,8 @@ __all__ = [
     "DOC_PHONE",
     "GLOBEX_CONVERSATION",
     "GLOBEX_TOKEN",
+    "JOSE_BSUID",
+    "SEEDED_FILE",
     "TESTER_CONVERSATION",
     "OneToOneClient",
 ]
@@ -29,6 +32,8 @@ CLOSED_CONVERSATION = "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a02"  # window closed tw
 TESTER_CONVERSATION = "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a03"  # tester, no AI employee
 GLOBEX_CONVERSATION = "9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"
 DOC_PHONE = "+5215512345678"
+JOSE_BSUID = "US.13491208655302741918"  # the BSUID of CLOSED_CONVERSATION's contact (phone +5215587654321)
+SEEDED_FILE = "0c9b8a7d-6e5f-4d3c-8b2a-1f0e9d8c7b6a"  # acme's cotizacion.pdf, uploaded and confirmed
 
 
 class OneToOneClient(VendorClient):
@@ -63,6 +68,31 @@ class OneToOneClient(VendorClient):
         response = self.http.get("/__mock/1to1ai/activity", params={"slug": slug, **query})
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+    def stored_message(self, uuid: str, conversation: str = DOC_CONVERSATION) -> dict[str, Any]:
+        """A message as the state keeps it, with what the documented message does not show (its content type and
+        file): read from the snapshot, never from the public API."""
+        store = json.loads(self.state())["apis"]["1to1ai"]["store"]
+        messages = store["businesses"][self.slug]["conversations"][conversation]["messages"]
+        return dict(next(m for m in messages if m["uuid"] == uuid))
+
+    def request_upload(self, filename: str, mime_type: str, size: int) -> dict[str, Any]:
+        """A file reserved (not uploaded yet): the ticket of POST /files/request-upload."""
+        response = self.post(
+            "/files/request-upload", json={"filename": filename, "mime_type": mime_type, "size_bytes": size}
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def upload_and_confirm(self, filename: str, mime_type: str, content: bytes) -> dict[str, Any]:
+        """A file through the documented flow, ready to send: reserved, its bytes PUT to the upload URL as given
+        (it carries the token), confirmed. Returns the ticket."""
+        ticket = self.request_upload(filename, mime_type, len(content))
+        put = self.http.put(ticket["upload_url"], content=content, headers={"Content-Type": mime_type})
+        assert put.status_code == 200, put.text
+        confirmed = self.post("/files/confirm", json={"file_uuid": ticket["file_uuid"]})
+        assert confirmed.status_code == 200, confirmed.text
+        return ticket
 
     def inbound(self, body: str, **where: str) -> dict[str, Any]:
         response = self.http.post("/__mock/1to1ai/inbound", json={"slug": self.slug, "body": body, **where})

@@ -1,9 +1,10 @@
 """Action groups (`POST /conversation/actions`): a synchronous preflight, then the actions in order, later.
 
 The preflight refuses the whole group (and runs nothing) on: more than 10 actions or more than 3 that trigger
-the AI; an unknown conversation, label, mailbox, AI employee, quick reply, template or file; a template that is
-not APPROVED; an AI action while the business has no tokens. What depends on the moment (the 24h window, the
-balance after earlier actions spent it) is decided when each action runs, and recorded in the activity log.
+the AI; an unknown conversation, label, mailbox, AI employee, quick reply, template or file, or a file not
+confirmed yet; a template that is not APPROVED; an AI action while the business has no tokens. What depends on
+the moment (the 24h window, the balance after earlier actions spent it) is decided when each action runs, and
+recorded in the activity log.
 
 This module only decides: which checks a group needs, which state operation each action is, and what to record.
 Every change, the activity log included, is a `Business` operation (state.py), the same a direct endpoint calls.

@@ -18,7 +18,18 @@ from mock_server.engine.clock import MockClock, iso
 from mock_server.engine.scenarios import Undo
 from mock_server.engine.types import CONTROL_BODY_BYTES, ControlCall, ControlError, ControlRoute
 
-__all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS", "activity", "inbound", "overview", "upload", "upload_limit"]
+MAX_UPLOAD_BYTES = 104_857_600  # the docs' size_bytes maximum (100 MiB)
+
+__all__ = [
+    "CONTROL_ROUTES",
+    "MAX_UPLOAD_BYTES",
+    "SCENARIO_EFFECTS",
+    "activity",
+    "inbound",
+    "overview",
+    "upload",
+    "upload_limit",
+]
 
 
 # -- scenario effects: each changes state and returns how to undo it (only where nothing changed it since) ---------
@@ -137,22 +148,26 @@ def overview(call: ControlCall) -> Any:
 
 
 def upload_limit(store: OneToOneStore, path_params: Mapping[str, str]) -> int:
-    """The upload URL takes the size its reservation announced (up to the docs' 100 MiB); an unknown one, the
-    control API's usual limit (the handler answers 404)."""
+    """The upload URL of a reservation takes up to the docs' 100 MiB (the size is compared at /files/confirm); an
+    unknown one, the control API's usual limit (the handler answers 404)."""
     reserved = store.upload(path_params.get("file_uuid", ""))
-    return reserved.size_bytes if reserved is not None else CONTROL_BODY_BYTES
+    return MAX_UPLOAD_BYTES if reserved is not None else CONTROL_BODY_BYTES
 
 
 def upload(call: ControlCall) -> Any:
-    """The `upload_url` of request-upload: takes the bytes and checks them against the announced size."""
+    """The `upload_url` of request-upload: takes the bytes with the reservation's token (`?token=`, as the URL
+    carries it). Their size is checked when the client confirms the file, as the docs' "re-validated at /confirm"
+    says, so a wrong size can be PUT again until the URL expires."""
     file_uuid = call.path_params["file_uuid"].lower()
     upload_file = call.store.upload(file_uuid)
     if upload_file is None:
         raise ControlError(404, f"no pending upload {file_uuid}")
+    if call.query.get("token") != upload_file.upload_token:
+        raise ControlError(403, "missing or wrong token: PUT to the upload_url as given (it carries ?token=)")
     if call.clock.now() > upload_file.expires_at:
         raise ControlError(410, "the upload URL has expired; request a new one")
-    if len(call.raw_body) != upload_file.size_bytes:
-        raise ControlError(400, f"announced {upload_file.size_bytes} bytes, received {len(call.raw_body)}")
+    if upload_file.confirmed_at is not None:
+        raise ControlError(409, "the file is already confirmed; its bytes can no longer change")
     call.store.receive_upload(upload_file, len(call.raw_body))
     return {"file_uuid": upload_file.uuid, "uploaded_bytes": upload_file.uploaded_bytes}
 

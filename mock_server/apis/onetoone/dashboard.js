@@ -60,7 +60,8 @@ convomock.registerAdapter("1to1ai", {
         at: message.created_at,
         who: message.event_type === "context_note" ? "note" : message.event_type === "ai_draft" ? "draft"
           : message.is_from_customer ? "customer" : "business",
-        text: message.body !== null ? message.body : message.media ? `[${message.content_type}] ${message.media.filename || ""}` : "",
+        // The documented message has no content type: a message without a body is media sent without a caption.
+        text: message.body !== null ? message.body : "[media]",
         note: [message.author ? message.author.name : null, message.event_type]
           .filter(Boolean).join(" · "),
       })),

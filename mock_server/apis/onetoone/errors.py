@@ -1,7 +1,8 @@
 """1TO1 AI errors: `{code, message}` with the vendor's stable codes (VENDOR_NOTES B.2), and the one renderer.
 
 Codes and statuses the docs leave open are convomock choices, marked in specs/1to1ai.yaml:
-BATCH_LIMIT_EXCEEDED 422, INSUFFICIENT_AI_TOKENS 402, the *_NOT_FOUND family 404.
+BATCH_LIMIT_EXCEEDED 422, INSUFFICIENT_AI_TOKENS 402, the *_NOT_FOUND family 404, INVALID_REQUEST for a file
+not confirmed yet.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ __all__ = [
     "BatchLimitExceeded",
     "ContactNotFound",
     "ConversationNotFound",
+    "FileNotConfirmed",
     "FileNotFound",
     "InsufficientAiTokens",
     "InvalidApiToken",
@@ -89,6 +91,16 @@ class TemplateNotFound(_NotFound):
 
 class FileNotFound(_NotFound):
     code, message = "FILE_NOT_FOUND", "No uploaded file {uuid} in this business."
+
+
+class FileNotConfirmed(InvalidRequest):
+    """The docs' error table has no file code; INVALID_REQUEST (400, "the message indicates which field failed")
+    is the one that fits (convomock design, marked in the spec)."""
+
+    message = (
+        "file_uuid: file {uuid} is not uploaded and confirmed yet; PUT its bytes to its upload_url, "
+        "then POST /files/confirm."
+    )
 
 
 class MessageNotFound(_NotFound):

@@ -165,6 +165,10 @@ def request_file_upload(call: Call) -> Any:
     return wire.file_ticket_json(upload, call.base_url)
 
 
+def confirm_file_upload(call: Call) -> Any:
+    return wire.file_confirmed_json(_business(call).confirm_upload(call.body["file_uuid"], call.now))
+
+
 HANDLERS: Mapping[str, Handler] = {
     "getConversation": get_conversation,
     "runActionGroup": run_action_group,
@@ -182,4 +186,5 @@ HANDLERS: Mapping[str, Handler] = {
     "moveConversationToMailbox": move_conversation_to_mailbox,
     "getScheduledMessage": get_scheduled_message,
     "requestFileUpload": request_file_upload,
+    "confirmFileUpload": confirm_file_upload,
 }

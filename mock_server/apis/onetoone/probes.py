@@ -17,6 +17,7 @@ GLOBEX_TOKEN = "sk_1to1_globex_live_7e3a9c1b5d2f8046a7c3"
 DOC_CONVERSATION = "550e8400-e29b-41d4-a716-446655440000"
 GLOBEX_CONVERSATION = "9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"
 DOC_PHONE = "+5215512345678"
+JOSE_BSUID = "US.13491208655302741918"  # the closed-window conversation's contact has a BSUID
 DOC_CONTACT = "6f7a8b9c-0001-4d0e-9f1a-3b4c5d6e7f01"
 VIP_LABEL = "1a2b3c4d-0001-4e5f-8a9b-0c1d2e3f4a01"
 SALES_MAILBOX = "2b3c4d5e-0001-4f6a-9b0c-1d2e3f4a5b02"
@@ -83,6 +84,7 @@ CASES: dict[str, Cases] = {
         BASE: lambda o: Case(body={"conversation": {"uuid": DOC_CONVERSATION}}),
         "by-phone": lambda o: Case(body={"conversation": {"phone": DOC_PHONE}}),
         "by-whatsapp-id": lambda o: Case(body={"conversation": {"whatsapp_user_id": DOC_PHONE.lstrip("+")}}),
+        "by-bsuid": lambda o: Case(body={"conversation": {"whatsapp_user_id": JOSE_BSUID}}),
     },
     "sendTextMessage": {
         BASE: lambda o: Case(body={**_1to1ai("Aquí está."), "file_uuid": o["file"], "reply_to_uuid": o["message"]}),
@@ -129,10 +131,12 @@ CASES: dict[str, Cases] = {
     "getScheduledMessage": {
         BASE: lambda o: Case(query={"uuid": DOC_CONVERSATION}),
         "by-phone": lambda o: Case(query={"phone": DOC_PHONE}),
+        "by-bsuid": lambda o: Case(query={"whatsapp_user_id": JOSE_BSUID}),
     },
     "requestFileUpload": {
         BASE: lambda o: Case(body={"filename": "c.pdf", "mime_type": "application/pdf", "size_bytes": 10}, refused=None)
     },
+    "confirmFileUpload": {BASE: lambda o: Case(body={"file_uuid": o["file"]})},
 }
 
 
@@ -150,11 +154,23 @@ def _callers(session: ProbeSession) -> dict[str, Caller]:
     }
 
 
+def _uploaded_file(session: ProbeSession) -> str:
+    """A file through the whole flow: reserved, its bytes PUT to the upload URL as given, confirmed."""
+    ticket = session.first(
+        "POST",
+        "/files/request-upload",
+        json={"filename": "cotizacion.pdf", "mime_type": "application/pdf", "size_bytes": 8},
+    )
+    put = session.request("PUT", ticket["upload_url"], content=b"%PDF-1.7", headers={"Content-Type": "application/pdf"})
+    assert put.status_code == 200, put.text
+    session.first("POST", "/files/confirm", json={"file_uuid": ticket["file_uuid"]})
+    return str(ticket["file_uuid"])
+
+
 def _prepare(session: ProbeSession) -> Objects:
-    """acme's objects the seed does not name: an upload reserved, a message's id, each list's next cursor."""
-    upload = {"filename": "cotizacion.pdf", "mime_type": "application/pdf", "size_bytes": 1024}
+    """acme's objects the seed does not name: a file uploaded and confirmed, a message's id, each list's cursor."""
     return {
-        "file": session.first("POST", "/files/request-upload", json=upload)["file_uuid"],
+        "file": _uploaded_file(session),
         "message": session.first("GET", f"/conversations/{DOC_CONVERSATION}/messages")["items"][-1]["uuid"],
         "cursor": session.first("GET", "/conversations", params={"limit": 2})["next_cursor"],
         "tester_cursor": session.first("GET", "/tester/conversations", params={"limit": 1})["next_cursor"],

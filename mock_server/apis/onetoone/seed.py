@@ -13,6 +13,7 @@ from typing import Any
 from faker import Faker
 
 from mock_server.apis.onetoone.state import (
+    UPLOAD_TTL,
     WINDOW,
     AiEmployee,
     ApiKey,
@@ -27,6 +28,7 @@ from mock_server.apis.onetoone.state import (
     QuickReplyPart,
     Schedule,
     Template,
+    UploadedFile,
     digits,
     wamid,
 )
@@ -110,6 +112,7 @@ def _fixed_conversation(business: Business, raw: Mapping[str, Any], rng: SeededR
         is_tester=bool(raw.get("tester")),
         created_at=created,
         updated_at=created,
+        whatsapp_user_id=person.get("whatsapp_user_id"),
     )
     business.contacts[contact.uuid] = contact
     conversation = Conversation(
@@ -160,6 +163,23 @@ def _append(
         conversation.window_expires_at = at + WINDOW
     else:
         conversation.unread_count = 0
+
+
+def _uploaded_file(business: Business, raw: Mapping[str, Any], start: datetime) -> None:
+    """A file uploaded and confirmed before the start, with the token the fixture names (no draw from the generator,
+    so the generated records stay what they were)."""
+    reserved = _at(start, raw["reserved"])
+    business.files[raw["uuid"]] = UploadedFile(
+        uuid=raw["uuid"],
+        filename=raw["filename"],
+        mime_type=raw["mime_type"],
+        size_bytes=int(raw["size_bytes"]),
+        upload_token=raw["upload_token"],
+        storage_path=f"businesses/{business.uuid}/uploads/{raw['uuid']}/{raw['filename']}",
+        expires_at=reserved + UPLOAD_TTL,
+        uploaded_bytes=int(raw["size_bytes"]),
+        confirmed_at=_at(start, raw["confirmed"]),
+    )
 
 
 def _generated(business: Business, settings: Mapping[str, Any], count: int, rng: SeededRandom, start: datetime) -> None:
@@ -244,4 +264,6 @@ def seed(
                     updated_at=created,
                 )
             )
+        for raw_file in raw.get("files", []):
+            _uploaded_file(business, raw_file, start)
         _generated(business, settings, count, rng, start)

@@ -1,11 +1,12 @@
 """1TO1 AI state: plain dataclasses per business, and the operations that read and change them.
 
 Every write the API makes happens here: sends (text, media, quick replies, templates, AI replies and drafts), the
-customer writing in, labels, mailboxes, AI employees, inbox status, schedules firing, uploads reserved and received,
-AI tokens spent and the activity log. So a direct endpoint, an action group's preflight and its background run
-apply the very same rules: each send is split into `check_*` (every lookup and rule that can refuse, changing
-nothing) and `send_*` (the change). The file is longer than the usual ~450 lines because it is one vendor's whole
-model and all its operations; splitting it would scatter the rules that must stay the same for every caller.
+customer writing in, labels, mailboxes, AI employees, inbox status, schedules firing, uploads reserved, received
+and confirmed, AI tokens spent and the activity log. So a direct endpoint, an action group's preflight and its
+background run apply the very same rules: each send is split into `check_*` (every lookup and rule that can
+refuse, changing nothing) and `send_*` (the change). The file is longer than the usual ~450 lines because it is
+one vendor's whole model and all its operations; splitting it would scatter the rules that must stay the same for
+every caller.
 
 Nothing here sees HTTP. Time is passed in (from the mock clock), ids come from the seeded generator, and every
 "not found" is raised by one lookup per kind of thing.
@@ -157,6 +158,9 @@ class Contact:
     is_tester: bool
     created_at: datetime
     updated_at: datetime
+    # Meta's business-scoped user id (BSUID, "US.1349..."), once the contact has one; None: the same value as
+    # `phone`, which the docs say both identifiers hold today.
+    whatsapp_user_id: str | None = None
 
     @property
     def full_name(self) -> str | None:
@@ -257,6 +261,7 @@ class UploadedFile:
     storage_path: str
     expires_at: datetime
     uploaded_bytes: int | None = None
+    confirmed_at: datetime | None = None  # set by /files/confirm; only a confirmed file can be sent
 
 
 @dataclass
@@ -304,15 +309,27 @@ class Business:
             if found is None:
                 raise errors.ConversationNotFound(what=f"uuid {uuid}")
             return found
-        key = whatsapp_user_id if whatsapp_user_id is not None else phone
-        if key is None:
+        if whatsapp_user_id is not None:
+            for conversation in self.conversations.values():
+                if self._is_whatsapp_user(self.contacts[conversation.contact_uuid], whatsapp_user_id):
+                    return conversation
+            raise errors.ConversationNotFound(what=f"whatsapp_user_id {whatsapp_user_id}")
+        if phone is None:
             raise errors.InvalidRequest("conversation: give uuid, whatsapp_user_id or phone")
-        wanted = digits(key)
+        wanted = digits(phone)
         for conversation in self.conversations.values():
             if self.contacts[conversation.contact_uuid].phone == wanted:
                 return conversation
-        label = "whatsapp_user_id" if whatsapp_user_id is not None else "phone"
-        raise errors.ConversationNotFound(what=f"{label} {key}")
+        raise errors.ConversationNotFound(what=f"phone {phone}")
+
+    @staticmethod
+    def _is_whatsapp_user(contact: Contact, whatsapp_user_id: str) -> bool:
+        """A BSUID ("US.1349...") matches only the contact's own, as given (no digits() that could turn it into a
+        phone); the digits form matches the contact's phone too: the id the docs say it holds today, which a client
+        that stored it before the contact got a BSUID keeps using (convomock design)."""
+        if whatsapp_user_id == contact.whatsapp_user_id:
+            return True
+        return whatsapp_user_id.isdigit() and whatsapp_user_id == contact.phone
 
     def conversation_by(self, identifier: Mapping[str, str]) -> Conversation:
         """The conversation a request's `{uuid | whatsapp_user_id | phone}` object names."""
@@ -371,6 +388,13 @@ class Business:
             raise errors.FileNotFound(uuid=uuid)
         return found
 
+    def confirmed_file(self, uuid: str) -> UploadedFile:
+        """A file that may be sent: the docs' "already uploaded and confirmed, from the same business"."""
+        found = self.file(uuid)
+        if found.confirmed_at is None:
+            raise errors.FileNotConfirmed(uuid=found.uuid)
+        return found
+
     def label_by_uuid(self, uuid: str) -> Label | None:
         return next((label for label in self.labels if label.uuid == uuid), None)
 
@@ -390,9 +414,10 @@ class Business:
     # -- the rules a send must pass: they refuse, and change nothing ----------------------------------------------
 
     def check_text(self, conversation: Conversation, fields: Mapping[str, Any]) -> None:
-        """Lookups only: the file and the message replied to exist. The window is checked when sending."""
+        """Lookups only: the file exists and is confirmed, the message replied to exists. The window is checked when
+        sending."""
         if fields.get("file_uuid") is not None:
-            self.file(fields["file_uuid"])
+            self.confirmed_file(fields["file_uuid"])
         if fields.get("reply_to_uuid") is not None:
             wanted = fields["reply_to_uuid"].lower()
             if not any(m.uuid == wanted and m.event_type is None for m in conversation.messages):
@@ -419,7 +444,7 @@ class Business:
                 raise errors.InvalidRequest(
                     f'header: template {template.name} needs a {template.header_type} header given as {{"file_uuid": ...}}'
                 )
-            self.file(header["file_uuid"])
+            self.confirmed_file(header["file_uuid"])
         elif header is not None and template.header_type is None:
             raise errors.InvalidRequest(f"header: template {template.name} has no header")
         for button in fields.get("button_parameters") or []:
@@ -479,7 +504,7 @@ class Business:
         media = None
         content_type = "text"
         if fields.get("file_uuid") is not None:
-            upload = self.file(fields["file_uuid"])
+            upload = self.confirmed_file(fields["file_uuid"])
             media = Media(file_uuid=upload.uuid, mime_type=upload.mime_type, filename=upload.filename)
             content_type = media_kind(upload.mime_type)
         return self.add_outbound(
@@ -669,6 +694,22 @@ class Business:
             expires_at=now + UPLOAD_TTL,
         )
         self.files[uuid] = upload
+        return upload
+
+    def confirm_upload(self, uuid: str, now: datetime) -> UploadedFile:
+        """The bytes arrived and match the declared size ("se re-valida en /confirm"); confirming again is a no-op.
+        A refusal leaves the file unconfirmed: the client may PUT again while the upload URL lasts."""
+        upload = self.file(uuid)
+        if upload.confirmed_at is not None:
+            return upload
+        if upload.uploaded_bytes is None:
+            raise errors.InvalidRequest(f"file_uuid: no bytes were uploaded to the upload_url of {upload.uuid} yet")
+        if upload.uploaded_bytes != upload.size_bytes:
+            raise errors.InvalidRequest(
+                f"size_bytes: declared {upload.size_bytes}, uploaded {upload.uploaded_bytes}; "
+                "PUT the whole file again, then confirm"
+            )
+        upload.confirmed_at = now
         return upload
 
     def record_activity(

@@ -19,6 +19,7 @@ from mock_server.engine.clock import iso
 __all__ = [
     "contact_json",
     "conversation_json",
+    "file_confirmed_json",
     "file_ticket_json",
     "message_json",
     "page",
@@ -95,6 +96,8 @@ def status_json(business: Business, conversation: Conversation, now: datetime) -
 
 
 def message_json(message: Message) -> dict[str, Any]:
+    """Exactly the docs' nine fields; the content type and the file stay in state (the preview and a quick reply's
+    `subtype` show the kind)."""
     return {
         "uuid": message.uuid,
         "conversation_uuid": message.conversation_uuid,
@@ -105,14 +108,6 @@ def message_json(message: Message) -> dict[str, Any]:
         "created_at": iso(message.created_at),
         "sent_at": _iso(message.sent_at),
         "event_type": message.event_type,
-        "content_type": message.content_type,
-        "media": {
-            "file_uuid": message.media.file_uuid,
-            "mime_type": message.media.mime_type,
-            "filename": message.media.filename,
-        }
-        if message.media
-        else None,
     }
 
 
@@ -191,12 +186,23 @@ def schedule_json(schedule: Schedule) -> dict[str, Any]:
 
 
 def file_ticket_json(upload: UploadedFile, base_url: str) -> dict[str, Any]:
+    """The URL carries the token as Supabase's signed upload URLs do (`?token=`), so a PUT to it as given works."""
     return {
         "file_uuid": upload.uuid,
-        "upload_url": f"{base_url}/__mock/1to1ai/uploads/{upload.uuid}",
+        "upload_url": f"{base_url}/__mock/1to1ai/uploads/{upload.uuid}?token={upload.upload_token}",
         "upload_token": upload.upload_token,
         "storage_path": upload.storage_path,
         "expires_at": iso(upload.expires_at),
+    }
+
+
+def file_confirmed_json(upload: UploadedFile) -> dict[str, Any]:
+    return {
+        "file_uuid": upload.uuid,
+        "filename": upload.filename,
+        "mime_type": upload.mime_type,
+        "size_bytes": upload.size_bytes,
+        "confirmed_at": _iso(upload.confirmed_at),
     }
 
 

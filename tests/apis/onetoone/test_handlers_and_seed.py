@@ -21,7 +21,7 @@ def _snake(operation_id: str) -> str:
 def test_every_handler_is_named_after_its_operation() -> None:
     operation_ids = load_spec(onetoone.API.spec_path).operation_ids()
     assert set(HANDLERS) == set(operation_ids)
-    assert len(HANDLERS) == 16
+    assert len(HANDLERS) == 17  # the 16 documented operations and the designed /files/confirm
     for operation_id, handler in HANDLERS.items():
         assert handler.__name__ == _snake(operation_id), operation_id
 
@@ -66,3 +66,12 @@ def test_zero_generated_conversations_leaves_the_fixed_ones() -> None:
         "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a03",
     ]
     assert list(businesses["globex"].conversations) == ["9a1b2c3d-0002-4e4f-8a5b-6c7d8e9f0a01"]
+
+
+def test_seeded_contacts_hold_both_forms_of_whatsapp_user_id() -> None:
+    acme = create_app(apis=["1to1ai"], frozen=True, conversations=0).backend.runtimes["1to1ai"].store.businesses["acme"]
+    by_phone = {c.phone: c.whatsapp_user_id for c in acme.contacts.values()}
+    # José has a BSUID (Meta's example value); the others only the digits the docs say both identifiers hold today
+    assert by_phone == {"5215512345678": None, "5215587654321": "US.13491208655302741918", "5215500000001": None}
+    assert all(f.confirmed_at is not None for f in acme.files.values())
+    assert list(acme.files) == ["0c9b8a7d-6e5f-4d3c-8b2a-1f0e9d8c7b6a"]

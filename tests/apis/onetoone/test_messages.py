@@ -1,14 +1,23 @@
-"""Messages, templates, quick replies, media, conversation identification and small conversation changes,
-all through the public HTTP API (plus the mock's control routes for the clock, inbound messages and uploads)."""
+"""Messages, templates, quick replies, conversation identification (BSUIDs too) and small conversation changes,
+all through the public HTTP API (plus the mock's control routes for the clock and inbound messages). Files and
+media: test_files.py."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
-from tests.support.onetoone import CLOSED_CONVERSATION, DOC_CONVERSATION, DOC_PHONE, GLOBEX_CONVERSATION, OneToOneClient
+from tests.support.onetoone import (
+    CLOSED_CONVERSATION,
+    DOC_CONVERSATION,
+    DOC_PHONE,
+    GLOBEX_CONVERSATION,
+    GLOBEX_TOKEN,
+    JOSE_BSUID,
+    SEEDED_FILE,
+    OneToOneClient,
+)
 
 KEY_NAME = "Integración CRM"
 START = "2026-01-15T15:00:00Z"
@@ -46,15 +55,18 @@ def assert_error(response: Any, status_code: int, code: str) -> dict[str, Any]:
     return dict(body)
 
 
-def request_upload(api: OneToOneClient, filename: str, mime_type: str, size: int) -> dict[str, Any]:
-    response = api.post(
-        "/files/request-upload", json={"filename": filename, "mime_type": mime_type, "size_bytes": size}
-    )
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
 ORDER_VARS = [{"index": 1, "value": "Ana"}, {"index": 2, "value": "A-7"}]
+DOCUMENTED_MESSAGE_KEYS = {
+    "uuid",
+    "conversation_uuid",
+    "is_from_customer",
+    "body",
+    "author",
+    "external_id",
+    "created_at",
+    "sent_at",
+    "event_type",
+}
 
 
 # -- text ---------------------------------------------------------------------------------------------------------
@@ -77,7 +89,7 @@ def test_send_text_appears_first_and_updates_the_conversation(api: OneToOneClien
     assert newest["body"] == "Claro, te envío la cotización."
     assert newest["author"] == {"name": KEY_NAME}
     assert newest["is_from_customer"] is False
-    assert newest["content_type"] == "text" and newest["media"] is None and newest["event_type"] is None
+    assert newest["event_type"] is None
     assert newest["created_at"] == START and newest["sent_at"] == START
 
     after = api.conversation()
@@ -89,6 +101,33 @@ def test_send_text_appears_first_and_updates_the_conversation(api: OneToOneClien
     assert after["last_message_at"] == START
     assert after["response_status"] == "responded"
     assert after["unread_count"] == 0
+
+
+def test_every_message_has_exactly_the_documented_fields(api: OneToOneClient) -> None:
+    assert send_text(api, "texto").status_code == 201
+    assert send_text(api, "documento", file_uuid=SEEDED_FILE).status_code == 201
+    assert (
+        send_template(api, template_name="order_update", language="es_MX", body_variables=ORDER_VARS).status_code == 201
+    )
+    quick = api.post(
+        "/conversation/messages/quick-reply", json={"conversation": conv(), "quick_reply": {"name": "catalogo"}}
+    )
+    assert quick.status_code == 201, quick.text
+    group = {
+        "conversation": conv(),
+        "actions": [{"type": "context_note", "note": "nota"}, {"type": "ai_assistance", "instructions": "breve"}],
+    }
+    assert api.post("/conversation/actions", json=group).status_code == 202
+    api.settle()
+    api.inbound("gracias", conversation=DOC_CONVERSATION)
+
+    items = api.messages()
+    assert [m["event_type"] for m in items[:3]] == [None, "ai_draft", "context_note"]
+    assert (
+        len(items) == 3 + 1 + 2 + 1 + 1 + 1 + 1 + 1
+    )  # seeded, text, media, template, quick reply (2), note, draft, inbound
+    for item in items:
+        assert set(item) == DOCUMENTED_MESSAGE_KEYS, item
 
 
 def test_text_to_closed_window_is_refused_and_changes_nothing(api: OneToOneClient) -> None:
@@ -122,7 +161,7 @@ def test_template_goes_out_with_window_closed_and_reopens_it(api: OneToOneClient
     newest = api.messages(CLOSED_CONVERSATION)[0]
     assert newest["uuid"] == response.json()["message_uuid"]
     assert newest["body"] == "Hola Ana, tu pedido A-7 ya va en camino."
-    assert newest["content_type"] == "template"
+    assert api.conversation(CLOSED_CONVERSATION)["last_message_preview"]["content_type"] == "template"
     assert newest["author"] == {"name": KEY_NAME}
     assert api.conversation(CLOSED_CONVERSATION)["messaging_window_expires_at"] == START_PLUS_24H
     assert status(api, conv(CLOSED_CONVERSATION)).json()["window"]["status"] == "open"
@@ -167,24 +206,6 @@ def test_wrong_body_variables_count_is_invalid(api: OneToOneClient, variables: l
     assert api.state() == before
 
 
-def test_document_header_template_needs_an_uploaded_file(api: OneToOneClient) -> None:
-    fields: dict[str, Any] = {
-        "template_name": "catalogo_pdf",
-        "language": "es_MX",
-        "body_variables": [{"index": 1, "value": "verano"}],
-    }
-    body = assert_error(send_template(api, **fields), 400, "INVALID_REQUEST")
-    assert "header" in body["message"]
-    assert_error(send_template(api, **fields, header={"file_uuid": UNKNOWN_UUID}), 404, "FILE_NOT_FOUND")
-
-    ticket = request_upload(api, "catalogo.pdf", "application/pdf", 2048)
-    response = send_template(api, **fields, header={"file_uuid": ticket["file_uuid"]})
-    assert response.status_code == 201, response.text
-    newest = api.messages()[0]
-    assert newest["uuid"] == response.json()["message_uuid"]
-    assert newest["body"] == "Te compartimos el catálogo de verano."
-
-
 def test_get_template_by_name_and_language(api: OneToOneClient) -> None:
     response = api.get("/templates/ORDER_UPDATE/es_mx")
     assert response.status_code == 200, response.text
@@ -218,10 +239,11 @@ def test_quick_reply_by_name_sends_its_parts_in_order(api: OneToOneClient) -> No
     newest = api.messages()[:2]
     assert [m["uuid"] for m in newest] == [sent[1]["message_uuid"], sent[0]["message_uuid"]]
     document, text = newest
-    assert text["body"] == "Te comparto nuestro catálogo 2026 👇" and text["content_type"] == "text"
-    assert document["body"] == "Catálogo Acme 2026" and document["content_type"] == "document"
-    assert document["media"]["mime_type"] == "application/pdf"
-    assert document["media"]["filename"] == "catalogo-2026.pdf"
+    assert text["body"] == "Te comparto nuestro catálogo 2026 👇"
+    assert document["body"] == "Catálogo Acme 2026"
+    stored = api.stored_message(document["uuid"])
+    assert stored["content_type"] == "document"
+    assert stored["media"]["mime_type"] == "application/pdf" and stored["media"]["filename"] == "catalogo-2026.pdf"
     assert text["author"] == document["author"] == {"name": KEY_NAME}
     assert api.conversation()["last_message_preview"]["content_type"] == "document"
 
@@ -258,88 +280,6 @@ def test_quick_reply_by_uuid_unknown_and_closed_window(api: OneToOneClient) -> N
     assert api.state() == before
 
 
-# -- media --------------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "filename, mime_type, kind",
-    [
-        ("foto.png", "image/png", "image"),
-        ("cotizacion.pdf", "application/pdf", "document"),
-        ("video.mp4", "video/mp4", "video"),
-    ],
-)
-def test_media_message_type_follows_the_mime_type(
-    api: OneToOneClient, filename: str, mime_type: str, kind: str
-) -> None:
-    ticket = request_upload(api, filename, mime_type, 1234)
-    assert set(ticket) == {"file_uuid", "upload_url", "upload_token", "storage_path", "expires_at"}
-    url = urlparse(ticket["upload_url"])
-    assert url.path == f"/__mock/1to1ai/uploads/{ticket['file_uuid']}"
-    assert ticket["storage_path"].endswith(f"{ticket['file_uuid']}/{filename}")
-    assert ticket["expires_at"] == "2026-01-15T16:00:00Z"
-
-    response = send_text(api, "Aquí está", file_uuid=ticket["file_uuid"])
-    assert response.status_code == 201, response.text
-    newest = api.messages()[0]
-    assert newest["uuid"] == response.json()["message_uuid"]
-    assert newest["content_type"] == kind
-    assert newest["body"] == "Aquí está"
-    assert newest["media"] == {"file_uuid": ticket["file_uuid"], "mime_type": mime_type, "filename": filename}
-
-
-def test_media_without_caption_and_unknown_file(api: OneToOneClient) -> None:
-    ticket = request_upload(api, "foto.jpg", "image/jpeg", 10)
-    response = api.post("/conversation/messages/text", json={"conversation": conv(), "file_uuid": ticket["file_uuid"]})
-    assert response.status_code == 201, response.text
-    newest = api.messages()[0]
-    assert newest["content_type"] == "image" and newest["body"] is None
-
-    before = api.state()
-    assert_error(send_text(api, "x", file_uuid=UNKNOWN_UUID), 404, "FILE_NOT_FOUND")
-    assert api.state() == before
-
-
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"mime_type": "image/webp", "size_bytes": 100},
-        {"mime_type": "application/pdf", "size_bytes": 104857601},
-        {"mime_type": "application/pdf", "size_bytes": 0},
-    ],
-)
-def test_request_upload_refuses_bad_type_and_size(api: OneToOneClient, fields: dict[str, Any]) -> None:
-    before = api.state()
-    response = api.post("/files/request-upload", json={"filename": "f", **fields})
-    assert_error(response, 400, "INVALID_REQUEST")
-    assert api.state() == before
-
-
-def test_request_upload_accepts_the_maximum_size(api: OneToOneClient) -> None:
-    assert request_upload(api, "big.pdf", "application/pdf", 104857600)["file_uuid"]
-
-
-def test_upload_put_checks_the_announced_size(api: OneToOneClient) -> None:
-    ticket = request_upload(api, "cotizacion.pdf", "application/pdf", 16)
-    path = urlparse(ticket["upload_url"]).path
-    headers = {"Content-Type": "application/pdf"}
-    wrong = api.http.put(path, content=b"%PDF-short", headers=headers)
-    assert wrong.status_code == 400
-    assert "16" in wrong.json()["error"]
-    right = api.http.put(path, content=b"%PDF-1.7 0123456", headers=headers)
-    assert right.status_code == 200, right.text
-    assert right.json() == {"file_uuid": ticket["file_uuid"], "uploaded_bytes": 16}
-    assert api.http.put(f"/__mock/1to1ai/uploads/{UNKNOWN_UUID}", content=b"x", headers=headers).status_code == 404
-
-
-def test_upload_put_takes_raw_bytes_without_a_content_type(api: OneToOneClient) -> None:
-    # A plain binary PUT (no Content-Type, as many HTTP clients send bytes) is an upload, not a JSON body.
-    ticket = request_upload(api, "foto.png", "image/png", 8)
-    response = api.http.put(urlparse(ticket["upload_url"]).path, content=b"\x89PNG\r\n\x1a\n")
-    assert response.status_code == 200, response.text
-    assert response.json() == {"file_uuid": ticket["file_uuid"], "uploaded_bytes": 8}
-
-
 def test_reply_to_must_be_a_message_of_the_conversation(api: OneToOneClient) -> None:
     before = api.state()
     assert_error(send_text(api, "Respuesta", reply_to_uuid=UNKNOWN_UUID), 404, "MESSAGE_NOT_FOUND")
@@ -371,6 +311,67 @@ def test_whatsapp_user_id_resolves(api: OneToOneClient) -> None:
     response = status(api, {"whatsapp_user_id": "5215512345678"})
     assert response.status_code == 200, response.text
     assert response.json()["conversation"] == {"uuid": DOC_CONVERSATION}
+
+
+def test_a_bsuid_resolves_its_contact_everywhere(api: OneToOneClient) -> None:
+    response = status(api, {"whatsapp_user_id": JOSE_BSUID})
+    assert response.status_code == 200, response.text
+    assert response.json()["conversation"] == {"uuid": CLOSED_CONVERSATION}
+    assert response.json()["window"]["status"] == "closed" and response.json()["mailbox"]["name"] == "Ventas"
+    scheduled = api.get("/conversation/scheduled-message", params={"whatsapp_user_id": JOSE_BSUID})
+    assert scheduled.status_code == 200 and scheduled.json() == {"data": None}
+
+    # a text send resolves the conversation, then meets its closed window: the resolution worked
+    before = api.state()
+    closed = api.post(
+        "/conversation/messages/text", json={"conversation": {"whatsapp_user_id": JOSE_BSUID}, "body": "x"}
+    )
+    assert_error(closed, 422, "WINDOW_CLOSED")
+    assert api.state() == before
+    template = api.post(
+        "/conversation/messages/template",
+        json={
+            "conversation": {"whatsapp_user_id": JOSE_BSUID},
+            "template_name": "order_update",
+            "language": "es_MX",
+            "body_variables": ORDER_VARS,
+        },
+    )
+    assert template.status_code == 201, template.text
+    assert api.messages(CLOSED_CONVERSATION)[0]["uuid"] == template.json()["message_uuid"]
+
+
+def test_the_digits_of_a_contact_with_a_bsuid_still_resolve(api: OneToOneClient) -> None:
+    for identifier in ({"whatsapp_user_id": "5215587654321"}, {"phone": "+52 1 55 8765 4321"}):
+        response = status(api, identifier)
+        assert response.status_code == 200, response.text
+        assert response.json()["conversation"] == {"uuid": CLOSED_CONVERSATION}
+
+
+def test_a_bsuid_is_never_read_as_a_phone(api: OneToOneClient) -> None:
+    # the docs' conversation has the phone 5215512345678: a BSUID holding those digits is another person
+    for bsuid in ("US.5215512345678", "MX.5215512345678", "US.13491208655302741919", "US.ENT.13491208655302741918"):
+        assert_error(status(api, {"whatsapp_user_id": bsuid}), 404, "CONVERSATION_NOT_FOUND")
+    assert_error(
+        api.get("/conversation/scheduled-message", params={"whatsapp_user_id": "US.5215512345678"}),
+        404,
+        "CONVERSATION_NOT_FOUND",
+    )
+
+
+@pytest.mark.parametrize(
+    "value", ["US-13491208655302741918", "us.13491208655302741918", "+5215512345678", "US.", "12345"]
+)
+def test_malformed_whatsapp_user_ids_are_invalid(api: OneToOneClient, value: str) -> None:
+    body = assert_error(status(api, {"whatsapp_user_id": value}), 400, "INVALID_REQUEST")
+    assert "whatsapp_user_id" in body["message"]
+    query = api.get("/conversation/scheduled-message", params={"whatsapp_user_id": value})
+    assert_error(query, 400, "INVALID_REQUEST")
+
+
+def test_another_business_bsuid_is_not_found(api: OneToOneClient) -> None:
+    globex = api.as_("globex", GLOBEX_TOKEN)
+    assert_error(status(globex, {"whatsapp_user_id": JOSE_BSUID}), 404, "CONVERSATION_NOT_FOUND")
 
 
 def test_uuid_decides_without_fallback(api: OneToOneClient) -> None:
