@@ -173,13 +173,15 @@ def _preauthorised(document: Mapping[str, Any], credentials: list[Mapping[str, A
     return values
 
 
-def _security_headers(
+def _security(
     document: Mapping[str, Any], operation: Mapping[str, Any], values: Mapping[str, str]
-) -> dict[str, str]:
-    """What Swagger UI sends for the operation's first security requirement that has every scheme authorised."""
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """What Swagger UI sends: every scheme of every security requirement of the operation, all pre-authorised
+    (swagger-client's applySecurities), in the order the spec lists them: its headers and query parameters."""
     headers: dict[str, str] = {}
+    query: list[tuple[str, str]] = []
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    for requirement in operation.get("security", document.get("security") or [])[:1]:
+    for requirement in operation.get("security", document.get("security") or []):
         for name in requirement:
             scheme = schemes[name]
             if scheme.get("type") == "http":
@@ -187,7 +189,9 @@ def _security_headers(
                 headers["Authorization"] = f"{kind} {values[name]}"
             elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
                 headers[str(scheme["name"])] = values[name]
-    return headers
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "query":
+                query.append((str(scheme["name"]), values[name]))
+    return headers, query
 
 
 def _success(operation: Mapping[str, Any]) -> set[int]:
@@ -208,7 +212,9 @@ def test_the_example_works_as_shown(docs_pages: Callable[[str], DocsPage], examp
     before = http.get("/__mock/state").json() if example.method != "get" else None
     root = urlsplit(document["servers"][0]["url"]).path
     url = root + example.path.format(**filled.path_values)
-    headers = {**filled.headers, **_security_headers(document, operation, preauthorised), "X-Mock-Client": "docs"}
+    authorised, token_query = _security(document, operation, preauthorised)
+    headers = {**filled.headers, **authorised, "X-Mock-Client": "docs"}
+    filled.query.extend(token_query)
     if not example.has_body:
         response = http.request(example.method.upper(), url, params=QueryParams(filled.query), headers=headers)
     elif "json" in str(example.content_type):

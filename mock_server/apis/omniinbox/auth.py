@@ -132,7 +132,9 @@ def _bearer_user(
 
 def credentials(store: AchieveApexStore) -> list[dict[str, Any]]:
     """Per organization (the fixtures' order): its API key (sent as `x-api-key`), then a seeded JWT of each member
-    (as a bearer token; it names no organization, so a request passes `organization_id`)."""
+    (as a bearer token; it names no organization, so a request passes `organization_id`). `schemes` names the
+    spec's security scheme each is for: the docs page pre-authorises `apiKey` with the first key and `bearer` with
+    the first JWT, and Swagger UI sends both on an operation that takes either (the key then decides)."""
     tokens = {user_id: token for token, user_id in store.tokens.items()}
     found: list[dict[str, Any]] = []
     for org in store.organizations.values():
@@ -145,6 +147,7 @@ def credentials(store: AchieveApexStore) -> list[dict[str, Any]]:
                         "tenant": str(org.id),
                         "token": key["key"],
                         "token_header": "x-api-key",
+                        "schemes": ["apiKey"],
                         "base_path": "",
                         "organization": name,
                         "user": user["email"],
@@ -156,6 +159,7 @@ def credentials(store: AchieveApexStore) -> list[dict[str, Any]]:
                     {
                         "tenant": str(org.id),
                         "token": tokens[str(user["id"])],
+                        "schemes": ["bearer"],
                         "base_path": "",
                         "organization": name,
                         "user": user["email"],

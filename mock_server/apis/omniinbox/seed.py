@@ -18,12 +18,14 @@ from faker import Faker
 from mock_server.apis.omniinbox.auth import issue_token
 from mock_server.apis.omniinbox.state import (
     CHANNELS,
+    UPLOAD_TTL,
     AchieveApexStore,
     Organization,
     Record,
     add_message,
     conversation_record,
     next_id,
+    upload_record,
 )
 from mock_server.apis.omniinbox.wire import iso_ms
 from mock_server.engine.clock import parse_duration, parse_instant
@@ -100,6 +102,42 @@ def _reference(org: Organization, raw: Mapping[str, Any], start: datetime) -> No
         steps = [dict(step) for step in item["steps"]]
         org.keep(
             "automations", {"id": item["id"], "organization_id": org.id, "name": item["name"], "steps": steps, **times}
+        )
+
+
+def _placeholder_pdf(size: int) -> bytes:
+    """A one-page blank PDF of exactly `size` bytes (338 at least; a comment line pads it), so the URL of a seeded
+    file serves a real PDF. Every offset is written with 10 digits, so the padding changes no other length."""
+
+    def document(pad: int) -> bytes:
+        parts = [b"%PDF-1.4\n", b"%" + b"0" * pad + b"\n"]
+        offsets = []
+        for body in (
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        ):
+            offsets.append(sum(map(len, parts)))
+            parts.append(b"%d 0 obj\n%s\nendobj\n" % (len(offsets), body))
+        xref = sum(map(len, parts))
+        parts.append(b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets))
+        parts.append(b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%010d\n%%%%EOF\n" % xref)
+        return b"".join(parts)
+
+    pad = size - len(document(0))
+    if pad < 0:
+        raise ValueError(f"a placeholder PDF takes at least {size - pad} bytes, not {size}")
+    return document(pad)
+
+
+def _uploads(org: Organization, raw: Mapping[str, Any], start: datetime) -> None:
+    """Objects already PUT to their signed URL, so `POST /conversation-files` records them straight away (its
+    example's key): each a blank PDF of the announced size, signed at `at` (the signed URL long expired)."""
+    for item in raw.get("uploads", []):
+        expires = int((_when(item["at"], start) + UPLOAD_TTL).timestamp())
+        data = _placeholder_pdf(int(item["file_size"]))
+        org.uploads[item["key"]] = upload_record(
+            item["key"], item["file_type"], len(data), item["conversation"], expires, item["user"], data
         )
 
 
@@ -235,6 +273,7 @@ def seed(
         _reference(org, raw, start)
         for conversation in raw.get("conversations", []):
             _conversation(store, org, conversation, start)
+        _uploads(org, raw, start)
         seeded.append(org)
     # the users' memberships list only organizations that are served (`serve --tenants` may leave some out)
     for user in store.users.values():

@@ -36,6 +36,7 @@ __all__ = [
     "CHANNELS",
     "MAX_UPLOAD_BYTES",
     "OBJECT_ID_CHANNELS",
+    "UPLOAD_TTL",
     "WINDOW",
     "AchieveApexStore",
     "Organization",
@@ -64,6 +65,7 @@ __all__ = [
     "sign_upload",
     "soft_remove",
     "start_conversation",
+    "upload_record",
 ]
 
 Record = dict[str, Any]
@@ -651,6 +653,38 @@ def file_url(base_url: str, key: str) -> str:
     return f"{base_url}/__mock/omni-inbox/s3/{quote(key, safe='')}"
 
 
+def upload_record(
+    key: str,
+    file_type: str,
+    size: int,
+    conversation_id: int | None,
+    expires: int,
+    user_id: int | None,
+    data: bytes | None = None,
+) -> Record:
+    """An entry of `Organization.uploads`: what step 1 signed (the key ends in the file's name) and, once put (or
+    seeded with `data`), the bytes in base64 and the size received."""
+    upload: Record = {
+        "key": key,
+        "file_name": key.rsplit("/", 1)[-1],
+        "file_type": file_type,
+        "file_size": size,
+        "conversation_id": conversation_id,
+        "expires": expires,
+        "created_by_user_id": user_id,
+        "uploaded_size": None,
+        "data": None,
+    }
+    if data is not None:
+        _keep_bytes(upload, data)
+    return upload
+
+
+def _keep_bytes(upload: Record, raw: bytes) -> None:
+    upload["uploaded_size"] = len(raw)
+    upload["data"] = base64.b64encode(raw).decode("ascii")
+
+
 def sign_upload(
     org: Organization,
     body: Mapping[str, Any],
@@ -669,17 +703,8 @@ def sign_upload(
     key = f"organizations/{org.id}/conversations/{place}/{object_id(org, now)}/{name}"
     expires = int((now + UPLOAD_TTL).timestamp())
     signature = _signature(org, key, expires, body["file_type"], size)
-    org.uploads[key] = {
-        "key": key,
-        "file_name": name,
-        "file_type": body["file_type"],
-        "file_size": size,
-        "conversation_id": None if conversation is None else conversation["id"],
-        "expires": expires,
-        "created_by_user_id": user_id,
-        "uploaded_size": None,
-        "data": None,  # the bytes, base64, once put
-    }
+    conversation_id = None if conversation is None else conversation["id"]
+    org.uploads[key] = upload_record(key, body["file_type"], size, conversation_id, expires, user_id)
     return {
         "url": f"{file_url(base_url, key)}?expires={expires}&signature={signature}",
         "s3PathWithoutBucket": key,
@@ -702,8 +727,7 @@ def receive_upload(org: Organization, key: str, expires: str, signature: str, ra
         raise PermissionError("AccessDenied: Request has expired")
     if len(raw) != upload["file_size"]:
         raise ValueError(f"IncompleteBody: announced {upload['file_size']} bytes, received {len(raw)}")
-    upload["uploaded_size"] = len(raw)
-    upload["data"] = base64.b64encode(raw).decode("ascii")
+    _keep_bytes(upload, raw)
     return upload
 
 
