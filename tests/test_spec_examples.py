@@ -5,8 +5,8 @@ parameter's example, every request-body example, and on each security scheme the
 pre-authorises (`docs.js`). Each example starts from a fresh seed and must get the operation's documented success,
 an answer inside the spec (the app runs strict) and a body that is not empty where the spec documents one.
 
-Read operations without a body example are sent too when every required parameter has an example: a reader of
-the docs page tries those first.
+Operations without a body (reads, and writes such as star, claim or delete) are sent too when every required
+parameter has an example: a reader of the docs page tries those first.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _fill(document: Mapping[str, Any], parameters: list[Any]) -> Filled:
 
 
 def _examples(api: str) -> list[Example]:
-    """Every request-body example of the spec, and every read whose parameters all have examples."""
+    """Every request-body example of the spec, and every operation without a body (its parameters' examples)."""
     document = SPECS[api].document
     found: list[Example] = []
     for path, item in (document.get("paths") or {}).items():
@@ -121,7 +121,7 @@ def _examples(api: str) -> list[Example]:
                     found.append(
                         Example(api, operation_id, "example", method, path, content_type, media["example"], True)
                     )
-            if method == "get" and not body:
+            if not body:
                 found.append(Example(api, operation_id, "parameters", method, path))
     return found
 
@@ -206,7 +206,7 @@ def test_the_example_works_as_shown(docs_pages: Callable[[str], DocsPage], examp
     operation = item[example.method]
     filled = _fill(document, list(item.get("parameters") or []) + list(operation.get("parameters") or []))
     if example.name == "parameters" and filled.missing:
-        pytest.skip("a read whose required parameters have no example: the page cannot try it as shown")
+        pytest.skip("a call without a body whose required parameters have no example: the page cannot try it")
     assert not filled.missing, f"{example.operation_id}: no example for {filled.missing}"
     http.post("/__mock/reset")
     before = http.get("/__mock/state").json() if example.method != "get" else None

@@ -71,12 +71,16 @@ class _Window:
     def oldest(self) -> datetime | None:
         return self.entries[0].at if self.entries else None
 
-    def prune(self, horizon: datetime) -> None:
+    def prune(self, now: datetime, horizon: datetime) -> None:
+        """Drop the hits that left the window, and those after `now` (the mock clock was set back: they have not
+        happened yet)."""
+        while self.entries and self.entries[-1].at > now:
+            self.count -= self.entries.pop().hits
         while self.entries and self.entries[0].at <= horizon:
             self.count -= self.entries.popleft().hits
 
     def add(self, now: datetime, resolution: timedelta) -> None:
-        if self.entries and now - self.entries[-1].at <= resolution:
+        if self.entries and timedelta(0) <= now - self.entries[-1].at <= resolution:
             self.entries[-1].hits += 1
         else:
             self.entries.append(_Entry(now))
@@ -97,7 +101,7 @@ class SlidingWindowLimiter:
             window = self._hits.get((key, index))
             if window is None:
                 window = self._hits[(key, index)] = _Window()
-            window.prune(now - policy.window)
+            window.prune(now, now - policy.window)
             windows.append(window)
         if enforce:
             for policy, window in zip(self.policies, windows, strict=True):

@@ -240,6 +240,15 @@ def test_a_limiter_window_stays_bounded_on_a_running_clock() -> None:
     assert day.count == DAY.limit and len(day) <= 1 + 50  # the day's entries are per minute, and at most its limit
 
 
+def test_a_limiter_forgets_hits_after_a_clock_set_back() -> None:
+    limiter = SlidingWindowLimiter([BURST, DAY])
+    for _ in range(3):
+        limiter.hit("key", DEFAULT_START + timedelta(hours=1))
+    earlier = DEFAULT_START - timedelta(days=400)
+    assert _remaining(limiter.hit("key", earlier)) == [4, 49]  # the three "future" hits are gone
+    assert _remaining(limiter.hit("key", earlier + timedelta(seconds=30))) == [4, 48]
+
+
 def test_an_enforcing_limiter_refuses_the_request_over_and_counts_nothing() -> None:
     limiter = SlidingWindowLimiter([BURST, DAY])
     for _ in range(5):

@@ -98,7 +98,7 @@ class FileNotConfirmed(InvalidRequest):
     is the one that fits (convomock design, marked in the spec)."""
 
     message = (
-        "file_uuid: file {uuid} is not uploaded and confirmed yet; PUT its bytes to its upload_url, "
+        "{field}: file {uuid} is not uploaded and confirmed yet; PUT its bytes to its upload_url, "
         "then POST /files/confirm."
     )
 

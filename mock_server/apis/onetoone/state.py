@@ -250,6 +250,10 @@ class Schedule:
     cancel_reason: str | None = None
     failure_reason: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.message_kind == "text":  # a state file saved before the docs' word was adopted (issue 16)
+            self.message_kind = "message"
+
 
 @dataclass
 class UploadedFile:
@@ -388,11 +392,11 @@ class Business:
             raise errors.FileNotFound(uuid=uuid)
         return found
 
-    def confirmed_file(self, uuid: str) -> UploadedFile:
+    def confirmed_file(self, uuid: str, field: str = "file_uuid") -> UploadedFile:
         """A file that may be sent: the docs' "already uploaded and confirmed, from the same business"."""
         found = self.file(uuid)
         if found.confirmed_at is None:
-            raise errors.FileNotConfirmed(uuid=found.uuid)
+            raise errors.FileNotConfirmed(uuid=found.uuid, field=field)
         return found
 
     def label_by_uuid(self, uuid: str) -> Label | None:
@@ -444,7 +448,7 @@ class Business:
                 raise errors.InvalidRequest(
                     f'header: template {template.name} needs a {template.header_type} header given as {{"file_uuid": ...}}'
                 )
-            self.confirmed_file(header["file_uuid"])
+            self.confirmed_file(header["file_uuid"], field="header.file_uuid")
         elif header is not None and template.header_type is None:
             raise errors.InvalidRequest(f"header: template {template.name} has no header")
         for button in fields.get("button_parameters") or []:

@@ -236,6 +236,20 @@ def test_advancing_the_clock_frees_the_window_without_real_limits(hl: HighLevelC
     assert rate(read_agent(hl))["X-RateLimit-Daily-Remaining"] == 199999  # a day later, a fresh day
 
 
+def test_setting_the_clock_back_forgets_the_requests_not_yet_made(hl: HighLevelClient) -> None:
+    """Hits stamped after the new now have not happened yet: the count starts over, and real-limits does not
+    refuse for months."""
+    burn(hl, 52)
+    assert hl.http.post("/__mock/clock", json={"set": "2020-01-01T00:00:00Z"}).status_code == 200
+    first = rate(read_agent(hl))
+    assert (first["X-RateLimit-Remaining"], first["X-RateLimit-Daily-Remaining"]) == (99, 199999)
+    burn(hl, 99)
+    advance(hl, "1h")
+    response = hl.get(AGENT, headers={"X-Mock-Scenario": "real-limits"})
+    assert response.status_code == 200, response.text
+    assert rate(response)["X-RateLimit-Remaining"] == 99
+
+
 # -- fault scenarios -------------------------------------------------------------------------------------------
 
 

@@ -311,6 +311,20 @@ def test_restore_keeps_the_snapshots_scenarios_on(api: OneToOneClient) -> None:
     assert refused.status_code == 402 and refused.json()["code"] == "INSUFFICIENT_AI_TOKENS"
 
 
+def test_a_state_saved_before_the_docs_vocabulary_restores_in_it(api: OneToOneClient) -> None:
+    """Schedules saved as `message_kind: text` (before issue 16) come back as the docs' `message`, and fire."""
+    snapshot = json.loads(api.state())
+    schedules = snapshot["apis"]["1to1ai"]["store"]["businesses"]["acme"]["schedules"]
+    schedules[0]["message_kind"] = "text"
+    restored = api.http.put("/__mock/state", json=snapshot)
+    assert restored.status_code == 200, restored.text
+    response = api.get("/conversation/scheduled-message", params={"uuid": DOC_CONVERSATION})
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert (data["message_kind"], data["message_snapshot"]["kind"]) == ("message", "message")
+    assert data["message_snapshot"]["data"]["text"] == schedules[0]["text"]
+
+
 def test_bad_state_is_400_and_changes_nothing(api: OneToOneClient) -> None:
     http = api.http
     assert api.post("/conversation/resolve", json={"conversation": {"uuid": DOC_CONVERSATION}}).status_code == 200

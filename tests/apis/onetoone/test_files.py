@@ -231,7 +231,7 @@ def test_template_header_needs_a_confirmed_file(api: OneToOneClient) -> None:
     message = assert_error(
         api.post("/conversation/messages/template", json=template_body(reserved["file_uuid"])), 400, "INVALID_REQUEST"
     )
-    assert message.startswith("file_uuid:")
+    assert message.startswith("header.file_uuid:") and reserved["file_uuid"] in message
     assert api.state() == before
 
     ticket = api.upload_and_confirm("catalogo.pdf", "application/pdf", b"%PDF")
