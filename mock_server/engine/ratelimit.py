@@ -12,11 +12,10 @@ minutes holds at most 1,441 entries, not 200,000).
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from mock_server.engine.errors import RateLimited
 
@@ -40,17 +39,26 @@ class RateState:
     reset_epoch: int  # when the oldest counted request leaves the window
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(value: datetime | timedelta) -> int:
+    """An instant (UTC) or a span in whole microseconds: exact integer arithmetic, cheaper than datetimes'."""
+    return (value - _EPOCH if isinstance(value, datetime) else value) // _MICROSECOND
+
+
 class _Entry:
-    """Hits counted together: the instant of the first, and how many."""
+    """Hits counted together: the instant of the first (microseconds since the epoch), and how many."""
 
     __slots__ = ("at", "hits")
 
-    def __init__(self, at: datetime) -> None:
+    def __init__(self, at: int) -> None:
         self.at = at
         self.hits = 1
 
     def __repr__(self) -> str:
-        return f"_Entry({self.at.isoformat()}, hits={self.hits})"
+        return f"_Entry({self.at}, hits={self.hits})"
 
 
 class _Window:
@@ -68,60 +76,61 @@ class _Window:
     def __repr__(self) -> str:
         return f"_Window(count={self.count}, entries={len(self.entries)})"
 
-    def oldest(self) -> datetime | None:
-        return self.entries[0].at if self.entries else None
-
-    def prune(self, now: datetime, horizon: datetime) -> None:
+    def prune(self, now: int, horizon: int) -> None:
         """Drop the hits that left the window, and those after `now` (the mock clock was set back: they have not
         happened yet)."""
-        while self.entries and self.entries[-1].at > now:
-            self.count -= self.entries.pop().hits
-        while self.entries and self.entries[0].at <= horizon:
-            self.count -= self.entries.popleft().hits
+        entries = self.entries
+        while entries and entries[-1].at > now:
+            self.count -= entries.pop().hits
+        while entries and entries[0].at <= horizon:
+            self.count -= entries.popleft().hits
 
-    def add(self, now: datetime, resolution: timedelta) -> None:
-        if self.entries and timedelta(0) <= now - self.entries[-1].at <= resolution:
-            self.entries[-1].hits += 1
+    def add(self, now: int, resolution: int) -> None:
+        entries = self.entries
+        if entries and 0 <= now - entries[-1].at <= resolution:
+            entries[-1].hits += 1
         else:
-            self.entries.append(_Entry(now))
+            entries.append(_Entry(now))
         self.count += 1
 
 
 class SlidingWindowLimiter:
     def __init__(self, policies: Sequence[RateLimitPolicy]) -> None:
         self.policies = tuple(policies)
+        self._spans = [(_micros(policy.window), _micros(policy.resolution)) for policy in self.policies]
         self._hits: dict[tuple[str, int], _Window] = {}
 
     def hit(self, key: str, now: datetime, enforce: bool = True) -> list[RateState]:
         """Count one request in every window. Enforced: raise RateLimited (counting nothing) when one is full.
         Not enforced: never refuse; a full window stays full (the request is not added to it, `remaining` 0) and
         the others count it."""
+        at = _micros(now)
         windows = []
-        for index, policy in enumerate(self.policies):
+        for index, (span, _) in enumerate(self._spans):
             window = self._hits.get((key, index))
             if window is None:
                 window = self._hits[(key, index)] = _Window()
-            window.prune(now, now - policy.window)
+            window.prune(at, at - span)
             windows.append(window)
         if enforce:
-            for policy, window in zip(self.policies, windows, strict=True):
-                oldest = window.oldest()
-                if window.count >= policy.limit and oldest is not None:
-                    frees_at = oldest + policy.window
-                    retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
-                    states = [self._state(p, w, now) for p, w in zip(self.policies, windows, strict=True)]
+            for policy, (span, _), window in zip(self.policies, self._spans, windows, strict=True):
+                if window.count >= policy.limit and window.entries:
+                    frees_at = window.entries[0].at + span
+                    retry_after = max(1, -(-(frees_at - at) // 1_000_000))
                     raise RateLimited(
-                        policy.limit, 0, retry_after, math.ceil(frees_at.timestamp()), policy.name, states
+                        policy.limit, 0, retry_after, -(-frees_at // 1_000_000), policy.name, self._states(windows, at)
                     )
-        for policy, window in zip(self.policies, windows, strict=True):
+        for policy, (_, resolution), window in zip(self.policies, self._spans, windows, strict=True):
             if window.count < policy.limit:
-                window.add(now, policy.resolution)
-        return [self._state(p, w, now) for p, w in zip(self.policies, windows, strict=True)]
+                window.add(at, resolution)
+        return self._states(windows, at)
 
-    @staticmethod
-    def _state(policy: RateLimitPolicy, window: _Window, now: datetime) -> RateState:
-        reset = (window.oldest() or now) + policy.window
-        return RateState(policy, max(0, policy.limit - window.count), math.ceil(reset.timestamp()))
+    def _states(self, windows: list[_Window], at: int) -> list[RateState]:
+        states = []
+        for policy, (span, _), window in zip(self.policies, self._spans, windows, strict=True):
+            reset = (window.entries[0].at if window.entries else at) + span
+            states.append(RateState(policy, max(0, policy.limit - window.count), -(-reset // 1_000_000)))
+        return states
 
     def clear(self) -> None:
         self._hits.clear()

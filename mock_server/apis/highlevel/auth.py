@@ -56,13 +56,16 @@ def credentials(store: HighLevelStore) -> list[dict[str, Any]]:
     ]
 
 
+_LIMIT_DAILY, _INTERVAL_MS, _MAX = str(DAILY.limit), str(int(BURST.window.total_seconds() * 1000)), str(BURST.limit)
+
+
 def rate_limit_headers(states: list[RateState]) -> dict[str, str]:
-    burst = next(s for s in states if s.policy.name == "burst")
-    daily = next(s for s in states if s.policy.name == "daily")
+    """The five headers of the vendor's rate-limit page, from the limiter's windows (RATE_LIMITS' order)."""
+    burst, daily = states
     return {
-        "X-RateLimit-Limit-Daily": str(DAILY.limit),
+        "X-RateLimit-Limit-Daily": _LIMIT_DAILY,
         "X-RateLimit-Daily-Remaining": str(daily.remaining),
-        "X-RateLimit-Interval-Milliseconds": str(int(BURST.window.total_seconds() * 1000)),
-        "X-RateLimit-Max": str(BURST.limit),
+        "X-RateLimit-Interval-Milliseconds": _INTERVAL_MS,
+        "X-RateLimit-Max": _MAX,
         "X-RateLimit-Remaining": str(burst.remaining),
     }
