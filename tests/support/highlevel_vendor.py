@@ -17,11 +17,16 @@ __all__ = [
     "ACTIONS_LIST",
     "DELETE_ACTION",
     "DELETE_AGENT",
+    "BAD_REQUEST",
+    "COMMON",
     "EMPLOYEE_LIST_ITEM",
+    "ERRORS",
     "EMPLOYEE_RESPONSE",
     "GENERATION",
     "SEARCH_PAGE",
     "SOURCE",
+    "UNAUTHORIZED",
+    "UNPROCESSABLE",
 ]
 
 SOURCE = "https://github.com/GoHighLevel/highlevel-api-docs/blob/main/apps/conversation-ai.json"
@@ -332,3 +337,14 @@ GENERATION = _object(
         "mode": STRING,
     },
 )
+
+# common/common-schemas.json (read through the fork kleegr/kleegr-api-docs): the error answers every operation
+# documents. None has a `required` list; the types are what an answer may not break.
+COMMON = "https://github.com/GoHighLevel/highlevel-api-docs/blob/main/common/common-schemas.json"
+# #/components/schemas/BadRequestDTO
+BAD_REQUEST = _object([], {"statusCode": NUMBER, "message": STRING})
+# #/components/schemas/UnauthorizedDTO
+UNAUTHORIZED = _object([], {"statusCode": NUMBER, "message": STRING, "error": STRING})
+# #/components/schemas/UnprocessableDTO
+UNPROCESSABLE = _object([], {"statusCode": NUMBER, "message": STRINGS, "error": STRING})
+ERRORS = {400: BAD_REQUEST, 401: UNAUTHORIZED, 422: UNPROCESSABLE}

@@ -211,3 +211,39 @@ def test_the_seeded_and_a_fresh_generation(hl: HighLevelClient) -> None:
     )
     assert fresh["responseMessage"] == replies[-1]["body"]
     no_null(fresh)
+
+
+# -- the documented refusals -----------------------------------------------------------------------------------------
+
+REFUSALS = [
+    # (what, method, path, body, status)
+    ("unknown agent", "GET", f"{AGENTS}/agent_nope", None, 400),
+    ("unknown action", "GET", f"{AGENTS}/agent_seed_1/actions/action_nope", None, 400),
+    ("unknown generation", "GET", "/conversation-ai/generations?messageId=nope&source=conversation", None, 400),
+    ("invalid create", "POST", AGENTS, {"name": 5}, 422),
+    ("invalid update", "PUT", f"{AGENTS}/agent_seed_1", {"autoPilotMaxMessages": 500}, 422),
+    ("invalid action", "POST", f"{AGENTS}/agent_seed_1/actions", {"type": "stopBot"}, 422),
+]
+
+
+@pytest.mark.parametrize(("what", "method", "path", "body", "status"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_refusals_fit_the_vendors_error_schemas(
+    hl: HighLevelClient, what: str, method: str, path: str, body: Any, status: int
+) -> None:
+    before = hl.http.get("/__mock/state").text
+    response = hl.request(method, path, json=body) if body is not None else hl.request(method, path)
+    assert response.status_code == status, response.text
+    refusal = response.json()
+    assert jsonschema_rs.validator_for(vendor.ERRORS[status]).is_valid(refusal), refusal
+    assert refusal["statusCode"] == status and refusal["message"]
+    assert hl.http.get("/__mock/state").text == before
+
+
+def test_a_bad_token_fits_the_vendors_unauthorized_schema(hl: HighLevelClient) -> None:
+    response = hl.http.get(
+        hl.base_path + f"{AGENTS}/search", headers={"Authorization": "Bearer nope", "Version": "2021-07-28"}
+    )
+    assert response.status_code == 401
+    refusal = response.json()
+    assert jsonschema_rs.validator_for(vendor.UNAUTHORIZED).is_valid(refusal), refusal
+    assert refusal == {"statusCode": 401, "message": "Invalid token: access token is invalid", "error": "Unauthorized"}
