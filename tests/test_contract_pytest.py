@@ -9,7 +9,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from contract_tests import contract_schema, contract_workflows
+from convomock.contract import contract_schema, contract_workflows
 from mock_server.apis import BINDINGS
 from mock_server.engine.app import MockApp
 from mock_server.server import create_app

@@ -49,7 +49,7 @@ def _shared_files() -> list[Path]:
     """The engine and the package's vendor-neutral modules, the contract toolkit, the shared tests and their
     vendor-neutral support (a support module named after a vendor package is that vendor's)."""
     found: list[Path] = []
-    for folder in ("mock_server", "contract_tests", "tests"):
+    for folder in ("convomock", "mock_server", "contract_tests", "tests"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             relative = path.relative_to(ROOT)
             parts = relative.parts

@@ -67,6 +67,9 @@ def test_drift_is_caught_and_named(name: str) -> None:
     found = [f"{f.title} {f.check}" for op in failing.values() for f in op.failures]
     assert any(any(e in text for e in drift.caught_as.split("|")) for text in found), found
     assert all(f.curl.startswith("curl ") for op in failing.values() for f in op.failures)
+    # A curl a user can paste: the mock as `make serve` serves it, never schemathesis' unresolvable testserver.
+    assert all("http://127.0.0.1:8000/" in f.curl for op in failing.values() for f in op.failures)
+    assert any("make serve" in note for note in report.notes), report.notes
 
 
 @pytest.mark.parametrize("name", sorted(DRIFTS))

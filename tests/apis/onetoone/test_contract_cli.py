@@ -135,7 +135,7 @@ def test_wrong_token_with_the_tenant_slug_is_refused(capsys: pytest.CaptureFixtu
     assert run(["contract", *SMALL, "--token", "sk_1to1_wrong", "--param", "slug=acme"]) == 1
     out = capsys.readouterr().out
     assert "credentials refused" in out and "INVALID_API_TOKEN" in out
-    assert all(row["requests"] == 0 for row in table(out).values())  # nothing ran after the refused probe
+    assert len(out.strip().splitlines()) == 1, out  # nothing ran after the refused probe: no table of zeros
     assert last_line(out).startswith("FAILED")
 
 
@@ -251,7 +251,7 @@ def test_read_only_runs_only_get_operations(capsys: pytest.CaptureFixture[str]) 
     assert {methods[op] for op in rows} == {"GET"}, {op: methods[op] for op in rows}
     assert set(rows) == {op for op, method in methods.items() if method == "GET"}  # and every GET one
     assert all(row["requests"] > 0 for row in rows.values()), rows
-    assert "(read-only, phases" in out.splitlines()[0]
+    assert "(writes: off; phases" in out.splitlines()[0]
 
 
 # -- resolve(): the defaults against a real service, no network --------------------------------------------------
@@ -276,9 +276,10 @@ def test_resolve_remote_defaults_can_be_lifted() -> None:
     assert contract.rate_limit is None
 
 
-def test_resolve_loopback_is_neither_read_only_nor_rate_limited() -> None:
+def test_resolve_loopback_is_read_only_but_not_rate_limited() -> None:
+    """A loopback URL may be a developer's own `make serve`: no writes unless asked (issue 17), but no pacing."""
     contract = resolve(ContractOptions(api="1to1ai", base_url="http://127.0.0.1:9/x", token="sk_x"))
-    assert contract.read_only is False
+    assert contract.read_only is True
     assert contract.rate_limit is None
     assert contract.base_url == "http://127.0.0.1:9/x"
 
@@ -331,7 +332,7 @@ def test_contract_against_a_served_mock_with_two_tenants(capsys: pytest.CaptureF
     assert "cannot check the credentials" in unnamed_out and "--param slug=..." in unnamed_out
     assert code == 0, out
     assert f"1to1ai against {base}/1to1ai/api/v1/public" in out.splitlines()[0]
-    assert "read-only" not in out.splitlines()[0]  # loopback: every method allowed
+    assert "(writes: off;" in out.splitlines()[0]  # a URL, loopback too: read-only unless --write
     rows = table(out)
     assert set(rows) == {"getConversation", "listConversations"}
     assert all(row["requests"] > 0 for row in rows.values()), rows
