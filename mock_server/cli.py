@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from contract_tests.cli import add_commands as add_contract_commands
 from contract_tests.cli import run_command as run_contract_command
 from mock_server.apis import BINDINGS
+from mock_server.connections import HEADER_TIMEOUT, KEEP_ALIVE_TIMEOUT, MAX_HEAD_BYTES, protocol_class
 from mock_server.engine.app import MockApp, StartupError
 from mock_server.engine.backend import client_headers
 from mock_server.engine.clock import parse_instant
@@ -101,8 +102,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--control-token",
         metavar="TOKEN",
-        help="require 'X-Control-Token: TOKEN' on the control API /__mock (all but /__mock/health); "
+        help="require 'X-Control-Token: TOKEN' on the control API /__mock (all but /__mock/health and the upload "
+        "URLs handed to vendor clients, which check their own token); "
         "use it whenever --host is not a loopback address",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the control API also answers (repeatable; e.g. a docker-compose service name). By default "
+        "it answers only 127.0.0.1, localhost, [::1] and the bound address, so no other site's page can reach it "
+        "through DNS rebinding",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help=f"close a connection whose request line and headers have not all arrived within SECONDS of it opening "
+        f"or of the previous answer (default {HEADER_TIMEOUT:g}; a silent or slow socket is closed then); an idle "
+        f"kept-alive connection closes after {KEEP_ALIVE_TIMEOUT} s, and headers over {MAX_HEAD_BYTES // 1024} KiB "
+        f"answer 431",
     )
     serve.add_argument(
         "--no-strict",
@@ -220,6 +241,7 @@ def options_from(args: argparse.Namespace) -> MockOptions:
         strict=args.strict if serving else True,
         at_root=bool(args.api) and serving,
         control_token=args.control_token if serving else None,
+        allowed_hosts=tuple(args.allowed_host) if serving else (),
     )
 
 
@@ -251,6 +273,11 @@ def serve(args: argparse.Namespace) -> int:
 
     from mock_server.server import StateFile, save_state
 
+    if not args.header_timeout > 0:
+        print(
+            f"convomock: --header-timeout is a number of seconds above 0, not {args.header_timeout:g}", file=sys.stderr
+        )
+        return EXIT_USAGE
     try:
         app = _build(args)
         state = StateFile(app, args.state) if args.state else None
@@ -282,6 +309,9 @@ def serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         lifespan="on",
         access_log=args.log_level.lower() in ("info", "debug", "trace"),
+        http=protocol_class(args.header_timeout),  # uvicorn's own, with a deadline for a request's head
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
     )
     server = uvicorn.Server(config)
 
@@ -301,8 +331,11 @@ def serve(args: argparse.Namespace) -> int:
         with asyncio.Runner(loop_factory=_fast_loop()) as runner:
             runner.run(run())
     finally:
-        if state is not None and app.backend.version != state.saved_version:
-            save_state(app, state.path)  # the shutdown hook did not run (start-up failed, say)
+        if state is not None and app.backend.version not in (state.saved_version, state.failed_version):
+            try:
+                save_state(app, state.path)  # the shutdown hook did not run (start-up failed, say)
+            except Exception as exc:  # noqa: BLE001 - the old file stays; say why in one line
+                print(f"convomock: could not save state to {state.path}: {type(exc).__name__}: {exc}", file=sys.stderr)
     return EXIT_OK
 
 

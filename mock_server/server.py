@@ -58,7 +58,17 @@ def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextMan
 
 def save_state(app: MockApp, path: Path) -> None:
     """Write the snapshot so that a crash at any moment leaves either the old file or the new one, never half."""
-    write_atomically(path, dumps(app.backend.snapshot()).encode("utf-8"))
+    write_atomically(path, encode_snapshot(app.backend.snapshot()))
+
+
+def encode_snapshot(snapshot: Any) -> bytes:
+    """`dumps(snapshot)` as UTF-8; a string UTF-8 cannot encode (a lone surrogate a state file brought in) is
+    written as its `\\ud800` escape instead of failing the save, so the file still loads to the same state."""
+    text = dumps(snapshot)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(snapshot, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -105,6 +115,7 @@ class StateFile:
         self.path = path
         self.interval = interval
         self.saved_version = -1
+        self.failed_version: int | None = None  # the version whose save failed: tried again once state changes
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._last_cost = 0.0
@@ -132,18 +143,26 @@ class StateFile:
                 return  # stopping: `stop` writes the last save itself
             except TimeoutError:
                 pass
-            if self.app.backend.version != self.saved_version:
-                try:
-                    await self.save()
-                except OSError as exc:  # a full disk must not stop the mock; say so and try again later
-                    log.error("convomock: could not save state to %s: %s", self.path, exc)
+            version = self.app.backend.version
+            if version not in (self.saved_version, self.failed_version):
+                await self._save_or_log(version)
+
+    async def _save_or_log(self, version: int) -> None:
+        """A failed save (a full disk, a bug) must not stop the saver: say so, keep the old file, and try again at
+        the next change (and at shutdown)."""
+        try:
+            await self.save()
+        except Exception as exc:  # the saver outlives any one save
+            self.failed_version = version
+            log.error("convomock: could not save state to %s: %s: %s", self.path, type(exc).__name__, exc)
+            log.debug("the failed save", exc_info=exc)
 
     async def save(self) -> None:
         """One save at a time (the watcher's, then the last one at shutdown), so an older snapshot never lands
         after a newer one."""
         started = time.perf_counter()
         version = self.app.backend.version
-        data = dumps(self.app.backend.snapshot()).encode("utf-8")
+        data = encode_snapshot(self.app.backend.snapshot())
         await asyncio.to_thread(write_atomically, self.path, data)
         self.saved_version = version
         self._last_cost = time.perf_counter() - started
@@ -154,4 +173,4 @@ class StateFile:
             await self._task  # lets a save in progress finish
             self._task = None
         if self.app.backend.version != self.saved_version or not self.path.exists():
-            await self.save()
+            await self._save_or_log(self.app.backend.version)

@@ -30,7 +30,14 @@ BAD_BODIES: dict[str, tuple[bytes, str]] = {
     "duplicate-keys": (b'{"a": 1, "a": 2}', "application/json"),
     "nan": (b'{"a": NaN}', "application/json"),
     "huge-number": (b'{"a": 1e999999}', "application/json"),
+    # A lone UTF-16 surrogate escape (JavaScript's JSON.stringify of a string cut inside an emoji): valid JSON text,
+    # but no UTF-8 string; stored, it used to make every later read of the state a bare 500.
+    "lone-surrogate": (b'{"body": "hi \\ud800"}', "application/json"),
+    "lone-surrogate-low": (b'{"body": "\\udfff cut"}', "application/json"),
+    "lone-surrogate-key": (b'{"\\ud83d": "x"}', "application/json"),
+    "lone-surrogate-deep": (b'{"a": [1, {"b": {"c": ["ok", "\\uDBFFx"]}}]}', "application/json"),
 }
+SURROGATE_CASES = sorted(case for case in BAD_BODIES if case.startswith("lone-surrogate"))
 
 
 def _targets(api: str, credential: dict[str, Any]) -> tuple[str, str]:
@@ -69,7 +76,36 @@ def test_a_bad_body_is_the_vendors_4xx_and_changes_nothing(served: Any, case: st
     _refused(response, envelope)
     if case == "too-large":
         assert response.status_code == 413
-    assert http.get("/__mock/state").text == before
+    if case in SURROGATE_CASES:
+        assert "surrogate" in response.text, response.text
+    after = http.get("/__mock/state")
+    assert after.status_code == 200 and after.text == before
+    assert http.get("/__mock/requests").status_code == 200
+
+
+def test_a_cut_surrogate_pair_is_refused_but_a_whole_one_is_not_confused_with_it(served: Any) -> None:
+    """The refusal is about a lone half: the escaped pair of an emoji (or an escaped backslash before `ud800`)
+    reaches the operation's own validation, whatever it says of the rest of the body."""
+    _api, http, headers, _envelope, (write, _read) = served
+    sent = {**headers, "Content-Type": "application/json"}
+    for raw in (b'{"body": "hi \\ud83d\\ude00"}', b'{"body": "hi \\\\ud800"}'):
+        response = http.post(write, content=raw, headers=sent)
+        assert response.status_code < 500 and "surrogate" not in response.text, (raw, response.text[:300])
+
+
+@pytest.mark.parametrize("query", ["q=%ED%A0%80", "%ED%B0%80=1", "q=hi%20%F0%9F"])
+def test_a_cut_surrogate_in_the_query_never_reaches_the_state(served: Any, query: str) -> None:
+    """A query string is percent-escaped UTF-8, which cannot hold a surrogate: its bytes decode to U+FFFD."""
+    _api, http, headers, envelope, (_write, read) = served
+    before = http.get("/__mock/state").text
+    response = http.get(f"{read}?{query}", headers=headers)
+    assert response.status_code < 500, response.text[:300]
+    after = http.get("/__mock/state")
+    assert after.status_code == 200
+    if response.status_code >= 400:  # refused: then nothing may have changed (a read may draw a trace id)
+        _refused(response, envelope)
+        assert after.text == before
+    assert http.get("/__mock/requests").status_code == 200
 
 
 # (A literal `/../` never reaches a server: HTTP clients resolve dot segments before sending.)

@@ -34,7 +34,7 @@ from mock_server.engine.errors import (
 from mock_server.engine.routing import Match
 from mock_server.engine.scenarios import Undo
 from mock_server.engine.specs import Operation
-from mock_server.engine.types import Call, Principal, Receive, Reply, RequestView, Scope, Send
+from mock_server.engine.types import Call, Message, Principal, Receive, Reply, RequestView, Scope, Send
 from mock_server.engine.validation import validate_request
 
 __all__ = ["MAX_BODY_BYTES", "ApiDispatcher", "MockApp", "StartupError"]
@@ -61,8 +61,45 @@ class MockApp:
             return
         if scope["type"] != "http":
             return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._route(scope, receive, tracked)
+        except Exception as exc:  # noqa: BLE001 - a bug anywhere on a request's way (encoding, the journal, ...)
+            await self._failed(scope, send, exc, started)
+
+    async def _failed(self, scope: Scope, send: Send, exc: Exception, started: bool) -> None:
+        """The last resort: log it, count it in health, and, if no answer has begun, answer the API's 500 envelope
+        (the control API's own shape under /__mock), never the server's bare text/plain 500."""
+        method, path = scope.get("method", "?"), path_of(scope)
+        log.error("request failed: %s %s", method, path, exc_info=exc)
+        backend = self.backend
+        backend.keep(backend.internal_errors, f"{method} {path}: {type(exc).__name__}: {exc}")
+        if started:
+            return  # the answer is on its way (the journal failed after it, say): nothing left to say
+        error = InternalError(f"convomock internal error: {type(exc).__name__}")
+        runtime = None if path == "/__mock" or path.startswith("/__mock/") else self.dispatcher.runtime_for(path)
+        rendered: Rendered = (
+            (500, {}, {"error": str(error)})
+            if runtime is None
+            else self.dispatcher._render(runtime, error, method, path)
+        )
+        status, extra, payload = rendered
+        backend.server_errors += 1
+        await send_json(send, status, payload, extra)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = path_of(scope)
         if path == "/__mock" or path.startswith("/__mock/"):
+            refusal = self.control.refusal(scope, path)  # cross-site use: a foreign Host, Origin or simple write
+            if refusal is not None:
+                await send_json(send, 403, {"error": refusal})
+                return
             if not self._control_allowed(scope, path):
                 message = (
                     "the control API needs the control token: send 'X-Control-Token: <token>' (convomock "
@@ -85,6 +122,8 @@ class MockApp:
         token = self.backend.options.control_token
         if not token or path == "/__mock/health" or self.control.pages.is_public(scope["method"], path):
             return True
+        if self.control.is_client_route(scope["method"], path):
+            return True  # an upload target handed to a vendor's clients checks its own token
         offered = request_headers(scope).get(CONTROL_TOKEN_HEADER) or ""
         if not offered:
             offered = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))).get("control_token", "")
@@ -152,7 +191,7 @@ class ApiDispatcher:
             if latency_ms:
                 await asyncio.sleep(latency_ms / 1000)
             if rule is not None and rule.error:
-                raise InjectedFault(rule.error, rule.status, rule.retry_after)
+                raise InjectedFault(rule.error, rule.status, rule.retry_after, at=arrived)
             if not isinstance(match, Match):
                 raise match
             operation = match.target
@@ -273,7 +312,10 @@ class ApiDispatcher:
             return self._strict_failure(runtime, operation, status, "status not documented") if strict_always else None
         if validator is None:
             return None
-        errors = validator.errors(payload, limit=3)
+        try:
+            errors = validator.errors(payload, limit=3)
+        except UnicodeEncodeError:  # a lone surrogate a state file brought in: unreadable to the validator, escaped
+            return None  # by the encoder (`encode_json`), so not a reason to fail the answer
         if not errors:
             return None
         detail = "; ".join(f"/{'/'.join(map(str, p))}: {m}" for p, m in errors)

@@ -73,11 +73,16 @@ _JSON = [(b"content-type", b"application/json")]
 
 def encode_json(payload: Any) -> bytes:
     """Compact UTF-8 JSON. orjson on the hot path; json for what orjson refuses (integers past 64 bits echoed
-    back in an error, say), with the same compact form."""
+    back in an error, say), with the same compact form. A string UTF-8 cannot encode (a lone surrogate, from a
+    state file, say) is written as its `\\ud800` escape, so nothing stored can make an answer fail."""
     try:
         return orjson.dumps(payload)
     except TypeError:
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 _NO_BODY = frozenset({204, 304})  # RFC 9110: no content, and no Content-Length or Content-Type to announce one

@@ -7,14 +7,15 @@ ours, not a vendor's, and it is never served under an API prefix. The pages for 
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from mock_server.engine.asgi import base_url, read_body, request_headers, send_bytes, send_json
 from mock_server.engine.backend import ApiRuntime, MockBackend
-from mock_server.engine.clock import parse_duration, parse_instant
+from mock_server.engine.clock import checked_instant, moved, parse_duration, parse_instant
 from mock_server.engine.errors import MethodNotAllowed, PayloadTooLarge, RequestInvalid, RouteNotFound
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.snapshot import SnapshotError
@@ -32,7 +33,12 @@ from mock_server.engine.types import (
 from mock_server.engine.ui import BrowserPages
 from mock_server.engine.validation import parse_json_body
 
-__all__ = ["ControlApi"]
+__all__ = ["CLIENT_HEADERS", "ControlApi"]
+
+# A control write needs a JSON content type or one of these headers: a browser sends neither cross-site without a
+# CORS preflight, which the mock never grants.
+CLIENT_HEADERS = ("x-mock-client", "x-requested-with")
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass
@@ -52,6 +58,7 @@ Endpoint = Callable[[_Request], Awaitable[tuple[int, Any]]]
 class _Route:
     endpoint: Endpoint
     body_limit: Callable[[Mapping[str, str]], int]  # path parameters -> the most bytes this route reads
+    client: bool = False  # a vendor client's route (an upload target): its own token, no cross-site rules
 
 
 def _fixed(limit: int) -> Callable[[Mapping[str, str]], int]:
@@ -85,9 +92,54 @@ class ControlApi:
                 self.routes.add(
                     route.method,
                     f"/__mock/{runtime.name}/{route.path}",
-                    _Route(self._vendor(runtime, route), self._limit(runtime, route.body_limit)),
+                    _Route(self._vendor(runtime, route), self._limit(runtime, route.body_limit), route.client),
                 )
         self.pages = BrowserPages(backend)  # /__mock/ui and /__mock/docs: HTML for a browser, not JSON
+
+    def is_client_route(self, method: str, path: str) -> bool:
+        """An upload target or file URL handed to a vendor's clients: they are not the control API's users."""
+        try:
+            return self.routes.match(method, path).target.client
+        except (RouteNotFound, MethodNotAllowed):
+            return False
+
+    def refusal(self, scope: Scope, path: str) -> str | None:
+        """Why a request may not use the control API from where it comes (None: it may): its `Host` must be this
+        mock's address, a loopback name or an `--allowed-host` (no DNS rebinding), an `Origin` must be the mock's
+        own, and a write needs a JSON content type or an `X-Mock-Client` header (no cross-site "simple" request).
+        Health and the vendor clients' routes are open."""
+        method = scope["method"].upper()
+        if path == "/__mock/health" or self.is_client_route(method, path):
+            return None
+        headers = request_headers(scope)
+        host = headers.get("host")
+        if host is not None and not self._host_allowed(host, scope):
+            return (
+                f"Host {host!r} is not this mock's address; the control API answers 127.0.0.1, localhost, [::1] "
+                f"or the bound address (serve --allowed-host NAME adds a name)"
+            )
+        origin = headers.get("origin")
+        if origin is not None and (host is None or urlsplit(origin).netloc.lower() != host.lower()):
+            return (
+                f"Origin {origin!r} is another site; the control API answers only its own pages and non-browser clients"
+            )
+        if method in _WRITES and not _declared_write(headers):
+            return "a control write needs 'Content-Type: application/json' or an 'X-Mock-Client: <anything>' header"
+        return None
+
+    def _host_allowed(self, host: str, scope: Scope) -> bool:
+        name = _hostname(host)
+        if name is None:
+            return False
+        if name == "localhost" or name in {_hostname(h) for h in self.backend.options.allowed_hosts}:
+            return True
+        server = scope.get("server")
+        if server and str(server[0]).lower().strip("[]") == name:
+            return True  # the address the request came in on (uvicorn), or the in-process client's host
+        try:
+            return ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return False
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         if self.pages.serves(path):
@@ -113,6 +165,7 @@ class ControlApi:
             status, payload = 400, {"error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the control API reports its own failures, it never dies
             status, payload = 500, {"error": str(exc)}
+            self.backend.keep(self.backend.internal_errors, f"{scope['method']} {path}: {type(exc).__name__}: {exc}")
         if status < 400 and scope["method"] != "GET":
             self.backend.changes += 1  # a reset, a scenario, the clock, an inbound message...: a state file saves it
         if isinstance(payload, FileReply):
@@ -210,17 +263,19 @@ class ControlApi:
         if not isinstance(body, Mapping) or not body or set(body) - {"advance", "set", "freeze"}:
             raise ControlError(400, 'send {"advance": "25h"}, {"set": "<ISO 8601>"} or {"freeze": true|false}')
         clock = self.backend.clock
-        try:
-            if "freeze" in body:
-                if not isinstance(body["freeze"], bool):
-                    raise ValueError("freeze is true or false")
-                clock.freeze(body["freeze"])
-            if "set" in body:
-                clock.set(parse_instant(str(body["set"])))
+        try:  # every part checked before any applies: a refused change moves nothing
+            if "freeze" in body and not isinstance(body["freeze"], bool):
+                raise ValueError("freeze is true or false")
+            target = checked_instant(parse_instant(str(body["set"]))) if "set" in body else None
             if "advance" in body:
-                clock.advance(parse_duration(body["advance"]))
+                delta = parse_duration(body["advance"])
+                target = checked_instant(moved(target or clock.now(), delta))
         except (TypeError, ValueError) as exc:
             raise ControlError(400, str(exc)) from None
+        if "freeze" in body:
+            clock.freeze(body["freeze"])
+        if target is not None:
+            clock.set(target)
         self.backend.jobs.wake()  # delayed jobs look at the new time
         return 200, clock.describe()
 
@@ -268,6 +323,33 @@ class ControlApi:
             "jobs_run": self.backend.jobs.completed - before,
             "failures": list(self.backend.jobs.failures),
         }
+
+
+def _hostname(host: str) -> str | None:
+    """The name in a `Host` header or an `--allowed-host` (its port aside), lower case, without IPv6 brackets."""
+    try:
+        name = urlsplit(f"//{host.strip()}").hostname
+    except ValueError:
+        return None
+    return name.rstrip(".") if name else None
+
+
+def _declared_write(headers: Mapping[str, str]) -> bool:
+    """A write a browser cannot send cross-site without a CORS preflight (which the mock never grants): a JSON
+    content type, an `X-Mock-Client` (or `X-Requested-With`) header, or no body, no content type and no `Origin`
+    at all (`curl -X POST .../reset`; a browser's POST always carries an Origin, refused above unless it is ours)."""
+    if _json_type(headers.get("content-type")) or any(headers.get(name) for name in CLIENT_HEADERS):
+        return True
+    bodiless = headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers
+    return bodiless and "content-type" not in headers and "origin" not in headers
+
+
+def _json_type(content_type: str | None) -> bool:
+    """application/json or any +json type; a "simple" request's text/plain with a json-looking parameter is not."""
+    if not content_type:
+        return False
+    essence = content_type.split(";", 1)[0].strip().lower()
+    return essence == "application/json" or essence.endswith("+json")
 
 
 def _json_or_none(raw: bytes, content_type: str | None) -> Any:

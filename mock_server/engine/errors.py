@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = [
     # what a vendor's answer is made of
@@ -224,12 +227,15 @@ FAULT_KINDS = ("rate_limited", "unauthorized", "insufficient_scope", "server_err
 class InjectedFault(MockError):
     """A scenario's fault rule answered instead of the handler. `fault` is neutral; the vendor words it."""
 
-    def __init__(self, fault: str, status: int | None = None, retry_after: int | None = None) -> None:
+    def __init__(
+        self, fault: str, status: int | None = None, retry_after: int | None = None, at: datetime | None = None
+    ) -> None:
         if fault not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {fault!r}; one of {', '.join(FAULT_KINDS)}")
         self.fault = fault
         self.status = status
         self.retry_after = retry_after
+        self.at = at  # the request's instant on the mock clock (a rate limit's reset epoch counts from it)
         super().__init__(f"injected fault: {fault}")
 
 

@@ -103,7 +103,7 @@ class JobRunner:
             if not ready:
                 due = self.next_due()
                 if due is not None and due > self.clock.now():
-                    self.clock.set(due)
+                    self.clock.run_to(due)
             self.wake()
             await asyncio.wait(list(self._tasks.values()), timeout=0.01)
 

@@ -24,11 +24,12 @@ class MockOptions:
     start: datetime | None = None  # the mock clock's start; None: DEFAULT_START, so seeds are repeatable
     frozen: bool = False  # the mock clock stands still unless moved
     control_token: str | None = None  # required on /__mock (all but health) when set
+    allowed_hosts: tuple[str, ...] = ()  # Host names the control API answers besides its own address and loopback
     journal_limit: int = 1000  # requests the journal keeps
 
     def __post_init__(self) -> None:
         # Lists are welcome from callers; kept as tuples, so options can key a cache (the pytest plugin's apps).
-        for name in ("apis", "tenants", "scenarios"):
+        for name in ("apis", "tenants", "scenarios", "allowed_hosts"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))

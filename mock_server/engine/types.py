@@ -169,6 +169,9 @@ class ControlRoute:
     # Larger bodies answer 413 before the handler sees them. An upload target takes what its reservation
     # announced: a function of the store and the path's parameters. None: the control API's default (1 MiB).
     body_limit: int | BodyLimit | None = None
+    # A vendor client's route (an upload target or file URL that the vendor's answers hand out): it checks its own
+    # token, takes any content type, and is never behind `--control-token` nor the control API's cross-site rules.
+    client: bool = False
 
 
 @dataclass(frozen=True)

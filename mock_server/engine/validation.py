@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -22,7 +23,15 @@ from mock_server.engine.specs import Operation, Parameter, SchemaValidator
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
-__all__ = ["MAX_NESTING", "UploadedPart", "ValidatedInput", "parse_form_body", "parse_json_body", "validate_request"]
+__all__ = [
+    "MAX_NESTING",
+    "UploadedPart",
+    "ValidatedInput",
+    "find_unencodable",
+    "parse_form_body",
+    "parse_json_body",
+    "validate_request",
+]
 
 MAX_NESTING = 64
 _INTEGER = re.compile(r"-?\d{1,30}")
@@ -121,6 +130,55 @@ def _depth(text: str) -> int:
     return deepest
 
 
+# A lone UTF-16 surrogate can enter only as a `\\uD800`..`\\uDFFF` escape (UTF-8 text cannot hold one); a body
+# without such an escape is not walked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def find_unencodable(value: Any, pointer: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str, bool] | None:
+    """Where `value` holds a string UTF-8 cannot encode (a lone UTF-16 surrogate, in a key or a value, at any
+    depth), that string, and whether it is a key (then the place is the object holding it); None when there is
+    none. Without recursion: the body's nesting is bounded, but a
+    state is not."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [(pointer, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return where, item, False
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and not key.isascii():
+                    try:
+                        key.encode("utf-8")
+                    except UnicodeEncodeError:
+                        return where, key, True
+                stack.append(((*where, key), child))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(((*where, index), child) for index, child in enumerate(item))
+    return None
+
+
+def _encodes(value: Any) -> bool:
+    """orjson's C check first (an emoji's escaped pair is the usual case); it also refuses integers past 64 bits,
+    so a False here only means: walk it."""
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _surrogate_message(found: tuple[tuple[str | int, ...], str, bool], location: str) -> str:
+    pointer, text, is_key = found
+    place = location + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in pointer)
+    lone = next(char for char in text if 0xD800 <= ord(char) <= 0xDFFF)
+    return f"lone UTF-16 surrogate \\u{ord(lone):04x} (half of a cut pair) in {'a key of ' if is_key else ''}{place}"
+
+
 def parse_json_body(raw: bytes) -> Any:
     """Strict JSON: raises RequestInvalid with a message a client developer can act on."""
     try:
@@ -136,13 +194,18 @@ def parse_json_body(raw: bytes) -> Any:
     if text.count("[") + text.count("{") > MAX_NESTING and _depth(text) > MAX_NESTING:
         raise RequestInvalid.single("body", f"JSON nested deeper than {MAX_NESTING} levels", kind="invalid_json")
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+        parsed = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise RequestInvalid.single(
             "body", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", kind="invalid_json"
         ) from None
     except (ValueError, RecursionError) as exc:
         raise RequestInvalid.single("body", f"body is not valid JSON: {exc}", kind="invalid_json") from None
+    if _SURROGATE_ESCAPE.search(text) and not _encodes(parsed) and (found := find_unencodable(parsed)) is not None:
+        raise RequestInvalid.single(
+            "body", f"body is not valid JSON: {_surrogate_message(found, 'body')}", kind="invalid_json"
+        )
+    return parsed
 
 
 MAX_FORM_PARTS = 1000  # Starlette's limits for a form (FastAPI's): text fields, files, and bytes of one text field
@@ -237,6 +300,10 @@ def parse_form_body(raw: bytes, content_type: str) -> dict[str, Any]:
         parser.finalize()
     except FormParserError as exc:
         raise _form_error(f"not a valid multipart/form-data body: {exc}") from None
+    # A charset such as utf-7 can decode to a lone surrogate: refuse it here, as a JSON body refuses its escape.
+    shown = {name: (part.filename if isinstance(part, UploadedPart) else part) for name, part in collector.form.items()}
+    if (found := find_unencodable(shown)) is not None:
+        raise _form_error(f"not a valid multipart/form-data body: {_surrogate_message(found, 'body')}")
     return collector.form
 
 

@@ -23,6 +23,7 @@ from mock_server.engine.clock import iso
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 from mock_server.engine.types import Call, Handler, Reply
+from mock_server.engine.validation import find_unencodable
 
 __all__ = ["HANDLERS", "Landing", "dead_letter_json", "receipt", "receive"]
 
@@ -140,6 +141,8 @@ def _email_fields(store: CrmStore, call: Call) -> tuple[Org, dict[str, Any]]:
         body = json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError):
         raise _Parked("body: not valid JSON") from None
+    if find_unencodable(body) is not None:  # a lone UTF-16 surrogate escape: no text, and no state may hold it
+        raise _Parked("body: not valid JSON")
     if not isinstance(body, dict):
         raise _Parked("body: a JSON object is required")
     if call.principal.tenant_id:  # an installation's token names the org

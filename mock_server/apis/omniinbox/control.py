@@ -54,11 +54,31 @@ SCENARIO_EFFECTS: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = {"messag
 
 
 def _organization(store: AchieveApexStore, value: Any) -> Organization:
+    if not _id_like(value):
+        raise ControlError(400, f"organization_id: an organization's id or key, not {_shown(value)}")
     for org in store.organizations.values():
         if str(value) in (str(org.id), org.key):
             return org
     known = ", ".join(f"{o.id} ({o.key})" for o in store.organizations.values())
     raise ControlError(404, f"no organization {value!r}; known: {known}")
+
+
+def _id_like(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _shown(value: Any) -> str:
+    """A wrong value's JSON type, as a refusal names it."""
+    return {list: "an array", dict: "an object", bool: "a boolean", float: "a number"}.get(type(value), repr(value))
+
+
+def _texts(fields: Mapping[str, Any]) -> None:
+    """The optional text fields are text (a contact stored with an array as its email would break every read)."""
+    for name in ("channel", "phone", "email", "name"):
+        if fields.get(name) is not None and not isinstance(fields[name], str):
+            raise ControlError(400, f"{name}: a string, not {_shown(fields[name])}")
+    if isinstance(fields.get("phone"), str) and not any(ch.isdigit() for ch in fields["phone"]):
+        raise ControlError(400, "phone: a phone number, with its digits")
 
 
 def _new_conversation(call: ControlCall, org: Organization) -> Record:
@@ -96,9 +116,14 @@ def _new_conversation(call: ControlCall, org: Organization) -> Record:
 def inbound(call: ControlCall) -> Any:
     """`{"organization_id", "conversation_id", "text"}`, or `{"organization_id", "channel", "phone"|"email",
     "name"?, "text"}` for a new conversation. WhatsApp's 24h window opens for a day; a closed one reopens."""
+    if not isinstance(call.body, dict):
+        raise ControlError(400, "send a JSON object: {organization_id, conversation_id, text}")
     fields = call.fields
     org = _organization(call.store, fields.get("organization_id", fields.get("organization", "456")))
     text = call.text("text")
+    _texts(fields)
+    if fields.get("conversation_id") is not None and not _id_like(fields["conversation_id"]):
+        raise ControlError(400, f"conversation_id: a conversation's id, not {_shown(fields['conversation_id'])}")
     if fields.get("conversation_id") is not None:
         conversation = org.conversations.get(str(fields["conversation_id"]))
         if conversation is None or conversation["deleted_at"] is not None:
@@ -154,6 +179,6 @@ def file(call: ControlCall) -> Any:
 
 CONTROL_ROUTES = (
     ControlRoute("POST", "inbound", inbound),
-    ControlRoute("PUT", "s3/{key}", upload, body_limit=upload_limit),
-    ControlRoute("GET", "s3/{key}", file),
+    ControlRoute("PUT", "s3/{key}", upload, body_limit=upload_limit, client=True),
+    ControlRoute("GET", "s3/{key}", file, client=True),
 )

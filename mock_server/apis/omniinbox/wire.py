@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mock_server.apis.omniinbox.errors import BadRequest
-from mock_server.engine.clock import parse_instant
+from mock_server.engine.clock import iso_date_time, parse_instant
 from mock_server.engine.errors import RequestInvalid, Violation
 
 if TYPE_CHECKING:  # state.py writes times with iso_ms
@@ -213,7 +213,7 @@ Predicate = Callable[[Record], bool]
 def iso_ms(value: datetime) -> str:
     """AchieveApex's times on the wire: UTC, milliseconds, `Z` (`2023-01-01T00:00:00.000Z`)."""
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return f"{iso_date_time(value)}.{value.microsecond // 1000:03d}Z"
 
 
 def _parse_int(value: Any) -> int | None:

@@ -176,5 +176,5 @@ CONTROL_ROUTES = (
     ControlRoute("POST", "inbound", inbound),
     ControlRoute("GET", "activity", activity),
     ControlRoute("GET", "overview", overview),
-    ControlRoute("PUT", "uploads/{file_uuid}", upload, body_limit=upload_limit),
+    ControlRoute("PUT", "uploads/{file_uuid}", upload, body_limit=upload_limit, client=True),
 )

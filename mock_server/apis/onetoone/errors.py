@@ -175,7 +175,8 @@ def _rate_limited(error: RateLimited) -> Problem:
 def _fault_rate_limited(fault: InjectedFault) -> Problem:
     retry = fault.retry_after or 60
     message = f"Rate limit of {RATE_LIMIT} requests per minute exceeded; retry in {retry}s."
-    return Problem(fault.status or 429, message, "RATE_LIMIT_EXCEEDED", _rate_limit_headers(retry, 0))
+    reset = int(fault.at.timestamp()) + retry if fault.at is not None else 0  # the epoch Retry-After points at
+    return Problem(fault.status or 429, message, "RATE_LIMIT_EXCEEDED", _rate_limit_headers(retry, reset))
 
 
 def _revoked(fault: InjectedFault) -> Problem:  # 1TO1 AI keys have no scopes: either fault is a refused key

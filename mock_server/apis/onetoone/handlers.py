@@ -84,6 +84,7 @@ def list_conversation_messages(call: Call) -> Any:
         lambda pair: wire.message_json(pair[1]),
         call.query.get("cursor"),
         call.query.get("limit", 50),
+        shape=(int,),  # the message's index
     )
 
 

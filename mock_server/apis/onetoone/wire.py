@@ -214,7 +214,9 @@ def _encode(scope: str, position: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, scope: str) -> Any:
+def _decode(cursor: str, scope: str, shape: tuple[type, ...]) -> list[Any]:
+    """The position a cursor holds, checked to be a key of the list's `shape` (the types of a key's parts): base64
+    can carry any JSON, and a position of another shape would not compare with the list's keys."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
@@ -224,7 +226,14 @@ def _decode(cursor: str, scope: str) -> Any:
         raise errors.InvalidRequest(
             "cursor: issued by another endpoint or list; cursors are not reusable across endpoints"
         ) from None
-    return data["p"]
+    position = data["p"]
+    if (
+        not isinstance(position, list)
+        or len(position) != len(shape)
+        or any(type(part) is not kind for part, kind in zip(position, shape, strict=True))
+    ):
+        raise errors.InvalidRequest("cursor: not a cursor this API issued") from None
+    return position
 
 
 def page(
@@ -234,11 +243,13 @@ def page(
     render: Callable[[T], dict[str, Any]],
     cursor: str | None,
     limit: int,
+    shape: tuple[type, ...] = (str, str),
 ) -> dict[str, Any]:
-    """`items` sorted by `key` descending; the cursor holds the key of the last item given (keyset paging)."""
+    """`items` sorted by `key` descending; the cursor holds the key of the last item given (keyset paging), whose
+    parts have the types of `shape` (a time and a uuid unless said otherwise)."""
     start = 0
     if cursor is not None:
-        position = _decode(cursor, scope)
+        position = _decode(cursor, scope, shape)
         start = next((i for i, item in enumerate(items) if key(item) < position), len(items))
     chunk = items[start : start + limit]
     has_more = start + limit < len(items)

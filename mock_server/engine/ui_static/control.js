@@ -13,7 +13,8 @@
   }
 
   async function control(method, path, body) {
-    const headers = { Accept: "application/json" };
+    // X-Mock-Client marks a call the mock's own pages make: a control write without it (or JSON) is refused.
+    const headers = { Accept: "application/json", "X-Mock-Client": "convomock-pages" };
     if (token) headers["X-Control-Token"] = token;
     const init = { method, headers, cache: "no-store" };
     if (body !== undefined) {

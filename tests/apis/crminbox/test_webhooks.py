@@ -711,6 +711,7 @@ def park(crm: CrmClient, response: httpx.Response, error: str) -> dict[str, Any]
     [
         (b"{not json", "body: not valid JSON"),
         (b"\xff\xfe\x00", "body: not valid JSON"),
+        (b'{"from": "maria@example.com", "text": "Hi \\ud800", "message_id": "<p0@x>"}', "body: not valid JSON"),
         (b"", "body: a JSON object is required"),
         (b"[1, 2]", "body: a JSON object is required"),
         (b'"a string"', "body: a JSON object is required"),
@@ -740,6 +741,7 @@ def park(crm: CrmClient, response: httpx.Response, error: str) -> dict[str, Any]
     ids=[
         "not-json",
         "not-utf8",
+        "lone-surrogate",
         "empty",
         "array",
         "string",

@@ -260,6 +260,23 @@ def test_a_malformed_token_is_jwt_malformed(omni: OmniClient, token: str) -> Non
     )
 
 
+@pytest.mark.parametrize("exp", ["abc", None, [1], True], ids=["text", "null", "array", "boolean"])
+def test_a_well_signed_token_whose_exp_is_not_a_number_is_invalid_exp_value(omni: OmniClient, exp: Any) -> None:
+    """Only `exp` is wrong (the seed's secret signs it): jsonwebtoken's 401, never a 500, and nothing changes."""
+    token = _forged(SECRET, exp=exp)
+    before = omni.state()
+    refused(bearer(omni, token).get("/organizations"), 401, "invalid exp value")
+    refused(
+        bearer(omni, token).patch(f"/conversations/{OMNI_WA_OPEN}", json={"status": "closed"}), 401, "invalid exp value"
+    )
+    refused(
+        anonymous(omni).post("/authentication", json={"strategy": "jwt", "accessToken": token}),
+        401,
+        "invalid exp value",
+    )
+    assert omni.state() == before
+
+
 def test_the_feathers_authentication_client_works_as_it_sends(omni: OmniClient) -> None:
     """`app.authenticate`, a service call, `app.reAuthenticate(true)`, `app.logout()`: the requests byte for byte
     as notes/CLIENTS.md recorded them (JSON.stringify's body, no Authorization on the two POSTs)."""

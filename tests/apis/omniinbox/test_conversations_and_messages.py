@@ -538,3 +538,41 @@ def test_another_seed_changes_only_the_generated_conversations() -> None:
         generated = [[c for c in run[organization] if c["id"] >= 3000] for run in (default, other)]
         assert generated[0] and generated[1] and generated[0] != generated[1]
     assert OMNI_GLOBEX_THREAD in ids(default[OMNI_GLOBEX])
+
+
+INBOUND_WRONG_TYPES = [
+    ({"organization_id": [OMNI_ACME], "conversation_id": OMNI_WA_OPEN, "text": "hi"}, "organization_id: "),
+    ({"organization_id": {"id": OMNI_ACME}, "conversation_id": OMNI_WA_OPEN, "text": "hi"}, "organization_id: "),
+    ({"organization_id": True, "conversation_id": OMNI_WA_OPEN, "text": "hi"}, "organization_id: "),
+    (
+        {"workspace": [1], "organization_id": OMNI_ACME, "conversation_id": [OMNI_WA_OPEN], "text": "hi"},
+        "conversation_id: ",
+    ),
+    (
+        {"organization_id": OMNI_ACME, "channel": "webchat", "email": "a@b.example", "name": ["A"], "text": "hi"},
+        "name: ",
+    ),
+    (
+        {"organization_id": OMNI_ACME, "channel": "whatsapp", "phone": "+5215599999999", "email": [1], "text": "hi"},
+        "email: ",
+    ),
+    ({"organization_id": OMNI_ACME, "channel": ["sms"], "phone": "+5215599999999", "text": "hi"}, "channel: "),
+    ({"organization_id": OMNI_ACME, "channel": "sms", "phone": "call me", "text": "hi"}, "phone: "),
+    ({"organization_id": OMNI_ACME, "conversation_id": OMNI_WA_OPEN, "text": ["hi"]}, "text: "),
+]
+
+
+@pytest.mark.parametrize(("body", "named"), INBOUND_WRONG_TYPES, ids=[n for _, n in INBOUND_WRONG_TYPES])
+def test_inbound_with_a_wrong_typed_field_is_a_400_that_changes_nothing(
+    omni: OmniClient, body: dict[str, Any], named: str
+) -> None:
+    """Issue 17: a list as the organization (or another field) answered 500, and an array stored as a new
+    contact's email broke every later read of the contacts. Each is the control API's 400, naming the field."""
+    before = omni.state()
+    response = omni.http.post("/__mock/omni-inbox/inbound", json=body)
+    assert response.status_code == 400, response.text
+    assert set(response.json()) == {"error"} and response.json()["error"].startswith(named)
+    assert omni.state() == before
+    for whole in ([body], "hi", 1):
+        assert omni.http.post("/__mock/omni-inbox/inbound", json=whole).status_code == 400
+    assert omni.state() == before

@@ -261,6 +261,14 @@ def test_time_ranges_compare_instants(omni: OmniClient) -> None:
     matching(omni, f"created_at[$lt]={local.isoformat()}", lambda c: c["created_at"] < pivot)
 
 
+def test_instants_before_year_1000_compare_as_instants(omni: OmniClient) -> None:
+    """Years are written with four digits (`0999-…`; glibc's strftime wrote `999-…`, which sorted after `2026-…`
+    as text, so `$lt` a year-999 instant matched the whole inbox)."""
+    pivot = sorted(c["created_at"] for c in inbox(omni))[-3]
+    matching(omni, f"created_at[$gte]=0999-01-01T00:00:00Z&created_at[$lt]={pivot}", lambda c: c["created_at"] < pivot)
+    matching(omni, "$or[0][created_at][$lt]=0001-01-02T00:00:00Z&$or[1][channel]=sms", lambda c: c["channel"] == "sms")
+
+
 @pytest.mark.parametrize(
     ("query", "keep"),
     [
@@ -452,6 +460,40 @@ def test_every_service_refuses_malformed_operators_alike(omni: OmniClient, path:
     assert response.json()["name"] == "BadRequest" and response.json()["message"].startswith(
         "Invalid query parameter $"
     )
+
+
+ISSUE_17 = [
+    ("$sort[contact]=1", "Invalid query parameter $sort[contact]: no such field to sort by", {"$sort": {"contact": 1}}),
+    ("$select[a]=b", "Invalid query parameter $select: an array of field names is expected", {"$select": {"a": "b"}}),
+    ("$or=1", "Invalid query parameter $or: an array of queries is expected", {"$or": 1}),
+    ("$or" + "[0][$or]" * 500 + "[0][status]=open", None, {"$or": [{"$or": [{"status": "open"}]}]}),
+]
+
+
+@pytest.mark.parametrize(("query", "message", "filter_"), ISSUE_17, ids=["sort", "select", "or", "or-500-deep"])
+def test_the_queries_that_crashed_are_refused_everywhere_and_change_nothing(
+    omni: OmniClient, query: str, message: str | None, filter_: Record
+) -> None:
+    """Issue 17's queries, by hand: a find answers 400 in Feathers' words; a multi patch or remove is refused first
+    (405, as Feathers refuses `patch(null)`); the bulk action's `filter` fails its schema (400 validation failed).
+    Nothing is ever written, and nothing answers 500."""
+    before = omni.state()
+    find = raw(omni, f"{ORG}&{query}")
+    if message is None:
+        assert find.status_code == 400 and find.json()["message"].endswith("(nested deeper than 5 levels)"), find.text
+    else:
+        feathers_error(find, 400, message)
+    url = f"{omni.url('/conversations')}?{ORG}&{query}"
+    many = {"patch": omni.http.patch(url, json={"status": "closed"}, headers=omni.headers())}
+    many["remove"] = omni.http.delete(url, headers=omni.headers())
+    for method, response in many.items():
+        feathers_error(response, 405, f"Can not {method} multiple entries")
+    bulk = omni.post(
+        "/conversations-bulk-actions",
+        json={"action": "update_status", "status": "closed", "filter": {"organization_id": OMNI_ACME, **filter_}},
+    )
+    assert bulk.status_code == 400 and bulk.json()["message"] == "validation failed", bulk.text
+    assert omni.state() == before
 
 
 # -- soft delete ------------------------------------------------------------------------------------------------------

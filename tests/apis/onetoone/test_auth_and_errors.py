@@ -6,6 +6,7 @@ Every refusal must answer `{code, message}` with the documented status, and must
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -190,6 +191,35 @@ def test_cursor_from_another_endpoint_is_400(api: OneToOneClient) -> None:
 def test_garbage_cursor_is_400(api: OneToOneClient, cursor: str) -> None:
     body = refused(api, lambda: api.get("/conversations", params={"cursor": cursor}), 400, "INVALID_REQUEST")
     assert "cursor" in body["message"]
+
+
+def _cursor(data: Any) -> str:
+    """A cursor made as the mock makes them (base64url of JSON, padding off), holding whatever `data` is."""
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+WRONG_POSITIONS = [
+    ("/conversations", {"s": "conversations", "p": "x"}),
+    ("/conversations", {"s": "conversations", "p": [1, 2]}),
+    ("/conversations", {"s": "conversations", "p": [1, "x"]}),
+    ("/conversations", {"s": "conversations", "p": None}),
+    ("/conversations", {"s": "conversations", "p": {"a": 1}}),
+    ("/conversations", {"s": "conversations", "p": ["x"]}),
+    ("/conversations", [1]),
+    ("/conversations", "x"),
+    ("/tester/conversations", {"s": "tester/conversations", "p": [[1], [2]]}),
+    ("/tester/contacts", {"s": "tester/contacts", "p": ["2026-01-08T15:00:00Z", 7]}),
+    (f"/conversations/{DOC_CONVERSATION}/messages", {"s": f"messages:{DOC_CONVERSATION}", "p": ["x"]}),
+    (f"/conversations/{DOC_CONVERSATION}/messages", {"s": f"messages:{DOC_CONVERSATION}", "p": [True]}),
+    (f"/conversations/{DOC_CONVERSATION}/messages", {"s": f"messages:{DOC_CONVERSATION}", "p": 3}),
+]
+
+
+@pytest.mark.parametrize(("path", "data"), WRONG_POSITIONS, ids=[json.dumps(d) for _, d in WRONG_POSITIONS])
+def test_a_cursor_holding_a_wrong_typed_position_is_400(api: OneToOneClient, path: str, data: Any) -> None:
+    """base64 carries any JSON: a position that is not a key of the list is refused, never compared (a 500)."""
+    body = refused(api, lambda: api.get(path, params={"cursor": _cursor(data)}), 400, "INVALID_REQUEST")
+    assert body["message"].startswith("cursor: ")
 
 
 # -- bodies ------------------------------------------------------------------------------------------------------

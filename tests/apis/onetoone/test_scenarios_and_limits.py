@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -35,6 +36,11 @@ def last_entry(api: OneToOneClient) -> dict[str, Any]:
     return dict(api.http.get("/__mock/requests", params={"limit": 1}).json()["items"][0])
 
 
+def mock_epoch(api: OneToOneClient) -> int:
+    """Now on the mock clock, in whole seconds since the epoch."""
+    return int(datetime.fromisoformat(api.http.get("/__mock/clock").json()["now_precise"]).timestamp())
+
+
 def first_page(api: OneToOneClient, headers: dict[str, str] | None = None) -> Any:
     return api.get("/conversations", params={"limit": 1}, headers=headers)
 
@@ -45,14 +51,17 @@ def first_page(api: OneToOneClient, headers: dict[str, str] | None = None) -> An
 def test_rate_limited(api: OneToOneClient) -> None:
     activate(api, "rate-limited")
     before = api.state()
+    sent_at = mock_epoch(api)
     response = api.post("/conversation/messages/text", json=TEXT)
+    answered_at = mock_epoch(api)
     assert response.status_code == 429
     assert response.json()["code"] == "RATE_LIMIT_EXCEEDED"
     assert response.json()["message"]
     assert int(response.headers["retry-after"]) == 30
     assert response.headers["x-ratelimit-limit"] == "60"
     assert int(response.headers["x-ratelimit-remaining"]) >= 0
-    assert int(response.headers["x-ratelimit-reset"]) >= 0
+    # the epoch Retry-After points at, on the mock clock (it was 0)
+    assert sent_at + 30 <= int(response.headers["x-ratelimit-reset"]) <= answered_at + 30
     assert api.state() == before, "a faulted send changed the state"
     assert api.as_("globex", GLOBEX_TOKEN).get("/conversations").status_code == 429
     deactivate(api, "rate-limited")
