@@ -245,7 +245,7 @@ class ApiDispatcher:
             extra = {**binding.rate_limit_headers(rate_states), **extra}  # a counted request says so, success or not
         if request_body is None and body:
             request_body = _body_for_journal(body)
-        await send_json(send, status, payload, extra)
+        sent = await send_json(send, status, payload, extra)
         backend.served += 1
         if status >= 500:
             backend.server_errors += 1
@@ -263,6 +263,8 @@ class ApiDispatcher:
             raw_headers=headers,
             request_body=request_body,
             response_body=payload,
+            request_raw=body,  # the sizes already known: the journal cuts big bodies without encoding them again
+            response_raw=sent,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             scenarios=list(names),
         )

@@ -88,15 +88,18 @@ def encode_json(payload: Any) -> bytes:
 _NO_BODY = frozenset({204, 304})  # RFC 9110: no content, and no Content-Length or Content-Type to announce one
 
 
-async def send_json(send: Send, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> None:
+async def send_json(send: Send, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> bytes:
+    """Answer `payload` as JSON; returns the body sent (the journal sizes the answer by it, never encoding twice)."""
     if status in _NO_BODY:
         plain = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (extra or {}).items()]
         await send({"type": "http.response.start", "status": status, "headers": plain})
         await send({"type": "http.response.body", "body": b""})
-        return
+        return b""
     headers = (
         _JSON
         if not extra
         else [*_JSON, *[(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in extra.items()]]
     )
-    await send_bytes(send, status, encode_json(payload), headers)
+    body = encode_json(payload)
+    await send_bytes(send, status, body, headers)
+    return body

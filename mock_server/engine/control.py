@@ -8,10 +8,13 @@ ours, not a vendor's, and it is never served under an API prefix. The pages for 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import orjson
 
 from mock_server.engine.asgi import base_url, read_body, request_headers, send_bytes, send_json
 from mock_server.engine.backend import ApiRuntime, MockBackend
@@ -39,6 +42,7 @@ __all__ = ["CLIENT_HEADERS", "ControlApi"]
 # CORS preflight, which the mock never grants.
 CLIENT_HEADERS = ("x-mock-client", "x-requested-with")
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+STATE_BODY_BYTES = 256 * 1024 * 1024  # PUT /__mock/state: a snapshot of a big seed (10,000 conversations a tenant)
 
 
 @dataclass
@@ -59,6 +63,7 @@ class _Route:
     endpoint: Endpoint
     body_limit: Callable[[Mapping[str, str]], int]  # path parameters -> the most bytes this route reads
     client: bool = False  # a vendor client's route (an upload target): its own token, no cross-site rules
+    snapshot: bool = False  # PUT /__mock/state: a body of up to STATE_BODY_BYTES, parsed by `_snapshot_json`
 
 
 def _fixed(limit: int) -> Callable[[Mapping[str, str]], int]:
@@ -86,7 +91,9 @@ class ControlApi:
             ("POST", "settle", self.settle),
         ]
         for method, path, endpoint in own:
-            self.routes.add(method, f"/__mock/{path}", _Route(endpoint, _fixed(CONTROL_BODY_BYTES)))
+            big = endpoint == self.write_state
+            limit = _fixed(STATE_BODY_BYTES if big else CONTROL_BODY_BYTES)
+            self.routes.add(method, f"/__mock/{path}", _Route(endpoint, limit, snapshot=big))
         for runtime in backend.runtimes.values():
             for route in runtime.binding.control_routes:
                 self.routes.add(
@@ -149,7 +156,10 @@ class ControlApi:
         try:
             match = self.routes.match(scope["method"], path)
             raw = await read_body(receive, match.target.body_limit(match.path_params))
-            body = _json_or_none(raw, headers.get("content-type"))
+            if match.target.snapshot:
+                body, raw = _snapshot_json(raw), b""  # the bytes go as soon as they are parsed
+            else:
+                body = _json_or_none(raw, headers.get("content-type"))
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
             request = _Request(scope["method"], query, body, raw, dict(match.path_params), base_url(scope, headers))
             status, payload = await match.target.endpoint(request)
@@ -162,7 +172,7 @@ class ControlApi:
         except ControlError as exc:
             status, payload = exc.status, {"error": exc.message}
         except PayloadTooLarge as exc:
-            status, payload = 400, {"error": str(exc)}
+            status, payload = 413, {"error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the control API reports its own failures, it never dies
             status, payload = 500, {"error": str(exc)}
             self.backend.keep(self.backend.internal_errors, f"{scope['method']} {path}: {type(exc).__name__}: {exc}")
@@ -214,6 +224,7 @@ class ControlApi:
             "server_errors": self.backend.server_errors,
             "strict_violations": len(self.backend.strict_violations),
             "internal_errors": len(self.backend.internal_errors),
+            "journal": self.backend.journal.describe(),  # entries and estimated bytes, with their bounds
         }
 
     async def credentials(self, request: _Request) -> tuple[int, Any]:
@@ -299,6 +310,8 @@ class ControlApi:
             "count": len(entries),
             "bound": self.backend.journal.limit,
             "held": len(self.backend.journal),
+            "held_bytes": self.backend.journal.bytes,  # estimated
+            "bytes_bound": self.backend.journal.max_bytes,
         }
 
     async def clear_requests(self, request: _Request) -> tuple[int, Any]:
@@ -350,6 +363,24 @@ def _json_type(content_type: str | None) -> bool:
         return False
     essence = content_type.split(";", 1)[0].strip().lower()
     return essence == "application/json" or essence.endswith("+json")
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def _snapshot_json(raw: bytes) -> Any:
+    """A snapshot, up to STATE_BODY_BYTES: orjson reads the bytes themselves (no decoded copy, no walk of every
+    character for the nesting check, which takes ~50 s at 256 MiB) and refuses what `parse_json_body` refuses but
+    duplicate keys (the last one wins): bad UTF-8, a lone surrogate, NaN, nesting past 1024 levels. orjson reads
+    an integer past 64 bits as a float: a body with a run of 19 digits goes the exact, slower way."""
+    if not raw:
+        return None
+    if _LONG_DIGITS.search(raw):
+        return parse_json_body(raw)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestInvalid.single("body", f"body is not valid JSON: {exc}", kind="invalid_json") from None
 
 
 def _json_or_none(raw: bytes, content_type: str | None) -> Any:

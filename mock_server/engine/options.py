@@ -26,6 +26,7 @@ class MockOptions:
     control_token: str | None = None  # required on /__mock (all but health) when set
     allowed_hosts: tuple[str, ...] = ()  # Host names the control API answers besides its own address and loopback
     journal_limit: int = 1000  # requests the journal keeps
+    journal_bytes: int = 64 * 1024 * 1024  # and their estimated size, at most (bodies and headers cut: journal.py)
 
     def __post_init__(self) -> None:
         # Lists are welcome from callers; kept as tuples, so options can key a cache (the pytest plugin's apps).
