@@ -23,7 +23,7 @@ from mock_server.engine.ids import SeededRandom
 from mock_server.engine.snapshot import dumps
 from mock_server.engine.types import ApiBinding, MockOptions
 
-__all__ = ["SCENARIOS_DIR", "StateFile", "create_app", "load_state", "save_state"]
+__all__ = ["SCENARIOS_DIR", "StateFile", "StateFileError", "create_app", "load_state", "save_state"]
 
 log = logging.getLogger("convomock")
 
@@ -91,8 +91,29 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
+class StateFileError(ValueError):
+    """A state file the mock refuses to start from: `<file>: <what is wrong>`, one line."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {' '.join(problem.split())[:500]}")
+
+
 def load_state(app: MockApp, path: Path) -> None:
-    app.backend.restore(json.loads(path.read_text(encoding="utf-8")))
+    """Replace the state with FILE's (all or nothing: `MockBackend.restore`), or raise StateFileError saying why."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise StateFileError(path, f"cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise StateFileError(path, "not a state file: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise StateFileError(path, f"not a state file: not JSON ({exc})") from None
+    except RecursionError:
+        raise StateFileError(path, "not a state file: JSON nested too deep") from None
+    try:
+        app.backend.restore(data)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # restore changed nothing
+        raise StateFileError(path, str(exc) or type(exc).__name__) from None
 
 
 def remove_stale_temporaries(path: Path) -> list[Path]:

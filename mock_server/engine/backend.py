@@ -10,17 +10,18 @@ from __future__ import annotations
 import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mock_server.engine.clock import DEFAULT_START, MockClock, parse_instant
+from mock_server.engine.clock import DEFAULT_START, MockClock, checked_instant, parse_instant
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 from mock_server.engine.journal import Journal
 from mock_server.engine.ratelimit import SlidingWindowLimiter
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.scenarios import Scenario, ScenarioBook, Undo, load_scenarios
-from mock_server.engine.snapshot import from_json_data, to_json_data
+from mock_server.engine.snapshot import SnapshotError, from_json_data, to_json_data
 from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
 from mock_server.engine.types import ApiBinding, MockOptions
 
@@ -58,7 +59,7 @@ class MockBackend:
             raise StartupError("serving at the root needs exactly one API")
         self.options = options
         self.clock = MockClock(options.start or DEFAULT_START, frozen=options.frozen)
-        self.journal = Journal(options.journal_limit)
+        self.journal = Journal(options.journal_limit, options.journal_bytes)
         self.jobs = JobRunner(self.clock)
         self.scenarios = ScenarioBook(load_scenarios(scenarios_dir) if scenarios_dir else {})
         # Counts every change to state (a write that succeeded, a control call that changes something); with the
@@ -151,27 +152,21 @@ class MockBackend:
             },
         }
 
-    def restore(self, data: Mapping[str, Any]) -> None:
-        """Replace every store (and generator) from a snapshot; raises SnapshotError/ValueError and changes nothing."""
+    def restore(self, data: Any) -> None:
+        """Replace every store (and generator), the clock and the active scenarios from a snapshot, all or nothing:
+        the whole new state is built and checked first (each API's shape and its package's `check_state`), and only
+        then swapped in. A refusal raises SnapshotError or ValueError with the jobs, clock and stores untouched."""
         if not isinstance(data, Mapping) or data.get("format") != 1 or not isinstance(data.get("apis"), Mapping):
             raise ValueError('a snapshot is {"format": 1, "apis": {...}} as GET /__mock/state gives it')
-        loaded = {}
-        for name, runtime in self.runtimes.items():
-            part = data["apis"].get(name)
-            if not isinstance(part, Mapping) or "store" not in part or "rng" not in part:
-                raise ValueError(f"snapshot has no state for API {name!r}")
-            rng = SeededRandom()
-            try:
-                rng.load_state_json(part["rng"])
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{name}: bad generator state: {exc}") from None
-            loaded[name] = (from_json_data(part["store"], runtime.binding.store_type), rng)
-        clock = data.get("clock")
-        try:
-            instant = parse_instant(clock["now"]) if isinstance(clock, Mapping) else None
-            frozen = bool(clock.get("frozen")) if isinstance(clock, Mapping) else False
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"bad clock in snapshot: {exc}") from None
+        loaded = {name: self._loaded_api(runtime, data["apis"].get(name)) for name, runtime in self.runtimes.items()}
+        instant, frozen = _snapshot_clock(data.get("clock"))
+        scenarios = data.get("active_scenarios") or []
+        if not isinstance(scenarios, list) or not all(isinstance(name, str) for name in scenarios):
+            raise ValueError("active_scenarios: a list of scenario names")
+        unknown = sorted(set(scenarios) - set(self.scenarios.available))
+        if unknown:
+            raise ValueError(f"active_scenarios: no scenario {', '.join(unknown)}")
+        # Nothing below can fail: the old state is replaced only now.
         self.jobs.cancel()
         if instant is not None:  # the time the snapshot was taken at, so time-dependent answers stay the same
             self.clock.set(instant)
@@ -180,9 +175,30 @@ class MockBackend:
         for name, (store, rng) in loaded.items():
             self.runtimes[name].store, self.runtimes[name].rng = store, rng
         # Scenarios that were on stay on; their state changes are in the snapshot already (and cannot be undone).
-        for name in data.get("active_scenarios") or []:
-            if name in self.scenarios.available:
-                self.scenarios.activate(name, lambda scenario: [])
+        for name in scenarios:
+            self.scenarios.activate(name, lambda scenario: [])
+
+    def _loaded_api(self, runtime: ApiRuntime, part: Any) -> tuple[Any, SeededRandom]:
+        """One API's store and generator from its part of a snapshot, checked by its package before anything uses
+        them (a reference to a record that does not exist would answer 500 on every list)."""
+        name = runtime.name
+        if not isinstance(part, Mapping) or "store" not in part or "rng" not in part:
+            raise ValueError(f"snapshot has no state for API {name!r}")
+        rng = SeededRandom()
+        try:
+            rng.load_state_json(part["rng"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: bad generator state: {exc}") from None
+        try:
+            store = from_json_data(part["store"], runtime.binding.store_type)
+        except SnapshotError as exc:
+            raise SnapshotError(f"{name}: {exc}") from None
+        if runtime.binding.check_state is not None:
+            problems = runtime.binding.check_state(store)
+            if problems:
+                more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+                raise SnapshotError(f"{name}: inconsistent state: {'; '.join(problems[:3])}{more}")
+        return store, rng
 
     # -- scenarios -----------------------------------------------------------------------------------------------
 
@@ -227,6 +243,25 @@ def _check_binding(binding: ApiBinding, spec: Spec) -> None:
             f"{binding.name}: operations without a handler: {missing or 'none'}; "
             f"handlers without an operation: {extra or 'none'}"
         )
+
+
+_CLOCK_SHAPE = 'bad clock in snapshot: {"now": "<ISO 8601 instant>", "frozen": true|false}'
+
+
+def _snapshot_clock(clock: Any) -> tuple[datetime | None, bool]:
+    """A snapshot's clock: its instant (checked against the clock's range) and whether it was frozen; (None, False)
+    for a snapshot without one (the clock stays as it is)."""
+    if clock is None:
+        return None, False
+    if not isinstance(clock, Mapping) or not isinstance(clock.get("now"), str):
+        raise ValueError(_CLOCK_SHAPE)  # noqa: TRY004 - every refusal of a snapshot is a ValueError (a 400)
+    frozen = clock.get("frozen", False)
+    if not isinstance(frozen, bool):
+        raise ValueError(f"bad clock in snapshot: frozen is true or false, not {frozen!r}"[:200])  # noqa: TRY004
+    try:
+        return checked_instant(parse_instant(clock["now"])), frozen
+    except ValueError as exc:
+        raise ValueError(f"bad clock in snapshot: {exc}") from None
 
 
 def client_headers(credential: Mapping[str, Any]) -> dict[str, str]:

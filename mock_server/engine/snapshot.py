@@ -16,19 +16,57 @@ from cattrs.preconf.json import make_converter
 
 __all__ = ["SnapshotError", "dumps", "from_json_data", "iter_dumps", "to_json_data"]
 
-_converter = make_converter()
+# An unknown key is a snapshot of another shape (or a typo), not something to drop silently.
+_converter = make_converter(forbid_extra_keys=True)
 _converter.register_unstructure_hook(datetime, lambda value: value.isoformat())
-_converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
+
+
+def _instant(value: Any, _: Any) -> datetime:
+    """An ISO 8601 instant with its offset: a naive one could not be compared with the clock's (a 500 later)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{_short(value)} is not an ISO 8601 instant")
+    instant = datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        raise ValueError(f"{_short(value)} has no UTC offset")
+    return instant
 
 
 def _number(value: Any, _: Any) -> float:
     """A float field keeps the int it held (30 stays 30, not 30.0), so a restored snapshot reads back the same."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{value!r} is not a number")
+        raise TypeError(f"{_short(value)} is not a number")
     return value
 
 
+def _integer(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{_short(value)} is not an integer")
+    return value
+
+
+def _text(value: Any, _: Any) -> str:
+    """cattrs' default would make `str(5)` of a 5; a snapshot with a number where text belongs is refused."""
+    if not isinstance(value, str):
+        raise TypeError(f"{_short(value)} is not a string")
+    return value
+
+
+def _flag(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):  # cattrs' default takes "no" for True
+        raise TypeError(f"{_short(value)} is not true or false")
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_converter.register_structure_hook(datetime, _instant)
 _converter.register_structure_hook(float, _number)
+_converter.register_structure_hook(int, _integer)
+_converter.register_structure_hook(str, _text)
+_converter.register_structure_hook(bool, _flag)
 
 
 class SnapshotError(ValueError):
@@ -42,7 +80,7 @@ def to_json_data(store: Any) -> Any:
 def from_json_data(data: Any, store_type: type) -> Any:
     try:
         return _converter.structure(data, store_type)
-    except (cattrs.BaseValidationError, KeyError, TypeError, ValueError) as exc:
+    except (cattrs.BaseValidationError, AttributeError, KeyError, TypeError, ValueError) as exc:
         detail = "; ".join(cattrs.transform_error(exc)) if isinstance(exc, cattrs.BaseValidationError) else str(exc)
         raise SnapshotError(f"state does not fit {store_type.__name__}: {detail}") from None
 

@@ -203,3 +203,7 @@ class ApiBinding:
     drifts: Sequence[Drift] = ()
     # What the shared test suites send to it (`probes.py`, `mock_server/engine/probes.py`)
     probes: Probes | None = None
+    # What is wrong with a store a snapshot or state file brought in, beyond its shape (a reference to a record
+    # that does not exist, which would answer 500 later): one line per problem, [] when none. Run before a restore
+    # swaps anything in; any problem refuses the whole snapshot.
+    check_state: Callable[[Any], list[str]] | None = None

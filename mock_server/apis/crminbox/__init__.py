@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mock_server import DATA_ROOT
 from mock_server.apis.crminbox import auth, control, errors
+from mock_server.apis.crminbox.consistency import check_state
 from mock_server.apis.crminbox.drifts import DRIFTS
 from mock_server.apis.crminbox.handlers import HANDLERS
 from mock_server.apis.crminbox.probes import PROBES
@@ -33,4 +34,5 @@ API = ApiBinding(
     dashboard_script=Path(__file__).with_name("dashboard.js"),
     drifts=DRIFTS,
     probes=PROBES,
+    check_state=check_state,
 )

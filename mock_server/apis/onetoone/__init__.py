@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mock_server import DATA_ROOT
 from mock_server.apis.onetoone import auth, control, errors
+from mock_server.apis.onetoone.consistency import check_state
 from mock_server.apis.onetoone.drifts import DRIFTS
 from mock_server.apis.onetoone.handlers import HANDLERS
 from mock_server.apis.onetoone.probes import PROBES
@@ -35,4 +36,5 @@ API = ApiBinding(
     dashboard_script=Path(__file__).with_name("dashboard.js"),
     drifts=DRIFTS,
     probes=PROBES,
+    check_state=check_state,
 )
