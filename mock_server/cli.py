@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import ipaddress
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -278,6 +280,10 @@ def serve(args: argparse.Namespace) -> int:
             f"convomock: --header-timeout is a number of seconds above 0, not {args.header_timeout:g}", file=sys.stderr
         )
         return EXIT_USAGE
+    taken = _port_taken(args.host, args.port)
+    if taken:
+        print(f"convomock: {taken}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         app = _build(args)
         state = StateFile(app, args.state) if args.state else None
@@ -347,6 +353,26 @@ def _fast_loop() -> Any:
     except ImportError:
         return None
     return uvloop.new_event_loop
+
+
+def _port_taken(host: str, port: int) -> str | None:
+    """Why the address cannot be bound, in one line with what to do (uvicorn would log its error and exit 3 after
+    the seed was built and a state file read); None when it can. Checked with the options uvicorn binds with."""
+    if port == 0:
+        return None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"{host}:{port} is already in use (another convomock, or `make serve` in another terminal?): "
+                "stop it, or pass --port N (--port 0 picks a free one)"
+            )
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
 
 
 def _loopback(host: str) -> bool:

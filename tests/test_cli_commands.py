@@ -4,6 +4,7 @@ mock_server` as a process."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -209,3 +210,20 @@ def test_a_wheel_carries_the_specs_fixtures_and_scenarios() -> None:
         assert packaged.resolve() == root / folder
         assert sorted(p.name for p in packaged.glob("*.yaml")) == sorted(p.name for p in (root / folder).glob("*.yaml"))
     assert mock_server.DATA_ROOT == root / "mock_server" / "_data"
+
+
+def test_a_port_in_use_is_one_line_with_what_to_do(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Before anything is seeded or a state file read: one line, exit 2, the file untouched."""
+    state = tmp_path / "state.json"
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        code, out, err = run(capsys, "serve", "--port", port, "--state", str(state))
+    assert code == 2 and out == ""
+    assert err == (
+        f"convomock: 127.0.0.1:{port} is already in use (another convomock, or `make serve` in another terminal?): "
+        "stop it, or pass --port N (--port 0 picks a free one)\n"
+    )
+    assert not state.exists()

@@ -213,8 +213,10 @@ class ControlApi:
     # -- engine endpoints ----------------------------------------------------------------------------------------
 
     async def health(self, request: _Request) -> tuple[int, Any]:
+        # "degraded" once a request crashed inside the mock (each answered the API's 500 envelope and is listed in
+        # the log): still serving, but a test run should not trust it; a reset does not clear it.
         return 200, {
-            "status": "ok",
+            "status": "degraded" if self.backend.internal_errors else "ok",
             "apis": {n: rt.binding.prefix or "/" for n, rt in self.backend.runtimes.items()},
             "clock": self.backend.clock.describe(),
             "jobs_pending": self.backend.jobs.pending,

@@ -168,6 +168,7 @@ def _assert_vendor_500(served: Served, response: Any, count: int) -> None:
     assert "boom" not in response.text  # the bug's details are in the log and health, not in the vendor's answer
     health = served.health()
     assert health["internal_errors"] == count and health["server_errors"] >= count
+    assert health["status"] == "degraded"
 
 
 def test_a_handler_that_raises_answers_the_apis_500_envelope(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from mock_server.apis.onetoone import errors
-from mock_server.apis.onetoone.state import Business, OneToOneStore, digits
+from mock_server.apis.onetoone.state import Business, Conversation, OneToOneStore, digits
 from mock_server.apis.onetoone.wire import message_json
 from mock_server.engine.clock import MockClock, iso
 from mock_server.engine.scenarios import Undo
@@ -71,8 +71,8 @@ def inbound(call: ControlCall) -> Any:
     business = _business_of(call.store, body.get("slug"))
     text = call.text("body")
     now = call.clock.now()
-    business.fire_due_schedules(call.rng, now)  # what was due before the customer wrote goes out first
-    created = False
+    # Everything is checked before anything changes: a refused call leaves the due schedules unsent.
+    conversation: Conversation | None = None
     if isinstance(body.get("conversation"), str):
         try:
             conversation = business.conversation(uuid=body["conversation"])
@@ -82,13 +82,16 @@ def inbound(call: ControlCall) -> Any:
         try:
             conversation = business.conversation(phone=body["phone"])
         except errors.ConversationNotFound:
-            profile_name = body.get("profile_name")
-            name = profile_name if isinstance(profile_name, str) and profile_name.strip() else None
-            # Read again: the contact is stamped when it is made (on a running clock, a moment after `now`).
-            conversation = business.open_conversation(call.rng, call.clock.now(), digits(body["phone"]), name)
-            created = True
+            conversation = None
     else:
         raise ControlError(400, "give conversation (a uuid) or phone (8 to 15 digits)")
+    business.fire_due_schedules(call.rng, now)  # what was due before the customer wrote goes out first
+    created = conversation is None
+    if conversation is None:
+        profile_name = body.get("profile_name")
+        name = profile_name if isinstance(profile_name, str) and profile_name.strip() else None
+        # Read again: the contact is stamped when it is made (on a running clock, a moment after `now`).
+        conversation = business.open_conversation(call.rng, call.clock.now(), digits(body["phone"]), name)
     message = business.add_inbound(conversation, call.rng, now, text)
     return 201 if created else 200, {
         "conversation_uuid": conversation.uuid,

@@ -311,6 +311,21 @@ def test_restore_keeps_the_snapshots_scenarios_on(api: OneToOneClient) -> None:
     assert refused.status_code == 402 and refused.json()["code"] == "INSUFFICIENT_AI_TOKENS"
 
 
+def test_a_refused_inbound_leaves_a_due_schedule_unsent(api: OneToOneClient) -> None:
+    """The seeded schedule is due a day after the start; a refused inbound changes nothing, not even that."""
+    api.advance("2d")
+    before = api.state()
+    for body in ({"slug": "acme", "body": "hola"}, {"slug": "acme", "phone": "12", "body": "hola"}):
+        refused = api.http.post("/__mock/1to1ai/inbound", json=body)
+        assert refused.status_code == 400 and "phone" in refused.json()["error"], refused.text
+    unknown = api.http.post("/__mock/1to1ai/inbound", json={"slug": "acme", "conversation": "nope", "body": "hola"})
+    assert unknown.status_code == 404
+    assert api.state() == before
+    written = api.inbound("hola", conversation=DOC_CONVERSATION)
+    assert written["created"] is False
+    assert api.state() != before  # the customer's message, and the schedule that was due went out first
+
+
 def test_a_state_saved_before_the_docs_vocabulary_restores_in_it(api: OneToOneClient) -> None:
     """Schedules saved as `message_kind: text` (before issue 16) come back as the docs' `message`, and fire."""
     snapshot = json.loads(api.state())
