@@ -76,7 +76,9 @@ def test_a_bad_body_is_the_vendors_4xx_and_changes_nothing(served: Any, case: st
     _refused(response, envelope)
     if case == "too-large":
         assert response.status_code == 413
-    if case in SURROGATE_CASES:
+    if (
+        case in SURROGATE_CASES and response.status_code != 405
+    ):  # an API without a write (a scaffold) refuses the method first
         assert "surrogate" in response.text, response.text
     after = http.get("/__mock/state")
     assert after.status_code == 200 and after.text == before
