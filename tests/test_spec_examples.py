@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 
 from mock_server.apis import BINDINGS
 from mock_server.engine.app import MockApp
+from mock_server.engine.specs import resolve_ref
 from mock_server.server import create_app
 from tests.support.specs import SPECS
 
@@ -51,23 +52,14 @@ class Filled:
     missing: list[str] = field(default_factory=list)
 
 
-def _resolve(document: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        target: Any = document
-        for part in str(node["$ref"]).removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
 def _example_of(document: Mapping[str, Any], parameter: Mapping[str, Any]) -> Any:
     """The value Swagger UI puts in the parameter's box: `example`, else the first of `examples`, else the schema's."""
     if "example" in parameter:
         return parameter["example"]
     examples = parameter.get("examples") or {}
     if examples:
-        return _resolve(document, next(iter(examples.values()))).get("value")
-    schema = _resolve(document, parameter.get("schema") or {})
+        return resolve_ref(document, next(iter(examples.values()))).get("value")
+    schema = resolve_ref(document, parameter.get("schema") or {})
     if "example" in schema:
         return schema["example"]
     if schema.get("examples"):
@@ -81,7 +73,7 @@ def _text(value: Any) -> str:
 
 def _fill(document: Mapping[str, Any], parameters: list[Any]) -> Filled:
     filled = Filled()
-    for parameter in (_resolve(document, p) for p in parameters):
+    for parameter in (resolve_ref(document, p) for p in parameters):
         where, name = parameter.get("in"), str(parameter.get("name"))
         value = _example_of(document, parameter)
         if value is None:
@@ -112,10 +104,10 @@ def _examples(api: str) -> list[Example]:
             if not isinstance(operation, Mapping):
                 continue
             operation_id = str(operation["operationId"])
-            body = _resolve(document, operation.get("requestBody") or {})
+            body = resolve_ref(document, operation.get("requestBody") or {})
             for content_type, media in (body.get("content") or {}).items():
                 for name, example in (media.get("examples") or {}).items():
-                    value = _resolve(document, example).get("value")
+                    value = resolve_ref(document, example).get("value")
                     found.append(Example(api, operation_id, name, method, path, content_type, value, True))
                 if "example" in media:
                     found.append(
@@ -229,7 +221,7 @@ def test_the_example_works_as_shown(docs_pages: Callable[[str], DocsPage], examp
     shown = f"{example.operation_id}.{example.name}: {example.method.upper()} {url} -> {response.status_code} {response.text[:300]}"
     assert response.status_code in _success(operation), shown
     documented = operation["responses"].get(str(response.status_code)) or {}
-    if (_resolve(document, documented).get("content") or {}) and response.status_code != 204:
+    if (resolve_ref(document, documented).get("content") or {}) and response.status_code != 204:
         assert response.content.strip() not in (b"", b"{}", b"[]", b"null"), shown
     if before is not None and example.method in ("put", "patch", "delete"):
         # a write that the vendor applies changes what the next read sees (a canned answer would not)

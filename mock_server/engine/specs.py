@@ -20,7 +20,7 @@ import yaml
 
 from mock_server.engine.errors import Violation
 
-__all__ = ["Operation", "Parameter", "SchemaValidator", "Spec", "load_spec", "load_yaml"]
+__all__ = ["Operation", "Parameter", "SchemaValidator", "Spec", "load_spec", "load_yaml", "resolve_ref"]
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _URN = "urn:convomock:spec"
@@ -214,7 +214,7 @@ class Spec:
         return self.document.get("info") or {}
 
 
-def _resolve(document: Mapping[str, Any], node: Any) -> Any:
+def resolve_ref(document: Mapping[str, Any], node: Any) -> Any:
     """Follow local `$ref`s of parameters, request bodies and responses (schemas stay as refs)."""
     while isinstance(node, Mapping) and "$ref" in node:
         ref = node["$ref"]
@@ -238,7 +238,7 @@ def _status_key(status: str) -> int:
 def _json_schema(document: Mapping[str, Any], content: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     for media_type, media in (content or {}).items():
         if media_type.split(";")[0].strip() in ("application/json", "*/*") or media_type.endswith("+json"):
-            schema: Mapping[str, Any] = _resolve(document, media).get("schema", {})
+            schema: Mapping[str, Any] = resolve_ref(document, media).get("schema", {})
             return schema
     return None
 
@@ -247,14 +247,14 @@ def _form_schema(document: Mapping[str, Any], content: Mapping[str, Any] | None)
     """The schema of a multipart/form-data body, where the operation takes one (a file upload)."""
     for media_type, media in (content or {}).items():
         if media_type.split(";")[0].strip() == "multipart/form-data":
-            schema: Mapping[str, Any] = _resolve(document, media).get("schema", {})
+            schema: Mapping[str, Any] = resolve_ref(document, media).get("schema", {})
             return schema
     return None
 
 
 def _iter_operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any], list[Any]]]:
     for path, item in (document.get("paths") or {}).items():
-        item = _resolve(document, item)
+        item = resolve_ref(document, item)
         shared = list(item.get("parameters") or [])
         for method in METHODS:
             if method in item:
@@ -275,7 +275,7 @@ def load_spec(path: Path) -> Spec:
     for spec_path, method, raw, shared in _iter_operations(document):
         by_key: dict[tuple[str, str], Any] = {}
         for parameter in [*shared, *(raw.get("parameters") or [])]:
-            parameter = _resolve(document, parameter)
+            parameter = resolve_ref(document, parameter)
             by_key[(parameter["name"], parameter["in"])] = parameter
         parameters = [
             Parameter(
@@ -288,12 +288,12 @@ def load_spec(path: Path) -> Spec:
             for p in by_key.values()
             if p["in"] in ("path", "query", "header")
         ]
-        body = _resolve(document, raw.get("requestBody")) if raw.get("requestBody") else None
+        body = resolve_ref(document, raw.get("requestBody")) if raw.get("requestBody") else None
         body_schema = _json_schema(document, body.get("content")) if body else None
         form_schema = _form_schema(document, body.get("content")) if body else None
         responses: dict[int, SchemaValidator | None] = {}
         for status, response in (raw.get("responses") or {}).items():
-            schema = _json_schema(document, _resolve(document, response).get("content"))
+            schema = _json_schema(document, resolve_ref(document, response).get("content"))
             responses[_status_key(str(status))] = compile_schema(schema) if schema is not None else None
         successes = sorted(s for s in responses if 200 <= s < 300)
         operations.append(
