@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
+import signal
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from mock_server import DATA_ROOT
 from mock_server.apis import BINDINGS, binding
@@ -23,7 +28,15 @@ from mock_server.engine.ids import SeededRandom
 from mock_server.engine.snapshot import dumps
 from mock_server.engine.types import ApiBinding, MockOptions
 
-__all__ = ["SCENARIOS_DIR", "StateFile", "StateFileError", "create_app", "load_state", "save_state"]
+__all__ = [
+    "SCENARIOS_DIR",
+    "StateFile",
+    "StateFileError",
+    "create_app",
+    "encode_state",
+    "load_state",
+    "save_state",
+]
 
 log = logging.getLogger("convomock")
 
@@ -58,7 +71,22 @@ def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextMan
 
 def save_state(app: MockApp, path: Path) -> None:
     """Write the snapshot so that a crash at any moment leaves either the old file or the new one, never half."""
-    write_atomically(path, encode_snapshot(app.backend.snapshot()))
+    write_atomically(path, encode_state(app.backend))
+
+
+_FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
+def encode_state(backend: MockBackend) -> bytes:
+    """The state file's bytes. orjson writes the stores' dataclasses straight from memory, about six times faster
+    than cattrs' unstructuring and json (229 MB at 10,000 conversations a tenant: ~1.6 s instead of ~19 s), and the
+    file loads to the same state: the same JSON data, with each dataclass's fields in their declared order rather
+    than sorted (equal state still gives equal bytes). What orjson refuses (a lone surrogate a state file brought
+    in, an integer past 64 bits) takes the lossless path, `encode_snapshot`."""
+    try:
+        return orjson.dumps(backend.snapshot(structured=True), option=_FAST_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return encode_snapshot(backend.snapshot())
 
 
 def encode_snapshot(snapshot: Any) -> bytes:
@@ -125,21 +153,30 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
 
 
 class StateFile:
-    """`serve --state FILE`: loads FILE at start, saves it whenever state changed (at most every `interval`
-    seconds, and never more often than four times the last save took, so a large state cannot starve the server)
-    and once more at shutdown. The snapshot is taken on the event loop, so it is consistent; the write happens in a
-    thread. Background jobs still waiting at a save are not in the file (they normally finish within milliseconds
-    and the next save has their effect)."""
+    """`serve --state FILE`: loads FILE at start, saves it whenever state changed and once more at shutdown.
 
-    def __init__(self, app: MockApp, path: Path, interval: float = 0.2) -> None:
+    A save never stops the server for the time it takes: where the system can fork (Linux, macOS), the mock forks
+    and the child process writes its copy of the state, which the kernel keeps consistent (copy-on-write) while the
+    server goes on answering; the server pauses only for the fork itself (~3 ms at the default seed, ~35 ms at
+    10,000 conversations a tenant). One save runs at a time; the next starts `interval` seconds after the last one
+    started, or as soon as it ends if it took longer, so a change is on disk within `interval` plus two saves
+    (measured by `python -m bench --only persistence`). Without fork (Windows) the snapshot is taken on the event
+    loop and written in a thread, as before. Background jobs still waiting at a save are not in the file (they
+    normally finish within milliseconds and the next save has their effect)."""
+
+    def __init__(self, app: MockApp, path: Path, interval: float = 0.2, *, fork: bool | None = None) -> None:
         self.app = app
         self.path = path
         self.interval = interval
+        self.fork = hasattr(os, "fork") if fork is None else fork
         self.saved_version = -1
         self.failed_version: int | None = None  # the version whose save failed: tried again once state changes
+        self.saves = 0
+        self.longest_pause = 0.0  # the longest the event loop waited for a save to start (the fork), in seconds
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._last_cost = 0.0
+        self._last_pause = 0.0
 
     def load_if_present(self) -> bool:
         remove_stale_temporaries(self.path)
@@ -160,13 +197,18 @@ class StateFile:
     async def _watch(self) -> None:
         while True:
             try:
-                await asyncio.wait_for(self._stopping.wait(), max(self.interval, 4 * self._last_cost))
+                # The next save starts `interval` after the last one started, or at once if it took longer; but the
+                # loop waits at least four times its last pause, so saving can never take over the server.
+                delay = max(self.interval - self._last_cost, 4 * self._last_pause, 0.001)
+                await asyncio.wait_for(self._stopping.wait(), delay)
                 return  # stopping: `stop` writes the last save itself
             except TimeoutError:
                 pass
             version = self.app.backend.version
             if version not in (self.saved_version, self.failed_version):
                 await self._save_or_log(version)
+            else:
+                self._last_cost = 0.0
 
     async def _save_or_log(self, version: int) -> None:
         """A failed save (a full disk, a bug) must not stop the saver: say so, keep the old file, and try again at
@@ -175,7 +217,8 @@ class StateFile:
             await self.save()
         except Exception as exc:  # the saver outlives any one save
             self.failed_version = version
-            log.error("convomock: could not save state to %s: %s: %s", self.path, type(exc).__name__, exc)
+            why = str(exc) if isinstance(exc, ChildSaveFailed) else f"{type(exc).__name__}: {exc}"
+            log.error("convomock: could not save state to %s: %s", self.path, why)
             log.debug("the failed save", exc_info=exc)
 
     async def save(self) -> None:
@@ -183,10 +226,40 @@ class StateFile:
         after a newer one."""
         started = time.perf_counter()
         version = self.app.backend.version
-        data = encode_snapshot(self.app.backend.snapshot())
-        await asyncio.to_thread(write_atomically, self.path, data)
+        if self.fork:
+            await self._save_in_child()
+        else:
+            data = encode_state(self.app.backend)
+            self._paused(time.perf_counter() - started)
+            await asyncio.to_thread(write_atomically, self.path, data)
         self.saved_version = version
+        self.saves += 1
         self._last_cost = time.perf_counter() - started
+
+    async def _save_in_child(self) -> None:
+        """Fork; the child encodes and writes its copy of the state and exits; its error, if any, comes back
+        through a pipe as one line."""
+        read_end, write_end = os.pipe()
+        started = time.perf_counter()
+        with warnings.catch_warnings():  # Python 3.12+ warns of forking with threads: the child only encodes and writes
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
+            os.close(read_end)
+            _child_save(self.app.backend, self.path, write_end)
+        self._paused(time.perf_counter() - started)
+        os.close(write_end)
+        try:
+            status = await asyncio.to_thread(_wait_for, pid)
+            problem = await asyncio.to_thread(_read_all, read_end)
+        finally:
+            os.close(read_end)
+        if status != 0:
+            raise ChildSaveFailed(problem.strip() or f"the saving process ended with status {status}")
+
+    def _paused(self, seconds: float) -> None:
+        self._last_pause = seconds
+        self.longest_pause = max(self.longest_pause, seconds)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -195,3 +268,42 @@ class StateFile:
             self._task = None
         if self.app.backend.version != self.saved_version or not self.path.exists():
             await self._save_or_log(self.app.backend.version)
+
+
+class ChildSaveFailed(Exception):
+    """The forked save failed; its message is the child's `<exception>: <message>`."""
+
+
+def _child_save(backend: MockBackend, path: Path, report: int) -> None:  # pragma: no cover - runs in the child
+    """The forked child: no signal of the server's reaches the parent through the child (its wake-up pipe is the
+    parent's too), Ctrl-C lets the save finish, and nothing of the parent's (atexit, buffered files) runs at exit."""
+    status = 1
+    try:
+        gc.disable()  # a collection would touch (and so copy) every tracked object's page for nothing
+        try:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        except ValueError:  # not the main thread (an in-process test's server): nothing of the server's to undo
+            pass
+        write_atomically(path, encode_state(backend))
+        status = 0
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which logs it
+        try:
+            os.write(report, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:2000])
+        except OSError:
+            pass
+    finally:
+        os._exit(status)
+
+
+def _wait_for(pid: int) -> int:
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while chunk := os.read(fd, 4096):
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")

@@ -11,12 +11,14 @@ parameter has an example: a reader of the docs page tries those first.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import pytest
 from starlette.datastructures import QueryParams
 from starlette.testclient import TestClient
@@ -24,7 +26,7 @@ from starlette.testclient import TestClient
 from mock_server.apis import BINDINGS
 from mock_server.engine.app import MockApp
 from mock_server.engine.specs import resolve_ref
-from mock_server.server import create_app
+from mock_server.server import create_app, encode_snapshot, encode_state
 from tests.support.specs import SPECS
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -129,6 +131,8 @@ class DocsPage:
     http: TestClient
     document: dict[str, Any]
     preauthorised: dict[str, str]
+    app: MockApp
+    spare: MockApp | None = None  # a second mock the state file is restored into
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +147,7 @@ def docs_pages() -> Iterator[Callable[[str], DocsPage]]:
                 stack.callback(_no_crash_and_inside_the_spec, app)
                 document = http.get(f"/__mock/docs/{api}/openapi.json").json()
                 credentials = http.get("/__mock/credentials").json()[api]
-                pages[api] = DocsPage(http, document, _preauthorised(document, credentials))
+                pages[api] = DocsPage(http, document, _preauthorised(document, credentials), app)
             return pages[api]
 
         yield page
@@ -226,3 +230,11 @@ def test_the_example_works_as_shown(docs_pages: Callable[[str], DocsPage], examp
     if before is not None and example.method in ("put", "patch", "delete"):
         # a write that the vendor applies changes what the next read sees (a canned answer would not)
         assert http.get("/__mock/state").json() != before, f"{shown}: the write changed nothing"
+    # The state file's fast encoding (orjson over the stores' dataclasses) holds what the lossless one does, and
+    # loads back to the same state, after every kind of write the spec documents.
+    fast = orjson.loads(encode_state(page.app.backend))
+    assert fast == json.loads(encode_snapshot(page.app.backend.snapshot())), f"{shown}: the state file differs"
+    page.spare = page.spare or create_app(apis=[example.api], frozen=True)
+    restored = page.spare
+    restored.backend.restore(fast)
+    assert restored.backend.snapshot() == page.app.backend.snapshot(), f"{shown}: the state file loads differently"

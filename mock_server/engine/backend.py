@@ -140,14 +140,16 @@ class MockBackend:
         """Grows whenever state may have changed: writes, control changes and finished background jobs."""
         return self.changes + self.jobs.completed
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, structured: bool = False) -> dict[str, Any]:
+        """Everything `restore` takes back, as JSON data; `structured=True` leaves each store as its dataclasses
+        (orjson writes those directly: the state file's fast path, `encode_state`)."""
         return {
             "format": 1,
             "seed": self.options.seed,
             "active_scenarios": self.scenarios.active,
             "clock": {"now": self.clock.now().isoformat(), "frozen": self.clock.frozen},
             "apis": {
-                name: {"store": to_json_data(rt.store), "rng": rt.rng.state_json()}
+                name: {"store": rt.store if structured else to_json_data(rt.store), "rng": rt.rng.state_json()}
                 for name, rt in self.runtimes.items()
             },
         }

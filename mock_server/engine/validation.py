@@ -8,6 +8,7 @@ UTF-8, duplicate keys, NaN/Infinity and absurd nesting are refused, not guessed 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,6 +109,15 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    """`1e400` is valid JSON but no double: json would make it infinity, which no answer or state file can hold
+    (orjson writes it as null, and a restore then refuses the file)."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:40]} is too large for a double")
+    return value
+
+
 def _depth(text: str) -> int:
     """Deepest nesting of [ and { outside strings, measured without recursion."""
     depth = deepest = 0
@@ -194,7 +204,9 @@ def parse_json_body(raw: bytes) -> Any:
     if text.count("[") + text.count("{") > MAX_NESTING and _depth(text) > MAX_NESTING:
         raise RequestInvalid.single("body", f"JSON nested deeper than {MAX_NESTING} levels", kind="invalid_json")
     try:
-        parsed = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+        parsed = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant, parse_float=_finite_float
+        )
     except json.JSONDecodeError as exc:
         raise RequestInvalid.single(
             "body", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", kind="invalid_json"

@@ -227,11 +227,13 @@ def test_the_saver_survives_a_failed_save_keeps_the_old_file_and_saves_the_next_
     state = StateFile(app, path, interval=0.01)
     state.attach()
     written = server_module.write_atomically
-    failures = [OSError("No space left on device") if failure == "OSError" else RuntimeError("a bug in the save")]
+    fail_once = tmp_path / "fail-once"  # a file, not a variable: the save runs in a forked child
+    fail_once.touch()
 
     def write_once_failing(target: Path, data: bytes) -> None:
-        if failures:
-            raise failures.pop()
+        if fail_once.exists():
+            fail_once.unlink()
+            raise OSError("No space left on device") if failure == "OSError" else RuntimeError("a bug in the save")
         written(target, data)
 
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
@@ -243,7 +245,8 @@ def test_the_saver_survives_a_failed_save_keeps_the_old_file_and_saves_the_next_
             assert http.post("/__mock/clock", json={"advance": "1h"}).status_code == 200
             _until(lambda: state.failed_version == app.backend.version)
         assert path.read_bytes() == old  # the old file stays
-        assert any("could not save state" in r.getMessage() for r in caplog.records)
+        expected = "No space left on device" if failure == "OSError" else "RuntimeError: a bug in the save"
+        assert any("could not save state" in r.getMessage() and expected in r.getMessage() for r in caplog.records)
         assert http.post("/__mock/clock", json={"advance": "1h"}).status_code == 200  # the next change
         _until(lambda: state.saved_version == app.backend.version)
         assert path.read_bytes() != old
