@@ -22,6 +22,7 @@ from typing import Any
 
 from bench.compare import RowResult, run_row
 from bench.load import LoadClient
+from bench.persistence import SIZES, measure_persistence, persistence_table
 from bench.report import TARGETS, comparison_table, mib, table, targets_missed
 from bench.rows import ROWS
 from bench.sharding import ShardResult, find_nginx, place, run_shards
@@ -30,7 +31,7 @@ from bench.targets import PRISM_VERSION, ensure_prism, prism_version, supports_t
 
 __all__ = ["build_parser", "main"]
 
-SECTIONS = ("startup", "shards")
+SECTIONS = ("startup", "shards", "persistence")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,6 +275,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out.append(f"  {shard.label}: FAILED: {failure}")
                     failed = True
             report["shards"] = {"placement": placement.describe(), "setups": [r.to_json() for r in shard_results]}
+
+    if "persistence" in selected:
+        sizes = [
+            measure_persistence(label, extra, kills, log_dir=log_dir, say=_say) for label, extra, kills in SIZES
+        ]
+        out.append(
+            "Saving --state under writes (`kill -9` the server mid-writes; p99 / max of a health GET, ms)\n"
+            + table(
+                ["state", "file MB", "no --state p99/max", "saving p99/max", "loss s median/max", "writes"],
+                persistence_table(sizes),
+            )
+        )
+        for size in sizes:
+            for failure in size.failures:
+                out.append(f"  {size.label}: FAILED: {failure}")
+                failed = True
+        report["persistence"] = [size.to_json() for size in sizes]
 
     info["load average at end"] = _loadavg()
     print(
