@@ -11,14 +11,19 @@ import signal
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+try:
+    import fcntl
+except ImportError:  # Windows: no fork either, so no save outlives its server
+    fcntl = None  # type: ignore[assignment]
 
 from mock_server import DATA_ROOT
 from mock_server.apis import BINDINGS, binding
@@ -71,7 +76,8 @@ def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextMan
 
 def save_state(app: MockApp, path: Path) -> None:
     """Write the snapshot so that a crash at any moment leaves either the old file or the new one, never half."""
-    write_atomically(path, encode_state(app.backend))
+    with writing_lock(path):
+        write_atomically(path, encode_state(app.backend))
 
 
 _FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -146,10 +152,43 @@ def load_state(app: MockApp, path: Path) -> None:
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
     """A process killed mid-save leaves its temporary file (never the state file itself half-written): tidy up."""
-    stale = list(path.parent.glob(f".{path.name}.*")) if path.parent.is_dir() else []
+    lock = lock_path(path)
+    stale = [p for p in path.parent.glob(f".{path.name}.*") if p != lock] if path.parent.is_dir() else []
     for leftover in stale:
         leftover.unlink(missing_ok=True)
     return stale
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.lock")
+
+
+@contextmanager
+def writing_lock(path: Path, timeout: float = 120.0) -> Iterator[None]:
+    """Held by whatever writes or reads `path` whole: a save from its start (the forked child's, encoding included)
+    to its rename, and a starting server while it tidies and loads. A `kill -9` ends the server but not a save its
+    child is making; that save finishes, and the next server waits for it before reading the file. Without the
+    lock the save could land after the next server's own saves and put older state back. An advisory `flock` on
+    `.FILE.lock` beside the file (none where the system has no fcntl: no fork there, so no child outlives its
+    server)."""
+    if fcntl is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StateFileError(path, f"another process has been writing it for over {timeout:g} s") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing it releases the lock
 
 
 class StateFile:
@@ -179,11 +218,12 @@ class StateFile:
         self._last_pause = 0.0
 
     def load_if_present(self) -> bool:
-        remove_stale_temporaries(self.path)
-        if not self.path.exists():
-            return False
-        load_state(self.app, self.path)
-        return True
+        with writing_lock(self.path):  # a save still finishing in a killed server's child lands first
+            remove_stale_temporaries(self.path)
+            if not self.path.exists():
+                return False
+            load_state(self.app, self.path)
+            return True
 
     def attach(self) -> None:
         """Save on change while the server runs, and at shutdown."""
@@ -231,7 +271,7 @@ class StateFile:
         else:
             data = encode_state(self.app.backend)
             self._paused(time.perf_counter() - started)
-            await asyncio.to_thread(write_atomically, self.path, data)
+            await asyncio.to_thread(_write_locked, self.path, data)
         self.saved_version = version
         self.saves += 1
         self._last_cost = time.perf_counter() - started
@@ -286,7 +326,8 @@ def _child_save(backend: MockBackend, path: Path, report: int) -> None:  # pragm
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
         except ValueError:  # not the main thread (an in-process test's server): nothing of the server's to undo
             pass
-        write_atomically(path, encode_state(backend))
+        with writing_lock(path):
+            write_atomically(path, encode_state(backend))
         status = 0
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which logs it
         try:
@@ -295,6 +336,11 @@ def _child_save(backend: MockBackend, path: Path, report: int) -> None:  # pragm
             pass
     finally:
         os._exit(status)
+
+
+def _write_locked(path: Path, data: bytes) -> None:
+    with writing_lock(path):
+        write_atomically(path, data)
 
 
 def _wait_for(pid: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -16,7 +17,7 @@ from starlette.testclient import TestClient
 
 import mock_server.server as server_module
 from mock_server.apis import BINDINGS
-from mock_server.server import StateFile, create_app, load_state
+from mock_server.server import StateFile, create_app, load_state, lock_path, save_state
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked save needs os.fork")
 
@@ -97,3 +98,35 @@ def test_without_fork_the_save_is_taken_on_the_loop_and_written_in_a_thread(tmp_
         now = http.get("/__mock/clock").json()["now"]
     assert _saved_clock(path) == _iso(now)
     assert state.saves >= 1 and state.longest_pause > 0
+
+
+def test_a_starting_server_waits_for_a_save_a_killed_server_left_running(tmp_path: Path) -> None:
+    """`kill -9` ends the server, not the child writing its save: the next start waits for that save (its lock)
+    and loads it, rather than loading the older file and having the save land over its own later."""
+    import fcntl
+
+    api = min(BINDINGS)
+    path = tmp_path / "state.json"
+    save_state(create_app(apis=[api], frozen=True), path)  # the file before the killed server's last save
+    killed = create_app(apis=[api], frozen=True)
+    with TestClient(killed, base_url="http://127.0.0.1:8000") as http:
+        assert http.post("/__mock/clock", json={"advance": "5h"}).status_code == 200
+    held = os.open(lock_path(path), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)  # the orphaned child, mid-save
+    its_temporary = tmp_path / ".state.json.orphan"
+    its_temporary.write_bytes(b"{")
+    starting = create_app(apis=[api], frozen=True)
+    loaded: list[bool] = []
+    thread = threading.Thread(target=lambda: loaded.append(StateFile(starting, path).load_if_present()))
+    thread.start()
+    time.sleep(0.3)
+    assert thread.is_alive() and its_temporary.exists(), "the start went on while a save was being written"
+    server_module.write_atomically(path, server_module.encode_state(killed.backend))  # the save lands
+    its_temporary.unlink()
+    os.close(held)
+    thread.join(timeout=10)
+    assert loaded == [True]
+    assert starting.backend.snapshot() == killed.backend.snapshot()
+    assert lock_path(path).exists() and not [
+        p for p in tmp_path.iterdir() if p.name.startswith(".state.json.") and p != lock_path(path)
+    ]
