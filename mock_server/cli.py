@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=HEADER_TIMEOUT,
         metavar="SECONDS",
         help=f"close a connection whose request line and headers have not all arrived within SECONDS of it opening "
-        f"or of the previous answer (default {HEADER_TIMEOUT:g}; a silent or slow socket is closed then); an idle "
+        f"or of the previous answer (default {HEADER_TIMEOUT:g}; a silent or slow socket is closed then), or whose "
+        f"request body stops arriving for SECONDS (the request is dropped, nothing of it applied); an idle "
         f"kept-alive connection closes after {KEEP_ALIVE_TIMEOUT} s, and headers over {MAX_HEAD_BYTES // 1024} KiB "
         f"answer 431",
     )

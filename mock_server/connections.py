@@ -4,6 +4,9 @@ at a time, was held open for ever. `serve` runs uvicorn with the protocol made h
 
 - a request's head (request line and headers) must arrive within `header_timeout` seconds of the connection opening,
   or of the previous answer on a kept-alive connection, else the connection is closed;
+- a request's body, once begun, may not stop for `header_timeout` seconds (nginx's `client_body_timeout`: between
+  two reads, so a large upload at any steady speed passes); a body that stops is closed, and the request it
+  belonged to is dropped unanswered with nothing of it applied (`ClientGone`);
 - a head larger than `MAX_HEAD_BYTES` answers 431 and closes (h11 gets the same bound as its incomplete-event size);
 - an idle kept-alive connection closes after uvicorn's `timeout_keep_alive`.
 """
@@ -37,6 +40,7 @@ def protocol_class(header_timeout: float = HEADER_TIMEOUT) -> type[asyncio.Proto
         """Waiting for a request's head: since `_armed_cycle` was the current cycle, no new one has begun."""
 
         _deadline: asyncio.TimerHandle | None = None
+        _body_deadline: asyncio.TimerHandle | None = None
         _armed_cycle: Any = None
         _head_bytes = 0
 
@@ -46,6 +50,9 @@ def protocol_class(header_timeout: float = HEADER_TIMEOUT) -> type[asyncio.Proto
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._body_deadline is not None:
+                self._body_deadline.cancel()
+                self._body_deadline = None
             super().connection_lost(exc)
 
         def on_response_complete(self) -> None:
@@ -61,6 +68,25 @@ def protocol_class(header_timeout: float = HEADER_TIMEOUT) -> type[asyncio.Proto
                 if self._waiting() and self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
                     self.transport.write(_TOO_LARGE)
                     self.transport.close()
+            self._watch_body()
+
+        def _watch_body(self) -> None:
+            """While a request's body is still arriving, the next piece is due within the timeout."""
+            if self._body_deadline is not None:
+                self._body_deadline.cancel()
+                self._body_deadline = None
+            cycle = self.cycle
+            if cycle is not None and cycle.more_body and not cycle.response_complete:
+                self._body_deadline = self.loop.call_later(header_timeout, self._body_stopped, cycle)
+
+        def _body_stopped(self, cycle: Any) -> None:
+            self._body_deadline = None
+            if cycle is not self.cycle or not cycle.more_body or self.transport.is_closing():
+                return
+            if self.flow.read_paused:  # the mock has not read what came: not the client's delay
+                self._watch_body()
+                return
+            self.transport.close()  # the app's next read says the client is gone
 
         def _waiting(self) -> bool:
             """No request has begun since the deadline was set (none in flight either)."""

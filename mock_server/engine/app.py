@@ -22,6 +22,7 @@ from mock_server.engine.asgi import base_url, path_of, read_body, request_header
 from mock_server.engine.backend import ApiRuntime, MockBackend, StartupError
 from mock_server.engine.control import ControlApi
 from mock_server.engine.errors import (
+    ClientGone,
     InjectedFault,
     InternalError,
     MethodNotAllowed,
@@ -227,6 +228,8 @@ class ApiDispatcher:
             )
             status, extra, payload = self._run_handler(runtime, operation, call, names)
             error: MockError | None = None
+        except ClientGone:  # the body never all arrived: nothing to answer, and nothing of it applied
+            return
         except MockError as exc:
             error = exc
             status, extra, payload = self._render(runtime, exc, method, path)

@@ -9,20 +9,20 @@ from typing import Any
 
 import orjson
 
-from mock_server.engine.errors import PayloadTooLarge
+from mock_server.engine.errors import ClientGone, PayloadTooLarge
 from mock_server.engine.types import Receive, Send
 
 __all__ = ["base_url", "encode_json", "path_of", "read_body", "request_headers", "send_bytes", "send_json"]
 
 
 async def read_body(receive: Receive, limit: int | None = None) -> bytes:
-    """The whole request body; PayloadTooLarge past `limit` bytes."""
+    """The whole request body; PayloadTooLarge past `limit` bytes; ClientGone when the connection closes first."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if limit is not None and size > limit:

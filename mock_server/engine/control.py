@@ -19,7 +19,7 @@ import orjson
 from mock_server.engine.asgi import base_url, read_body, request_headers, send_bytes, send_json
 from mock_server.engine.backend import ApiRuntime, MockBackend
 from mock_server.engine.clock import checked_instant, moved, parse_duration, parse_instant
-from mock_server.engine.errors import MethodNotAllowed, PayloadTooLarge, RequestInvalid, RouteNotFound
+from mock_server.engine.errors import ClientGone, MethodNotAllowed, PayloadTooLarge, RequestInvalid, RouteNotFound
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.snapshot import SnapshotError
 from mock_server.engine.types import (
@@ -163,6 +163,8 @@ class ControlApi:
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
             request = _Request(scope["method"], query, body, raw, dict(match.path_params), base_url(scope, headers))
             status, payload = await match.target.endpoint(request)
+        except ClientGone:  # the body never all arrived: nothing to answer, and nothing of it applied
+            return
         except RouteNotFound:
             status, payload = 404, {"error": f"no control endpoint at {path}"}
         except MethodNotAllowed as exc:

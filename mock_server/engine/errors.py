@@ -32,6 +32,7 @@ __all__ = [
     "MethodNotAllowed",
     "Violation",
     "RequestInvalid",
+    "ClientGone",
     "PayloadTooLarge",
     "UnsupportedMediaType",
     "RateLimited",
@@ -180,6 +181,11 @@ class RequestInvalid(MockError):
     def describe(self) -> str:
         """`body.actions[0].type: ...`: the place, then what is wrong with it."""
         return f"{self.first.where()}: {self.first.message}"
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its request body had all arrived (or the server closed it, a
+    body that stopped arriving): the request is dropped unanswered, and a part of a body is never applied."""
 
 
 class PayloadTooLarge(MockError):
