@@ -277,9 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["shards"] = {"placement": placement.describe(), "setups": [r.to_json() for r in shard_results]}
 
     if "persistence" in selected:
-        sizes = [
-            measure_persistence(label, extra, kills, log_dir=log_dir, say=_say) for label, extra, kills in SIZES
-        ]
+        sizes = [measure_persistence(label, extra, kills, log_dir=log_dir, say=_say) for label, extra, kills in SIZES]
         out.append(
             "Saving --state under writes (`kill -9` the server mid-writes; p99 / max of a health GET, ms)\n"
             + table(
