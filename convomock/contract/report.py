@@ -74,12 +74,13 @@ def write_junit(report: ContractReport, path: Path) -> None:
         suites,
         "testsuite",
         name=f"convomock contract {report.api}",
-        tests=str(len(report.operations)),
+        tests=str(len(report.operations) if report.stopped is None else len(report.errors)),
         failures=str(len(report.failing())),
         errors=str(len(report.errors)),
         time=f"{report.elapsed:.3f}",
     )
-    for op in report.operations.values():
+    # A run its first call stopped ran no operation: listing them would show them all as passed.
+    for op in report.operations.values() if report.stopped is None else ():
         _junit_case(suite, op)
     for index, error in enumerate(report.errors):
         case = ElementTree.SubElement(suite, "testcase", classname="run", name=f"error-{index + 1}")
@@ -89,6 +90,12 @@ def write_junit(report: ContractReport, path: Path) -> None:
 
 
 def render_markdown(report: ContractReport) -> str:
+    if report.stopped is not None:  # as the table: the reason is the whole report
+        return (
+            f"# Contract: `{report.api}` against `{report.base_url}`\n\n"
+            f"**FAILED: the run stopped at its first call, no operation was checked** — {_writes(report)}\n\n"
+            f"{report.stopped}\n"
+        )
     lines = [
         f"# Contract: `{report.api}` against `{report.base_url}`",
         "",

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -99,6 +100,23 @@ def test_a_wrong_token_prints_only_the_useful_line(capsys: pytest.CaptureFixture
     assert len(lines) == 1, out  # no table of zeros
     assert lines[0].startswith(f"FAILED: convomock contract: {API} against ")
     assert "credentials refused" in lines[0] and " answered 40" in lines[0]
+
+
+def test_the_reports_of_a_stopped_run_list_no_operation_as_passed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    junit, markdown = tmp_path / "junit.xml", tmp_path / "report.md"
+    argv = ["contract", "--api", API, "--token", "wrong-token", "--report", str(junit), "--report-md", str(markdown)]
+    code, _, _ = run(capsys, argv)
+    assert code == 1
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert [case.get("classname") for case in cases] == ["run"], [case.get("name") for case in cases]
+    assert suite.get("tests") == "1" and suite.get("errors") == "1"
+    assert "credentials refused" in (cases[0].find("error").text or "")  # type: ignore[union-attr]
+    text = markdown.read_text(encoding="utf-8")
+    assert "no operation was checked" in text and "credentials refused" in text and "| operation |" not in text
 
 
 def test_writes_are_off_against_a_url_unless_asked(capsys: pytest.CaptureFixture[str]) -> None:
