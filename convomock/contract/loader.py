@@ -205,15 +205,19 @@ def build_schema(contract: ResolvedContract, filtered: bool = True) -> Any:
         "generation": {"max-examples": options.max_examples},
         "phases": {phase: {"enabled": phase in options.phases} for phase in PHASES},
         "checks": {
+            # judged on the request as sent, by `checks.negative_data_rejection_as_sent`, in its place
+            "negative_data_rejection": {"enabled": False},
             "positive_data_acceptance": {
                 "expected-statuses": sorted({200, 201, 202, 204, 401, 403, 404, 409, 429, 500, 502, 503, *refusals})
-            }
+            },
         },
     }
     if contract.in_process:  # the mock's seeded credentials are public: a report's curl carries them, runnable
         config["output"] = {"sanitization": {"enabled": False}}
     for check in extension.get("skip-checks", []):  # what the vendor is known to do differently, with a reason
         config["checks"].setdefault(check, {})["enabled"] = False
+        if check == "negative_data_rejection":
+            config["checks"]["negative_data_rejection_as_sent"] = {"enabled": False}
     if options.seed is not None:
         config["seed"] = options.seed
     if contract.rate_limit:
