@@ -21,6 +21,7 @@ __all__ = ["HEADER_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_HEAD_BYTES", "protocol_c
 HEADER_TIMEOUT = 10.0  # seconds for a request's head to arrive
 KEEP_ALIVE_TIMEOUT = 5  # seconds an idle kept-alive connection stays open (uvicorn's timeout_keep_alive)
 MAX_HEAD_BYTES = 64 * 1024  # a request line and headers larger than this answer 431
+LATE = 0.25  # a deadline that fires this late means the event loop stood still: it starts again
 
 _TOO_LARGE_BODY = b"convomock: request headers over 64 KiB\n"
 _TOO_LARGE = (
@@ -77,13 +78,16 @@ def protocol_class(header_timeout: float = HEADER_TIMEOUT) -> type[asyncio.Proto
                 self._body_deadline = None
             cycle = self.cycle
             if cycle is not None and cycle.more_body and not cycle.response_complete:
-                self._body_deadline = self.loop.call_later(header_timeout, self._body_stopped, cycle)
+                due = self.loop.time() + header_timeout
+                self._body_deadline = self.loop.call_later(header_timeout, self._body_stopped, cycle, due)
 
-        def _body_stopped(self, cycle: Any) -> None:
+        def _body_stopped(self, cycle: Any, due: float) -> None:
             self._body_deadline = None
             if cycle is not self.cycle or not cycle.more_body or self.transport.is_closing():
                 return
-            if self.flow.read_paused:  # the mock has not read what came: not the client's delay
+            if self.flow.read_paused or self.loop.time() - due > LATE:
+                # the mock has not read what came, or the loop itself stood still past the deadline (timers run
+                # before the loop reads its sockets): not the client's delay
                 self._watch_body()
                 return
             self.transport.close()  # the app's next read says the client is gone
@@ -97,15 +101,18 @@ def protocol_class(header_timeout: float = HEADER_TIMEOUT) -> type[asyncio.Proto
             self._disarm()
             self._armed_cycle = self.cycle
             self._head_bytes = 0
-            self._deadline = self.loop.call_later(header_timeout, self._expire)
+            self._deadline = self.loop.call_later(header_timeout, self._expire, self.loop.time() + header_timeout)
 
         def _disarm(self) -> None:
             if self._deadline is not None:
                 self._deadline.cancel()
                 self._deadline = None
 
-        def _expire(self) -> None:
+        def _expire(self, due: float) -> None:
             self._deadline = None
+            if self.loop.time() - due > LATE:  # the loop stood still: what the client sent may be unread yet
+                self._deadline = self.loop.call_later(header_timeout, self._expire, self.loop.time() + header_timeout)
+                return
             if self._waiting() and not self.transport.is_closing():
                 self.transport.close()  # nothing, or only part of a request's head, in header_timeout seconds
 

@@ -32,8 +32,10 @@ from mock_server.engine.backend import MockBackend
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.snapshot import dumps
 from mock_server.engine.types import ApiBinding, MockOptions
+from mock_server.engine.validation import finite_float, refuse_constant
 
 __all__ = [
+    "FAST_OPTIONS",
     "SCENARIOS_DIR",
     "StateFile",
     "StateFileError",
@@ -80,7 +82,7 @@ def save_state(app: MockApp, path: Path) -> None:
         write_atomically(path, encode_state(app.backend))
 
 
-_FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 def encode_state(backend: MockBackend) -> bytes:
@@ -90,7 +92,7 @@ def encode_state(backend: MockBackend) -> bytes:
     than sorted (equal state still gives equal bytes). What orjson refuses (a lone surrogate a state file brought
     in, an integer past 64 bits) takes the lossless path, `encode_snapshot`."""
     try:
-        return orjson.dumps(backend.snapshot(structured=True), option=_FAST_OPTIONS)
+        return orjson.dumps(backend.snapshot(structured=True), option=FAST_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is one
         return encode_snapshot(backend.snapshot())
 
@@ -135,13 +137,15 @@ class StateFileError(ValueError):
 def load_state(app: MockApp, path: Path) -> None:
     """Replace the state with FILE's (all or nothing: `MockBackend.restore`), or raise StateFileError saying why."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(path.read_bytes().decode("utf-8"), parse_constant=refuse_constant, parse_float=finite_float)
     except OSError as exc:
         raise StateFileError(path, f"cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise StateFileError(path, "not a state file: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise StateFileError(path, f"not a state file: not JSON ({exc})") from None
+    except ValueError as exc:  # NaN, Infinity, 1e400: no number a store can hold (orjson would save it as null)
+        raise StateFileError(path, f"not a state file: {exc}") from None
     except RecursionError:
         raise StateFileError(path, "not a state file: JSON nested too deep") from None
     try:
@@ -165,30 +169,39 @@ def lock_path(path: Path) -> Path:
 
 @contextmanager
 def writing_lock(path: Path, timeout: float = 120.0) -> Iterator[None]:
-    """Held by whatever writes or reads `path` whole: a save from its start (the forked child's, encoding included)
-    to its rename, and a starting server while it tidies and loads. A `kill -9` ends the server but not a save its
-    child is making; that save finishes, and the next server waits for it before reading the file. Without the
-    lock the save could land after the next server's own saves and put older state back. An advisory `flock` on
-    `.FILE.lock` beside the file (none where the system has no fcntl: no fork there, so no child outlives its
-    server)."""
-    if fcntl is None:
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    """Held by whatever writes or reads `path` whole: a save from before its fork (the child inherits it, and holds
+    it through encoding to its rename), and a starting server while it tidies and loads. A `kill -9` ends the server
+    but not a save its child is making; that save finishes, and the next server waits for it before reading the
+    file. Without the lock the save could land after the next server's own saves and put older state back. An
+    advisory `flock` on `.FILE.lock` beside the file (none where the system has no fcntl: no fork there, so no
+    child outlives its server)."""
+    fd = take_lock(path, timeout)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StateFileError(path, f"another process has been writing it for over {timeout:g} s") from None
-                time.sleep(0.02)
         yield
     finally:
-        os.close(fd)  # closing it releases the lock
+        if fd is not None:
+            os.close(fd)  # closing it releases the lock (once no forked child holds a copy)
+
+
+def take_lock(path: Path, timeout: float = 120.0) -> int | None:
+    """The lock's open descriptor, locked (None without fcntl); close it to release."""
+    if fcntl is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise StateFileError(path, f"another process has been writing it for over {timeout:g} s") from None
+            time.sleep(0.02)
+        except BaseException:
+            os.close(fd)
+            raise
 
 
 class StateFile:
@@ -278,22 +291,35 @@ class StateFile:
 
     async def _save_in_child(self) -> None:
         """Fork; the child encodes and writes its copy of the state and exits; its error, if any, comes back
-        through a pipe as one line."""
-        read_end, write_end = os.pipe()
+        through a pipe as one line. The lock is taken before the fork (the child inherits it), so no later save
+        can rename its file before this one, whatever happens to the server meanwhile."""
+        lock = await asyncio.to_thread(take_lock, self.path)  # free at once unless a killed server's child writes
+        try:
+            read_end, write_end = os.pipe()
+        except BaseException:
+            if lock is not None:
+                os.close(lock)
+            raise
         started = time.perf_counter()
-        with warnings.catch_warnings():  # Python 3.12+ warns of forking with threads: the child only encodes and writes
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        try:
+            with warnings.catch_warnings():  # Python 3.12+ warns of forking with threads: the child only writes
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except BaseException:  # EAGAIN, ENOMEM: nothing leaks, the next change tries again
+            for fd in (read_end, write_end, lock):
+                if fd is not None:
+                    os.close(fd)
+            raise
         if pid == 0:  # pragma: no cover - the child; coverage cannot follow it
-            os.close(read_end)
-            _child_save(self.app.backend, self.path, write_end)
+            try:
+                _child_save(self.app.backend, self.path, write_end, lock)
+            finally:
+                os._exit(1)  # never back into the server's code
         self._paused(time.perf_counter() - started)
         os.close(write_end)
-        try:
-            status = await asyncio.to_thread(_wait_for, pid)
-            problem = await asyncio.to_thread(_read_all, read_end)
-        finally:
-            os.close(read_end)
+        if lock is not None:
+            os.close(lock)  # the child's copy holds it until it exits
+        status, problem = await asyncio.to_thread(_collect, pid, read_end)
         if status != 0:
             raise ChildSaveFailed(problem.strip() or f"the saving process ended with status {status}")
 
@@ -314,20 +340,26 @@ class ChildSaveFailed(Exception):
     """The forked save failed; its message is the child's `<exception>: <message>`."""
 
 
-def _child_save(backend: MockBackend, path: Path, report: int) -> None:  # pragma: no cover - runs in the child
-    """The forked child: no signal of the server's reaches the parent through the child (its wake-up pipe is the
-    parent's too), Ctrl-C lets the save finish, and nothing of the parent's (atexit, buffered files) runs at exit."""
+def _child_save(backend: MockBackend, path: Path, report: int, lock: int | None) -> None:  # pragma: no cover
+    """The forked child (the lock inherited and held): it closes every descriptor of the server's it inherited
+    (the listening socket, client connections, the event loop's), so none outlives the server or stays open after
+    the server closed it; no signal of the server's reaches the parent through it (its wake-up pipe is the parent's
+    too); Ctrl-C lets the save finish; nothing of the parent's (atexit, buffered files) runs at exit."""
     status = 1
     try:
         gc.disable()  # a collection would touch (and so copy) every tracked object's page for nothing
+        kept = sorted({report, *([lock] if lock is not None else [])})
+        previous = 2
+        for fd in [*kept, _max_fd()]:
+            os.closerange(previous + 1, fd)
+            previous = fd
         try:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
         except ValueError:  # not the main thread (an in-process test's server): nothing of the server's to undo
             pass
-        with writing_lock(path):
-            write_atomically(path, encode_state(backend))
+        write_atomically(path, encode_state(backend))
         status = 0
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which logs it
         try:
@@ -338,18 +370,26 @@ def _child_save(backend: MockBackend, path: Path, report: int) -> None:  # pragm
         os._exit(status)
 
 
+def _max_fd() -> int:
+    try:
+        return max(os.sysconf("SC_OPEN_MAX"), 3)
+    except (ValueError, OSError):
+        return 65536
+
+
 def _write_locked(path: Path, data: bytes) -> None:
     with writing_lock(path):
         write_atomically(path, data)
 
 
-def _wait_for(pid: int) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
-def _read_all(fd: int) -> str:
-    chunks = []
-    while chunk := os.read(fd, 4096):
-        chunks.append(chunk)
-    return b"".join(chunks).decode("utf-8", "replace")
+def _collect(pid: int, report: int) -> tuple[int, str]:
+    """The child's report (read to its end: the child closed its end, or exited) and exit code, in one thread, which
+    also closes the pipe: a cancelled save cannot leave a read on a descriptor number already reused."""
+    try:
+        chunks = []
+        while chunk := os.read(report, 4096):
+            chunks.append(chunk)
+    finally:
+        os.close(report)
+        _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")

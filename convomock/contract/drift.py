@@ -14,6 +14,7 @@ from typing import Any
 from mock_server.apis import BINDINGS
 from mock_server.engine.asgi import read_body, send_bytes
 from mock_server.engine.drift import Drift
+from mock_server.engine.errors import ClientGone
 from mock_server.engine.types import Receive, Scope, Send
 
 __all__ = ["DRIFTS", "Drift", "DriftingApp", "drift_named"]
@@ -41,7 +42,10 @@ class DriftingApp:
         if scope["type"] != "http" or not self.drift.matches(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive)
+        try:
+            body = await read_body(receive)
+        except ClientGone:  # the client left before its body all arrived: nothing to answer
+            return
         if self.drift.request:
             scope = self.drift.request(scope)
         status, headers, payload = await _call(self.app, scope, body)

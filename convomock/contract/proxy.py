@@ -22,7 +22,7 @@ import httpx
 
 from convomock.contract.loader import ContractOptions, _spec_for
 from mock_server.engine.asgi import path_of, read_body, send_bytes, send_json
-from mock_server.engine.errors import MethodNotAllowed, MockError, RouteNotFound
+from mock_server.engine.errors import ClientGone, MethodNotAllowed, MockError, RouteNotFound
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.specs import Operation, Spec, load_spec
 from mock_server.engine.types import Receive, Scope, Send
@@ -118,7 +118,11 @@ class ValidatingProxy:
         if path.startswith("/__mock/"):
             await self._control(scope, send, path)
             return
-        await self._forward(scope, send, path, await read_body(receive))
+        try:
+            body = await read_body(receive)
+        except ClientGone:  # the client left before its body all arrived: nothing to forward
+            return
+        await self._forward(scope, send, path, body)
 
     async def _forward(self, scope: Scope, send: Send, path: str, body: bytes) -> None:
         method = scope["method"].upper()

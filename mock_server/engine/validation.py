@@ -78,8 +78,7 @@ def _coerce(parameter: Parameter, raw: str) -> Any:
     kinds = kinds if isinstance(kinds, list) else [kinds]
     if "integer" in kinds and _INTEGER.fullmatch(raw):
         return int(raw)
-    if "number" in kinds and _NUMBER.fullmatch(raw):
-        number = float(raw)
+    if "number" in kinds and _NUMBER.fullmatch(raw) and math.isfinite(number := float(raw)):  # 1e9999 is no number
         return int(number) if number.is_integer() and "." not in raw and "e" not in raw.lower() else number
     if "boolean" in kinds and raw in ("true", "false"):
         return raw == "true"
@@ -105,11 +104,11 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _refuse_constant(name: str) -> None:
+def refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _finite_float(text: str) -> float:
+def finite_float(text: str) -> float:
     """`1e400` is valid JSON but no double: json would make it infinity, which no answer or state file can hold
     (orjson writes it as null, and a restore then refuses the file)."""
     value = float(text)
@@ -205,7 +204,7 @@ def parse_json_body(raw: bytes) -> Any:
         raise RequestInvalid.single("body", f"JSON nested deeper than {MAX_NESTING} levels", kind="invalid_json")
     try:
         parsed = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant, parse_float=_finite_float
+            text, object_pairs_hook=_no_duplicates, parse_constant=refuse_constant, parse_float=finite_float
         )
     except json.JSONDecodeError as exc:
         raise RequestInvalid.single(

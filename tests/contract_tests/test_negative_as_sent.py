@@ -11,9 +11,12 @@ from urllib.parse import urlencode
 
 import pytest
 import schemathesis
+from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.core.parameters import ParameterLocation
 
+from convomock.contract import checks
 from convomock.contract.checks import _query_valid_as_sent
+from convomock.contract.loader import ContractOptions, build_schema, resolve
 from mock_server.apis import BINDINGS
 
 API = "omni-inbox"
@@ -81,3 +84,25 @@ def test_a_negated_body_or_header_is_left_to_schemathesis(find_automations: Any)
     generated = {"$sort": {"updated_at": -1, "x-unknown": []}}
     sent = [("$sort[updated_at]", "-1")]
     assert not _judged(find_automations, generated, sent, ParameterLocation.QUERY, ParameterLocation.HEADER)
+
+
+@pytest.mark.parametrize("valid_as_sent", [True, False])
+def test_the_check_forgives_only_what_was_valid_as_sent(monkeypatch: pytest.MonkeyPatch, valid_as_sent: bool) -> None:
+    def flagged(ctx: Any, response: Any, case: Any) -> bool | None:
+        raise AcceptedNegativeData(
+            operation="GET /automations", message="Invalid data", status_code=200, expected_statuses=["400"]
+        )
+
+    monkeypatch.setattr(checks, "_schemathesis_negative_data_rejection", flagged)
+    monkeypatch.setattr(checks, "_query_valid_as_sent", lambda response, case: valid_as_sent)
+    if valid_as_sent:
+        assert checks.negative_data_rejection_as_sent(None, None, None) is None
+    else:
+        with pytest.raises(AcceptedNegativeData):
+            checks.negative_data_rejection_as_sent(None, None, None)
+
+
+def test_a_run_uses_the_check_in_place_of_schemathesis_own() -> None:
+    schema = build_schema(resolve(ContractOptions(api=API)))
+    assert schema.config.checks.negative_data_rejection.enabled is False
+    assert checks.negative_data_rejection_as_sent in checks.CONTRACT_CHECKS

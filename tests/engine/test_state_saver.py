@@ -46,8 +46,13 @@ def test_a_save_is_written_by_a_child_with_the_state_of_its_start_while_the_serv
     written = server_module.write_atomically
 
     def slow_write(target: Path, data: bytes) -> None:
+        held = sorted(
+            os.readlink(f"/proc/self/fd/{fd}")
+            for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")
+        )
         with open(writers, "a") as handle:
-            handle.write(f"{os.getpid()}\n")
+            handle.write(json.dumps({"pid": os.getpid(), "fds": held}) + "\n")
         while True:
             try:
                 gate.unlink()
@@ -74,8 +79,13 @@ def test_a_save_is_written_by_a_child_with_the_state_of_its_start_while_the_serv
         gate.touch()
         _until(lambda: state.saved_version == app.backend.version)  # the next save has the later change
         assert _saved_clock(path) == _iso(http.get("/__mock/clock").json()["now"])
-    pids = {int(line) for line in writers.read_text().split()}
+    saves = [json.loads(line) for line in writers.read_text().splitlines()]
+    pids = {save["pid"] for save in saves}
     assert os.getpid() not in pids and pids, pids
+    # The child holds none of the server's sockets (the event loop's, a listener, a client's): it closed them.
+    assert os.path.isdir("/proc/self/fd") and not any(
+        fd.startswith(("socket:", "anon_inode:")) for save in saves for fd in save["fds"]
+    ), saves
     restored = create_app(apis=[api], frozen=True)
     load_state(restored, path)
     assert restored.backend.snapshot() == app.backend.snapshot()

@@ -52,7 +52,7 @@ def test_search_without_limit_gives_20(hl: HighLevelClient) -> None:
     assert hl.get(f"{AGENTS}/search", params={"limit": 21}).json()["count"] == 21
 
 
-@pytest.mark.parametrize("limit", ["abc", "", "1e400", "NaN"])
+@pytest.mark.parametrize("limit", ["abc", "", "1e400", "-1e9999", "NaN"])
 def test_search_limit_that_is_not_a_number_is_a_422(hl: HighLevelClient, limit: str) -> None:
     assert assert_422(hl.get(f"{AGENTS}/search", params={"limit": limit})) == [LIMIT_MESSAGE]
 
