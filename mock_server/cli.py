@@ -27,6 +27,7 @@ from mock_server.connections import HEADER_TIMEOUT, KEEP_ALIVE_TIMEOUT, MAX_HEAD
 from mock_server.engine.app import MockApp, StartupError
 from mock_server.engine.backend import client_headers
 from mock_server.engine.clock import parse_instant
+from mock_server.engine.options import SCENARIOS_ENV, env_scenario_folders
 from mock_server.engine.snapshot import SnapshotError
 from mock_server.engine.types import MockOptions
 from mock_server.progress import busy, byte_counter, seeding_bar
@@ -66,6 +67,7 @@ def _add_data_options(parser: argparse.ArgumentParser, api_help: str) -> None:
         metavar="NAME",
         help="switch a scenario on at start (repeatable); `convomock scenarios` lists them",
     )
+    _add_scenario_folders(parser)
     parser.add_argument(
         "--start-time",
         default=None,
@@ -73,6 +75,23 @@ def _add_data_options(parser: argparse.ArgumentParser, api_help: str) -> None:
         help="the mock clock's start instant (default 2026-01-15T15:00:00Z, so seeds are repeatable)",
     )
     parser.add_argument("--freeze", action="store_true", help="start with the mock clock frozen")
+
+
+def _add_scenario_folders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenarios",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help=f"a folder of your own scenario files (NAME.yaml, docs/scenarios.md), added to the built-in ones "
+        f"(repeatable; also ${SCENARIOS_ENV}, folders separated by '{os.pathsep}'); each is checked at start",
+    )
+
+
+def scenario_folders(args: argparse.Namespace) -> tuple[str, ...]:
+    """$CONVOMOCK_SCENARIOS' folders, then --scenarios'."""
+    return (*env_scenario_folders(), *(str(folder) for folder in getattr(args, "scenarios", [])))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,7 +166,21 @@ def build_parser() -> argparse.ArgumentParser:
         "X-Mock-Scenario), or show one's state changes and fault rules.",
     )
     scenarios.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    scenario_actions = scenarios.add_subparsers(dest="action", metavar="show")
+    _add_scenario_folders(scenarios)
+    scenario_actions = scenarios.add_subparsers(dest="action", metavar="show|check|schema")
+    check_scenarios = scenario_actions.add_parser(
+        "check",
+        help="check folders of scenario files",
+        description="Check every NAME.yaml of each folder as `serve --scenarios DIR` would at start: the schema "
+        "(`convomock scenarios schema`), the APIs and state effects named, names unique beside the built-in ones. "
+        "One line per folder; exit 2 on the first problem of any, naming the file and the field.",
+    )
+    check_scenarios.add_argument("folders", nargs="+", type=Path, metavar="DIR")
+    scenario_actions.add_parser(
+        "schema",
+        help="print the scenario files' JSON Schema",
+        description="Print the JSON Schema of a scenario file, for an editor (docs/scenarios.md shows how).",
+    )
     show_scenario = scenario_actions.add_parser(
         "show",
         help="one scenario in full",
@@ -240,6 +273,7 @@ def options_from(args: argparse.Namespace) -> MockOptions:
         conversations=args.conversations,
         tenants=args.tenants,
         scenarios=tuple(args.scenario),
+        scenario_dirs=scenario_folders(args),
         start=_start(args.start_time),
         # `seed` holds the clock at the start instant while seeding: repeatable to the byte
         frozen=args.freeze if serving else True,
@@ -391,10 +425,21 @@ def _loopback(host: str) -> bool:
 
 
 def scenarios(args: argparse.Namespace, out: TextIO) -> int:
-    from mock_server.engine.scenarios import load_scenarios
-    from mock_server.server import SCENARIOS_DIR
+    from mock_server.engine.scenarios import SCHEMA_FILE, ScenarioFileError, load_scenarios
+    from mock_server.server import SCENARIOS_DIR, scenario_effects
 
-    book = load_scenarios(SCENARIOS_DIR)
+    if args.action == "schema":
+        out.write((SCENARIOS_DIR / SCHEMA_FILE).read_text(encoding="utf-8"))
+        return EXIT_OK
+    if args.action == "check":
+        return _check_scenarios(args.folders, out)
+    try:
+        book = load_scenarios(
+            SCENARIOS_DIR, *(Path(folder) for folder in scenario_folders(args)), effects=scenario_effects()
+        )
+    except ScenarioFileError as exc:
+        print(f"convomock: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.action == "show":
         if args.name not in book:
             print(f"convomock: unknown scenario {args.name!r}; known: {', '.join(sorted(book))}", file=sys.stderr)
@@ -432,6 +477,26 @@ def scenarios(args: argparse.Namespace, out: TextIO) -> int:
     rows = [(s.name, ",".join(s.apis), _first_sentence(s.description)) for s in book.values()]
     out.write(_table(("scenario", "apis", "description"), rows))
     return EXIT_OK
+
+
+def _check_scenarios(folders: Sequence[Path], out: TextIO) -> int:
+    """Every file of the folders against the schema and the APIs (as `serve --scenarios` checks them, built-in
+    names included, so a clash is found too): one line per folder, OK or the first problem."""
+    from mock_server.engine.scenarios import ScenarioFileError, load_scenarios
+    from mock_server.server import SCENARIOS_DIR, scenario_effects
+
+    failed = False
+    for folder in folders:
+        try:
+            built_in = load_scenarios(SCENARIOS_DIR, effects=scenario_effects())
+            found = load_scenarios(SCENARIOS_DIR, folder, effects=scenario_effects())
+        except ScenarioFileError as exc:
+            print(f"convomock: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        names = sorted(set(found) - set(built_in))
+        out.write(f"{folder}: {len(names)} scenario(s) OK" + (f": {', '.join(names)}" if names else "") + "\n")
+    return EXIT_USAGE if failed else EXIT_OK
 
 
 def _first_sentence(text: str, limit: int = 100) -> str:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from mock_server.engine.clock import parse_instant
-from mock_server.engine.options import MockOptions
+from mock_server.engine.options import MockOptions, env_scenario_folders
 
 if TYPE_CHECKING:  # imported lazily at run time: loading the plugin must stay cheap for suites that never use it
     from mock_server.testing import ConvoMock, Runner
@@ -103,7 +104,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="do not block connections to the real vendors' hosts in tests that use the mock",
     )
+    group.addoption(
+        "--convomock-scenarios",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of your own scenario files, added to the built-in ones (repeatable; also ini "
+        "convomock_scenarios and $CONVOMOCK_SCENARIOS); checked when the mock starts",
+    )
     parser.addini("convomock_seed", "seed of the mock's generated data (default 0)", default="0")
+    parser.addini(
+        "convomock_scenarios", "folders of your own scenario files, relative to the ini file", type="paths", default=[]
+    )
     parser.addini("convomock_apis", "comma-separated APIs the fixtures serve (default all)", default="")
     parser.addini("convomock_conversations", "generated conversations per tenant (default: the fixtures')", default="")
     parser.addini(
@@ -155,6 +167,14 @@ def _names(value: Any, what: str) -> tuple[str, ...] | None:
     raise pytest.UsageError(f"@pytest.mark.convomock({what}=...) takes a name or a list of names, got {value!r}")
 
 
+def _scenario_folders(config: pytest.Config) -> tuple[str, ...]:
+    """$CONVOMOCK_SCENARIOS', the ini file's, then the command line's: as `convomock serve` takes them."""
+    from_env = env_scenario_folders()
+    from_ini = [str(path) for path in config.getini("convomock_scenarios")]
+    given = [str(Path(folder).resolve()) for folder in config.getoption("convomock_scenarios")]
+    return (*from_env, *from_ini, *given)
+
+
 def settings_for(node: pytest.Item) -> MockSettings:
     """The marker's keys (closest marker first), then the command line, then the ini file."""
     config = node.config
@@ -185,6 +205,7 @@ def settings_for(node: pytest.Item) -> MockSettings:
         frozen=bool(given.get("frozen", config.getini("convomock_frozen_clock"))),
         start=parse_instant(start) if isinstance(start, str) else start,
         strict=bool(given.get("strict", True)),
+        scenario_dirs=_scenario_folders(config),
     )
     guard = bool(given.get("guard", config.getini("convomock_guard"))) and not config.getoption(
         "convomock_allow_vendor_hosts"

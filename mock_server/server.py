@@ -11,7 +11,7 @@ import signal
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -65,7 +65,13 @@ def create_app(
     bindings = [binding(name) for name in names]
     if seeding is not None:
         bindings = [_reporting_seed(each, seeding) for each in bindings]
-    return MockApp(MockBackend(bindings, options, SCENARIOS_DIR))
+    folders = [SCENARIOS_DIR, *(Path(folder) for folder in options.scenario_dirs)]
+    return MockApp(MockBackend(bindings, options, folders, scenario_effects(bindings)))
+
+
+def scenario_effects(served: Sequence[ApiBinding] = ()) -> dict[str, list[str]]:
+    """Every API a scenario file may name (the packaged ones, and any served beside them) and its state effects."""
+    return {each.name: list(each.scenario_effects) for each in [*BINDINGS.values(), *served]}
 
 
 def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextManager[object]]) -> ApiBinding:

@@ -8,7 +8,7 @@ moto's backend: one object that the request path (`app.py`), the control API (`c
 from __future__ import annotations
 
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from mock_server.engine.jobs import JobRunner
 from mock_server.engine.journal import Journal
 from mock_server.engine.ratelimit import SlidingWindowLimiter
 from mock_server.engine.routing import RouteTable
-from mock_server.engine.scenarios import Scenario, ScenarioBook, Undo, load_scenarios
+from mock_server.engine.scenarios import Scenario, ScenarioBook, ScenarioFileError, Undo, load_scenarios
 from mock_server.engine.snapshot import SnapshotError, from_json_data, to_json_data
 from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
 from mock_server.engine.types import ApiBinding, MockOptions
@@ -54,14 +54,28 @@ class ApiRuntime:
 class MockBackend:
     """Everything the mock holds. Built once per app from the bindings, the options and the scenario files."""
 
-    def __init__(self, bindings: Sequence[ApiBinding], options: MockOptions, scenarios_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        bindings: Sequence[ApiBinding],
+        options: MockOptions,
+        scenarios_dir: Path | Sequence[Path] | None = None,
+        known_effects: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
+        """`scenarios_dir`: the folders of scenario files (the built-in one, then the user's); `known_effects`: every
+        API a scenario may name and its state effects (default: the served APIs'), which the files are checked
+        against."""
         if options.at_root and len(bindings) != 1:
             raise StartupError("serving at the root needs exactly one API")
         self.options = options
         self.clock = MockClock(options.start or DEFAULT_START, frozen=options.frozen)
         self.journal = Journal(options.journal_limit, options.journal_bytes)
         self.jobs = JobRunner(self.clock)
-        self.scenarios = ScenarioBook(load_scenarios(scenarios_dir) if scenarios_dir else {})
+        folders = [scenarios_dir] if isinstance(scenarios_dir, Path) else list(scenarios_dir or [])
+        effects = known_effects or {binding.name: list(binding.scenario_effects) for binding in bindings}
+        try:
+            self.scenarios = ScenarioBook(load_scenarios(*folders, effects=effects))
+        except ScenarioFileError as exc:
+            raise StartupError(str(exc)) from None
         # Counts every change to state (a write that succeeded, a control call that changes something); with the
         # background jobs' count it tells a state file when there is something new to save.
         self.changes = 0

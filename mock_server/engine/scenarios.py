@@ -18,15 +18,28 @@ vendor renders it in its own envelope. `path` is a glob on the path inside the A
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
+import yaml
+
+from mock_server import DATA_ROOT
 from mock_server.engine.errors import FAULT_KINDS
 from mock_server.engine.specs import load_yaml
 
-__all__ = ["FaultRule", "Scenario", "ScenarioBook", "Undo", "load_scenarios"]
+__all__ = [
+    "FaultRule",
+    "Scenario",
+    "ScenarioBook",
+    "ScenarioFileError",
+    "Undo",
+    "load_scenarios",
+    "scenario_schema",
+]
 
 Undo = Callable[[], None]
 
@@ -79,22 +92,92 @@ class Scenario:
         }
 
 
-def load_scenarios(folder: Path) -> dict[str, Scenario]:
-    found = {}
-    for path in sorted(folder.glob("*.yaml")):
-        raw = load_yaml(path) or {}
-        name = raw.get("name") or path.stem
-        if name != path.stem:
-            raise ValueError(f"{path.name}: name {name!r} must match the file name")
-        found[name] = Scenario(
-            name=name,
-            description=str(raw.get("description", "")).strip(),
-            apis=list(raw.get("apis") or ["*"]),
-            state={api: dict(effects or {}) for api, effects in (raw.get("state") or {}).items()},
-            faults=[FaultRule(**rule) for rule in raw.get("faults") or []],
-            real_limits=bool(raw.get("real_limits", False)),
-        )
+class ScenarioFileError(ValueError):
+    """A scenario file the mock refuses: `<file>: <field>: <what is wrong>`, one line."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {' '.join(problem.split())[:500]}")
+
+
+SCHEMA_FILE = "scenario.schema.json"  # beside the built-in scenarios; docs/scenarios.md explains it
+
+
+def scenario_schema(effects: Mapping[str, Collection[str]] | None = None) -> dict[str, Any]:
+    """The JSON Schema of a scenario file, for the APIs being served: the packaged one, with every API name
+    (`effects`' keys: a scaffolded API too) where it lists the built-in ones; state effects of an API the packaged
+    schema does not describe are checked by name against its package (`effects`)."""
+    schema: dict[str, Any] = json.loads((DATA_ROOT / "scenarios" / SCHEMA_FILE).read_text(encoding="utf-8"))
+    if effects is not None:
+        names = ["*", *effects]
+        schema["properties"]["apis"]["items"]["enum"] = names
+        schema["$defs"]["fault"]["properties"]["api"]["enum"] = names
+        described = schema["properties"]["state"]["properties"]
+        for api, api_effects in effects.items():
+            if api_effects:  # an API without effects is no key of `state`
+                described.setdefault(api, {"type": "object", "minProperties": 1})
+        for api in list(described):
+            if api not in effects:
+                del described[api]
+    return schema
+
+
+def load_scenarios(*folders: Path, effects: Mapping[str, Collection[str]] | None = None) -> dict[str, Scenario]:
+    """Every `*.yaml` / `*.yml` of the folders, in order, each checked against the scenario schema and, when
+    `effects` (API name -> its state effects) is given, against the APIs served. Raises ScenarioFileError naming
+    the file and the field; a name two files define is refused."""
+    validator = jsonschema_rs.Draft202012Validator(scenario_schema(effects))
+    found: dict[str, Scenario] = {}
+    origin: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise ScenarioFileError(folder, "not a folder of scenario files")
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            scenario = _scenario(path, validator, effects)
+            if scenario.name in found:
+                raise ScenarioFileError(path, f"name: {scenario.name!r} is already defined by {origin[scenario.name]}")
+            found[scenario.name] = scenario
+            origin[scenario.name] = path
     return found
+
+
+def _scenario(path: Path, validator: Any, effects: Mapping[str, Collection[str]] | None) -> Scenario:
+    try:
+        raw = load_yaml(path)
+    except OSError as exc:
+        raise ScenarioFileError(path, f"cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioFileError(path, "not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioFileError(path, f"not YAML: {exc}") from None
+    error = next(iter(validator.iter_errors(raw)), None)
+    if error is not None:
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.instance_path)
+        message = error.message
+        if type(error.kind).__name__ == "Enum":  # name every choice, not "or 4 other candidates"
+            message = f"{json.dumps(error.instance, default=str)} is not one of {', '.join(json.dumps(o, default=str) for o in error.kind.options)}"
+        raise ScenarioFileError(path, f"{where.lstrip('.') or '(the file)'}: {message}")
+    stem = path.name.rsplit(".", 1)[0]
+    name = raw.get("name", stem)
+    if name != stem:
+        raise ScenarioFileError(path, f"name: {name!r} must be the file's name without .yaml ({stem!r})")
+    state = {api: dict(given) for api, given in (raw.get("state") or {}).items()}
+    if effects is not None:
+        for api, given in state.items():
+            unknown = sorted(set(given) - set(effects[api]))
+            if unknown:
+                has = ", ".join(sorted(effects[api])) or "none"
+                raise ScenarioFileError(
+                    path, f"state.{api}.{unknown[0]}: {api} has no such state effect (it has: {has})"
+                )
+    return Scenario(
+        name=name,
+        description=str(raw["description"]).strip(),
+        apis=list(raw.get("apis") or ["*"]),
+        state=state,
+        faults=[FaultRule(**rule) for rule in raw.get("faults") or []],
+        real_limits=bool(raw.get("real_limits", False)),
+    )
 
 
 class ScenarioBook:
