@@ -486,9 +486,9 @@ def _check_scenarios(folders: Sequence[Path], out: TextIO) -> int:
     from mock_server.server import SCENARIOS_DIR, scenario_effects
 
     failed = False
+    built_in = load_scenarios(SCENARIOS_DIR, effects=scenario_effects())
     for folder in folders:
         try:
-            built_in = load_scenarios(SCENARIOS_DIR, effects=scenario_effects())
             found = load_scenarios(SCENARIOS_DIR, folder, effects=scenario_effects())
         except ScenarioFileError as exc:
             print(f"convomock: {exc}", file=sys.stderr)
@@ -496,6 +496,12 @@ def _check_scenarios(folders: Sequence[Path], out: TextIO) -> int:
             continue
         names = sorted(set(found) - set(built_in))
         out.write(f"{folder}: {len(names)} scenario(s) OK" + (f": {', '.join(names)}" if names else "") + "\n")
+    if not failed and len(folders) > 1:  # each is good alone; together, as `serve` takes them, a name may clash
+        try:
+            load_scenarios(SCENARIOS_DIR, *folders, effects=scenario_effects())
+        except ScenarioFileError as exc:
+            print(f"convomock: {exc}", file=sys.stderr)
+            failed = True
     return EXIT_USAGE if failed else EXIT_OK
 
 

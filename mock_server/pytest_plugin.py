@@ -169,10 +169,26 @@ def _names(value: Any, what: str) -> tuple[str, ...] | None:
 
 def _scenario_folders(config: pytest.Config) -> tuple[str, ...]:
     """$CONVOMOCK_SCENARIOS', the ini file's, then the command line's: as `convomock serve` takes them."""
-    from_env = env_scenario_folders()
-    from_ini = [str(path) for path in config.getini("convomock_scenarios")]
-    given = [str(Path(folder).resolve()) for folder in config.getoption("convomock_scenarios")]
+    here = Path(config.invocation_params.dir)
+    from_env = [str((here / folder).resolve()) for folder in env_scenario_folders()]
+    from_ini = [str(path) for path in config.getini("convomock_scenarios")]  # relative to the ini file already
+    given = [str((here / folder).resolve()) for folder in config.getoption("convomock_scenarios")]
     return (*from_env, *from_ini, *given)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Scenario folders are checked once, before any test: a bad file stops the run in one line (not a traceback
+    in every test that uses the mock)."""
+    folders = _scenario_folders(session.config)
+    if not folders:
+        return
+    from mock_server.engine.scenarios import ScenarioFileError, load_scenarios
+    from mock_server.server import SCENARIOS_DIR, scenario_effects
+
+    try:
+        load_scenarios(SCENARIOS_DIR, *(Path(folder) for folder in folders), effects=scenario_effects())
+    except ScenarioFileError as exc:
+        raise pytest.UsageError(f"convomock: {exc}") from None
 
 
 def settings_for(node: pytest.Item) -> MockSettings:

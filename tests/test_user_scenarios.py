@@ -5,6 +5,8 @@ the schema and the APIs at start, a refusal one line naming the file and the fie
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -13,7 +15,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mock_server.apis import BINDINGS
-from mock_server.cli import main
+from mock_server.cli import build_parser, main, options_from
+from mock_server.engine.backend import StartupError
 from mock_server.engine.scenarios import SCHEMA_FILE, load_scenarios, scenario_schema
 from mock_server.server import SCENARIOS_DIR, create_app, scenario_effects
 from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION
@@ -85,7 +88,31 @@ BAD_FILES = {
     "a name not the file's": ("name: other\ndescription: x\n", "name: 'other' must be the file's name"),
     "a built-in name": None,  # vendor-down.yaml, below
     "not YAML": ("description: [unclosed\n", "not YAML: "),
+    "a repeated key": ("description: x\ndescription: y\n", "not YAML: the key 'description' is repeated"),
+    "a key that is not text": ("description: x\n1: 2\n", "not YAML: the key 1 is not text"),
+    "an alias": ("description: &d x\napis: [*d]\n", "not YAML: aliases (*name) are not allowed"),
+    "a binary value": ("description: !!binary aGVsbG8=\n", "not YAML: tag:yaml.org,2002:binary values are not allowed"),
+    "a float for an integer": (
+        "description: x\nfaults:\n  - {error: rate_limited, retry_after: 30.0}\n",
+        "faults[0].retry_after: 30.0 is not an integer",
+    ),
+    "an infinite balance": (
+        "description: x\nstate:\n  1to1ai: {ai_token_balance: .inf}\n",
+        "state.1to1ai.ai_token_balance: inf is not an integer",
+    ),
+    "a blank description": ("description: '   '\n", "description: it is blank"),
 }
+
+
+def _check_refused(folder: Path, path: Path, said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both ways in: the mock's start (what `serve` prints, one line) and `convomock scenarios check`."""
+    with pytest.raises(StartupError) as refused:
+        create_app(apis=["1to1ai"], frozen=True, scenario_dirs=[str(folder)])
+    assert str(refused.value).startswith(f"{path}: {said}"), str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert main(["scenarios", "check", str(folder)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"convomock: {path}: {said}"), lines
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_FILES))
@@ -99,13 +126,25 @@ def test_a_bad_scenario_file_stops_the_start_in_one_line_naming_the_file_and_fie
         text, said = BAD_FILES[kind]  # type: ignore[misc]
         folder = _folder(tmp_path, mine=text)
         path = folder / "mine.yaml"
-    for argv in (["serve", "--port", "0", "--scenarios", str(folder)], ["scenarios", "check", str(folder)]):
-        code = main(argv)
-        captured = capsys.readouterr()
-        assert code == 2, (argv, captured)
-        lines = captured.err.splitlines()
-        assert len(lines) == 1, captured.err
-        assert lines[0].startswith(f"convomock: {path}: {said}"), lines[0]
+    _check_refused(folder, path, said, capsys)
+
+
+@pytest.mark.parametrize("name", ["a,b", "has space", "Upper", "é"])
+def test_a_file_name_that_cannot_be_a_scenario_name_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    folder = _folder(tmp_path, **{name: "description: x\n"})
+    _check_refused(folder, folder / f"{name}.yaml", "the file's name is the scenario's", capsys)
+
+
+def test_the_serve_command_refuses_in_one_line(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, mine="description: x\nfaults:\n  - {error: boom}\n")
+    argv = [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--scenarios", str(folder)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)  # a hang fails too
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f'convomock: {folder / "mine.yaml"}: faults[0].error: "boom" is not one of'), lines
 
 
 def test_check_says_what_each_folder_holds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -159,3 +198,52 @@ def test_the_packaged_schema_describes_every_apis_state_effects() -> None:
 def test_the_schema_command_prints_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenarios", "schema"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads((SCENARIOS_DIR / SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+def test_check_finds_a_name_two_folders_define(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "same.yaml").write_text("description: x\n", encoding="utf-8")
+    assert main(["scenarios", "check", str(first), str(second)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"convomock: {second / 'same.yaml'}: name: 'same' is already defined by {first / 'same.yaml'}"
+    ]
+
+
+def test_a_folder_named_twice_is_read_once_and_dot_files_are_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path, **{"tokens-25": TOKENS})
+    (folder / ".#tokens-25.yaml").symlink_to(tmp_path / "nowhere")  # an editor's lock file: a dangling link
+    monkeypatch.setenv("CONVOMOCK_SCENARIOS", str(folder))
+    options = options_from(build_parser().parse_args(["serve", "--scenarios", str(folder)]))
+    assert options.scenario_dirs == (str(folder), str(folder))
+    app = create_app(options, apis=["1to1ai"])
+    assert "tokens-25" in app.backend.scenarios.available
+
+
+def test_a_bad_file_stops_a_pytest_run_once_in_one_line(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    folder = _folder(tmp_path, mine="description: x\nfaults:\n  - {error: boom}\n")
+    pytester.makepyfile("def test_one(convomock):\n    pass\n\ndef test_two(convomock):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--convomock-scenarios", str(folder))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    said = [line for line in result.errlines if "convomock:" in line]
+    assert len(said) == 1 and f"{folder / 'mine.yaml'}: faults[0].error:" in said[0], result.errlines
+    assert not [line for line in result.outlines if "Traceback" in line]
+
+
+def test_the_ini_key_is_relative_to_the_ini_file(pytester: pytest.Pytester) -> None:
+    qa = pytester.mkdir("qa")
+    (qa / "tokens-25.yaml").write_text(TOKENS, encoding="utf-8")
+    pytester.makeini("[pytest]\nconvomock_scenarios = qa\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.convomock(apis=["1to1ai"], scenarios=["tokens-25"])
+        def test_balance(convomock):
+            assert {c["ai_token_balance"] for c in convomock.credentials("1to1ai")} == {25}
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

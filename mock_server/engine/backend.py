@@ -71,7 +71,11 @@ class MockBackend:
         self.journal = Journal(options.journal_limit, options.journal_bytes)
         self.jobs = JobRunner(self.clock)
         folders = [scenarios_dir] if isinstance(scenarios_dir, Path) else list(scenarios_dir or [])
-        effects = known_effects or {binding.name: list(binding.scenario_effects) for binding in bindings}
+        effects = (
+            known_effects
+            if known_effects is not None
+            else {binding.name: list(binding.scenario_effects) for binding in bindings}
+        )
         try:
             self.scenarios = ScenarioBook(load_scenarios(*folders, effects=effects))
         except ScenarioFileError as exc:

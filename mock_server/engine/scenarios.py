@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,6 @@ import yaml
 
 from mock_server import DATA_ROOT
 from mock_server.engine.errors import FAULT_KINDS
-from mock_server.engine.specs import load_yaml
 
 __all__ = [
     "FaultRule",
@@ -126,14 +126,20 @@ def load_scenarios(*folders: Path, effects: Mapping[str, Collection[str]] | None
     """Every `*.yaml` / `*.yml` of the folders, in order, each checked against the scenario schema and, when
     `effects` (API name -> its state effects) is given, against the APIs served. Raises ScenarioFileError naming
     the file and the field; a name two files define is refused."""
-    validator = jsonschema_rs.Draft202012Validator(scenario_schema(effects))
+    schema = scenario_schema(effects)
+    validator = jsonschema_rs.Draft202012Validator(schema)
     found: dict[str, Scenario] = {}
     origin: dict[str, Path] = {}
+    read: set[Path] = set()
     for folder in folders:
         if not folder.is_dir():
             raise ScenarioFileError(folder, "not a folder of scenario files")
-        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-            scenario = _scenario(path, validator, effects)
+        if folder.resolve() in read:  # named twice (the environment and the command line, say): read once
+            continue
+        read.add(folder.resolve())
+        files = [*folder.glob("*.yaml"), *folder.glob("*.yml")]
+        for path in sorted(p for p in files if not p.name.startswith(".")):  # an editor's lock or backup file
+            scenario = _scenario(path, schema, validator, effects)
             if scenario.name in found:
                 raise ScenarioFileError(path, f"name: {scenario.name!r} is already defined by {origin[scenario.name]}")
             found[scenario.name] = scenario
@@ -141,23 +147,106 @@ def load_scenarios(*folders: Path, effects: Mapping[str, Collection[str]] | None
     return found
 
 
-def _scenario(path: Path, validator: Any, effects: Mapping[str, Collection[str]] | None) -> Scenario:
+MAX_FILE_BYTES = 1024 * 1024
+NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as the schema's `name`: usable in X-Mock-Scenario and a URL
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A scenario file's YAML: plain data only. A repeated key, a key that is not text, an alias (one anchor can
+    expand into billions of nodes) or a tag for bytes, sets or timestamps is refused with its line."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not allowed in a scenario file", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} is not text", key_node.start_mark)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} is repeated", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _refuse_tag(loader: Any, node: Any) -> Any:
+    raise yaml.constructor.ConstructorError(None, None, f"{node.tag} values are not allowed here", node.start_mark)
+
+
+for _tag in ("binary", "set", "timestamp", "omap", "pairs"):
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+_StrictLoader.yaml_implicit_resolvers = {  # an unquoted date stays text
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+# Where the schema says "integer", YAML's 30.0 (which JSON Schema counts as one) is refused: it would reach the wire
+# as `Retry-After: 30.0`.
+_INTEGER_FIELDS = ("status", "latency_ms", "every", "retry_after")
+
+
+def _read(path: Path) -> Any:
+    if not path.is_file():
+        raise ScenarioFileError(path, "not a file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ScenarioFileError(path, f"over {MAX_FILE_BYTES // 1024} KiB: no scenario is that long")
     try:
-        raw = load_yaml(path)
+        return yaml.load(path.read_bytes().decode("utf-8"), Loader=_StrictLoader)
     except OSError as exc:
         raise ScenarioFileError(path, f"cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ScenarioFileError(path, "not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise ScenarioFileError(path, f"not YAML: {exc}") from None
-    error = next(iter(validator.iter_errors(raw)), None)
+    except RecursionError:
+        raise ScenarioFileError(path, "not YAML: nested too deep") from None
+
+
+def _floats_for_integers(raw: Mapping[str, Any], schema: Mapping[str, Any]) -> str | None:
+    faults, state = raw.get("faults"), raw.get("state")
+    for index, rule in enumerate(faults if isinstance(faults, list) else []):
+        for name in _INTEGER_FIELDS if isinstance(rule, dict) else ():
+            if isinstance(rule.get(name), float):
+                return f"faults[{index}].{name}: {rule[name]} is not an integer"
+    described = schema["properties"]["state"]["properties"]
+    for api, given in state.items() if isinstance(state, dict) else ():
+        for effect, value in given.items() if isinstance(given, dict) else ():
+            kind = (described.get(api, {}).get("properties", {}).get(effect) or {}).get("type")
+            if kind == "integer" and isinstance(value, float):
+                return f"state.{api}.{effect}: {value} is not an integer"
+    return None
+
+
+def _scenario(
+    path: Path, schema: Mapping[str, Any], validator: Any, effects: Mapping[str, Collection[str]] | None
+) -> Scenario:
+    stem = path.name.rsplit(".", 1)[0]
+    if not NAME.fullmatch(stem):
+        raise ScenarioFileError(
+            path, f"the file's name is the scenario's: lower-case letters, digits and '-' ({stem!r} is not)"
+        )
+    raw = _read(path)
+    if isinstance(raw, dict) and (found := _floats_for_integers(raw, schema)) is not None:
+        raise ScenarioFileError(path, found)
+    try:
+        error = next(iter(validator.iter_errors(raw)), None)
+    except (ValueError, RecursionError) as exc:  # nothing JSON can hold (the loader lets none through)
+        raise ScenarioFileError(path, f"(the file): {exc}") from None
     if error is not None:
         where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.instance_path)
         message = error.message
-        if type(error.kind).__name__ == "Enum":  # name every choice, not "or 4 other candidates"
-            message = f"{json.dumps(error.instance, default=str)} is not one of {', '.join(json.dumps(o, default=str) for o in error.kind.options)}"
+        if list(error.instance_path) == ["description"] and type(error.kind).__name__ == "Pattern":
+            message = "it is blank: say what the scenario makes the mock do"
+        elif type(error.kind).__name__ == "Enum":  # name every choice, not "or 4 other candidates"
+            choices = ", ".join(json.dumps(choice, ensure_ascii=False) for choice in error.kind.options)
+            message = f"{json.dumps(error.instance, ensure_ascii=False, default=str)} is not one of {choices}"
         raise ScenarioFileError(path, f"{where.lstrip('.') or '(the file)'}: {message}")
-    stem = path.name.rsplit(".", 1)[0]
     name = raw.get("name", stem)
     if name != stem:
         raise ScenarioFileError(path, f"name: {name!r} must be the file's name without .yaml ({stem!r})")
