@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="load state from FILE at start if it exists; save it there whenever it changes and at shutdown, "
         "atomically (a kill -9 leaves the old file or the new, never half). A forked process writes each save, so "
-        "the server pauses only to fork (at most ~20 ms at 10,000 conversations); a change is on disk within "
+        "the server pauses only to fork (~10-35 ms at 10,000 conversations); a change is on disk within "
         "~0.2 s at the default seed, ~5 s at --conversations 10000 (`python -m bench --only persistence`)",
     )
     serve.add_argument(

@@ -12,14 +12,12 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
-from starlette.testclient import TestClient
 
 from mock_server.apis import BINDINGS
 from mock_server.cli import build_parser, main, options_from
 from mock_server.engine.backend import StartupError
 from mock_server.engine.scenarios import SCHEMA_FILE, load_scenarios, scenario_schema
 from mock_server.server import SCENARIOS_DIR, create_app, scenario_effects
-from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION
 
 FLAKY = """\
 description: Every third 1TO1 AI text send answers 502.
@@ -32,7 +30,6 @@ description: Every 1TO1 AI business has 25 AI tokens.
 state:
   1to1ai: {ai_token_balance: 25}
 """
-TEXT = "/1to1ai/api/v1/public/acme/conversation/messages/text"
 pytest_plugins = ["pytester"]
 
 
@@ -42,27 +39,6 @@ def _folder(tmp_path: Path, **files: str) -> Path:
     for name, text in files.items():
         (folder / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
     return folder
-
-
-def test_a_users_scenarios_work_beside_the_built_in_ones(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, **{"payments-flaky": FLAKY, "tokens-25": TOKENS})
-    app = create_app(apis=["1to1ai"], frozen=True, scenario_dirs=[str(folder)])
-    with TestClient(app, base_url="http://127.0.0.1:8000") as http:
-        listed = {s["name"] for s in http.get("/__mock/scenarios").json()["scenarios"]}
-        assert {"payments-flaky", "tokens-25", "vendor-down"} <= listed
-        assert http.post("/__mock/scenarios/tokens-25").status_code == 200
-        balances = {c["ai_token_balance"] for c in http.get("/__mock/credentials").json()["1to1ai"]}
-        assert balances == {25}
-        assert http.delete("/__mock/scenarios/tokens-25").status_code == 200  # gives back what it changed
-        assert {c["ai_token_balance"] for c in http.get("/__mock/credentials").json()["1to1ai"]} != {25}
-        assert http.post("/__mock/scenarios/payments-flaky").status_code == 200
-        auth = {"Authorization": f"Bearer {ACME_TOKEN}"}
-        sent = [
-            http.post(TEXT, headers=auth, json={"conversation": {"uuid": DOC_CONVERSATION}, "body": f"hola {n}"})
-            for n in range(3)
-        ]
-        assert [r.status_code for r in sent] == [201, 201, 502]
-        assert sent[2].json()["code"] == "SEND_FAILED", sent[2].text  # 1TO1 AI's own envelope
 
 
 BAD_FILES = {

@@ -49,6 +49,13 @@ def _temporaries(folder: Path) -> list[Path]:
     return [p for p in folder.glob(".state.json.*") if p.name != ".state.json.lock"]
 
 
+def _settled(state: Path, quiet: float = 0.5) -> bool:
+    """No save for `quiet` seconds."""
+    before = state.stat().st_mtime_ns
+    time.sleep(quiet)
+    return state.stat().st_mtime_ns == before
+
+
 def _wait_for(condition: object, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     while not condition():  # type: ignore[operator]
@@ -61,6 +68,7 @@ def test_the_state_file_follows_each_change_while_the_server_runs(tmp_path: Path
     with serving("--state", str(state)) as (base, _):
         assert _send(base, "persist-one").status_code == 201
         _wait_for(lambda: state.exists() and "persist-one" in _bodies_in_file(state))
+        _wait_for(lambda: _settled(state))  # the send's background work (its delivery status) saved too
         first = state.stat().st_mtime_ns
         time.sleep(0.6)  # nothing changed: no new save
         assert state.stat().st_mtime_ns == first
