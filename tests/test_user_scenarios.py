@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import jsonschema_rs
@@ -18,27 +17,9 @@ from mock_server.cli import build_parser, main, options_from
 from mock_server.engine.backend import StartupError
 from mock_server.engine.scenarios import SCHEMA_FILE, load_scenarios, scenario_schema
 from mock_server.server import SCENARIOS_DIR, create_app, scenario_effects
+from tests.support.scenario_files import FLAKY, TOKENS, scenario_folder
 
-FLAKY = """\
-description: Every third 1TO1 AI text send answers 502.
-apis: [1to1ai]
-faults:
-  - {api: 1to1ai, method: POST, path: "*/conversation/messages/text", error: bad_gateway, every: 3}
-"""
-TOKENS = """\
-description: Every 1TO1 AI business has 25 AI tokens.
-state:
-  1to1ai: {ai_token_balance: 25}
-"""
 pytest_plugins = ["pytester"]
-
-
-def _folder(tmp_path: Path, **files: str) -> Path:
-    folder = tmp_path / "qa-scenarios"
-    folder.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (folder / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-    return folder
 
 
 BAD_FILES = {
@@ -96,11 +77,11 @@ def test_a_bad_scenario_file_stops_the_start_in_one_line_naming_the_file_and_fie
     tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
     if kind == "a built-in name":
-        folder = _folder(tmp_path, **{"vendor-down": "description: mine\n"})
+        folder = scenario_folder(tmp_path, **{"vendor-down": "description: mine\n"})
         path, said = folder / "vendor-down.yaml", f"name: 'vendor-down' is already defined by {SCENARIOS_DIR}"
     else:
         text, said = BAD_FILES[kind]  # type: ignore[misc]
-        folder = _folder(tmp_path, mine=text)
+        folder = scenario_folder(tmp_path, mine=text)
         path = folder / "mine.yaml"
     _check_refused(folder, path, said, capsys)
 
@@ -109,12 +90,12 @@ def test_a_bad_scenario_file_stops_the_start_in_one_line_naming_the_file_and_fie
 def test_a_file_name_that_cannot_be_a_scenario_name_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    folder = _folder(tmp_path, **{name: "description: x\n"})
+    folder = scenario_folder(tmp_path, **{name: "description: x\n"})
     _check_refused(folder, folder / f"{name}.yaml", "the file's name is the scenario's", capsys)
 
 
 def test_the_serve_command_refuses_in_one_line(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, mine="description: x\nfaults:\n  - {error: boom}\n")
+    folder = scenario_folder(tmp_path, mine="description: x\nfaults:\n  - {error: boom}\n")
     argv = [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--scenarios", str(folder)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)  # a hang fails too
     assert done.returncode == 2, done
@@ -124,7 +105,7 @@ def test_the_serve_command_refuses_in_one_line(tmp_path: Path) -> None:
 
 
 def test_check_says_what_each_folder_holds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    folder = _folder(tmp_path, **{"payments-flaky": FLAKY, "tokens-25": TOKENS})
+    folder = scenario_folder(tmp_path, **{"payments-flaky": FLAKY, "tokens-25": TOKENS})
     assert main(["scenarios", "check", str(folder)]) == 0
     assert capsys.readouterr().out == f"{folder}: 2 scenario(s) OK: payments-flaky, tokens-25\n"
     assert main(["scenarios", "check", str(tmp_path / "nowhere")]) == 2
@@ -134,7 +115,7 @@ def test_check_says_what_each_folder_holds(tmp_path: Path, capsys: pytest.Captur
 def test_the_environment_variable_and_the_option_add_folders(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = _folder(tmp_path, **{"payments-flaky": FLAKY})
+    first = scenario_folder(tmp_path, **{"payments-flaky": FLAKY})
     second = tmp_path / "more"
     second.mkdir()
     (second / "tokens-25.yaml").write_text(TOKENS, encoding="utf-8")
@@ -145,7 +126,7 @@ def test_the_environment_variable_and_the_option_add_folders(
 
 
 def test_the_pytest_option_serves_the_folder(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    folder = _folder(tmp_path, **{"tokens-25": TOKENS})
+    folder = scenario_folder(tmp_path, **{"tokens-25": TOKENS})
     pytester.makepyfile(
         """
         import pytest
@@ -190,7 +171,7 @@ def test_check_finds_a_name_two_folders_define(tmp_path: Path, capsys: pytest.Ca
 def test_a_folder_named_twice_is_read_once_and_dot_files_are_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = _folder(tmp_path, **{"tokens-25": TOKENS})
+    folder = scenario_folder(tmp_path, **{"tokens-25": TOKENS})
     (folder / ".#tokens-25.yaml").symlink_to(tmp_path / "nowhere")  # an editor's lock file: a dangling link
     monkeypatch.setenv("CONVOMOCK_SCENARIOS", str(folder))
     options = options_from(build_parser().parse_args(["serve", "--scenarios", str(folder)]))
@@ -200,7 +181,7 @@ def test_a_folder_named_twice_is_read_once_and_dot_files_are_skipped(
 
 
 def test_a_bad_file_stops_a_pytest_run_once_in_one_line(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    folder = _folder(tmp_path, mine="description: x\nfaults:\n  - {error: boom}\n")
+    folder = scenario_folder(tmp_path, mine="description: x\nfaults:\n  - {error: boom}\n")
     pytester.makepyfile("def test_one(convomock):\n    pass\n\ndef test_two(convomock):\n    pass\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "--convomock-scenarios", str(folder))
     assert result.ret == pytest.ExitCode.USAGE_ERROR

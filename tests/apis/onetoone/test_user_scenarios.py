@@ -4,38 +4,19 @@ switching off gives back."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from starlette.testclient import TestClient
 
 from mock_server.server import create_app
 from tests.support.onetoone import ACME_TOKEN, DOC_CONVERSATION
+from tests.support.scenario_files import FLAKY, TOKENS, scenario_folder
 
-FLAKY = """\
-description: Every third 1TO1 AI text send answers 502.
-apis: [1to1ai]
-faults:
-  - {api: 1to1ai, method: POST, path: "*/conversation/messages/text", error: bad_gateway, every: 3}
-"""
-TOKENS = """\
-description: Every 1TO1 AI business has 25 AI tokens.
-state:
-  1to1ai: {ai_token_balance: 25}
-"""
 TEXT = "/1to1ai/api/v1/public/acme/conversation/messages/text"
 
 
-def _folder(tmp_path: Path, **files: str) -> Path:
-    folder = tmp_path / "qa-scenarios"
-    folder.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (folder / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-    return folder
-
-
 def test_a_users_scenarios_work_beside_the_built_in_ones(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, **{"payments-flaky": FLAKY, "tokens-25": TOKENS})
+    folder = scenario_folder(tmp_path, **{"payments-flaky": FLAKY, "tokens-25": TOKENS})
     app = create_app(apis=["1to1ai"], frozen=True, scenario_dirs=[str(folder)])
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         listed = {s["name"] for s in http.get("/__mock/scenarios").json()["scenarios"]}
