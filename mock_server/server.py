@@ -29,6 +29,7 @@ from mock_server import DATA_ROOT
 from mock_server.apis import BINDINGS, binding
 from mock_server.engine.app import MockApp
 from mock_server.engine.backend import MockBackend
+from mock_server.engine.errors import FileRefused
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.snapshot import dumps
 from mock_server.engine.types import ApiBinding, MockOptions
@@ -84,8 +85,7 @@ def _reporting_seed(api: ApiBinding, seeding: Callable[[str], AbstractContextMan
 
 def save_state(app: MockApp, path: Path) -> None:
     """Write the snapshot so that a crash at any moment leaves either the old file or the new one, never half."""
-    with writing_lock(path):
-        write_atomically(path, encode_state(app.backend))
+    _write_locked(path, encode_state(app.backend))
 
 
 FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -133,11 +133,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
-class StateFileError(ValueError):
+class StateFileError(FileRefused):
     """A state file the mock refuses to start from: `<file>: <what is wrong>`, one line."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"{path}: {' '.join(problem.split())[:500]}")
 
 
 def load_state(app: MockApp, path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ __all__ = [
     "RateLimited",
     "InjectedFault",
     "InternalError",
+    # what the mock refuses to start from
+    "FileRefused",
 ]
 
 Rendered = tuple[int, dict[str, str], Any]  # status, extra headers, JSON body
@@ -299,3 +302,11 @@ class ErrorStyle:
         """The only place an error becomes an answer."""
         problem = self.problem(error)
         return problem.status, dict(problem.headers), self.envelope(problem)
+
+
+class FileRefused(ValueError):
+    """A file the mock refuses (a state file, a scenario file): `<file>: <what is wrong>`, on one line."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {' '.join(problem.split())[:500]}")

@@ -29,7 +29,8 @@ import jsonschema_rs
 import yaml
 
 from mock_server import DATA_ROOT
-from mock_server.engine.errors import FAULT_KINDS
+from mock_server.engine.errors import FAULT_KINDS, FileRefused
+from mock_server.engine.specs import PLAIN_RESOLVERS
 
 __all__ = [
     "FaultRule",
@@ -92,12 +93,8 @@ class Scenario:
         }
 
 
-class ScenarioFileError(ValueError):
+class ScenarioFileError(FileRefused):
     """A scenario file the mock refuses: `<file>: <field>: <what is wrong>`, one line."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        self.path = path
-        super().__init__(f"{path}: {' '.join(problem.split())[:500]}")
 
 
 SCHEMA_FILE = "scenario.schema.json"  # beside the built-in scenarios; docs/scenarios.md explains it
@@ -181,10 +178,7 @@ def _refuse_tag(loader: Any, node: Any) -> Any:
 
 for _tag in ("binary", "set", "timestamp", "omap", "pairs"):
     _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
-_StrictLoader.yaml_implicit_resolvers = {  # an unquoted date stays text
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_StrictLoader.yaml_implicit_resolvers = PLAIN_RESOLVERS  # an unquoted date stays text, as in a spec
 
 # Where the schema says "integer", YAML's 30.0 (which JSON Schema counts as one) is refused: it would reach the wire
 # as `Retry-After: 30.0`.

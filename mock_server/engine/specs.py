@@ -20,7 +20,16 @@ import yaml
 
 from mock_server.engine.errors import Violation
 
-__all__ = ["Operation", "Parameter", "SchemaValidator", "Spec", "load_spec", "load_yaml", "resolve_ref"]
+__all__ = [
+    "PLAIN_RESOLVERS",
+    "Operation",
+    "Parameter",
+    "SchemaValidator",
+    "Spec",
+    "load_spec",
+    "load_yaml",
+    "resolve_ref",
+]
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _URN = "urn:convomock:spec"
@@ -34,10 +43,12 @@ class _PlainLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """YAML without implicit timestamps: a spec's `example: 2023-11-07T05:31:56Z` stays a string."""
 
 
-_PlainLoader.yaml_implicit_resolvers = {
+# YAML's implicit types without timestamps (a scenario file's strict loader takes them too)
+PLAIN_RESOLVERS = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_PlainLoader.yaml_implicit_resolvers = PLAIN_RESOLVERS
 
 
 def load_yaml(path: Path) -> Any:

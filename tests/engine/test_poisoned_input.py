@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from mock_server.engine.asgi import encode_json
 from mock_server.engine.backend import client_headers
 from mock_server.engine.validation import find_unencodable, parse_form_body
 from mock_server.server import StateFile, create_app, load_state, save_state
+from tests.support.processes import until
 from tests.support.specs import error_envelope
 
 LONE = "\ud800"
@@ -210,13 +210,6 @@ def _async(function: Callable[..., Any]) -> Callable[..., Any]:
 # -- the --state saver outlives a failed save --------------------------------------------------------------------
 
 
-def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 @pytest.mark.parametrize("failure", ["OSError", "RuntimeError"])
 def test_the_saver_survives_a_failed_save_keeps_the_old_file_and_saves_the_next_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, failure: str
@@ -237,18 +230,18 @@ def test_the_saver_survives_a_failed_save_keeps_the_old_file_and_saves_the_next_
         written(target, data)
 
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
-        _until(path.exists)
-        _until(lambda: state.saved_version == app.backend.version)
+        until(path.exists)
+        until(lambda: state.saved_version == app.backend.version)
         old = path.read_bytes()
         monkeypatch.setattr(server_module, "write_atomically", write_once_failing)
         with caplog.at_level(logging.ERROR, logger="convomock"):
             assert http.post("/__mock/clock", json={"advance": "1h"}).status_code == 200
-            _until(lambda: state.failed_version == app.backend.version)
+            until(lambda: state.failed_version == app.backend.version)
         assert path.read_bytes() == old  # the old file stays
         expected = "No space left on device" if failure == "OSError" else "RuntimeError: a bug in the save"
         assert any("could not save state" in r.getMessage() and expected in r.getMessage() for r in caplog.records)
         assert http.post("/__mock/clock", json={"advance": "1h"}).status_code == 200  # the next change
-        _until(lambda: state.saved_version == app.backend.version)
+        until(lambda: state.saved_version == app.backend.version)
         assert path.read_bytes() != old
         assert state._task is not None and not state._task.done()
     restored = create_app(apis=[api], frozen=True)

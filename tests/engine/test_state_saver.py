@@ -8,7 +8,6 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -18,15 +17,9 @@ from starlette.testclient import TestClient
 import mock_server.server as server_module
 from mock_server.apis import BINDINGS
 from mock_server.server import StateFile, create_app, load_state, lock_path, save_state
+from tests.support.processes import until
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the forked save needs os.fork")
-
-
-def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def _saved_clock(path: Path) -> str:
@@ -62,11 +55,11 @@ def test_a_save_is_written_by_a_child_with_the_state_of_its_start_while_the_serv
         written(target, data)
 
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
-        _until(lambda: path.exists() and state.saved_version == app.backend.version)
+        until(lambda: path.exists() and state.saved_version == app.backend.version)
         monkeypatch.setattr(server_module, "write_atomically", slow_write)
         before = http.get("/__mock/clock").json()["now"]
         assert http.post("/__mock/clock", json={"advance": "1h"}).status_code == 200
-        _until(writers.exists)  # a save began and is waiting to write
+        until(writers.exists)  # a save began and is waiting to write
         at_fork = http.get("/__mock/clock").json()["now"]
         # The server answers and changes state while that save is held.
         moved = http.post("/__mock/clock", json={"advance": "1h"})
@@ -74,10 +67,10 @@ def test_a_save_is_written_by_a_child_with_the_state_of_its_start_while_the_serv
         assert http.get("/__mock/clock").json()["now"] != at_fork
         assert _saved_clock(path) == _iso(before)  # nothing lands while the save is held
         gate.touch()
-        _until(lambda: _saved_clock(path) != _iso(before))
+        until(lambda: _saved_clock(path) != _iso(before))
         assert _saved_clock(path) == _iso(at_fork)  # the state of the save's start, not of its end
         gate.touch()
-        _until(lambda: state.saved_version == app.backend.version)  # the next save has the later change
+        until(lambda: state.saved_version == app.backend.version)  # the next save has the later change
         assert _saved_clock(path) == _iso(http.get("/__mock/clock").json()["now"])
     saves = [json.loads(line) for line in writers.read_text().splitlines()]
     pids = {save["pid"] for save in saves}
@@ -104,7 +97,7 @@ def test_without_fork_the_save_is_taken_on_the_loop_and_written_in_a_thread(tmp_
     state.attach()
     with TestClient(app, base_url="http://127.0.0.1:8000") as http:
         assert http.post("/__mock/clock", json={"advance": "3h"}).status_code == 200
-        _until(lambda: state.saved_version == app.backend.version)
+        until(lambda: state.saved_version == app.backend.version)
         now = http.get("/__mock/clock").json()["now"]
     assert _saved_clock(path) == _iso(now)
     assert state.saves >= 1 and state.longest_pause > 0

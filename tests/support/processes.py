@@ -8,13 +8,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-__all__ = ["free_port", "running", "serving", "wait_until_healthy"]
+__all__ = ["free_port", "running", "serving", "until", "wait_until_healthy"]
+
+
+def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll `condition` every 10 ms until it holds; fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 def free_port() -> int:
