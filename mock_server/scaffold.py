@@ -284,17 +284,15 @@ CONTROL = '''\
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
-from mock_server.engine.clock import MockClock
-from mock_server.engine.scenarios import Undo
+from mock_server.engine.scenarios import Effect
 from mock_server.engine.types import ControlRoute
 
 __all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS"]
 
 CONTROL_ROUTES: tuple[ControlRoute, ...] = ()
-SCENARIO_EFFECTS: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = {}
+SCENARIO_EFFECTS: Mapping[str, Effect] = {}
 '''
 
 DRIFTS = '''\

@@ -20,7 +20,7 @@ from mock_server.engine.jobs import JobRunner
 from mock_server.engine.journal import Journal
 from mock_server.engine.ratelimit import SlidingWindowLimiter
 from mock_server.engine.routing import RouteTable
-from mock_server.engine.scenarios import Scenario, ScenarioBook, ScenarioFileError, Undo, load_scenarios
+from mock_server.engine.scenarios import WHOLE, Scenario, ScenarioBook, ScenarioFileError, Undo, load_scenarios
 from mock_server.engine.snapshot import SnapshotError, from_json_data, to_json_data
 from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
 from mock_server.engine.types import ApiBinding, MockOptions
@@ -233,7 +233,7 @@ class MockBackend:
                 apply = runtime.binding.scenario_effects.get(effect)
                 if apply is None:
                     raise StartupError(f"scenario {scenario.name}: {api} has no state effect {effect!r}")
-                undo.append(apply(runtime.store, value, self.clock))
+                undo.append(apply(runtime.store, value, self.clock, WHOLE))
         return undo
 
     def activate_scenario(self, name: str) -> bool:

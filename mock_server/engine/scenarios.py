@@ -29,20 +29,76 @@ import jsonschema_rs
 import yaml
 
 from mock_server import DATA_ROOT
+from mock_server.engine.clock import MockClock
 from mock_server.engine.errors import FAULT_KINDS, FileRefused
 from mock_server.engine.specs import PLAIN_RESOLVERS
 
 __all__ = [
+    "Effect",
     "FaultRule",
     "Scenario",
     "ScenarioBook",
     "ScenarioFileError",
+    "Target",
     "Undo",
     "load_scenarios",
     "scenario_schema",
 ]
 
 Undo = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a switched-on scenario acts inside one API (convomock design): everywhere (every field None), or only
+    in one tenant (`tenants`: its fixture key resolved to the API's own ids), one conversation or one contact (the
+    vendor's id, or for a contact a phone or email). A state effect changes only what its target covers; a fault rule
+    fires only on requests inside it."""
+
+    tenants: frozenset[str] | None = None
+    conversation: str | None = None
+    contact: str | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self.tenants is None and self.conversation is None and self.contact is None
+
+    def has_tenant(self, *ids: object) -> bool:
+        """The target covers a tenant known by any of these ids."""
+        return self.tenants is None or any(str(each) in self.tenants for each in ids if each is not None)
+
+    def has_conversation(self, *ids: object) -> bool:
+        return self.conversation is None or _named(self.conversation, ids)
+
+    def has_contact(self, *ids: object) -> bool:
+        return self.contact is None or _named(self.contact, ids)
+
+    def covers(self, tenant: object, conversation: Iterable[object] = (), contact: Iterable[object] = ()) -> bool:
+        """A record of `tenant` in a conversation known by `conversation`'s ids, with a contact known by `contact`'s
+        (a phone is compared by its digits)."""
+        return self.has_tenant(tenant) and self.has_conversation(*conversation) and self.has_contact(*contact)
+
+
+_PHONE = re.compile(r"\+?[\d\s().-]{8,}")
+
+
+def _named(wanted: str, ids: Iterable[object]) -> bool:
+    """`wanted` is one of the ids: equal ignoring case, or for a phone number the same digits (`+1 555-0100` is
+    the `15550100` a vendor stores)."""
+    folded = wanted.casefold()
+    digits = re.sub(r"\D", "", wanted) if _PHONE.fullmatch(wanted) else None
+    for each in ids:
+        if each is None:
+            continue
+        text = str(each)
+        if text.casefold() == folded or (digits and _PHONE.fullmatch(text) and re.sub(r"\D", "", text) == digits):
+            return True
+    return False
+
+
+WHOLE = Target()
+# A state effect: (the API's store, the value, the mock clock, where it acts) -> how to give back what it changed.
+Effect = Callable[[Any, Any, MockClock, Target], Undo]
 
 
 @dataclass

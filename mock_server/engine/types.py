@@ -16,7 +16,7 @@ from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 from mock_server.engine.options import MockOptions
 from mock_server.engine.ratelimit import RateLimitPolicy, RateState
-from mock_server.engine.scenarios import Undo
+from mock_server.engine.scenarios import Effect, Target
 from mock_server.engine.specs import Operation
 from mock_server.engine.validation import ValidatedInput
 
@@ -194,7 +194,13 @@ class ApiBinding:
     # counted on every request (its docs say every answer reports the count); one that does not (its headers come
     # only on its 429s) is counted only under `real-limits`.
     rate_limit_headers: Callable[[list[RateState]], dict[str, str]] | None = None
-    scenario_effects: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = field(default_factory=dict)
+    scenario_effects: Mapping[str, Effect] = field(default_factory=dict)
+    # A scoped scenario's conversation or contact this store does not hold: one line saying so (None when it holds
+    # them all). Without it, a scope naming a conversation or contact is refused for this API.
+    find_target: Callable[[Any, Target], str | None] | None = None
+    # What produces each documented non-2xx answer (docs/failures.md): "<operationId> <status>" or "* <status>" ->
+    # the scenario, fault rule, state effect or input that makes the mock send it.
+    failure_sources: Mapping[str, str] = field(default_factory=dict)
     control_routes: Sequence[ControlRoute] = ()
     tenant_collection: str = "tenants"  # the fixtures' list of tenants, each with a `key` (`serve --tenants`)
     # A browser script that teaches the dashboard (/__mock/ui) this API's endpoints: its quirks stay in its package.

@@ -10,7 +10,7 @@ Every change is a state operation (`state.py`).
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from mock_server.apis.omniinbox import state
 from mock_server.apis.omniinbox.state import CHANNELS, AchieveApexStore, Organization, Record
 from mock_server.apis.omniinbox.wire import iso_ms
 from mock_server.engine.clock import MockClock
-from mock_server.engine.scenarios import Undo
+from mock_server.engine.scenarios import Effect, Target, Undo
 from mock_server.engine.types import CONTROL_BODY_BYTES, ControlCall, ControlError, ControlRoute, FileReply
 
 __all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS", "file", "inbound", "upload", "upload_limit"]
@@ -27,13 +27,19 @@ __all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS", "file", "inbound", "upload", "u
 # -- scenario effects ------------------------------------------------------------------------------------------------
 
 
-def _close_windows(store: AchieveApexStore, value: Any, clock: MockClock) -> Undo:
+def _close_windows(store: AchieveApexStore, value: Any, clock: MockClock, target: Target) -> Undo:
     if value != "closed":
         raise ValueError("messaging_window: only 'closed' is supported")
     closed_at = iso_ms(clock.now() - timedelta(seconds=1))
     changed: list[tuple[Record, str]] = []
     for org in store.organizations.values():
+        if not target.has_tenant(org.id, org.key):
+            continue
         for conversation in org.conversations.values():
+            if not target.has_conversation(conversation["id"]) or not target.has_contact(
+                *_contact_ids(org, conversation)
+            ):
+                continue
             expires = conversation["whatsapp_window_expires_at"]
             if expires is not None and expires > closed_at:
                 changed.append((conversation, expires))
@@ -47,7 +53,17 @@ def _close_windows(store: AchieveApexStore, value: Any, clock: MockClock) -> Und
     return undo
 
 
-SCENARIO_EFFECTS: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = {"messaging_window": _close_windows}
+def _contact_ids(org: Organization, conversation: Record) -> tuple[Any, ...]:
+    """What a scope may name a conversation's customer by: the contact's id, phone (with its country code) or
+    email."""
+    contact = org.contacts.get(conversation["contact_id"])
+    if contact is None:
+        return (conversation["contact_id"],)
+    phone = f"{contact.get('phone_country_code') or ''}{contact.get('phone') or ''}" if contact.get("phone") else None
+    return (contact["id"], phone, contact.get("phone"), contact.get("email"))
+
+
+SCENARIO_EFFECTS: Mapping[str, Effect] = {"messaging_window": _close_windows}
 
 
 # -- a customer writes in ----------------------------------------------------------------------------------------------

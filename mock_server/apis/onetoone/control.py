@@ -7,7 +7,7 @@ operation (state.py), the same one the public API would run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ from mock_server.apis.onetoone import errors
 from mock_server.apis.onetoone.state import Business, Conversation, OneToOneStore, digits
 from mock_server.apis.onetoone.wire import message_json
 from mock_server.engine.clock import MockClock, iso
-from mock_server.engine.scenarios import Undo
+from mock_server.engine.scenarios import Effect, Target, Undo
 from mock_server.engine.types import CONTROL_BODY_BYTES, ControlCall, ControlError, ControlRoute
 
 MAX_UPLOAD_BYTES = 104_857_600  # the docs' size_bytes maximum (100 MiB)
@@ -35,22 +35,24 @@ __all__ = [
 # -- scenario effects: each changes state and returns how to undo it (only where nothing changed it since) ---------
 
 
-def _set_balance(store: OneToOneStore, value: Any, clock: MockClock) -> Undo:
+def _set_balance(store: OneToOneStore, value: Any, clock: MockClock, target: Target) -> Undo:
+    if target.conversation is not None or target.contact is not None:
+        raise ValueError("ai_token_balance is a business's: scope it to a tenant or the whole API")
     balance = int(value)
-    before = store.set_ai_token_balances(balance)
+    before = store.set_ai_token_balances(balance, target)
     return lambda: store.restore_ai_token_balances(before, balance)
 
 
-def _close_windows(store: OneToOneStore, value: Any, clock: MockClock) -> Undo:
+def _close_windows(store: OneToOneStore, value: Any, clock: MockClock, target: Target) -> Undo:
     if value != "closed":
         raise ValueError("messaging_window: only 'closed' is supported")
     now = clock.now()
     closed_at = now - timedelta(seconds=1)
-    changed = store.close_windows(now, closed_at)
+    changed = store.close_windows(now, closed_at, target)
     return lambda: store.reopen_windows(changed, closed_at)
 
 
-SCENARIO_EFFECTS: Mapping[str, Callable[[Any, Any, MockClock], Undo]] = {
+SCENARIO_EFFECTS: Mapping[str, Effect] = {
     "ai_token_balance": _set_balance,
     "messaging_window": _close_windows,
 }

@@ -22,6 +22,7 @@ from typing import Any
 
 from mock_server.apis.onetoone import errors
 from mock_server.engine.ids import SeededRandom
+from mock_server.engine.scenarios import WHOLE, Target
 
 __all__ = [
     "ACTIVITY_KEPT",
@@ -775,10 +776,11 @@ class OneToOneStore:
 
     # -- scenario effects: each returns what it replaced, so the scenario can put it back --------------------------
 
-    def set_ai_token_balances(self, balance: int) -> dict[str, int]:
-        before = {slug: b.ai_token_balance for slug, b in self.businesses.items()}
-        for business in self.businesses.values():
-            business.ai_token_balance = balance
+    def set_ai_token_balances(self, balance: int, target: Target = WHOLE) -> dict[str, int]:
+        """The balance of every business the target covers; returns each changed one's balance before."""
+        before = {slug: b.ai_token_balance for slug, b in self.businesses.items() if target.has_tenant(slug, b.uuid)}
+        for slug in before:
+            self.businesses[slug].ai_token_balance = balance
         return before
 
     def restore_ai_token_balances(self, before: Mapping[str, int], balance: int) -> None:
@@ -788,12 +790,23 @@ class OneToOneStore:
             if business is not None and business.ai_token_balance == balance:
                 business.ai_token_balance = previous
 
-    def close_windows(self, now: datetime, closed_at: datetime) -> list[tuple[Conversation, datetime | None]]:
-        """Every window open at `now` ends at `closed_at`; returns each changed conversation with its old expiry."""
+    def close_windows(
+        self, now: datetime, closed_at: datetime, target: Target = WHOLE
+    ) -> list[tuple[Conversation, datetime | None]]:
+        """Every window the target covers that is open at `now` ends at `closed_at`; returns each changed
+        conversation with its old expiry."""
         changed: list[tuple[Conversation, datetime | None]] = []
         for business in self.businesses.values():
+            if not target.has_tenant(business.slug, business.uuid):
+                continue
             for conversation in business.conversations.values():
-                if conversation.window_open(now):
+                contact = business.contacts.get(conversation.contact_uuid)
+                contact_ids = (conversation.contact_uuid, contact.phone if contact else None)
+                if (
+                    target.has_conversation(conversation.uuid)
+                    and target.has_contact(*contact_ids)
+                    and (conversation.window_open(now))
+                ):
                     changed.append((conversation, conversation.window_expires_at))
                     conversation.window_expires_at = closed_at
         return changed
