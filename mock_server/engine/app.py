@@ -33,7 +33,7 @@ from mock_server.engine.errors import (
     RouteNotFound,
 )
 from mock_server.engine.routing import Match
-from mock_server.engine.scenarios import Undo
+from mock_server.engine.scenarios import Activation, Caller, Undo, whole_activation
 from mock_server.engine.specs import Operation
 from mock_server.engine.types import Call, Message, Principal, Receive, Reply, RequestView, Scope, Send
 from mock_server.engine.validation import validate_request
@@ -183,12 +183,14 @@ class ApiDispatcher:
         body: bytes = b""
         request_body: Any = None
         names = backend.scenarios.active
+        own: list[Activation] = []  # this request's X-Mock-Scenario
         try:
-            names = self._request_scenarios(headers, names)
+            own = self._request_scenarios(headers)
+            names = names + [activation.name for activation in own if activation.name not in names]
             match = _route(runtime, method, path, inner or "/", query_string)
             limit = match.target.max_body_bytes if isinstance(match, Match) else None
             body = await read_body(receive, limit or MAX_BODY_BYTES)
-            latency_ms, rule = backend.scenarios.fault(names, binding.name, method, inner or "/")
+            latency_ms, rule = backend.scenarios.fault(own, binding.name, method, inner or "/")
             if latency_ms:
                 await asyncio.sleep(latency_ms / 1000)
             if rule is not None and rule.error:
@@ -205,13 +207,20 @@ class ApiDispatcher:
             )
             # An API that reports its count on every answer is counted on every request; limits refuse only
             # under `real-limits`.
-            enforce = backend.scenarios.real_limits(names, binding.name)
+            enforce = backend.scenarios.real_limits(own, binding.name, principal.tenant_id)
             if runtime.limiter and (enforce or binding.rate_limit_headers is not None):
                 rate_states = runtime.limiter.hit(principal.key, arrived, enforce=enforce)
             validated = validate_request(
                 operation, match.path_params, query, headers, body, headers.get("content-type")
             )
             request_body = validated.body
+            if backend.scenarios.narrowed(binding.name):  # a scenario on for one tenant, conversation or contact
+                caller = Caller(principal.tenant_id, _named_ids(validated.path, validated.raw_query, validated.body))
+                latency_ms, rule = backend.scenarios.fault(own, binding.name, method, inner or "/", caller)
+                if latency_ms:
+                    await asyncio.sleep(latency_ms / 1000)
+                if rule is not None and rule.error:
+                    raise InjectedFault(rule.error, rule.status, rule.retry_after, at=arrived)
             call = Call(
                 operation,
                 validated,
@@ -226,7 +235,7 @@ class ApiDispatcher:
                 validated.query,
                 validated.path,
             )
-            status, extra, payload = self._run_handler(runtime, operation, call, names)
+            status, extra, payload = self._run_handler(runtime, operation, call, own)
             error: MockError | None = None
         except ClientGone:  # the body never all arrived: nothing to answer, and nothing of it applied
             return
@@ -281,22 +290,25 @@ class ApiDispatcher:
             self.backend.keep(self.backend.internal_errors, f"{method} {path}: renderer {type(exc).__name__}: {exc}")
             return 500, {}, {"statusCode": 500, "code": "INTERNAL", "message": "convomock: the error renderer failed"}
 
-    def _request_scenarios(self, headers: Mapping[str, str], names: list[str]) -> list[str]:
+    def _request_scenarios(self, headers: Mapping[str, str]) -> list[Activation]:
+        """The scenarios `X-Mock-Scenario` names for this request alone, each for the whole mock."""
         if SCENARIO_HEADER not in headers:
-            return names
+            return []
         requested = [n.strip() for n in headers.get(SCENARIO_HEADER, "").split(",") if n.strip()]
+        scenarios = self.backend.scenarios
         for name in requested:
-            if name not in self.backend.scenarios.available:
+            if name not in scenarios.available:
                 raise RequestInvalid.single("header", f"unknown scenario {name!r}", ["X-Mock-Scenario"], "invalid")
-        return names + [n for n in requested if n not in names]
+        runtimes = self.backend.runtimes
+        return [whole_activation(scenarios.get(name), runtimes) for name in dict.fromkeys(requested)]
 
-    def _run_handler(self, runtime: ApiRuntime, operation: Operation, call: Call, names: list[str]) -> Rendered:
+    def _run_handler(self, runtime: ApiRuntime, operation: Operation, call: Call, own: list[Activation]) -> Rendered:
         # Scenarios named only in this request's header change state for this request alone.
         scenarios = self.backend.scenarios
         undo: list[Undo] = []
-        for name in names:
-            if not scenarios.is_active(name):
-                undo.extend(self.backend.apply_scenario_state(scenarios.get(name)))
+        for activation in own:
+            if not scenarios.is_on(activation.key):
+                undo.extend(self.backend.apply_scenario_state(activation))
         try:
             result = runtime.binding.handlers[operation.operation_id](call)
         finally:
@@ -331,6 +343,16 @@ class ApiDispatcher:
         log.error(message)
         self.backend.keep(self.backend.strict_violations, message)
         return message
+
+
+def _named_ids(path: Mapping[str, Any], query: Any, body: Any) -> tuple[str, ...]:
+    """Every id a request names, for a conversation- or contact-scoped scenario's faults: its path parameters, its
+    query values and the top-level values of its body (a conversationId, a contact's phone)."""
+    found: list[Any] = list(path.values())
+    found.extend(query.values() if isinstance(query, Mapping) else [value for _, value in query or ()])
+    if isinstance(body, Mapping):
+        found.extend(body.values())
+    return tuple(str(value) for value in found if isinstance(value, (str, int)) and not isinstance(value, bool))
 
 
 def _route(runtime: ApiRuntime, method: str, path: str, inner: str, query: str) -> Match[Operation] | MockError:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import jsonschema_rs
 
 from mock_server.engine.clock import DEFAULT_START, MockClock, checked_instant, parse_instant
 from mock_server.engine.ids import SeededRandom
@@ -20,18 +22,52 @@ from mock_server.engine.jobs import JobRunner
 from mock_server.engine.journal import Journal
 from mock_server.engine.ratelimit import SlidingWindowLimiter
 from mock_server.engine.routing import RouteTable
-from mock_server.engine.scenarios import WHOLE, Scenario, ScenarioBook, ScenarioFileError, Undo, load_scenarios
+from mock_server.engine.scenarios import (
+    SCOPE_KEYS,
+    Activation,
+    Scenario,
+    ScenarioBook,
+    ScenarioFileError,
+    Target,
+    Undo,
+    load_scenarios,
+    scenario_schema,
+)
 from mock_server.engine.snapshot import SnapshotError, from_json_data, to_json_data
 from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
 from mock_server.engine.types import ApiBinding, MockOptions
 
-__all__ = ["ApiRuntime", "MockBackend", "StartupError", "client_headers", "credential_token"]
+__all__ = ["ApiRuntime", "MockBackend", "ScenarioRefused", "StartupError", "client_headers", "credential_token"]
 
 PROBLEMS_KEPT = 1000  # the first this many bugs are kept; past that a broken mock must not also grow without end
 
 
 class StartupError(RuntimeError):
     """The mock cannot start: a spec and its package disagree, or a fixture or scenario is broken."""
+
+
+class ScenarioRefused(ValueError):
+    """A scenario cannot be switched on as asked: a scope or parameter it cannot take (the control API's 400)."""
+
+
+FAULT_PARAMETERS = ("latency_ms", "every", "retry_after", "status")  # a fault rule's numbers a parameter may set
+_SCOPE_TEXT = 200  # the longest id a scope may name
+
+
+def _scope_of(scope: Mapping[str, Any]) -> dict[str, str]:
+    """A scope as given (JSON or a query), checked: only api, tenant, conversation and contact, each an id."""
+    where: dict[str, str] = {}
+    for key, value in scope.items():
+        if key not in SCOPE_KEYS:
+            raise ScenarioRefused(f"scope.{key}: no such scope; a scenario is scoped by {', '.join(SCOPE_KEYS)}")
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+            raise ScenarioRefused(f"scope.{key}: an id (text), not {str(value)[:40]!r}")
+        if len(str(value)) > _SCOPE_TEXT:
+            raise ScenarioRefused(f"scope.{key}: at most {_SCOPE_TEXT} characters")
+        where[key] = str(value).strip()
+    return {key: where[key] for key in SCOPE_KEYS if key in where}
 
 
 @dataclass
@@ -76,6 +112,7 @@ class MockBackend:
             if known_effects is not None
             else {binding.name: list(binding.scenario_effects) for binding in bindings}
         )
+        self.scenario_schema = scenario_schema(effects)  # a parameter's value is checked against its effect's part
         try:
             self.scenarios = ScenarioBook(load_scenarios(*folders, effects=effects))
         except ScenarioFileError as exc:
@@ -165,6 +202,7 @@ class MockBackend:
             "format": 1,
             "seed": self.options.seed,
             "active_scenarios": self.scenarios.active,
+            "scenario_activations": [activation.as_json() for activation in self.scenarios.activations],
             "clock": {"now": self.clock.now().isoformat(), "frozen": self.clock.frozen},
             "apis": {
                 name: {"store": rt.store if structured else to_json_data(rt.store), "rng": rt.rng.state_json()}
@@ -180,12 +218,7 @@ class MockBackend:
             raise ValueError('a snapshot is {"format": 1, "apis": {...}} as GET /__mock/state gives it')
         loaded = {name: self._loaded_api(runtime, data["apis"].get(name)) for name, runtime in self.runtimes.items()}
         instant, frozen = _snapshot_clock(data.get("clock"))
-        scenarios = data.get("active_scenarios") or []
-        if not isinstance(scenarios, list) or not all(isinstance(name, str) for name in scenarios):
-            raise ValueError("active_scenarios: a list of scenario names")
-        unknown = sorted(set(scenarios) - set(self.scenarios.available))
-        if unknown:
-            raise ValueError(f"active_scenarios: no scenario {', '.join(unknown)}")
+        activations = self._snapshot_activations(data, {name: store for name, (store, _) in loaded.items()})
         # Nothing below can fail: the old state is replaced only now.
         self.jobs.cancel()
         if instant is not None:  # the time the snapshot was taken at, so time-dependent answers stay the same
@@ -195,8 +228,32 @@ class MockBackend:
         for name, (store, rng) in loaded.items():
             self.runtimes[name].store, self.runtimes[name].rng = store, rng
         # Scenarios that were on stay on; their state changes are in the snapshot already (and cannot be undone).
-        for name in scenarios:
-            self.scenarios.activate(name, lambda scenario: [])
+        for activation in activations:
+            self.scenarios.add(activation, [])
+
+    def _snapshot_activations(self, data: Mapping[str, Any], stores: Mapping[str, Any]) -> list[Activation]:
+        """The scenarios a snapshot had on: `scenario_activations` (each with its scope and parameters) or, from an
+        older snapshot, `active_scenarios` (names, on for the whole mock); checked as switching them on would be."""
+        given = data.get("scenario_activations")
+        if given is None:
+            names = data.get("active_scenarios") or []
+            if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+                raise ValueError("active_scenarios: a list of scenario names")
+            given = [{"name": name} for name in names]
+        if not isinstance(given, list) or not all(isinstance(each, Mapping) for each in given):
+            raise ValueError('scenario_activations: a list of {"name", "scope", "params"}')
+        activations = []
+        for each in given:
+            name, scope, params = each.get("name"), each.get("scope") or {}, each.get("params") or {}
+            if not isinstance(name, str) or name not in self.scenarios.available:
+                raise ValueError(f"scenario_activations: no scenario {str(name)[:80]!r}")
+            if not isinstance(scope, Mapping) or not isinstance(params, Mapping):
+                raise ValueError(f"scenario_activations: {name}: scope and params are objects")  # noqa: TRY004 - a 400
+            try:
+                activations.append(self.scenario_activation(name, scope, params, stores))
+            except ScenarioRefused as exc:
+                raise ValueError(f"scenario_activations: {exc}") from None
+        return activations
 
     def _loaded_api(self, runtime: ApiRuntime, part: Any) -> tuple[Any, SeededRandom]:
         """One API's store and generator from its part of a snapshot, checked by its package before anything uses
@@ -222,25 +279,154 @@ class MockBackend:
 
     # -- scenarios -----------------------------------------------------------------------------------------------
 
-    def apply_scenario_state(self, scenario: Scenario) -> list[Undo]:
-        """Make a scenario's state changes in every API it names; returns how to undo them."""
+    def apply_scenario_state(self, activation: Activation) -> list[Undo]:
+        """Make an activation's state changes in every API it acts on, each within its target; returns how to undo
+        them. An effect that refuses its value or target (ValueError) undoes what the others did and raises
+        ScenarioRefused."""
         undo: list[Undo] = []
-        for api, effects in scenario.state.items():
-            runtime = self.runtimes.get(api)
-            if runtime is None:
-                continue
-            for effect, value in effects.items():
-                apply = runtime.binding.scenario_effects.get(effect)
-                if apply is None:
-                    raise StartupError(f"scenario {scenario.name}: {api} has no state effect {effect!r}")
-                undo.append(apply(runtime.store, value, self.clock, WHOLE))
+        try:
+            for api, effects in activation.state.items():
+                runtime = self.runtimes.get(api)
+                if runtime is None or api not in activation.targets:
+                    continue
+                for effect, value in effects.items():
+                    apply = runtime.binding.scenario_effects.get(effect)
+                    if apply is None:
+                        raise StartupError(f"scenario {activation.name}: {api} has no state effect {effect!r}")
+                    undo.append(apply(runtime.store, value, self.clock, activation.targets[api]))
+        except ValueError as exc:
+            for step in reversed(undo):
+                step()
+            raise ScenarioRefused(f"{activation.name}: {exc}") from None
         return undo
 
-    def activate_scenario(self, name: str) -> bool:
-        return self.scenarios.activate(name, self.apply_scenario_state)
+    def activate_scenario(
+        self, name: str, scope: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Switch a scenario on, for the whole mock or at a scope (api, tenant, conversation, contact) and with
+        parameters (its state effects' values, its fault rules' numbers); False if it already was on at that scope.
+        Raises KeyError for an unknown scenario and ScenarioRefused (a 400) for a scope or parameter it cannot take."""
+        activation = self.scenario_activation(name, scope, params)
+        if self.scenarios.is_on(activation.key):
+            return False
+        self.scenarios.add(activation, self.apply_scenario_state(activation))
+        return True
 
-    def deactivate_scenario(self, name: str) -> bool:
-        return self.scenarios.deactivate(name)
+    def deactivate_scenario(self, name: str, scope: Mapping[str, Any] | None = None) -> bool:
+        return self.scenarios.deactivate(name, None if scope is None else _scope_of(scope))
+
+    def scenario_activation(
+        self,
+        name: str,
+        scope: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        stores: Mapping[str, Any] | None = None,
+    ) -> Activation:
+        """What switching `name` on at `scope` with `params` means, checked: each API it would act on with its
+        target, the effects' values and the fault rules. Changes nothing. `stores`: the stores a conversation or
+        contact is looked up in (default: the APIs' own; a snapshot being restored brings its own)."""
+        scenario = self.scenarios.get(name)
+        where = _scope_of(scope or {})
+        apis = [api for api in self.runtimes if scenario.applies_to(api)]
+        if "api" in where:
+            if where["api"] not in self.runtimes:
+                raise ScenarioRefused(f"scope.api: no API {where['api']!r} here; served: {', '.join(self.runtimes)}")
+            if where["api"] not in apis:
+                raise ScenarioRefused(
+                    f"scope.api: {name} does not act on {where['api']} (it acts on: {', '.join(apis) or 'none served'})"
+                )
+            apis = [where["api"]]
+        targets = self._targets(name, apis, where, stores or {})
+        values = self._parameters(scenario, list(targets), dict(params or {}))
+        state = {
+            api: {effect: values.get(effect, value) for effect, value in effects.items()}
+            for api, effects in scenario.state.items()
+            if api in targets
+        }
+        numbers = {key: values[key] for key in FAULT_PARAMETERS if key in values}
+        return Activation(
+            name=name,
+            scope=where,
+            params=values,
+            targets=targets,
+            state=state,
+            faults=tuple(replace(rule, **numbers) for rule in scenario.faults),
+            real_limits=scenario.real_limits,
+        )
+
+    def _targets(
+        self, name: str, apis: list[str], where: Mapping[str, str], stores: Mapping[str, Any]
+    ) -> dict[str, Target]:
+        """Each API of `apis` whose data holds the scope's tenant, conversation and contact, with its target; a scope
+        no API holds is refused, naming what none of them knows."""
+        targets: dict[str, Target] = {}
+        problems: list[str] = []
+        for api in apis:
+            runtime = self.runtimes[api]
+            tenants = self.tenant_ids(api, where["tenant"]) if "tenant" in where else None
+            if tenants is not None and not tenants:
+                problems.append(
+                    f"scope.tenant: {api} has no tenant {where['tenant']!r} (known: {self.tenant_keys(api)})"
+                )
+                continue
+            target = Target(tenants=tenants, conversation=where.get("conversation"), contact=where.get("contact"))
+            if target.conversation is not None or target.contact is not None:
+                find = runtime.binding.find_target
+                problem = (
+                    find(stores.get(api, runtime.store), target)
+                    if find is not None
+                    else "it cannot scope a scenario to one conversation or contact"
+                )
+                if problem is not None:
+                    field = "scope.conversation" if target.conversation is not None else "scope.contact"
+                    problems.append(f"{field}: {api}: {problem}")
+                    continue
+            targets[api] = target
+        if not targets:
+            raise ScenarioRefused("; ".join(problems) if problems else f"{name} acts on no API served here")
+        return targets
+
+    def _parameters(self, scenario: Scenario, apis: list[str], params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters checked: each names one of the scenario's state effects in these APIs (its value checked
+        against the effect's schema) or, when it has fault rules, one of their numbers."""
+        schema = self.scenario_schema
+        described = schema["properties"]["state"]["properties"]
+        takes: dict[str, list[Any]] = {}
+        for api in apis:
+            for effect in scenario.state.get(api, {}):
+                takes.setdefault(effect, []).append(described.get(api, {}).get("properties", {}).get(effect, {}))
+        if scenario.faults:
+            for key in FAULT_PARAMETERS:
+                takes.setdefault(key, []).append(schema["$defs"]["fault"]["properties"][key])
+        for key, value in params.items():
+            if key not in takes:
+                offered = ", ".join(sorted(takes)) or "none"
+                raise ScenarioRefused(f"params.{key}: {scenario.name} takes no such parameter (it takes: {offered})")
+            for fragment in takes[key]:
+                if isinstance(value, float) and fragment.get("type") == "integer":
+                    raise ScenarioRefused(f"params.{key}: {value} is not an integer")
+                error = next(iter(jsonschema_rs.validator_for(fragment).iter_errors(value)), None)
+                if error is not None:
+                    raise ScenarioRefused(f"params.{key}: {error.message}")
+        return params
+
+    def tenant_ids(self, api: str, tenant: str) -> frozenset[str]:
+        """The ids of the tenant of `api` known by `tenant` (its fixture key, such as acme, or one of its own ids:
+        slug, location, org or organization id); empty if none."""
+        runtime = self.runtimes[api]
+        for entry in runtime.fixtures.get(runtime.binding.tenant_collection) or []:
+            ids = {
+                str(value) for value in entry.values() if isinstance(value, (str, int)) and not isinstance(value, bool)
+            }
+            if tenant == entry.get("key") or tenant in ids:
+                return frozenset(ids)
+        return frozenset()
+
+    def tenant_keys(self, api: str) -> str:
+        runtime = self.runtimes[api]
+        return ", ".join(
+            str(entry.get("key")) for entry in runtime.fixtures.get(runtime.binding.tenant_collection) or []
+        )
 
     # -- what health reports -------------------------------------------------------------------------------------
 

@@ -17,10 +17,11 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from mock_server.engine.asgi import base_url, read_body, request_headers, send_bytes, send_json
-from mock_server.engine.backend import ApiRuntime, MockBackend
+from mock_server.engine.backend import ApiRuntime, MockBackend, ScenarioRefused
 from mock_server.engine.clock import checked_instant, moved, parse_duration, parse_instant
 from mock_server.engine.errors import ClientGone, MethodNotAllowed, PayloadTooLarge, RequestInvalid, RouteNotFound
 from mock_server.engine.routing import RouteTable
+from mock_server.engine.scenarios import SCOPE_KEYS
 from mock_server.engine.snapshot import SnapshotError
 from mock_server.engine.types import (
     CONTROL_BODY_BYTES,
@@ -64,6 +65,37 @@ class _Route:
     body_limit: Callable[[Mapping[str, str]], int]  # path parameters -> the most bytes this route reads
     client: bool = False  # a vendor client's route (an upload target): its own token, no cross-site rules
     snapshot: bool = False  # PUT /__mock/state: a body of up to STATE_BODY_BYTES, parsed by `_snapshot_json`
+
+
+def _switch(request: _Request, *, with_params: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A scenario switch's scope and parameters: from the query (`?tenant=globex`) and the JSON body (the scope's
+    keys at its top level or under `scope`; `params` an object). A key that is neither is refused, by name."""
+    scope: dict[str, Any] = {}
+    for key, value in request.query.items():
+        if key not in SCOPE_KEYS:
+            raise ControlError(400, f"unknown query parameter {key!r}; a scenario is scoped by {', '.join(SCOPE_KEYS)}")
+        scope[key] = value
+    body = request.body
+    if body is None and request.raw_body.strip():
+        raise ControlError(400, 'the body is a JSON object: {"tenant": ..., "params": {...}}')
+    if body is None:
+        return scope, {}
+    if not isinstance(body, dict):
+        raise ControlError(400, 'the body is a JSON object: {"tenant": ..., "params": {...}}')
+    allowed = [*SCOPE_KEYS, "scope", *(["params"] if with_params else [])]
+    for key, value in body.items():
+        if key not in allowed:
+            raise ControlError(400, f"unknown field {key!r}; the body takes {', '.join(allowed)}")
+        if key == "scope":
+            if not isinstance(value, dict):
+                raise ControlError(400, "scope: an object of api, tenant, conversation, contact")
+            scope.update(value)
+        elif key != "params":
+            scope[key] = value
+    params = body.get("params") or {}
+    if not isinstance(params, dict):
+        raise ControlError(400, "params: an object, effect or rule number -> value")
+    return scope, params
 
 
 def _fixed(limit: int) -> Callable[[Mapping[str, str]], int]:
@@ -243,12 +275,14 @@ class ControlApi:
 
     def _scenario_json(self, name: str) -> dict[str, Any]:
         scenario = self.backend.scenarios.get(name)
-        return {**scenario.as_json(), "active": self.backend.scenarios.is_active(name)}
+        activations = [a.as_json() for a in self.backend.scenarios.activations if a.name == name]
+        return {**scenario.as_json(), "active": bool(activations), "activations": activations}
 
     async def list_scenarios(self, request: _Request) -> tuple[int, Any]:
         return 200, {
             "scenarios": [self._scenario_json(n) for n in sorted(self.backend.scenarios.available)],
             "active": self.backend.scenarios.active,
+            "activations": [a.as_json() for a in self.backend.scenarios.activations],
         }
 
     def _known(self, name: str) -> str:
@@ -261,13 +295,25 @@ class ControlApi:
         return 200, self._scenario_json(self._known(request.path_params["name"]))
 
     async def activate(self, request: _Request) -> tuple[int, Any]:
+        """On for the whole mock, or at the scope the body or query gives (`{"tenant": "globex"}`,
+        `?api=highlevel&conversation=...`, or `{"scope": {...}}`), with `{"params": {"ai_token_balance": 25}}`."""
         name = self._known(request.path_params["name"])
-        changed = self.backend.activate_scenario(name)
-        return 200, {**self._scenario_json(name), "changed": changed}
+        scope, params = _switch(request, with_params=True)
+        try:
+            changed = self.backend.activate_scenario(name, scope, params)
+        except ScenarioRefused as exc:
+            raise ControlError(400, str(exc)) from None
+        activation = self.backend.scenario_activation(name, scope, params)
+        return 200, {**self._scenario_json(name), "changed": changed, "activation": activation.as_json()}
 
     async def deactivate(self, request: _Request) -> tuple[int, Any]:
+        """Off at the scope given as for switching on; without one, off at every scope it is on."""
         name = self._known(request.path_params["name"])
-        changed = self.backend.deactivate_scenario(name)
+        scope, _ = _switch(request, with_params=False)
+        try:
+            changed = self.backend.deactivate_scenario(name, scope or None)
+        except ScenarioRefused as exc:
+            raise ControlError(400, str(exc)) from None
         return 200, {**self._scenario_json(name), "changed": changed}
 
     async def read_clock(self, request: _Request) -> tuple[int, Any]:

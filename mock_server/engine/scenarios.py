@@ -35,12 +35,18 @@ from mock_server.engine.specs import PLAIN_RESOLVERS
 
 __all__ = [
     "Effect",
+    "Activation",
+    "Caller",
     "FaultRule",
     "Scenario",
     "ScenarioBook",
     "ScenarioFileError",
+    "SCOPE_KEYS",
     "Target",
     "Undo",
+    "WHOLE",
+    "activation_key",
+    "whole_activation",
     "load_scenarios",
     "scenario_schema",
 ]
@@ -319,12 +325,77 @@ def _scenario(
     )
 
 
+SCOPE_KEYS = ("api", "tenant", "conversation", "contact")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One switching-on of a scenario (convomock design): where (`scope`: any of api, tenant, conversation,
+    contact; empty = the whole mock), with which parameters, and what that resolved to: each API it acts on with its
+    `Target`, its effects' values and its fault rules with the parameters applied. A scenario may be on at several
+    scopes at once; each is switched off on its own."""
+
+    name: str
+    scope: Mapping[str, str]
+    params: Mapping[str, Any]
+    targets: Mapping[str, Target]
+    state: Mapping[str, Mapping[str, Any]]
+    faults: tuple[FaultRule, ...]
+    real_limits: bool
+
+    @property
+    def key(self) -> str:
+        return activation_key(self.name, self.scope)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "scope": dict(self.scope), "params": dict(self.params)}
+
+    def narrow(self, api: str) -> bool:
+        """Its faults in `api` depend on who calls (a tenant, conversation or contact scope)."""
+        target = self.targets.get(api)
+        return target is not None and not target.whole
+
+
+def activation_key(name: str, scope: Mapping[str, str]) -> str:
+    return name + "".join(f"|{key}={scope[key]}" for key in SCOPE_KEYS if scope.get(key) is not None)
+
+
+def whole_activation(scenario: Scenario, apis: Iterable[str]) -> Activation:
+    """The scenario everywhere it acts, as the file says it (what `X-Mock-Scenario` and `serve --scenario` use)."""
+    return Activation(
+        name=scenario.name,
+        scope={},
+        params={},
+        targets={api: WHOLE for api in apis if scenario.applies_to(api)},
+        state=scenario.state,
+        faults=tuple(scenario.faults),
+        real_limits=scenario.real_limits,
+    )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a request is about, for a scoped scenario's faults: the tenant authentication found and every id the
+    request names (its path parameters, query values and the top-level values of its body)."""
+
+    tenant: str
+    named: tuple[str, ...]
+
+    def inside(self, target: Target) -> bool:
+        return (
+            target.has_tenant(self.tenant)
+            and (target.conversation is None or target.has_conversation(*self.named))
+            and (target.contact is None or target.has_contact(*self.named))
+        )
+
+
 class ScenarioBook:
-    """Which scenarios are on, the undo steps of their state changes, and the counters of `every` rules."""
+    """Which scenarios are on (each switching-on an `Activation`, with the undo steps of its state changes), and the
+    counters of `every` rules."""
 
     def __init__(self, available: Mapping[str, Scenario]) -> None:
         self.available = dict(available)
-        self._active: dict[str, list[Undo]] = {}
+        self._active: dict[str, tuple[Activation, list[Undo]]] = {}
         self._counters: dict[tuple[str, int], int] = {}
 
     def get(self, name: str) -> Scenario:
@@ -334,54 +405,83 @@ class ScenarioBook:
 
     @property
     def active(self) -> list[str]:
-        return list(self._active)
+        """The names of the scenarios on, each once, in the order they were first switched on."""
+        return list(dict.fromkeys(activation.name for activation, _ in self._active.values()))
+
+    @property
+    def activations(self) -> list[Activation]:
+        return [activation for activation, _ in self._active.values()]
 
     def is_active(self, name: str) -> bool:
-        return name in self._active
+        return any(activation.name == name for activation, _ in self._active.values())
 
-    def activate(self, name: str, apply: Callable[[Scenario], list[Undo]]) -> bool:
-        """Switch on; False if it already was. `apply` makes the state changes and returns how to undo them."""
-        scenario = self.get(name)
-        if name in self._active:
-            return False
-        self._active[name] = apply(scenario)
-        return True
+    def is_on(self, key: str) -> bool:
+        return key in self._active
 
-    def deactivate(self, name: str) -> bool:
+    def add(self, activation: Activation, undo: list[Undo]) -> None:
+        self._active[activation.key] = (activation, undo)
+
+    def deactivate(self, name: str, scope: Mapping[str, str] | None = None) -> bool:
+        """Switch off the scenario at this scope (None: at every scope it is on); False if it was not on there.
+        What it changed is given back, the latest switching-on first."""
         self.get(name)
-        undo = self._active.pop(name, None)
-        if undo is None:
-            return False
-        for step in reversed(undo):
-            step()
-        self._counters = {key: value for key, value in self._counters.items() if key[0] != name}
-        return True
+        keys = [
+            key
+            for key, (activation, _) in self._active.items()
+            if activation.name == name and (scope is None or key == activation_key(name, scope))
+        ]
+        for key in reversed(keys):
+            _, undo = self._active.pop(key)
+            for step in reversed(undo):
+                step()
+            self._counters = {counter: value for counter, value in self._counters.items() if counter[0] != key}
+        return bool(keys)
 
     def forget(self) -> None:
         """Drop every active scenario without undoing (the state they changed is being replaced)."""
         self._active.clear()
         self._counters.clear()
 
-    def real_limits(self, names: Iterable[str], api: str | None = None) -> bool:
+    def narrowed(self, api: str) -> bool:
+        """Some scenario is on in `api` for one tenant, conversation or contact only (its faults are checked once
+        the caller is known)."""
+        return any(activation.narrow(api) for activation, _ in self._active.values())
+
+    def _in_play(self, extra: Iterable[Activation], api: str) -> Iterable[Activation]:
+        for activation, _ in self._active.values():
+            if api in activation.targets:
+                yield activation
+        for activation in extra:
+            if api in activation.targets and activation.key not in self._active:
+                yield activation
+
+    def real_limits(self, extra: Iterable[Activation], api: str, tenant: str | None = None) -> bool:
         return any(
-            self.available[name].real_limits and (api is None or self.available[name].applies_to(api)) for name in names
+            activation.real_limits and (tenant is None or activation.targets[api].has_tenant(tenant))
+            for activation in self._in_play(extra, api)
         )
 
-    def fault(self, names: Iterable[str], api: str, method: str, path: str) -> tuple[int, FaultRule | None]:
+    def fault(
+        self, extra: Iterable[Activation], api: str, method: str, path: str, caller: Caller | None = None
+    ) -> tuple[int, FaultRule | None]:
         """For this request: the latency every firing rule adds up to, and the first firing rule with an error.
+        Without `caller` (before authentication) the rules of scenarios on for the whole API; with it, those of
+        scoped ones whose target the caller is inside. `extra`: this request's own (`X-Mock-Scenario`).
 
         Rules fire by their own `every` counter, whatever order the scenarios were switched on in: a latency-only
         rule (slow) never hides another scenario's error.
         """
         latency = 0
         failing: FaultRule | None = None
-        for name in names:
-            if not self.available[name].applies_to(api):
+        for activation in self._in_play(extra, api):
+            if activation.narrow(api) != (caller is not None):
                 continue
-            for index, rule in enumerate(self.available[name].faults):
+            if caller is not None and not caller.inside(activation.targets[api]):
+                continue
+            for index, rule in enumerate(activation.faults):
                 if not rule.matches(api, method, path):
                     continue
-                key = (name, index)
+                key = (activation.key, index)
                 self._counters[key] = self._counters.get(key, 0) + 1
                 if self._counters[key] % rule.every != 0:
                     continue
