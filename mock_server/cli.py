@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import yaml
+
 from contract_tests.cli import add_commands as add_contract_commands
 from contract_tests.cli import run_command as run_contract_command
 from mock_server.apis import BINDINGS
@@ -167,7 +169,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenarios.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_scenario_folders(scenarios)
-    scenario_actions = scenarios.add_subparsers(dest="action", metavar="show|check|schema")
+    scenario_actions = scenarios.add_subparsers(dest="action", metavar="show|check|schema|on|off")
+    for action, says in (("on", "switch a scenario on"), ("off", "switch a scenario off")):
+        switch = scenario_actions.add_parser(
+            action,
+            help=f"{says} in a running mock",
+            description=f"{says.capitalize()} in the mock at --base-url (POST or DELETE /__mock/scenarios/NAME): for "
+            "the whole mock, or only in one API, tenant (a fixture key such as globex, or the API's own id), "
+            "conversation or contact"
+            + (
+                ", with parameters (an effect's value or a fault rule's number: --param ai_token_balance=25)."
+                if action == "on"
+                else "; without a scope, off wherever it is on."
+            ),
+        )
+        switch.add_argument("name", help="the scenario's name, e.g. ai-tokens-empty")
+        add_remote_arguments(switch)
+        for key in SCOPE_FLAGS:
+            switch.add_argument(f"--{key}", help=f"only in this {key}")
+        if action == "on":
+            switch.add_argument(
+                "--param",
+                action="append",
+                default=[],
+                metavar="KEY=VALUE",
+                help="a parameter (repeatable); VALUE is read as YAML: 25 is a number, closed a word",
+            )
     check_scenarios = scenario_actions.add_parser(
         "check",
         help="check folders of scenario files",
@@ -433,6 +460,8 @@ def scenarios(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     if args.action == "check":
         return _check_scenarios(args.folders, out)
+    if args.action in ("on", "off"):
+        return _switch_scenario(args, out)
     try:
         book = load_scenarios(
             SCENARIOS_DIR, *(Path(folder) for folder in scenario_folders(args)), effects=scenario_effects()
@@ -477,6 +506,77 @@ def scenarios(args: argparse.Namespace, out: TextIO) -> int:
     rows = [(s.name, ",".join(s.apis), _first_sentence(s.description)) for s in book.values()]
     out.write(_table(("scenario", "apis", "description"), rows))
     return EXIT_OK
+
+
+SCOPE_FLAGS = ("api", "tenant", "conversation", "contact")
+
+
+def add_remote_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where a running mock is, for the commands that talk to one."""
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("CONVOMOCK_URL", "http://127.0.0.1:8000"),
+        help="the running mock (default $CONVOMOCK_URL, else http://127.0.0.1:8000)",
+    )
+    parser.add_argument(
+        "--control-token",
+        default=os.environ.get("CONVOMOCK_CONTROL_TOKEN"),
+        help="its serve --control-token, if it has one (default $CONVOMOCK_CONTROL_TOKEN)",
+    )
+
+
+def remote_control(args: argparse.Namespace) -> Any:
+    """An httpx client at a running mock's root, passing the control API's rules as a script does."""
+    import httpx
+
+    headers = {"X-Mock-Client": "convomock-cli"}
+    if args.control_token:
+        headers["X-Control-Token"] = args.control_token
+    return httpx.Client(base_url=args.base_url.rstrip("/"), headers=headers, timeout=30.0)
+
+
+def _switch_scenario(args: argparse.Namespace, out: TextIO) -> int:
+    import httpx
+
+    scope = {key: getattr(args, key) for key in SCOPE_FLAGS if getattr(args, key) is not None}
+    body: dict[str, Any] = dict(scope)
+    if args.action == "on":
+        params: dict[str, Any] = {}
+        for pair in args.param:
+            key, sep, raw = pair.partition("=")
+            if not sep or not key.strip():
+                print(f"convomock: --param {pair!r}: write KEY=VALUE", file=sys.stderr)
+                return EXIT_USAGE
+            try:
+                params[key.strip()] = yaml.safe_load(raw) if raw.strip() else raw
+            except yaml.YAMLError:
+                params[key.strip()] = raw
+        body["params"] = params
+    try:
+        with remote_control(args) as client:
+            method = "POST" if args.action == "on" else "DELETE"
+            response = client.request(method, f"/__mock/scenarios/{args.name}", json=body)
+    except httpx.HTTPError as exc:
+        print(f"convomock: no mock answers at {args.base_url}: {exc}", file=sys.stderr)
+        return 1
+    answer = _json_of(response)
+    if response.status_code != 200:
+        error = answer.get("error") if isinstance(answer, dict) else None
+        print(f"convomock: {args.name}: {error or f'HTTP {response.status_code}'}", file=sys.stderr)
+        return EXIT_USAGE
+    where = ", ".join(f"{key} {value}" for key, value in scope.items()) or "the whole mock"
+    given = ", ".join(f"{key}={json.dumps(value)}" for key, value in body.get("params", {}).items())
+    state = "on" if args.action == "on" else "off"
+    news = "" if answer.get("changed") else f" (it already was {state} there)"
+    out.write(f"{args.name}: {state} for {where}" + (f" with {given}" if given else "") + news + "\n")
+    return EXIT_OK
+
+
+def _json_of(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _check_scenarios(folders: Sequence[Path], out: TextIO) -> int:

@@ -285,19 +285,41 @@ class ConvoMock:
     # -- scenarios, time, jobs, journal -------------------------------------------------------------------------------
 
     @contextmanager
-    def scenario(self, name: str) -> Iterator[None]:
-        """Switch a scenario (scenarios/<name>.yaml) on for the block, and off again after it."""
+    def scenario(
+        self,
+        name: str,
+        *,
+        api: str | None = None,
+        tenant: str | None = None,
+        conversation: str | None = None,
+        contact: str | None = None,
+        **params: Any,
+    ) -> Iterator[None]:
+        """Switch a scenario on for the block, and off again after it: for the whole mock, or only in one `api`,
+        `tenant` (a fixture key such as globex, or the API's own id), `conversation` or `contact`, with its effects'
+        values or rule numbers as keyword arguments (`scenario("ai-tokens-empty", tenant="globex",
+        ai_token_balance=25)`). A scope or parameter the scenario cannot take raises ValueError, naming it."""
+        from mock_server.engine.backend import ScenarioRefused
+
         backend = self.runner.app.backend
         if name not in backend.scenarios.available:
             known = ", ".join(sorted(backend.scenarios.available))
             raise KeyError(f"convomock: unknown scenario {name!r}; known: {known}")
+        scope = {
+            key: value
+            for key, value in (("api", api), ("tenant", tenant), ("conversation", conversation), ("contact", contact))
+            if value is not None
+        }
         self.touched = True
-        switched = self.runner.call(backend.activate_scenario, name)
+        try:
+            switched = self.runner.call(backend.activate_scenario, name, scope, params)
+        except ScenarioRefused as exc:
+            raise ValueError(f"convomock: {exc}") from None
         try:
             yield
         finally:
             if switched:
-                self.runner.call(backend.deactivate_scenario, name)
+                self.runner.call(backend.deactivate_scenario, name, scope)
 
     def settle(self) -> None:
         """Return once every background job (action groups, AI replies) has run, moving the mock clock forward to
