@@ -250,6 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
     fidelity.add_argument("name", nargs="?", choices=sorted(BINDINGS), help="the API's name (all with --write)")
     fidelity.add_argument("--write", metavar="DIR", help="write DIR/<api>.md instead of printing")
 
+    play = commands.add_parser(
+        "play",
+        help="play timelines (QA stories on the mock clock) and report each step",
+        description="Play each timeline (a YAML file of steps: a customer writes, a client calls, the clock "
+        "moves, a scenario switches, settle; docs/scenarios.md) against a fresh in-process mock with a frozen "
+        "clock, or with --base-url against a running mock (reset before each timeline unless --no-reset). Prints "
+        "what each step sent and got and which expectation failed; exit 1 if any step failed, 2 for a bad file.",
+    )
+    play.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="timeline files, or folders of them (their *.yaml)"
+    )
+    add_remote_arguments(play, default_url=None)
+    play.add_argument("--no-reset", action="store_true", help="with --base-url: play on the mock's state as it is")
+    play.add_argument("--junit", type=Path, metavar="PATH", help="also write a JUnit XML report (a testcase a step)")
+    _add_scenario_folders(play)
+
     new_api = commands.add_parser(
         "new-api",
         help="scaffold a new API: spec, fixtures, package and test",
@@ -511,12 +527,16 @@ def scenarios(args: argparse.Namespace, out: TextIO) -> int:
 SCOPE_FLAGS = ("api", "tenant", "conversation", "contact")
 
 
-def add_remote_arguments(parser: argparse.ArgumentParser) -> None:
+def add_remote_arguments(parser: argparse.ArgumentParser, default_url: str | None = "http://127.0.0.1:8000") -> None:
     """Where a running mock is, for the commands that talk to one."""
     parser.add_argument(
         "--base-url",
-        default=os.environ.get("CONVOMOCK_URL", "http://127.0.0.1:8000"),
-        help="the running mock (default $CONVOMOCK_URL, else http://127.0.0.1:8000)",
+        default=os.environ.get("CONVOMOCK_URL", default_url) if default_url else None,
+        help=(
+            f"the running mock (default $CONVOMOCK_URL, else {default_url})"
+            if default_url
+            else "a running mock to play against (default: a fresh in-process one per timeline)"
+        ),
     )
     parser.add_argument(
         "--control-token",
@@ -570,6 +590,46 @@ def _switch_scenario(args: argparse.Namespace, out: TextIO) -> int:
     news = "" if answer.get("changed") else f" (it already was {state} there)"
     out.write(f"{args.name}: {state} for {where}" + (f" with {given}" if given else "") + news + "\n")
     return EXIT_OK
+
+
+def play_timelines(args: argparse.Namespace, out: TextIO) -> int:
+    from mock_server.play import TimelineFileError, fresh_mock, junit_xml, load_timeline, play, report, timeline_files
+
+    try:
+        timelines = [load_timeline(path) for path in timeline_files(args.files)]
+    except TimelineFileError as exc:
+        print(f"convomock: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not timelines:
+        print("convomock: no timeline files (*.yaml) there", file=sys.stderr)
+        return EXIT_USAGE
+    results = []
+    import httpx
+
+    try:
+        for timeline in timelines:
+            if args.base_url:
+                with remote_control(args) as client:
+                    if not args.no_reset:
+                        reset = client.post("/__mock/reset", json={})
+                        if reset.status_code != 200:
+                            print(f"convomock: POST /__mock/reset answered {reset.status_code}", file=sys.stderr)
+                            return 1
+                    results.append(play(timeline, client))
+            else:
+                folders = [Path(folder) for folder in scenario_folders(args)]
+                with fresh_mock(timeline, folders) as client:
+                    results.append(play(timeline, client))
+    except httpx.HTTPError as exc:
+        print(f"convomock: no mock answers at {args.base_url}: {exc}", file=sys.stderr)
+        return 1
+    except StartupError as exc:
+        print(f"convomock: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    out.write(report(results))
+    if args.junit:
+        args.junit.write_bytes(junit_xml(results))
+    return EXIT_OK if all(result.passed for result in results) else 1
 
 
 def _json_of(response: Any) -> Any:
@@ -762,6 +822,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return specs(args, sys.stdout)
     if args.command == "seed":
         return seed(args, sys.stdout)
+    if args.command == "play":
+        return play_timelines(args, sys.stdout)
     if args.command == "new-api":
         return new_api(args, sys.stdout)
     return run_contract_command(args, busy)

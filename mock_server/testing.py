@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -320,6 +321,17 @@ class ConvoMock:
         finally:
             if switched:
                 self.runner.call(backend.deactivate_scenario, name, scope)
+
+    def play(self, path: str | Path) -> Any:
+        """Play a timeline (docs/scenarios.md) on this mock as it stands, through HTTP as `convomock play` does, and
+        return its result; a failing step raises AssertionError with the per-step report (what was sent, what came
+        back, which expectation failed)."""
+        from mock_server.play import load_timeline, play, report
+
+        result = play(load_timeline(Path(path)), self.control)
+        if not result.passed:
+            raise AssertionError("timeline failed:\n" + report([result]))
+        return result
 
     def settle(self) -> None:
         """Return once every background job (action groups, AI replies) has run, moving the mock clock forward to

@@ -54,6 +54,13 @@ FAULT_PARAMETERS = ("latency_ms", "every", "retry_after", "status")  # a fault r
 _SCOPE_TEXT = 200  # the longest id a scope may name
 
 
+def _plain_ids(entry: Mapping[str, Any]) -> frozenset[str]:
+    """A fixture tenant's ids: its key and every plain value (slug, uuid, location id, org id...)."""
+    return frozenset(
+        str(value) for value in entry.values() if isinstance(value, (str, int)) and not isinstance(value, bool)
+    )
+
+
 def _scope_of(scope: Mapping[str, Any]) -> dict[str, str]:
     """A scope as given (JSON or a query), checked: only api, tenant, conversation and contact, each an id."""
     where: dict[str, str] = {}
@@ -154,8 +161,17 @@ class MockBackend:
         """The API's working credentials, each with `base_url`: where a client points (the mock at `base_url`, the
         API's prefix, the vendor's path). What `GET /__mock/credentials`, the banner and the pytest plugin list."""
         root = base_url + self.api_root(runtime.binding)
+        keys = {
+            tenant_id: str(entry.get("key"))
+            for entry in runtime.fixtures.get(runtime.binding.tenant_collection) or []
+            for tenant_id in _plain_ids(entry)
+        }
         return [
-            {**c, "base_url": root + c.get("base_path", runtime.spec.base_path)}
+            {
+                **c,
+                "base_url": root + c.get("base_path", runtime.spec.base_path),
+                **({"tenant_key": keys[str(c["tenant"])]} if str(c.get("tenant")) in keys else {}),
+            }
             for c in runtime.binding.credentials(runtime.store)
         ]
 

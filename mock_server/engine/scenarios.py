@@ -48,6 +48,8 @@ __all__ = [
     "activation_key",
     "whole_activation",
     "load_scenarios",
+    "read_strict_yaml",
+    "schema_problem",
     "scenario_schema",
 ]
 
@@ -247,21 +249,40 @@ _StrictLoader.yaml_implicit_resolvers = PLAIN_RESOLVERS  # an unquoted date stay
 _INTEGER_FIELDS = ("status", "latency_ms", "every", "retry_after")
 
 
-def _read(path: Path) -> Any:
+def read_strict_yaml(path: Path, refused: type[FileRefused] = ScenarioFileError) -> Any:
+    """A scenario or timeline file's data, read strictly (`_StrictLoader`); `refused(path, why)` when it cannot be."""
     if not path.is_file():
-        raise ScenarioFileError(path, "not a file")
+        raise refused(path, "not a file")
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise ScenarioFileError(path, f"over {MAX_FILE_BYTES // 1024} KiB: no scenario is that long")
+        raise refused(path, f"over {MAX_FILE_BYTES // 1024} KiB: no scenario or timeline is that long")
     try:
         return yaml.load(path.read_bytes().decode("utf-8"), Loader=_StrictLoader)
     except OSError as exc:
-        raise ScenarioFileError(path, f"cannot read it: {exc.strerror or exc}") from None
+        raise refused(path, f"cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise ScenarioFileError(path, "not UTF-8 text") from None
+        raise refused(path, "not UTF-8 text") from None
     except yaml.YAMLError as exc:
-        raise ScenarioFileError(path, f"not YAML: {exc}") from None
+        raise refused(path, f"not YAML: {exc}") from None
     except RecursionError:
-        raise ScenarioFileError(path, "not YAML: nested too deep") from None
+        raise refused(path, "not YAML: nested too deep") from None
+
+
+def schema_problem(validator: Any, raw: Any) -> str | None:
+    """The first place `raw` breaks the schema, as `field.path: what` (None when it conforms)."""
+    try:
+        error = next(iter(validator.iter_errors(raw)), None)
+    except (ValueError, RecursionError) as exc:  # nothing JSON can hold (the loader lets none through)
+        return f"(the file): {exc}"
+    if error is None:
+        return None
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.instance_path)
+    message = error.message
+    if list(error.instance_path) == ["description"] and type(error.kind).__name__ == "Pattern":
+        message = "it is blank: say what it is for"
+    elif type(error.kind).__name__ == "Enum":  # name every choice, not "or 4 other candidates"
+        choices = ", ".join(json.dumps(choice, ensure_ascii=False) for choice in error.kind.options)
+        message = f"{json.dumps(error.instance, ensure_ascii=False, default=str)} is not one of {choices}"
+    return f"{where.lstrip('.') or '(the file)'}: {message}"
 
 
 def _floats_for_integers(raw: Mapping[str, Any], schema: Mapping[str, Any]) -> str | None:
@@ -287,22 +308,12 @@ def _scenario(
         raise ScenarioFileError(
             path, f"the file's name is the scenario's: lower-case letters, digits and '-' ({stem!r} is not)"
         )
-    raw = _read(path)
+    raw = read_strict_yaml(path)
     if isinstance(raw, dict) and (found := _floats_for_integers(raw, schema)) is not None:
         raise ScenarioFileError(path, found)
-    try:
-        error = next(iter(validator.iter_errors(raw)), None)
-    except (ValueError, RecursionError) as exc:  # nothing JSON can hold (the loader lets none through)
-        raise ScenarioFileError(path, f"(the file): {exc}") from None
-    if error is not None:
-        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.instance_path)
-        message = error.message
-        if list(error.instance_path) == ["description"] and type(error.kind).__name__ == "Pattern":
-            message = "it is blank: say what the scenario makes the mock do"
-        elif type(error.kind).__name__ == "Enum":  # name every choice, not "or 4 other candidates"
-            choices = ", ".join(json.dumps(choice, ensure_ascii=False) for choice in error.kind.options)
-            message = f"{json.dumps(error.instance, ensure_ascii=False, default=str)} is not one of {choices}"
-        raise ScenarioFileError(path, f"{where.lstrip('.') or '(the file)'}: {message}")
+    problem = schema_problem(validator, raw)
+    if problem is not None:
+        raise ScenarioFileError(path, problem)
     name = raw.get("name", stem)
     if name != stem:
         raise ScenarioFileError(path, f"name: {name!r} must be the file's name without .yaml ({stem!r})")
