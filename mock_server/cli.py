@@ -248,6 +248,17 @@ def build_parser() -> argparse.ArgumentParser:
         "With --write DIR, write DIR/<api>.md for every spec (or the one named).",
     )
     fidelity.add_argument("name", nargs="?", choices=sorted(BINDINGS), help="the API's name (all with --write)")
+    failures = spec_actions.add_parser(
+        "failures",
+        help="every documented non-2xx answer and what makes the mock send it",
+        description="List every non-2xx answer the specs document, per operation, with the scenario, fault rule, "
+        "state effect or input that produces it in the mock (docs/failures.md is the --markdown form). With "
+        "--missing, only those nothing produces; exit 1 if there is any.",
+    )
+    failures.add_argument("name", nargs="?", choices=sorted(BINDINGS), help="one API (default all)")
+    failures.add_argument("--markdown", action="store_true", help="print docs/failures.md")
+    failures.add_argument("--json", action="store_true", help="print JSON")
+    failures.add_argument("--missing", action="store_true", help="only the failures nothing produces yet")
     fidelity.add_argument("--write", metavar="DIR", help="write DIR/<api>.md instead of printing")
 
     play = commands.add_parser(
@@ -687,6 +698,8 @@ def specs(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.action == "fidelity":
         return _fidelity(args, out)
+    if args.action == "failures":
+        return _failures(args, out)
     if args.action == "show":
         path = BINDINGS[args.name].spec_path
         if args.json:
@@ -725,6 +738,22 @@ def specs(args: argparse.Namespace, out: TextIO) -> int:
     ]
     out.write(_table(("api", "mounted at", "operations", "version", "vendor server", "title"), rows))
     return EXIT_OK
+
+
+def _failures(args: argparse.Namespace, out: TextIO) -> int:
+    from mock_server.engine.failures import failure_rows, failures_markdown
+
+    rows = failure_rows(BINDINGS[name] for name in ([args.name] if args.name else BINDINGS))
+    if args.missing:
+        rows = [row for row in rows if row.source is None]
+    if args.markdown:
+        out.write(failures_markdown(rows))
+    elif args.json:
+        out.write(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False) + "\n")
+    else:
+        table = [(r.api, r.operation_id, r.status, r.source or "(nothing yet)") for r in rows]
+        out.write(_table(("api", "operation", "status", "how the mock produces it"), table))
+    return 1 if args.missing and rows else EXIT_OK
 
 
 def _fidelity(args: argparse.Namespace, out: TextIO) -> int:
