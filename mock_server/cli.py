@@ -604,7 +604,15 @@ def _switch_scenario(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def play_timelines(args: argparse.Namespace, out: TextIO) -> int:
-    from mock_server.play import TimelineFileError, fresh_mock, junit_xml, load_timeline, play, report, timeline_files
+    from mock_server.engine.timelines import (
+        TimelineFileError,
+        fresh_mock,
+        junit_xml,
+        load_timeline,
+        play,
+        report,
+        timeline_files,
+    )
 
     try:
         timelines = [load_timeline(path) for path in timeline_files(args.files)]

@@ -326,7 +326,7 @@ class ConvoMock:
         """Play a timeline (docs/scenarios.md) on this mock as it stands, through HTTP as `convomock play` does, and
         return its result; a failing step raises AssertionError with the per-step report (what was sent, what came
         back, which expectation failed)."""
-        from mock_server.play import load_timeline, play, report
+        from mock_server.engine.timelines import load_timeline, play, report
 
         result = play(load_timeline(Path(path)), self.control)
         if not result.passed:

@@ -49,6 +49,7 @@ class MockApp:
     def __init__(self, backend: MockBackend) -> None:
         self.backend = backend
         self.control = ControlApi(backend)
+        self.control.app = self
         self.dispatcher = ApiDispatcher(backend)
         self.startup_hooks: list[Callable[[], Awaitable[None]]] = []
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import orjson
 
 from mock_server.engine.asgi import base_url, read_body, request_headers, send_bytes, send_json
@@ -23,8 +24,18 @@ from mock_server.engine.errors import ClientGone, MethodNotAllowed, PayloadTooLa
 from mock_server.engine.routing import RouteTable
 from mock_server.engine.scenarios import SCOPE_KEYS
 from mock_server.engine.snapshot import SnapshotError
+from mock_server.engine.timelines import (
+    TIMELINES_DIR,
+    TimelineFileError,
+    load_timeline,
+    parse_timeline,
+    play_async,
+    report,
+    timeline_files,
+)
 from mock_server.engine.types import (
     CONTROL_BODY_BYTES,
+    ASGIApp,
     BodyLimit,
     ControlCall,
     ControlError,
@@ -121,6 +132,8 @@ class ControlApi:
             ("GET", "state", self.read_state),
             ("PUT", "state", self.write_state),
             ("POST", "settle", self.settle),
+            ("GET", "timelines", self.list_timelines),
+            ("POST", "timelines/play", self.play_timeline),
         ]
         for method, path, endpoint in own:
             big = endpoint == self.write_state
@@ -134,6 +147,8 @@ class ControlApi:
                     _Route(self._vendor(runtime, route), self._limit(runtime, route.body_limit), route.client),
                 )
         self.pages = BrowserPages(backend)  # /__mock/ui and /__mock/docs: HTML for a browser, not JSON
+        self.app: ASGIApp | None = None  # the app this serves: a timeline played from the dashboard calls it
+        self._playing = False
 
     def is_client_route(self, method: str, path: str) -> bool:
         """An upload target or file URL handed to a vendor's clients: they are not the control API's users."""
@@ -385,6 +400,63 @@ class ControlApi:
             "settled": True,
             "jobs_run": self.backend.jobs.completed - before,
             "failures": list(self.backend.jobs.failures),
+        }
+
+    async def list_timelines(self, request: _Request) -> tuple[int, Any]:
+        """The shipped timelines (scenarios/timelines), each with its YAML, for the dashboard to show and play."""
+        found = []
+        for path in timeline_files([TIMELINES_DIR]):
+            try:
+                timeline = load_timeline(path)
+            except TimelineFileError as exc:
+                raise ControlError(500, str(exc)) from None
+            found.append(
+                {
+                    "name": timeline.name,
+                    "description": timeline.description,
+                    "apis": timeline.apis,
+                    "steps": len(timeline.steps),
+                    "yaml": path.read_text(encoding="utf-8"),
+                }
+            )
+        return 200, {"timelines": found}
+
+    async def play_timeline(self, request: _Request) -> tuple[int, Any]:
+        """Play a timeline on this mock as it stands: `{"name": "<shipped timeline>"}` or `{"yaml": "<its text>"}`.
+        Answers its per-step result (200 whether it passed or not; `passed` says which); a bad timeline is a 400
+        naming the field."""
+        body = request.body
+        if not isinstance(body, dict) or len(body) != 1 or not isinstance(body.get("name", body.get("yaml")), str):
+            raise ControlError(400, 'send {"name": "<a shipped timeline>"} or {"yaml": "<a timeline\'s text>"}')
+        try:
+            if "name" in body:
+                shipped = {path.stem: path for path in timeline_files([TIMELINES_DIR])}
+                if body["name"] not in shipped:
+                    raise ControlError(404, f"no timeline {body['name']!r}; shipped: {', '.join(sorted(shipped))}")
+                timeline = load_timeline(shipped[body["name"]])
+            else:
+                timeline = parse_timeline(body["yaml"], "timeline.yaml")
+        except TimelineFileError as exc:
+            raise ControlError(400, str(exc)) from None
+        if self.app is None or self._playing:
+            raise ControlError(409, "a timeline is playing already; one at a time")
+        headers = {"X-Mock-Client": "convomock-dashboard"}
+        if self.backend.options.control_token:
+            headers["X-Control-Token"] = self.backend.options.control_token
+        self._playing = True
+        try:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url=request.base_url, headers=headers) as client:
+                result = await play_async(timeline, client)
+        finally:
+            self._playing = False
+        return 200, {
+            "name": timeline.name,
+            "description": timeline.description,
+            "passed": result.passed,
+            "seconds": round(result.seconds, 3),
+            "steps": [step.as_json() for step in result.steps],
+            "report": report([result]),
         }
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "activation_key",
     "whole_activation",
     "load_scenarios",
+    "parse_strict_yaml",
     "read_strict_yaml",
     "schema_problem",
     "scenario_schema",
@@ -256,11 +257,20 @@ def read_strict_yaml(path: Path, refused: type[FileRefused] = ScenarioFileError)
     if path.stat().st_size > MAX_FILE_BYTES:
         raise refused(path, f"over {MAX_FILE_BYTES // 1024} KiB: no scenario or timeline is that long")
     try:
-        return yaml.load(path.read_bytes().decode("utf-8"), Loader=_StrictLoader)
+        data = path.read_bytes()
     except OSError as exc:
         raise refused(path, f"cannot read it: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise refused(path, "not UTF-8 text") from None
+    return parse_strict_yaml(text, path, refused)
+
+
+def parse_strict_yaml(text: str, path: Path, refused: type[FileRefused] = ScenarioFileError) -> Any:
+    """YAML text read strictly; `path` names it in a refusal."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         raise refused(path, f"not YAML: {exc}") from None
     except RecursionError:

@@ -37,7 +37,7 @@ import jsonschema_rs
 
 from mock_server import DATA_ROOT
 from mock_server.engine.errors import FileRefused
-from mock_server.engine.scenarios import NAME, read_strict_yaml, schema_problem
+from mock_server.engine.scenarios import MAX_FILE_BYTES, NAME, parse_strict_yaml, read_strict_yaml, schema_problem
 
 __all__ = [
     "StepResult",
@@ -46,7 +46,9 @@ __all__ = [
     "TimelineResult",
     "junit_xml",
     "load_timeline",
+    "parse_timeline",
     "play",
+    "play_async",
     "report",
 ]
 
@@ -86,6 +88,19 @@ class StepResult:
     def passed(self) -> bool:
         return not self.failures and not self.skipped
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "label": self.label,
+            "request": self.request,
+            "status": self.status,
+            "passed": self.passed,
+            "skipped": self.skipped,
+            "failures": self.failures,
+            "sent": self.sent,
+            "body": self.body,
+        }
+
 
 @dataclass
 class TimelineResult:
@@ -112,10 +127,20 @@ _VALIDATOR: Any = None
 
 def load_timeline(path: Path) -> Timeline:
     """A timeline file, checked against its schema; one-line TimelineFileError naming the file and the field."""
+    return _timeline(read_strict_yaml(path, TimelineFileError), path)
+
+
+def parse_timeline(text: str, label: str = "timeline") -> Timeline:
+    """A timeline given as YAML text (the dashboard's), checked as a file is; `label` stands for its file name."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise TimelineFileError(Path(label), f"over {MAX_FILE_BYTES // 1024} KiB: no timeline is that long")
+    return _timeline(parse_strict_yaml(text, Path(label), TimelineFileError), Path(label))
+
+
+def _timeline(raw: Any, path: Path) -> Timeline:
     global _VALIDATOR
     if _VALIDATOR is None:
         _VALIDATOR = jsonschema_rs.Draft202012Validator(timeline_schema())
-    raw = read_strict_yaml(path, TimelineFileError)
     problem = schema_problem(_VALIDATOR, raw)
     if problem is not None:
         raise TimelineFileError(path, problem)
@@ -156,28 +181,56 @@ class _Failed(Exception):
         super().__init__("; ".join(lines))
 
 
+Request = tuple[str, str, dict[str, Any]]  # method, URL (relative to the mock's root, or whole), httpx keywords
+
+
 def play(timeline: Timeline, control: httpx.Client) -> TimelineResult:
     """Play every step through `control` (a client at the mock's root that passes the control API's rules: an
     `X-Mock-Client` header). Stops at the first failing step; the rest are reported skipped."""
     started = time.perf_counter()
-    player = _Player(timeline, control)
+    player = _Player(timeline, str(control.base_url))
     results: list[StepResult] = []
-    failed = False
     for index, step in enumerate(timeline.steps, start=1):
-        result = StepResult(index=index, label=_label(step))
-        if failed:
-            result.skipped = True
-        else:
-            began = time.perf_counter()
-            try:
-                player.run(step, result)
-            except _Failed as exc:
-                result.failures = exc.lines
-            except httpx.HTTPError as exc:
-                result.failures = [f"the mock did not answer: {type(exc).__name__}: {exc}"]
-            result.seconds = time.perf_counter() - began
-            failed = bool(result.failures)
+        result = StepResult(index=index, label=_label(step), skipped=any(r.failures for r in results))
         results.append(result)
+        if result.skipped:
+            continue
+        began = time.perf_counter()
+        try:
+            if player.credentials is None and "call" in step:
+                player.take_credentials(control.get("/__mock/credentials"))
+            method, url, kwargs = player.prepare(step, result)
+            player.check(step, result, control.request(method, url, **kwargs))
+        except _Failed as exc:
+            result.failures = exc.lines
+        except httpx.HTTPError as exc:
+            result.failures = [f"the mock did not answer: {type(exc).__name__}: {exc}"]
+        result.seconds = time.perf_counter() - began
+    return TimelineResult(timeline, results, time.perf_counter() - started)
+
+
+async def play_async(timeline: Timeline, control: httpx.AsyncClient) -> TimelineResult:
+    """`play` for a caller on an event loop (the dashboard's `POST /__mock/timelines/play`, which plays on the mock
+    that serves it)."""
+    started = time.perf_counter()
+    player = _Player(timeline, str(control.base_url))
+    results: list[StepResult] = []
+    for index, step in enumerate(timeline.steps, start=1):
+        result = StepResult(index=index, label=_label(step), skipped=any(r.failures for r in results))
+        results.append(result)
+        if result.skipped:
+            continue
+        began = time.perf_counter()
+        try:
+            if player.credentials is None and "call" in step:
+                player.take_credentials(await control.get("/__mock/credentials"))
+            method, url, kwargs = player.prepare(step, result)
+            player.check(step, result, await control.request(method, url, **kwargs))
+        except _Failed as exc:
+            result.failures = exc.lines
+        except httpx.HTTPError as exc:
+            result.failures = [f"the mock did not answer: {type(exc).__name__}: {exc}"]
+        result.seconds = time.perf_counter() - began
     return TimelineResult(timeline, results, time.perf_counter() - started)
 
 
@@ -203,16 +256,30 @@ def _label(step: Mapping[str, Any]) -> str:
 
 
 class _Player:
-    def __init__(self, timeline: Timeline, control: httpx.Client) -> None:
-        self.timeline = timeline
-        self.control = control
-        self.variables: dict[str, Any] = dict(timeline.variables)
-        self._credentials: dict[str, list[dict[str, Any]]] | None = None
+    """What each step sends and what its answer must be, without doing any I/O: `prepare` gives the request,
+    `check` judges the answer and keeps what `save` names. `play` and `play_async` do the sending."""
 
-    def run(self, raw_step: Mapping[str, Any], result: StepResult) -> None:
+    def __init__(self, timeline: Timeline, root: str) -> None:
+        self.timeline = timeline
+        self.root = root.rstrip("/")
+        self.variables: dict[str, Any] = dict(timeline.variables)
+        self.credentials: dict[str, list[dict[str, Any]]] | None = None
+
+    def take_credentials(self, response: httpx.Response) -> None:
+        if response.status_code != 200:
+            raise _Failed(f"GET /__mock/credentials answered {response.status_code}: {response.text[:200]}")
+        self.credentials = response.json()
+
+    def prepare(self, raw_step: Mapping[str, Any], result: StepResult) -> Request:
         step = self._substituted(raw_step)
         action = next(key for key in ACTIONS if key in step)
-        response = getattr(self, f"_{action}")(step[action], result)
+        method, url, kwargs = getattr(self, f"_{action}")(step[action])
+        result.request = f"{method} {url.removeprefix(self.root)}"
+        result.sent = kwargs.get("json")
+        return method, url, kwargs
+
+    def check(self, raw_step: Mapping[str, Any], result: StepResult, response: httpx.Response) -> None:
+        step = self._substituted({key: raw_step[key] for key in ("expect", "save") if key in raw_step})
         result.status = response.status_code
         result.body = _body_of(response)
         expect = step.get("expect")
@@ -228,64 +295,51 @@ class _Player:
                 raise _Failed(f"save {name}: the answer has no {where}")
             self.variables[name] = value
 
-    # -- the actions: each one HTTP call -------------------------------------------------------------------------
+    # -- the actions: each one HTTP request ----------------------------------------------------------------------
 
-    def _send(self, result: StepResult, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        shown = (
-            url[len(str(self.control.base_url).rstrip("/")) :] if url.startswith(str(self.control.base_url)) else url
-        )
-        result.request = f"{method} {shown}"
-        result.sent = kwargs.get("json")
-        return self.control.request(method, url, **kwargs)
-
-    def _customer_writes(self, detail: Mapping[str, Any], result: StepResult) -> httpx.Response:
+    def _customer_writes(self, detail: Mapping[str, Any]) -> Request:
         body = {key: value for key, value in detail.items() if key != "api"}
-        return self._send(result, "POST", f"/__mock/{detail['api']}/inbound", json=body)
+        return "POST", f"/__mock/{detail['api']}/inbound", {"json": body}
 
-    def _call(self, detail: Mapping[str, Any], result: StepResult) -> httpx.Response:
+    def _call(self, detail: Mapping[str, Any]) -> Request:
         credential = self._credential(detail["api"], detail.get("tenant") or self.timeline.tenant)
         headers = {**_client_headers(credential), **(detail.get("headers") or {})}
-        url = str(credential["base_url"]) + detail["path"]
         kwargs: dict[str, Any] = {"headers": headers}
         if detail.get("query"):
             kwargs["params"] = {k: _text(v) for k, v in detail["query"].items()}
         if "body" in detail:
             kwargs["json"] = detail["body"]
-        return self._send(result, detail["method"], url, **kwargs)
+        return detail["method"], str(credential["base_url"]) + detail["path"], kwargs
 
-    def _control(self, detail: Mapping[str, Any], result: StepResult) -> httpx.Response:
+    def _control(self, detail: Mapping[str, Any]) -> Request:
         kwargs: dict[str, Any] = {}
         if detail.get("query"):
             kwargs["params"] = {k: _text(v) for k, v in detail["query"].items()}
         if "body" in detail:
             kwargs["json"] = detail["body"]
-        return self._send(result, detail["method"], detail["path"], **kwargs)
+        return detail["method"], detail["path"], kwargs
 
-    def _clock(self, detail: Mapping[str, Any], result: StepResult) -> httpx.Response:
-        return self._send(result, "POST", "/__mock/clock", json=dict(detail))
+    def _clock(self, detail: Mapping[str, Any]) -> Request:
+        return "POST", "/__mock/clock", {"json": dict(detail)}
 
-    def _scenario_on(self, detail: Mapping[str, Any], result: StepResult) -> httpx.Response:
+    def _scenario_on(self, detail: Mapping[str, Any]) -> Request:
         body = {key: value for key, value in detail.items() if key != "name"}
-        return self._send(result, "POST", f"/__mock/scenarios/{detail['name']}", json=body)
+        return "POST", f"/__mock/scenarios/{detail['name']}", {"json": body}
 
-    def _scenario_off(self, detail: Mapping[str, Any], result: StepResult) -> httpx.Response:
+    def _scenario_off(self, detail: Mapping[str, Any]) -> Request:
         scope = {key: value for key, value in detail.items() if key != "name"}
-        return self._send(result, "DELETE", f"/__mock/scenarios/{detail['name']}", json=scope)
+        return "DELETE", f"/__mock/scenarios/{detail['name']}", {"json": scope}
 
-    def _settle(self, detail: Any, result: StepResult) -> httpx.Response:
-        return self._send(result, "POST", "/__mock/settle", json={})
+    def _settle(self, detail: Any) -> Request:
+        return "POST", "/__mock/settle", {"json": {}}
 
     # -- credentials and ${name} ---------------------------------------------------------------------------------
 
     def _credential(self, api: str, tenant: str | None) -> Mapping[str, Any]:
-        if self._credentials is None:
-            response = self.control.get("/__mock/credentials")
-            if response.status_code != 200:
-                raise _Failed(f"GET /__mock/credentials answered {response.status_code}: {response.text[:200]}")
-            self._credentials = response.json()
-        listed = [c for c in (self._credentials or {}).get(api, []) if "purpose" not in c]
+        credentials = self.credentials or {}
+        listed = [c for c in credentials.get(api, []) if "purpose" not in c]
         if not listed:
-            raise _Failed(f"the mock does not serve {api} (it serves: {', '.join(self._credentials or {})})")
+            raise _Failed(f"the mock does not serve {api} (it serves: {', '.join(credentials)})")
         if tenant is None:
             return listed[0]
         for credential in listed:
