@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mock_server import DATA_ROOT
-from mock_server.apis.crminbox import auth, control, errors
+from mock_server.apis.crminbox import auth, control, errors, failures
 from mock_server.apis.crminbox.consistency import check_state
 from mock_server.apis.crminbox.drifts import DRIFTS
 from mock_server.apis.crminbox.handlers import HANDLERS
@@ -30,6 +30,9 @@ API = ApiBinding(
     authenticate=auth.authenticate,
     credentials=auth.credentials,
     errors=errors.STYLE,
+    scenario_effects=control.SCENARIO_EFFECTS,
+    find_target=control.find_target,
+    failure_sources=failures.FAILURE_SOURCES,
     control_routes=control.CONTROL_ROUTES,
     dashboard_script=Path(__file__).with_name("dashboard.js"),
     drifts=DRIFTS,

@@ -1,64 +1,147 @@
 """The CRM inbox's control simulations under `/__mock/crm-inbox/`: a customer writes in (through the webhooks' code,
-so the setter answers), tokens minted for any seeded user, the training pairs the setter collected, the inbound
-emails parked as dead letters. They answer in our own plain shape (ControlError), not the vendor's, and change
-state only through its operations. The setter's mode is the API's now (`PUT /api/v1/agents/setter/config`)."""
+so the setter answers; a customer not yet a contact becomes one), tokens minted for any seeded user, the training
+pairs the setter collected, the inbound emails parked as dead letters. They answer in our own plain shape
+(ControlError), not the vendor's, and change state only through its operations. The setter's mode is the API's now
+(`PUT /api/v1/agents/setter/config`). Also the scenario side: the state effects (`carrier: refuses`, carrier.py)
+and `find_target`, which checks a scoped scenario's conversation or contact exists."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from mock_server.apis.crminbox import tokens, webhooks, wire
-from mock_server.apis.crminbox.state import CALL_OUTCOMES, CallDetails, CrmStore, Org
+from mock_server.apis.crminbox import carrier, tokens, webhooks, wire
+from mock_server.apis.crminbox.state import CALL_OUTCOMES, CallDetails, Contact, Conversation, CrmStore, Org
+from mock_server.engine.scenarios import Effect, Target
 from mock_server.engine.types import ControlCall, ControlError, ControlRoute
 
-__all__ = ["CONTROL_ROUTES"]
+__all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS", "find_target", "inbound"]
+
+SCENARIO_EFFECTS: Mapping[str, Effect] = {"carrier": carrier.refuse}
+
+_PHONE = re.compile(r"\+?[0-9]{8,15}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def _org(store: CrmStore, org_id: Any) -> Org:
-    if not isinstance(org_id, str) or org_id not in store.orgs:
-        raise ControlError(404, f"no org {org_id!r}; known: {', '.join(store.orgs)}")
-    return store.orgs[org_id]
+def find_target(store: CrmStore, target: Target) -> str | None:
+    """What a scoped scenario names that the store does not hold (inside its tenant when it names one): the
+    conversation by id, the contact by id, phone or email, or a conversation that is not the named contact's."""
+    orgs = [org for org in store.orgs.values() if target.has_tenant(org.id, org.key)]
+    where = "any org" if target.tenants is None else ", ".join(f"org {o.id}" for o in orgs) or "the tenant"
+    threads = [c for org in orgs for c in org.conversations.values() if target.has_conversation(c.id)]
+    if target.conversation is not None and not threads:
+        return f"no conversation {target.conversation!r} in {where}"
+    if target.contact is None:
+        return None
+    contacts = {c.id for org in orgs for c in org.contacts.values() if target.has_contact(c.id, c.phone, c.email)}
+    if not contacts:
+        return f"no contact {target.contact!r} (an id, phone or email) in {where}"
+    if target.conversation is not None and not any(c.contact_id in contacts for c in threads):
+        return f"conversation {target.conversation!r} is not contact {target.contact!r}'s"
+    return None
+
+
+def _org(store: CrmStore, value: Any) -> Org:
+    """An org by its id or its fixture key (acme, globex); none given or an unknown one: 404, naming the known."""
+    known = ", ".join(f"{o.id} ({o.key})" if o.key else o.id for o in store.orgs.values())
+    if not isinstance(value, str) or not value.strip():
+        raise ControlError(404, f"org: give an org's id or fixture key; known: {known}")
+    wanted = value.strip().lower()
+    found = next((o for o in store.orgs.values() if wanted in (o.id, (o.key or "").lower())), None)
+    if found is None:
+        raise ControlError(404, f"no org {value!r}; known: {known}")
+    return found
+
+
+def _call_details(body: Mapping[str, Any]) -> CallDetails:
+    raw: dict[str, Any] = body["call"] if isinstance(body.get("call"), dict) else {}
+    duration, outcome = raw.get("duration_seconds", 0), raw.get("outcome", "missed")
+    if not isinstance(duration, int) or isinstance(duration, bool) or not 0 <= duration <= 86400:
+        raise ControlError(400, "call.duration_seconds: whole seconds, 0 to 86400")
+    if outcome not in CALL_OUTCOMES:
+        raise ControlError(400, f"call.outcome: one of {', '.join(CALL_OUTCOMES)}")
+    return CallDetails(
+        duration_seconds=duration,
+        recording_url=None,
+        summary=str(raw.get("summary", "Missed call."))[:4096],
+        outcome=outcome,
+    )
+
+
+def _sender(body: Mapping[str, Any], channel: str) -> webhooks.Sender:
+    """A customer who may not be a contact yet: `phone` (8 to 15 digits; needed for sms and call), `email`
+    (needed for email), `name` (for a new contact)."""
+    phone, email, name = body.get("phone"), body.get("email"), body.get("name")
+    if phone is not None and (not isinstance(phone, str) or not _PHONE.fullmatch(webhooks.plain_phone(phone))):
+        raise ControlError(400, "phone: a phone number of 8 to 15 digits, e.g. +15551230077")
+    if email is not None and (not isinstance(email, str) or len(email) > 254 or not _EMAIL.fullmatch(email.strip())):
+        raise ControlError(400, "email: an email address of up to 254 characters, e.g. sam@example.com")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
+        raise ControlError(400, "name: the new contact's name, 1 to 200 characters")
+    needed = "email" if channel == "email" else "phone"
+    if channel != "note" and {"phone": phone, "email": email}[needed] is None:
+        raise ControlError(
+            400, f"a customer writing in by {channel}: give {needed}, or an existing contact or conversation"
+        )
+    if phone is None and email is None:
+        raise ControlError(400, "give conversation, contact, or the customer's phone or email")
+    return webhooks.Sender(phone=phone, email=email, name=name)
+
+
+def _contact_of(org: Org, value: str) -> Contact:
+    """A contact of the org named by its id, phone or email."""
+    target = Target(contact=value)
+    found = org.contacts.get(value.lower()) or next(
+        (c for c in org.contacts.values() if target.has_contact(c.id, c.phone, c.email)), None
+    )
+    if found is None:
+        raise ControlError(404, f"no contact {value!r} (an id, phone or email) in org {org.id}")
+    return found
 
 
 def inbound(call: ControlCall) -> Any:
-    """A customer touchpoint: `{"org", "contact" or "conversation", "channel", "body"}` (+ subject, provider_message_id,
-    call {duration_seconds, outcome, summary}). It lands as the webhooks land theirs (webhooks.receive: dedupe,
-    an archived thread back in the inbox, the setter's answer)."""
+    """A customer touchpoint, the body:
+
+        {"org": <org id or fixture key>, "channel": "sms" | "email" | "call" | "note" (default sms),
+         "body": <text; optional for a call>, "subject"?, "provider_message_id"?,
+         "call"?: {"duration_seconds", "outcome", "summary"},
+         and where it lands, the first given of:
+         "conversation": <thread id>, "contact": <contact id, phone or email>,
+         "phone" / "email" (+ "name"): the customer, a contact or not yet}
+
+    A customer not yet a contact (by `phone` for sms and call, `email` for email) becomes one (named `name`, else
+    the number or the address) with a thread; one already known by that phone or email lands in their thread. It
+    lands as the webhooks land theirs (webhooks.receive: dedupe by provider id first, an archived thread back in
+    the inbox, unread +1, the setter's draft or autopilot answer, the lead in the setter's queue). Everything is
+    checked before anything changes. 201 when it landed, 200 for a duplicate provider id."""
     body = call.fields
     org = _org(call.store, body.get("org"))
     channel = body.get("channel", "sms")
     if channel not in ("sms", "email", "call", "note"):
-        raise ControlError(400, "channel is sms, email, call or note")
+        raise ControlError(400, "channel: sms, email, call or note")
     text = call.text("body") if channel != "call" else body.get("body")
     for name in ("body", "subject", "provider_message_id"):
         if body.get(name) is not None and (not isinstance(body[name], str) or len(body[name]) > 4096):
             raise ControlError(400, f"{name}: a string of up to 4096 characters")
-    details = None
-    if channel == "call":
-        raw: dict[str, Any] = body["call"] if isinstance(body.get("call"), dict) else {}
-        duration, outcome = raw.get("duration_seconds", 0), raw.get("outcome", "missed")
-        if not isinstance(duration, int) or isinstance(duration, bool) or not 0 <= duration <= 86400:
-            raise ControlError(400, "call.duration_seconds: whole seconds, 0 to 86400")
-        if outcome not in CALL_OUTCOMES:
-            raise ControlError(400, f"call.outcome: one of {', '.join(CALL_OUTCOMES)}")
-        details = CallDetails(
-            duration_seconds=duration,
-            recording_url=None,
-            summary=str(raw.get("summary", "Missed call."))[:4096],
-            outcome=outcome,
-        )
-    conversation, contact = None, None
-    if isinstance(body.get("conversation"), str):
+    details = _call_details(body) if channel == "call" else None
+    conversation: Conversation | None = None
+    contact: Contact | None = None
+    sender: webhooks.Sender | None = None
+    if body.get("conversation") is not None:
+        if not isinstance(body["conversation"], str):
+            raise ControlError(400, "conversation: a conversation id")
         conversation = org.conversations.get(body["conversation"].lower())
         if conversation is None:
-            raise ControlError(404, f"no conversation {body['conversation']} in org {org.id}")
-    else:
-        contact_id = body.get("contact")
-        if not isinstance(contact_id, str) or contact_id.lower() not in org.contacts:
-            raise ControlError(404, f"give an existing contact or conversation of org {org.id}")
-        contact = org.contacts[contact_id.lower()]
+            raise ControlError(404, f"no conversation {body['conversation']!r} in org {org.id}")
+    elif body.get("contact") is not None:
+        if not isinstance(body["contact"], str):
+            raise ControlError(400, "contact: a contact's id, phone or email")
+        contact = _contact_of(org, body["contact"])
         conversation = org.conversation_of(contact.id)
+    else:
+        sender = _sender(body, channel)
     landing = webhooks.receive(
         org,
         channel,
@@ -66,6 +149,7 @@ def inbound(call: ControlCall) -> Any:
         call.rng,
         call.clock.now(),
         call.jobs,
+        sender=sender,
         contact=contact,
         conversation=conversation,
         subject=body.get("subject"),
@@ -76,6 +160,8 @@ def inbound(call: ControlCall) -> Any:
     return 201 if landing.created else 200, {
         "conversation_id": landing.conversation.id,
         "created": landing.created,
+        "contact": wire.contact_json(landing.contact),
+        "contact_created": landing.contact_created,
         "activity": wire.activity_json(org, landing.activity),
         "suggestion": wire.activity_json(org, pending) if pending else None,
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.apis.crminbox import assignments, auth, errors, setter, webhooks, wire
+from mock_server.apis.crminbox import assignments, auth, carrier, errors, setter, webhooks, wire
 from mock_server.apis.crminbox.calls import acting_org, caller
 from mock_server.apis.crminbox.state import Conversation, CrmStore, Org
 from mock_server.engine.types import Call, Handler, Reply
@@ -62,6 +62,8 @@ def send_conversation_message(call: Call) -> Any:
         provider_message_id=body.get("provider_message_id"),
         actor=_actor(call),
     )
+    if created:
+        carrier.after_send(org, conversation, activity, call.jobs)  # answered as sent; a refusal comes later
     return Reply(wire.activity_json(org, activity), status=201 if created else 200)
 
 
@@ -157,6 +159,7 @@ def get_overdue_conversation_count(call: Call) -> Any:
 def send_suggestion(call: Call) -> Any:
     org, conversation = _conversation(call)
     draft, message = org.send_suggestion(conversation, call.path["activity_id"], _user(call), call.rng, call.now)
+    carrier.after_send(org, conversation, message, call.jobs)
     return {"suggestion": wire.activity_json(org, draft), "message": wire.activity_json(org, message)}
 
 

@@ -273,6 +273,7 @@ def _org(
         name=raw["name"],
         sla_minutes=int(raw["sla_minutes"]),
         timezone=raw["timezone"],
+        key=raw.get("key"),
         setter=_setter(raw.get("setter") or {}, raw["timezone"]),
         parent_id=parent,
         installation_token=raw.get("installation_token"),

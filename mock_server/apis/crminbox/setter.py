@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mock_server.apis.crminbox import assignments, errors, wire
+from mock_server.apis.crminbox import assignments, carrier, errors, wire
 from mock_server.apis.crminbox.calls import acting_org, manages
 from mock_server.apis.crminbox.state import ANSWERABLE, Activity, Conversation, Org
 from mock_server.engine.ids import SeededRandom
@@ -80,7 +80,8 @@ def on_customer_message(
     def send() -> None:
         # still pending (no human answered, dismissed or sent it, no newer draft) and still on autopilot
         if draft.status == "pending" and org.setter_mode == "autopilot":
-            org.send_suggestion(conversation, draft.id, None, rng, max(due, now))
+            _, message = org.send_suggestion(conversation, draft.id, None, rng, max(due, now))
+            carrier.after_send(org, conversation, message, jobs)
 
     jobs.submit(f"crm-inbox:{org.id}:{conversation.id}", send, due)
     return draft

@@ -31,6 +31,7 @@ __all__ = [
     "Activity",
     "Assignment",
     "CallDetails",
+    "CarrierRefusal",
     "Contact",
     "Conversation",
     "DeadLetter",
@@ -408,12 +409,22 @@ def _refuse(message: str, value: Any = None) -> errors.ValidationFailed:
     return errors.ValidationFailed([errors.issue("value_error", ["body", "views"], f"Value error, {message}", value)])
 
 
+@dataclass(frozen=True)
+class CarrierRefusal:
+    """The `carrier: refuses` scenario effect at work in an org (carrier.py): the SMS carrier refuses the org's
+    outbound SMS in this conversation, or to this contact (its id, phone or email), or everywhere (both None)."""
+
+    conversation: str | None = None
+    contact: str | None = None
+
+
 @dataclass
 class Org:
     id: str
     name: str
     sla_minutes: int
     timezone: str
+    key: str | None = None  # the fixtures' name of a top-level org (acme, globex); the control API takes it too
     setter: SetterConfig = field(default_factory=SetterConfig)
     parent_id: str | None = None  # crm.orgs.parent_org_id: an agency's client subaccount
     installation_token: str | None = None  # authenticates inbound-email webhooks that name no org (top-level orgs)
@@ -424,6 +435,7 @@ class Org:
     views: dict[str, list[View]] = field(default_factory=dict)  # by member
     training_pairs: list[TrainingPair] = field(default_factory=list)
     assignments: dict[str, Assignment] = field(default_factory=dict)  # the setter's work queue (assignments.py)
+    carrier_refusals: list[CarrierRefusal] = field(default_factory=list)  # switched-on `carrier: refuses` effects
 
     @property
     def setter_mode(self) -> str:

@@ -25,7 +25,7 @@ from mock_server.engine.jobs import JobRunner
 from mock_server.engine.types import Call, Handler, Reply
 from mock_server.engine.validation import find_unencodable
 
-__all__ = ["HANDLERS", "Landing", "dead_letter_json", "receipt", "receive"]
+__all__ = ["HANDLERS", "Landing", "Sender", "dead_letter_json", "plain_phone", "receipt", "receive"]
 
 _PHONE_NOISE = re.compile(r"[\s().-]")
 
@@ -42,24 +42,36 @@ class Landing:
     suggestion: Activity | None
 
 
-def _phone(value: str) -> str:
+def plain_phone(value: str) -> str:
+    """A phone number without the spaces, dashes, dots and brackets people write in it."""
     return _PHONE_NOISE.sub("", value)
 
 
-def _contact(org: Org, channel: str, sender: str, rng: SeededRandom) -> tuple[Contact, bool]:
-    """The org's contact with this number (SMS, calls) or address (email); an unknown sender becomes a contact."""
-    if channel == "email":
-        wanted = sender.strip().casefold()
-        found = next((c for c in org.contacts.values() if c.email and c.email.casefold() == wanted), None)
-        if found is not None:
-            return found, False
-        contact = Contact(id=rng.uuid4(), name=sender.strip().split("@")[0] or sender, phone=None, email=sender.strip())
-    else:
-        wanted = _phone(sender)
-        found = next((c for c in org.contacts.values() if c.phone and _phone(c.phone) == wanted), None)
-        if found is not None:
-            return found, False
-        contact = Contact(id=rng.uuid4(), name=wanted, phone=wanted, email=None)
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote in, as the seam knows them: a phone number (SMS, calls), an email address, and for a new contact
+    a name (the control API's inbound may give all three; a webhook gives its channel's one)."""
+
+    phone: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+def _contact(org: Org, channel: str, sender: Sender, rng: SeededRandom) -> tuple[Contact, bool]:
+    """The org's contact with the sender's number or address (the channel's first: email for an email, else the
+    phone); a sender known by neither becomes a contact, named by `name`, else the number or the address's local
+    part."""
+    phone = plain_phone(sender.phone) if sender.phone else None
+    email = sender.email.strip() if sender.email else None
+    by_phone = next((c for c in org.contacts.values() if phone and c.phone and plain_phone(c.phone) == phone), None)
+    by_email = next(
+        (c for c in org.contacts.values() if email and c.email and c.email.casefold() == email.casefold()), None
+    )
+    found = (by_email or by_phone) if channel == "email" else (by_phone or by_email)
+    if found is not None:
+        return found, False
+    name = (sender.name or "").strip() or phone or (email.split("@")[0] if email else "") or email or ""
+    contact = Contact(id=rng.uuid4(), name=name, phone=phone, email=email)
     org.contacts[contact.id] = contact
     return contact, True
 
@@ -72,7 +84,7 @@ def receive(
     now: datetime,
     jobs: JobRunner | None,
     *,
-    sender: str | None = None,
+    sender: Sender | None = None,
     contact: Contact | None = None,
     conversation: Conversation | None = None,
     subject: str | None = None,
@@ -90,7 +102,7 @@ def receive(
     contact_created = False
     if conversation is None:
         if contact is None:
-            contact, contact_created = _contact(org, channel, sender or "", rng)
+            contact, contact_created = _contact(org, channel, sender or Sender(), rng)
         conversation, _ = org.open_conversation(contact.id, rng, now, subject=subject, channel=channel)
     if conversation.archived:
         conversation.set_archived(False, now)
@@ -125,7 +137,7 @@ def receive_inbound_sms(call: Call) -> Any:
         call.rng,
         call.now,
         call.jobs,
-        sender=body["from"],
+        sender=Sender(phone=body["from"]),
         provider_message_id=body["provider_message_id"],
     )
     return receipt(landing)
@@ -184,7 +196,7 @@ def receive_inbound_email(call: Call) -> Any:
             call.rng,
             call.now,
             call.jobs,
-            sender=body["from"],
+            sender=Sender(email=body["from"]),
             subject=subject[:998] if subject else None,
             provider_message_id=body["message_id"][:255],
         )

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from mock_server.apis.crminbox.state import (
     Activity,
     Assignment,
+    Contact,
     Conversation,
     Impersonation,
     Media,
@@ -27,6 +28,7 @@ from mock_server.engine.clock import iso
 __all__ = [
     "activity_json",
     "assignment_json",
+    "contact_json",
     "conversation_json",
     "impersonation_json",
     "media_json",
@@ -57,6 +59,11 @@ def page(items: Sequence[T], query: Mapping[str, Any], shape: Callable[[T], Any]
     }
 
 
+def contact_json(contact: Contact) -> dict[str, Any]:
+    """A contact as a thread nests it (and the control API's inbound returns it)."""
+    return {"id": contact.id, "name": contact.name, "phone": contact.phone, "email": contact.email}
+
+
 def conversation_json(org: Org, conversation: Conversation, now: datetime) -> dict[str, Any]:
     contact = org.contacts[conversation.contact_id]
     summary = conversation.summary()
@@ -64,7 +71,7 @@ def conversation_json(org: Org, conversation: Conversation, now: datetime) -> di
     return {
         "id": conversation.id,
         "org_id": org.id,
-        "contact": {"id": contact.id, "name": contact.name, "phone": contact.phone, "email": contact.email},
+        "contact": contact_json(contact),
         "channel": last.type if last is not None else conversation.opened_on,
         "subject": summary.subject,
         "last_activity_at": _iso(last.created_at) if last else None,

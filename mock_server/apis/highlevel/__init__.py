@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mock_server import DATA_ROOT
-from mock_server.apis.highlevel import auth, control, errors
+from mock_server.apis.highlevel import auth, control, errors, failures
 from mock_server.apis.highlevel.consistency import check_state
 from mock_server.apis.highlevel.drifts import DRIFTS
 from mock_server.apis.highlevel.handlers import HANDLERS
@@ -33,6 +33,9 @@ API = ApiBinding(
     rate_limits=auth.RATE_LIMITS,
     rate_limit_headers=auth.rate_limit_headers,
     control_routes=control.CONTROL_ROUTES,
+    scenario_effects=control.SCENARIO_EFFECTS,
+    find_target=control.find_target,
+    failure_sources=failures.FAILURE_SOURCES,
     dashboard_script=Path(__file__).with_name("dashboard.js"),
     drifts=DRIFTS,
     probes=PROBES,

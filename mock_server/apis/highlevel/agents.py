@@ -5,8 +5,9 @@ channels. `auto-pilot` replies after its wait time (a delayed job on the mock cl
 `off` does nothing. Before replying, the agent's actions fire on their trigger words: `stopBot` stops it,
 `humanHandOver` hands over, `updateContactField` writes the contact, `triggerWorkflow` starts workflows,
 `appointmentBooking` sends a booking link, `transferBot` passes the thread to another agent. After
-`autoPilotMaxMessages` replies it hands over. A manual (or workflow) outbound message puts it to sleep when the
-agent asks for that. Replies are deterministic text from the agent's goal, instructions and knowledge bases.
+`autoPilotMaxMessages` replies it hands over. Where the `agent_handover` scenario effect covers the thread, the agent
+hands over instead of replying, whatever the customer wrote. A manual (or workflow) outbound message puts it to sleep
+when the agent asks for that. Replies are deterministic text from the agent's goal, instructions and knowledge bases.
 
 This module decides; the records change through their state operations (`state.py`), so that every write a
 record can undergo is found there.
@@ -19,18 +20,33 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from mock_server.apis.highlevel.state import Agent, Contact, Conversation, Generation, Location, Message
+from mock_server.apis.highlevel.state import (
+    Action,
+    Agent,
+    Contact,
+    Conversation,
+    Generation,
+    Location,
+    Message,
+    Task,
+    new_id,
+)
 from mock_server.engine.clock import MockClock
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
 
-__all__ = ["delay", "receive", "responsible_agent", "seeded_reply", "send_manual"]
+__all__ = ["HANDOVER_MESSAGE", "HANDOVER_TAG", "delay", "receive", "responsible_agent", "seeded_reply", "send_manual"]
 
 _UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 _BOOKING_WORDS = ("appointment", "book", "schedule", "cita", "agendar")
 _HISTORY = 10
+# The documented defaults of a human handover (help.gohighlevel.com, "Conversation AI - Human Handover Action"): the
+# closing message, the tag and a task due in 24 hours.
+HANDOVER_MESSAGE = "Thank you! Someone from the team will get back to you."
+HANDOVER_TAG = "human_handover"
+_TASK_DUE = timedelta(hours=24)
 
 
 _LONGEST = timedelta(days=36_500)
@@ -63,7 +79,13 @@ def _mentions(text: str, phrases: list[str]) -> bool:
 
 
 def _fire(
-    location: Location, agent: Agent, conversation: Conversation, contact: Contact, text: str, now: datetime
+    location: Location,
+    agent: Agent,
+    conversation: Conversation,
+    contact: Contact,
+    text: str,
+    rng: SeededRandom,
+    now: datetime,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Run the agent's actions the customer's words trigger; returns the action logs and a final message if the
     agent is to stop talking."""
@@ -83,18 +105,7 @@ def _fire(
             and d.get("enabled")
             and _mentions(text, list(d.get("examples") or []) + [d.get("triggerCondition", "")])
         ):
-            _pause(conversation, d, now, handover=True)
-            logs.append(
-                {
-                    "humanHandOverAction": [
-                        {
-                            "actionId": action.id,
-                            "assignToUserId": d.get("assignToUserId"),
-                            "handoverType": d.get("handoverType"),
-                        }
-                    ]
-                }
-            )
+            logs.append(_hand_over(agent, conversation, contact, action, rng, now))
             final = d.get("finalMessage") or final
         elif action.type == "updateContactField":
             value = _field_value(d, text)
@@ -138,6 +149,68 @@ def _pause(conversation: Conversation, details: dict[str, Any], now: datetime, h
         conversation.hand_over()
     else:
         conversation.stop_bot()
+
+
+def _hand_over(
+    agent: Agent, conversation: Conversation, contact: Contact, action: Action | None, rng: SeededRandom, now: datetime
+) -> dict[str, Any]:
+    """Hand the thread to a human as the vendor's docs describe it: assign it to the action's user (unless it skips
+    that; else the assignment stays), tag the contact (the action's tags, else `human_handover`), create a task due
+    in 24 hours when the action asks, and pause the agent. Returns the action log. Without an action (the
+    `agent_handover` effect on an agent that has none enabled) the docs' defaults apply and no task is made; the
+    task's title and body are convomock design."""
+    details = action.details if action is not None else {}
+    _pause(conversation, details, now, handover=True)
+    user = details.get("assignToUserId")
+    if user and not details.get("skipAssignToUser"):
+        conversation.assign_user(user)
+    contact.add_tags(details.get("tags") or [HANDOVER_TAG])
+    if details.get("createTask"):
+        contact.add_task(
+            Task(
+                id=new_id(rng),
+                title=f"Conversation handed over by {agent.name}",
+                body=f"{agent.name} handed the conversation on {conversation.channel} over to the team.",
+                due_date=now + _TASK_DUE,
+                assigned_to=conversation.assigned_to,
+            )
+        )
+    return {
+        "humanHandOverAction": [
+            {
+                "actionId": action.id if action is not None else None,
+                "assignToUserId": user,
+                "handoverType": details.get("handoverType", "custom"),
+            }
+        ]
+    }
+
+
+def _hand_over_instead(
+    location: Location,
+    agent: Agent,
+    conversation: Conversation,
+    contact: Contact,
+    text: str,
+    rng: SeededRandom,
+    now: datetime,
+) -> str:
+    """The `agent_handover` effect: the agent answers the customer with its handover's final message (its first
+    enabled humanHandOver action's, else the docs' default) and hands over; returns that message."""
+    action = next(
+        (
+            location.actions[a]
+            for a in agent.action_ids
+            if a in location.actions
+            and location.actions[a].type == "humanHandOver"
+            and location.actions[a].details.get("enabled")
+        ),
+        None,
+    )
+    log = _hand_over(agent, conversation, contact, action, rng, now)
+    final = str((action.details.get("finalMessage") if action is not None else None) or HANDOVER_MESSAGE)
+    _speak(location, agent, conversation, contact, text, [log], rng, now, draft=False, fixed=final)
+    return final
 
 
 def _field_value(details: dict[str, Any], text: str) -> str | None:
@@ -300,6 +373,9 @@ def _reply_job(
         ):
             return
         contact = location.contacts[conversation.contact_id]
+        if location.hands_over(conversation):  # the effect came on while the agent waited
+            _hand_over_instead(location, agent, conversation, contact, text, rng, now)
+            return
         draft = agent.mode == "suggestive"
         _speak(location, agent, conversation, contact, text, logs, rng, now, draft)
         if not draft and conversation.count_ai_reply() >= agent.auto_pilot_max_messages:
@@ -326,7 +402,10 @@ def receive(
     if conversation.asleep(now):
         return message, f"agent {agent.id} is asleep"
     contact = location.contacts[conversation.contact_id]
-    logs, final = _fire(location, agent, conversation, contact, text, now)
+    if location.hands_over(conversation):
+        said = _hand_over_instead(location, agent, conversation, contact, text, rng, now)
+        return message, f"agent {agent.id} handed the conversation over: {said}"
+    logs, final = _fire(location, agent, conversation, contact, text, rng, now)
     transferred = responsible_agent(location, conversation)
     if final is not None:
         _speak(location, agent, conversation, contact, text, logs, rng, now, draft=False, fixed=final)

@@ -178,7 +178,9 @@ def _not_found(error: RouteNotFound | MethodNotAllowed) -> Problem:
 def _server_fault(fault: InjectedFault) -> Problem:
     status = fault.status or {"bad_gateway": 502, "unavailable": 503}.get(fault.fault, 500)
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-    return Problem(status, REASONS.get(status, "Error"), REASONS.get(status, "Error"), headers)
+    reason = REASONS.get(status, "Error")
+    # A rule answering 422 keeps the vendor's 422 shape: NestJS's ValidationPipe sends `message` as a list.
+    return Problem(status, [reason] if status == 422 else reason, reason, headers)
 
 
 def _envelope(problem: Problem) -> dict[str, Any]:

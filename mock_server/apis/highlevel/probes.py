@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mock_server.apis.highlevel.state import CONVERSATION_TYPES
 from mock_server.engine.probes import Caller, Case, Cases, Probes, ProbeSession, TenancyProbes
 
 __all__ = ["PROBES"]
@@ -147,10 +148,12 @@ def _callers(session: ProbeSession) -> dict[str, Caller]:
 
 
 def _globals(store: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
-    """Tokens live beside the locations: acme's, and everyone else's (globex's, the agency's)."""
+    """Tokens live beside the locations: acme's, and everyone else's (globex's, the agency's). The vendor's
+    conversation types are words every location's threads use, not acme's data."""
     tokens = store["tokens"]
     return [t for t in tokens if t["location_id"] == ACME_LOCATION], [
-        t for t in tokens if t["location_id"] != ACME_LOCATION
+        *(t for t in tokens if t["location_id"] != ACME_LOCATION),
+        list(CONVERSATION_TYPES),
     ]
 
 

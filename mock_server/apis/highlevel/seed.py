@@ -21,6 +21,7 @@ from mock_server.apis.highlevel.state import (
     Location,
     Token,
     WebChunk,
+    conversation_type,
 )
 from mock_server.apis.highlevel.wire import AGENT_FIELDS
 from mock_server.engine.clock import parse_duration
@@ -95,7 +96,11 @@ def _generated_agents(location: Location, count: int, fake: Faker, rng: SeededRa
 
 def _conversation(location: Location, raw: Mapping[str, Any], rng: SeededRandom, start: datetime) -> None:
     conversation = Conversation(
-        id=raw["id"], contact_id=raw["contact"], channel=raw["channel"], agent_id=raw.get("agent")
+        id=raw["id"],
+        contact_id=raw["contact"],
+        channel=raw["channel"],
+        type=conversation_type(raw["channel"]),
+        agent_id=raw.get("agent"),
     )
     location.conversations[conversation.id] = conversation
     for line in raw.get("messages", []):
@@ -119,7 +124,7 @@ def seed(
         Token(token=t["token"], name=t["name"], scopes=[], location_id=None) for t in fixtures.get("agency_tokens", [])
     ]
     for raw in fixtures["locations"]:
-        location = Location(id=raw["id"], name=raw["name"], business_name=raw["business_name"])
+        location = Location(id=raw["id"], name=raw["name"], business_name=raw["business_name"], key=raw.get("key"))
         store.locations[location.id] = location
         store.tokens += [
             Token(token=t["token"], name=t["name"], scopes=list(t["scopes"]), location_id=location.id)

@@ -18,20 +18,34 @@ from mock_server.apis.highlevel import errors
 from mock_server.engine.ids import SeededRandom
 
 __all__ = [
+    "CONVERSATION_TYPES",
     "Action",
     "Agent",
     "Contact",
     "Conversation",
     "Faq",
     "Generation",
+    "HandoverRule",
     "HighLevelStore",
     "KnowledgeBase",
     "Location",
     "Message",
+    "Task",
     "Token",
     "WebChunk",
+    "conversation_type",
     "new_id",
 ]
+
+# A thread's HighLevel `type`, fixed when it opens, from the channel the customer first wrote on: the vendor's enum
+# is TYPE_PHONE, TYPE_EMAIL, TYPE_FB_MESSENGER, TYPE_REVIEW, TYPE_GROUP_SMS. WhatsApp, web chat and live chat go
+# in the phone thread (one thread per contact) and Instagram in the Messenger one: convomock design.
+CONVERSATION_TYPES = ("TYPE_PHONE", "TYPE_EMAIL", "TYPE_FB_MESSENGER", "TYPE_REVIEW", "TYPE_GROUP_SMS")
+_TYPES = {"Email": "TYPE_EMAIL", "FB": "TYPE_FB_MESSENGER", "IG": "TYPE_FB_MESSENGER"}
+
+
+def conversation_type(channel: str) -> str:
+    return _TYPES.get(channel, "TYPE_PHONE")
 
 
 def new_id(rng: SeededRandom) -> str:
@@ -119,12 +133,34 @@ class KnowledgeBase:
 
 
 @dataclass
+class Task:
+    """A contact's task (HighLevel's `title`, `body`, `assignedTo`, `dueDate`, `completed`): a human handover makes
+    one when its action asks for it."""
+
+    id: str
+    title: str
+    body: str
+    due_date: datetime
+    assigned_to: str | None = None
+    completed: bool = False
+
+
+@dataclass
 class Contact:
     id: str
     name: str
     phone: str | None = None
     email: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+
+    def add_tags(self, tags: Iterable[str]) -> None:
+        """Tags the contact lacks, in order (a tag is kept once)."""
+        self.tags.extend(tag for tag in dict.fromkeys(tags) if tag not in self.tags)
+
+    def add_task(self, task: Task) -> None:
+        self.tasks.append(task)
 
     def update_field(self, field_id: str, value: str) -> None:
         """A custom field; `email` and `phone` are the contact's own fields too."""
@@ -153,7 +189,9 @@ class Conversation:
     id: str
     contact_id: str
     channel: str
+    type: str = "TYPE_PHONE"  # HighLevel's conversation type, from the channel it opened on (`conversation_type`)
     agent_id: str | None = None  # the agent assigned (else the location's primary one)
+    assigned_to: str | None = None  # the user (a human) the thread is assigned to: a handover's `assignToUserId`
     messages: list[Message] = field(default_factory=list)
     ai_replies: int = 0
     bot_stopped: bool = False
@@ -218,6 +256,9 @@ class Conversation:
         """A human takes the thread; the agent stays out of it."""
         self.handed_over = True
 
+    def assign_user(self, user_id: str) -> None:
+        self.assigned_to = user_id
+
     def trigger_workflows(self, workflow_ids: Iterable[str]) -> None:
         self.workflows_triggered.extend(workflow_ids)
 
@@ -239,16 +280,30 @@ class Generation:
 
 
 @dataclass
+class HandoverRule:
+    """The `agent_handover` scenario effect in one location: its agents hand over instead of replying, in every
+    thread (both fields None), in one thread, or in one contact's."""
+
+    conversation_id: str | None = None
+    contact_id: str | None = None
+
+    def covers(self, conversation: Conversation) -> bool:
+        return self.conversation_id in (None, conversation.id) and self.contact_id in (None, conversation.contact_id)
+
+
+@dataclass
 class Location:
     id: str
     name: str
     business_name: str
+    key: str | None = None  # the fixtures' name for it (acme), which the control routes take as well as the id
     agents: dict[str, Agent] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     knowledge_bases: dict[str, KnowledgeBase] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
     conversations: dict[str, Conversation] = field(default_factory=dict)
     generations: dict[str, Generation] = field(default_factory=dict)
+    handover_rules: list[HandoverRule] = field(default_factory=list)
 
     # -- lookups -------------------------------------------------------------------------------------------------
 
@@ -357,14 +412,44 @@ class Location:
         for action in actions:
             action.details = {**action.details, "followupSettings": dict(settings)}
 
-    # -- threads and generations ---------------------------------------------------------------------------------
+    # -- contacts, threads and generations -------------------------------------------------------------------------
+
+    def contact_by(self, phone: str | None, email: str | None) -> Contact | None:
+        """The contact with this phone (the same digits) or email (any case), if there is one."""
+        digits = "".join(ch for ch in phone if ch.isdigit()) if phone else None
+        for contact in self.contacts.values():
+            if digits and contact.phone and "".join(ch for ch in contact.phone if ch.isdigit()) == digits:
+                return contact
+            if email and contact.email and contact.email.casefold() == email.casefold():
+                return contact
+        return None
+
+    def add_contact(self, rng: SeededRandom, name: str, phone: str | None, email: str | None) -> Contact:
+        """A new contact, as HighLevel makes one for a customer who writes in first: a 20-character id."""
+        contact = Contact(id=new_id(rng), name=name, phone=phone, email=email)
+        self.contacts[contact.id] = contact
+        return contact
+
+    def hands_over(self, conversation: Conversation) -> bool:
+        """The `agent_handover` effect covers this thread: its agent hands over instead of replying."""
+        return any(rule.covers(conversation) for rule in self.handover_rules)
+
+    def add_handover_rule(self, rule: HandoverRule) -> None:
+        self.handover_rules.append(rule)
+
+    def remove_handover_rule(self, rule: HandoverRule) -> None:
+        """That very rule (another one alike, from another scenario, stays)."""
+        self.handover_rules[:] = [each for each in self.handover_rules if each is not rule]
 
     def conversation_with(self, contact_id: str, channel: str | None, rng: SeededRandom) -> Conversation:
         """The contact's thread (one per contact), opened on `channel` (SMS unless given) when there is none yet;
         an existing one moves to `channel` when given."""
         conversation = next((c for c in self.conversations.values() if c.contact_id == contact_id), None)
         if conversation is None:
-            conversation = Conversation(id=new_id(rng), contact_id=contact_id, channel=channel or "SMS")
+            opened_on = channel or "SMS"
+            conversation = Conversation(
+                id=new_id(rng), contact_id=contact_id, channel=opened_on, type=conversation_type(opened_on)
+            )
             self.conversations[conversation.id] = conversation
         elif channel is not None:
             conversation.switch_channel(channel)

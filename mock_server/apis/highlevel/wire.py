@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from mock_server.apis.highlevel.state import Action, Agent, Conversation, Generation, Location, Message
+from mock_server.apis.highlevel.state import Action, Agent, Contact, Conversation, Generation, Location, Message
 from mock_server.engine.clock import iso
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "search_page",
     "action_json",
     "generation_json",
+    "contact_json",
     "conversation_json",
 ]
 
@@ -186,6 +187,28 @@ def _message_json(message: Message) -> dict[str, Any]:
     }
 
 
+def contact_json(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.id,
+        "name": contact.name,
+        "phone": contact.phone,
+        "email": contact.email,
+        "fields": dict(contact.fields),
+        "tags": list(contact.tags),
+        "tasks": [
+            {
+                "id": t.id,
+                "title": t.title,
+                "body": t.body,
+                "assigned_to": t.assigned_to,
+                "due_date": iso(t.due_date),
+                "completed": t.completed,
+            }
+            for t in contact.tasks
+        ],
+    }
+
+
 def conversation_json(
     location: Location, conversation: Conversation, agent_id: str | None, now: datetime
 ) -> dict[str, Any]:
@@ -195,13 +218,15 @@ def conversation_json(
         "id": c.id,
         "contact_id": c.contact_id,
         "channel": c.channel,
+        "type": c.type,
         "agent_id": agent_id,
+        "assigned_to": c.assigned_to,
         "ai_replies": c.ai_replies,
         "bot_stopped": c.bot_stopped,
         "handed_over": c.handed_over,
         "asleep": c.asleep(now),
         "sleeping_until": iso(c.sleeping_until) if c.sleeping_until else None,
         "workflows_triggered": c.workflows_triggered,
-        "contact": vars(location.contacts[c.contact_id]),
+        "contact": contact_json(location.contacts[c.contact_id]),
         "messages": [_message_json(m) for m in c.messages],
     }

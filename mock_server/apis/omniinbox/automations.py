@@ -25,12 +25,17 @@ STEP_TYPES = ("send_predefined_message", "add_contact_tag", "move_pipeline_stage
 
 
 def _step(
-    store: AchieveApexStore, org: Organization, conversation: Record, step: Mapping[str, Any], now: datetime
+    store: AchieveApexStore,
+    org: Organization,
+    conversation: Record,
+    step: Mapping[str, Any],
+    now: datetime,
+    sent: list[Record],
 ) -> None:
     kind = step.get("type")
     if kind == "send_predefined_message":
         predefined = org.get("predefined", step.get("predefined_message_id"))
-        state.send_predefined(store, org, conversation, predefined, now)
+        sent.append(state.send_predefined(store, org, conversation, predefined, now))
     elif kind == "add_contact_tag":
         if conversation["contact_id"] is None:
             raise BadRequest(f"Conversation {conversation['id']} has no contact")
@@ -54,7 +59,11 @@ def run(
     payload: Mapping[str, Any],
     user_id: int | None,
     now: datetime,
+    sent: list[Record] | None = None,
 ) -> Record:
+    """The execution record; the messages the steps sent are added to `sent` (what follows a send, such as a
+    delivery failure, is the caller's to queue)."""
+    sent = [] if sent is None else sent
     results: list[Record] = []
     failed = False
     for step in automation["steps"]:
@@ -62,7 +71,7 @@ def run(
             results.append({"type": step.get("type"), "status": "skipped", "error": None})
             continue
         try:
-            _step(store, org, conversation, step, now)
+            _step(store, org, conversation, step, now, sent)
             results.append({"type": step.get("type"), "status": "completed", "error": None})
         except FeathersError as error:
             failed = True

@@ -1,8 +1,10 @@
 """The omni-inbox's control routes (`/__mock/omni-inbox/...`) and scenario effects: what a test does that no client
-of AchieveApex can. A customer writes in (`inbound`: into a conversation by id, or a new one by phone or email on a
-channel); the signed upload target of `POST /s3-url-signing` (`PUT s3/{key}`, its body limit the size the signing
-announced) and the file URL of a conversation file (`GET s3/{key}`); `messaging_window: closed` closes every open
-WhatsApp window (a scenario's `state:`).
+of AchieveApex can. A customer writes in (`inbound`: into a conversation by id, or by phone or email on a channel:
+a known customer's conversation of that channel, else a new one, with a new contact for a stranger); the signed
+upload target of `POST /s3-url-signing` (`PUT s3/{key}`, its body limit the size the signing announced) and the
+file URL of a conversation file (`GET s3/{key}`). A scenario's `state:` may close WhatsApp windows
+(`messaging_window: closed`) or make outbound WhatsApp messages fail after acceptance (`whatsapp_delivery: failed`,
+see `delivery.py`), each inside the scenario's target (`find_target` checks a scope's conversation and contact).
 `GET s3/{key}` serves the uploaded bytes with their `file_type` as content type, as the bucket would.
 Every change is a state operation (`state.py`).
 """
@@ -10,6 +12,7 @@ Every change is a state operation (`state.py`).
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -21,10 +24,35 @@ from mock_server.engine.clock import MockClock
 from mock_server.engine.scenarios import Effect, Target, Undo
 from mock_server.engine.types import CONTROL_BODY_BYTES, ControlCall, ControlError, ControlRoute, FileReply
 
-__all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS", "file", "inbound", "upload", "upload_limit"]
+__all__ = ["CONTROL_ROUTES", "SCENARIO_EFFECTS", "file", "find_target", "inbound", "upload", "upload_limit"]
 
 
 # -- scenario effects ------------------------------------------------------------------------------------------------
+
+
+def _covered(store: AchieveApexStore, target: Target) -> list[Organization]:
+    return [org for org in store.organizations.values() if target.has_tenant(org.id, org.key)]
+
+
+def _live(records: Mapping[str, Record]) -> list[Record]:
+    return [record for record in records.values() if record.get("deleted_at") is None]
+
+
+def find_target(store: AchieveApexStore, target: Target) -> str | None:
+    """A scope's conversation (by id) and contact (by id, phone or email) must be live records of its organizations
+    (every organization without a tenant); one line naming what is missing, else None."""
+    orgs = _covered(store, target)
+    where = ", ".join(f"organization {org.id}" for org in orgs) if target.tenants is not None else "any organization"
+    conversations = [(org, c) for org in orgs for c in _live(org.conversations) if target.has_conversation(c["id"])]
+    if target.conversation is not None and not conversations:
+        return f"no conversation {target.conversation!r} in {where or 'this tenant'}"
+    contacts = [c for org in orgs for c in _live(org.contacts) if target.has_contact(*state.contact_names(c))]
+    if target.contact is not None and not contacts:
+        return f"no contact {target.contact!r} (by id, phone or email) in {where or 'this tenant'}"
+    theirs = any(target.has_contact(*state.contact_ids(org, c)) for org, c in conversations)
+    if target.conversation is not None and target.contact is not None and not theirs:
+        return f"conversation {target.conversation!r} is not a conversation of contact {target.contact!r}"
+    return None
 
 
 def _close_windows(store: AchieveApexStore, value: Any, clock: MockClock, target: Target) -> Undo:
@@ -32,12 +60,10 @@ def _close_windows(store: AchieveApexStore, value: Any, clock: MockClock, target
         raise ValueError("messaging_window: only 'closed' is supported")
     closed_at = iso_ms(clock.now() - timedelta(seconds=1))
     changed: list[tuple[Record, str]] = []
-    for org in store.organizations.values():
-        if not target.has_tenant(org.id, org.key):
-            continue
+    for org in _covered(store, target):
         for conversation in org.conversations.values():
             if not target.has_conversation(conversation["id"]) or not target.has_contact(
-                *_contact_ids(org, conversation)
+                *state.contact_ids(org, conversation)
             ):
                 continue
             expires = conversation["whatsapp_window_expires_at"]
@@ -53,17 +79,33 @@ def _close_windows(store: AchieveApexStore, value: Any, clock: MockClock, target
     return undo
 
 
-def _contact_ids(org: Organization, conversation: Record) -> tuple[Any, ...]:
-    """What a scope may name a conversation's customer by: the contact's id, phone (with its country code) or
-    email."""
-    contact = org.contacts.get(conversation["contact_id"])
-    if contact is None:
-        return (conversation["contact_id"],)
-    phone = f"{contact.get('phone_country_code') or ''}{contact.get('phone') or ''}" if contact.get("phone") else None
-    return (contact["id"], phone, contact.get("phone"), contact.get("email"))
+def _fail_whatsapp(store: AchieveApexStore, value: Any, clock: MockClock, target: Target) -> Undo:
+    """`whatsapp_delivery: failed`: from now on, outbound WhatsApp messages of the conversations the target covers
+    (new ones too: a stranger writing in to a covered organization) are accepted and then fail (`delivery.py`).
+    Switching it off lets the messages sent afterwards go through; those that failed stay failed."""
+    if value != "failed":
+        raise ValueError(f"whatsapp_delivery: only 'failed' is supported, not {json.dumps(value)}")
+    orgs = _covered(store, target)
+    if target.conversation is not None and not any(
+        c["channel"] == "whatsapp" and target.has_conversation(c["id"])
+        for org in orgs
+        for c in _live(org.conversations)
+    ):
+        raise ValueError(f"whatsapp_delivery: conversation {target.conversation!r} is not a WhatsApp conversation")
+    added: list[tuple[Organization, Record]] = []
+    for org in orgs:
+        rule: Record = {"conversation": target.conversation, "contact": target.contact}
+        org.failing_whatsapp.append(rule)
+        added.append((org, rule))
+
+    def undo() -> None:  # only the rules this switching-on added (another scenario's equal rule stays)
+        for org, rule in added:
+            org.failing_whatsapp[:] = [kept for kept in org.failing_whatsapp if kept is not rule]
+
+    return undo
 
 
-SCENARIO_EFFECTS: Mapping[str, Effect] = {"messaging_window": _close_windows}
+SCENARIO_EFFECTS: Mapping[str, Effect] = {"messaging_window": _close_windows, "whatsapp_delivery": _fail_whatsapp}
 
 
 # -- a customer writes in ----------------------------------------------------------------------------------------------
@@ -84,8 +126,9 @@ def _id_like(value: Any) -> bool:
 
 
 def _shown(value: Any) -> str:
-    """A wrong value's JSON type, as a refusal names it."""
-    return {list: "an array", dict: "an object", bool: "a boolean", float: "a number"}.get(type(value), repr(value))
+    """A wrong value as a refusal names it: its JSON type, or the JSON text of a scalar (`null`, never `None`)."""
+    kinds = {list: "an array", dict: "an object", bool: "a boolean", float: "a number"}
+    return kinds.get(type(value)) or json.dumps(value)
 
 
 def _texts(fields: Mapping[str, Any]) -> None:
@@ -95,43 +138,55 @@ def _texts(fields: Mapping[str, Any]) -> None:
             raise ControlError(400, f"{name}: a string, not {_shown(fields[name])}")
     if isinstance(fields.get("phone"), str) and not any(ch.isdigit() for ch in fields["phone"]):
         raise ControlError(400, "phone: a phone number, with its digits")
+    if isinstance(fields.get("email"), str) and "@" not in fields["email"].strip()[1:-1]:
+        raise ControlError(400, f"email: an email address such as ana@example.com, not {_shown(fields['email'])}")
 
 
-def _new_conversation(call: ControlCall, org: Organization) -> Record:
-    """A new conversation on `channel` for the contact with this phone or email (a new contact if none has it)."""
+def _customer(call: ControlCall, org: Organization) -> tuple[Record, Record]:
+    """The contact writing in by phone or email on `channel`, and the conversation their message lands in: a known
+    customer's latest conversation of that channel (a new one if they have none there); a stranger becomes a new
+    contact (convomock design: `first_name`/`last_name` from `name`, default New/Customer; the phone kept as its
+    digits, on WhatsApp also as `channel_whatsapp_wa_id`; no country code is guessed)."""
     fields = call.fields
+    phone, email = fields.get("phone"), fields.get("email")
+    if phone is None and email is None:
+        raise ControlError(400, "send conversation_id, or channel with phone or email (a customer writing in)")
     channel = fields.get("channel")
     if channel not in CHANNELS:
-        raise ControlError(400, f"channel: one of {', '.join(CHANNELS)} (with phone or email, for a new conversation)")
-    phone, email = fields.get("phone"), fields.get("email")
-    if not isinstance(phone, str) and not isinstance(email, str):
-        raise ControlError(400, "send conversation_id, or channel with phone or email")
-    digits = "".join(ch for ch in phone if ch.isdigit()) if isinstance(phone, str) else None
+        given = "missing" if "channel" not in fields else f"not {_shown(channel)}"
+        raise ControlError(400, f"channel: one of {', '.join(CHANNELS)} with phone or email ({given})")
+    if channel in ("whatsapp", "sms") and phone is None:
+        raise ControlError(400, f"phone: required for a customer writing in on {channel}")
     now = call.clock.now()
-    contact = next(
-        (
-            c
-            for c in org.contacts.values()
-            if c["deleted_at"] is None
-            and (
-                (digits and c["phone"] and "".join(ch for ch in c["phone"] if ch.isdigit()) == digits)
-                or (email and (c["email"] or "").lower() == str(email).lower())
-            )
-        ),
-        None,
-    )
+    contact = state.find_customer(org, phone, email)
     if contact is None:
-        name = str(fields.get("name") or "New Customer").split(" ", 1)
-        body = {"first_name": name[0], "last_name": name[1] if len(name) > 1 else None, "email": email, "phone": digits}
-        if channel == "whatsapp" and digits:
+        first, _, last = (" ".join(str(fields.get("name") or "").split()) or "New Customer").partition(" ")
+        digits = "".join(ch for ch in phone if ch.isdigit()) if phone else None
+        body = {"first_name": first, "last_name": last or None, "email": email, "phone": digits}
+        if channel == "whatsapp":
             body["channel_whatsapp_wa_id"] = digits
         contact = state.create_contact(call.store, org, body, None, now)
-    return state.start_conversation(call.store, org, channel, contact, now)
+    conversation = state.customer_conversation(org, contact, channel)
+    if conversation is None:
+        conversation = state.start_conversation(call.store, org, channel, contact, now)
+    return contact, conversation
 
 
 def inbound(call: ControlCall) -> Any:
-    """`{"organization_id", "conversation_id", "text"}`, or `{"organization_id", "channel", "phone"|"email",
-    "name"?, "text"}` for a new conversation. WhatsApp's 24h window opens for a day; a closed one reopens."""
+    """A customer message. The body, a JSON object:
+
+    - `organization_id` (number or text; the organization's id or fixture key, default 456) and `text` (1 to 4096
+      characters), with either
+    - `conversation_id`: the message lands in that conversation; or
+    - `channel` (whatsapp, instagram, messenger, webchat, sms, playground) with `phone` and/or `email` (and an
+      optional `name`, "First Last"): the customer known by that phone (its digits, with or without the country
+      code) or email writes into their latest conversation of that channel, or a new one; a customer no contact
+      has becomes a new contact first. WhatsApp and SMS need `phone`.
+
+    What follows is what any customer message does: the conversation is open, `unread_count` grows by one,
+    `waiting_response` is true and WhatsApp's 24h window opens for a day (a closed one reopens). Answers 201
+    `{message, conversation, contact}` (`contact` null for a conversation without one); a refusal names the field
+    and changes nothing."""
     if not isinstance(call.body, dict):
         raise ControlError(400, "send a JSON object: {organization_id, conversation_id, text}")
     fields = call.fields
@@ -143,11 +198,12 @@ def inbound(call: ControlCall) -> Any:
     if fields.get("conversation_id") is not None:
         conversation = org.conversations.get(str(fields["conversation_id"]))
         if conversation is None or conversation["deleted_at"] is not None:
-            raise ControlError(404, f"no conversation {fields['conversation_id']!r} in organization {org.id}")
+            raise ControlError(404, f"no conversation {_shown(fields['conversation_id'])} in organization {org.id}")
+        contact = org.contacts.get(str(conversation["contact_id"]))
     else:
-        conversation = _new_conversation(call, org)
+        contact, conversation = _customer(call, org)
     message = state.add_message(call.store, org, conversation, call.clock.now(), direction="inbound", text=text)
-    return 201, {"message": message, "conversation": conversation}
+    return 201, {"message": message, "conversation": conversation, "contact": contact}
 
 
 # -- the upload target and the file URL ------------------------------------------------------------------------------

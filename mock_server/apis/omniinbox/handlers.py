@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server.apis.omniinbox import automations, state
+from mock_server.apis.omniinbox import automations, delivery, state
 from mock_server.apis.omniinbox.auth import issue_token, verify_token
 from mock_server.apis.omniinbox.errors import BadRequest, Forbidden, NotAuthenticated, not_found
 from mock_server.apis.omniinbox.state import CHANNELS, OBJECT_ID_CHANNELS, AchieveApexStore, Organization, Record
@@ -293,7 +293,9 @@ def _send(channel: str) -> Handler:
         org, conversation = store.locate(who.scope, "conversations", call.body["conversation_id"])
         if channel == "sms":
             return state.send_sms(store, org, conversation, call.body, who.user_id, call.now)
-        return state.send(store, org, conversation, channel, call.body, who.user_id, call.now)
+        message = state.send(store, org, conversation, channel, call.body, who.user_id, call.now)
+        delivery.after_send(call.jobs, call.clock, org, conversation, message)
+        return message
 
     return create
 
@@ -377,7 +379,12 @@ def create_automation_execution(call: Call) -> Any:
     automation = org.get("automations", body["automation_id"])
     conversation = org.get("conversations", body["conversation_id"])
     store = _store(call)
-    return automations.run(store, org, automation, conversation, body["initial_payload"], who.user_id, call.now)
+    sent: list[Record] = []
+    payload = body["initial_payload"]
+    execution = automations.run(store, org, automation, conversation, payload, who.user_id, call.now, sent)
+    for message in sent:
+        delivery.after_send(call.jobs, call.clock, org, conversation, message)
+    return execution
 
 
 def create_contact(call: Call) -> Any:

@@ -45,8 +45,13 @@ __all__ = [
     "add_message",
     "bulk_update",
     "check_conversation_patch",
+    "contact_ids",
+    "contact_names",
     "conversation_record",
     "create_contact",
+    "customer_conversation",
+    "fail_delivery",
+    "find_customer",
     "create_predefined",
     "file_url",
     "log_out",
@@ -112,6 +117,9 @@ class Organization:
     uploads: dict[str, Record] = field(default_factory=dict)  # s3 key -> the signed upload and, once put, its bytes
     executions: dict[str, Record] = field(default_factory=dict)
     revoked: list[str] = field(default_factory=list)  # jti of logged-out tokens of users whose first org this is
+    # `whatsapp_delivery: failed` (a scenario's state): where outbound WhatsApp messages fail after acceptance, each
+    # entry {conversation, contact} as the scenario's scope names them (None: any)
+    failing_whatsapp: list[Record] = field(default_factory=list)
     highest: dict[str, int] = field(default_factory=dict)  # collection -> the highest numeric id held here
     object_counter: int = 0
 
@@ -360,6 +368,45 @@ def create_contact(
     return org.keep("contacts", contact)
 
 
+def _digits(text: Any) -> str:
+    return "".join(ch for ch in str(text) if ch.isdigit()) if text else ""
+
+
+def contact_names(contact: Record) -> tuple[Any, ...]:
+    """What a customer is known by: the contact's id, phone (alone, and after its country code), WhatsApp id and
+    email."""
+    phone = contact.get("phone")
+    full = f"{contact.get('phone_country_code') or ''}{phone}" if phone else None
+    return (contact["id"], full, phone, contact.get("channel_whatsapp_wa_id"), contact.get("email"))
+
+
+def contact_ids(org: Organization, conversation: Record) -> tuple[Any, ...]:
+    """What a scope may name a conversation's customer by (its contact's `contact_names`)."""
+    contact = org.contacts.get(str(conversation["contact_id"]))
+    return (conversation["contact_id"],) if contact is None else contact_names(contact)
+
+
+def find_customer(org: Organization, phone: str | None, email: str | None) -> Record | None:
+    """The live contact a customer writing in from this phone (its digits, with or without the country code, or
+    the WhatsApp id) or email (any case) is; the phone decides when both are given and name different contacts."""
+    digits = _digits(phone)
+    folded = email.casefold() if email else None
+    by_email = None
+    for contact in _live(org.contacts):
+        if digits and digits in {_digits(name) for name in contact_names(contact)[1:4]}:
+            return contact
+        if folded and by_email is None and (contact.get("email") or "").casefold() == folded:
+            by_email = contact
+    return by_email
+
+
+def customer_conversation(org: Organization, contact: Record, channel: str) -> Record | None:
+    """The contact's live conversation on `channel` where a new message of theirs lands: the latest active one, as
+    the inbox sorts them (convomock design)."""
+    held = [c for c in _live(org.conversations) if c["channel"] == channel and _same_id(c["contact_id"], contact["id"])]
+    return max(held, key=lambda c: (c["last_interaction_at"] or c["created_at"], c["id"]), default=None)
+
+
 def add_contact_tag(org: Organization, contact: Record, tag_id: Any, now: datetime) -> Record:
     tag = org.get("tags", tag_id)
     if tag["id"] not in contact["tag_ids"]:
@@ -434,6 +481,16 @@ def add_message(
     else:
         conversation.update(unread_count=0, waiting_response=False)
     return message
+
+
+def fail_delivery(message: Record, now: datetime) -> bool:
+    """An accepted outbound message WhatsApp could not deliver: `status` becomes `failed` (the spec's value), if it
+    is still only `sent` and not deleted; False when nothing changed."""
+    if message["status"] != "sent" or message["deleted_at"] is not None:
+        return False
+    message["status"] = "failed"
+    message["updated_at"] = iso_ms(now)
+    return True
 
 
 _CATEGORY_TYPES = {"image": "image", "video": "video", "audio": "audio", "file": "document"}
