@@ -33,10 +33,6 @@ BAD_FILES = {
         'state.1to1ai.ai_token_balance: "lots" is not of type "integer"',
     ),
     "an unknown API": ("description: x\napis: [slack]\n", 'apis[0]: "slack" is not one of "*", "1to1ai"'),
-    "an API without state effects": (
-        "description: x\nstate:\n  highlevel: {ai_token_balance: 0}\n",
-        "state: Additional properties are not allowed ('highlevel' was unexpected)",
-    ),
     "an effect the API lacks": (
         "description: x\nstate:\n  omni-inbox: {ai_token_balance: 0}\n",
         "state.omni-inbox: Additional properties are not allowed ('ai_token_balance' was unexpected)",

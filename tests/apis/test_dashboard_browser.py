@@ -280,3 +280,86 @@ def test_the_omni_inbox_tab_shows_an_organizations_conversations_and_a_thread(pa
     assert calls and all("organization_id=456" in c["query"] for c in calls)
     assert all(c["request_headers"].get("x-api-key", "").startswith("aa_live_") for c in calls)
     assert_nothing_refused(page)
+
+
+TESTER_CONVERSATION = "9a1b2c3d-0001-4e4f-8a5b-6c7d8e9f0a03"
+
+
+def type_into(driver: WebDriver, css: str, text: str) -> None:
+    field = until(driver, shown(css), css)
+    field.clear()
+    field.send_keys(text)
+
+
+def test_a_customer_writes_and_the_agent_sends_from_the_page(page: WebDriver, mock: str) -> None:
+    click(page, DOC_CARD, what="the docs' conversation in the list")
+    type_into(page, "#customer-text", "¿Llega mañana?")
+    click(page, "#customer-form button")
+    until(page, shown("#timeline-items .event.customer .text", "¿Llega mañana?"), "the customer's message")
+    type_into(page, "#agent-text", "Sí, antes de las 2.")
+    click(page, "#agent-form button")
+    until(page, shown("#timeline-items .event.business .text", "Sí, antes de las 2."), "the agent's message")
+    sent = control(mock, "GET", "requests?api=1to1ai&operation_id=sendTextMessage&limit=1")["items"][0]
+    assert sent["status"] == 201 and sent["request_body"]["body"] == "Sí, antes de las 2."
+
+    type_into(page, "#newcustomer-from", "+5215500002222")
+    type_into(page, "#newcustomer-text", "Hola, soy nueva")
+    click(page, "#newcustomer-form button")
+    until(page, shown("#timeline-items .event.customer .text", "Hola, soy nueva"), "the new customer's message")
+    until(page, shown("#conversation-list button.active", "Hola, soy nueva"), "the new conversation, picked")
+    assert_nothing_refused(page)
+
+
+def test_a_scenario_switched_for_one_conversation_in_the_page(page: WebDriver, mock: str) -> None:
+    click(page, DOC_CARD, what="the docs' conversation in the list")
+    until(page, lambda d: fact_of(d, "#timeline-facts", "window").startswith("open"), "the window open")
+    picker = until(page, shown("#scenario-scope"), "the scope picker")
+    until(page, lambda d: "conversation" in picker.text, "the conversation among the scopes")
+    page.execute_script(
+        "const s = document.getElementById('scenario-scope'); s.value = 'conversation';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    click(page, 'input[data-scenario="window-expired"]')
+    until(page, lambda d: fact_of(d, "#timeline-facts", "window").startswith("closed"), "the window closed")
+    until(page, shown('[data-on-at="window-expired"]', f"conversation {DOC_CONVERSATION}"), "where it is on")
+    listed = control(mock, "GET", "scenarios")["activations"]
+    assert listed == [
+        {"name": "window-expired", "scope": {"api": "1to1ai", "conversation": DOC_CONVERSATION}, "params": {}}
+    ]
+    other = httpx.post(
+        f"{mock}/1to1ai/api/v1/public/acme/conversation/status",
+        headers={"Authorization": f"Bearer {ACME_TOKEN}"},
+        json={"conversation": {"uuid": TESTER_CONVERSATION}},
+    )
+    assert other.json()["window"]["status"] == "open"
+
+    page.execute_script(
+        "const s = document.getElementById('scenario-scope'); s.value = 'tenant';s.dispatchEvent(new Event('change'));"
+    )
+    type_into(page, "#scenario-params", '{"ai_token_balance": 25}')
+    click(page, 'input[data-scenario="ai-tokens-empty"]')
+    until(page, lambda d: fact_of(d, ACME_CARD, "ai_token_balance") == "25", "acme's balance at 25")
+    assert fact_of(page, 'button[data-tenant="globex"]', "ai_token_balance") == "2,500"
+    assert_nothing_refused(page)
+
+
+def test_a_timeline_plays_in_the_page_with_each_steps_result(page: WebDriver, mock: str) -> None:
+    until(page, lambda d: "window" in d.find_element(By.ID, "play-yaml").get_attribute("value"), "a timeline")
+    click(page, "#play-run")
+    verdict = until(page, shown("#play-verdict", "passed"), "the timeline passed")
+    assert verdict.text.startswith("1to1ai: passed")
+    rows = page.find_elements(By.CSS_SELECTOR, "#play-steps tr")
+    assert rows and all(row.get_attribute("class") == "pass" for row in rows)
+
+    control(mock, "POST", "reset")
+    page.execute_script(
+        "const t = document.getElementById('play-yaml'); t.value = t.value.replace('status: 422', 'status: 200');"
+    )
+    click(page, "#play-run")
+    until(page, shown("#play-verdict", "FAILED at step 4"), "the failing step named")
+    failed = until(page, shown('#play-steps tr.fail[data-step="4"]'), "step 4 marked failed")
+    assert "status: expected 200, got 422" in failed.text
+    assert all(
+        row.get_attribute("class") == "skip" for row in page.find_elements(By.CSS_SELECTOR, "#play-steps tr")[4:]
+    )
+    assert_nothing_refused(page)

@@ -67,4 +67,17 @@ convomock.registerAdapter("1to1ai", {
       })),
     };
   },
+
+  // A customer writes on WhatsApp (POST /__mock/1to1ai/inbound): into a conversation, or from a phone number that
+  // may be no contact yet (a new contact and conversation, as 1TO1 AI makes them).
+  async customerWrites(ctx, { conversation, from, text }) {
+    const where = conversation ? { conversation } : { phone: from };
+    const landed = await ctx.control("POST", "1to1ai/inbound", { slug: ctx.tenant.id, body: text, ...where });
+    return { conversation: landed.conversation_uuid };
+  },
+
+  // The business answers with free text (POST /conversation/messages/text): a closed 24h window refuses it (422).
+  async agentSends(ctx, { conversation, text }) {
+    return ctx.api("POST", "/conversation/messages/text", { body: { conversation: { uuid: conversation }, body: text } });
+  },
 });

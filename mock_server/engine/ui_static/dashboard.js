@@ -11,6 +11,9 @@
        async tenants(ctx, credentials),   // -> [{id, name, credential, facts}] (optional: one per tenant by default)
        async conversations(ctx),          // -> [{id, title, subtitle, facts}]
        async timeline(ctx, id),           // -> {title, facts, items: [{at, who, text, note}]}
+       async customerWrites(ctx, {conversation, from, text}),  // a customer writes in (optional): to a
+                                          //    conversation, or from a phone/email (a new contact) -> {conversation}
+       async agentSends(ctx, {conversation, text}),            // the business answers (optional)
      });
 
    ctx is {api(method, path, {query, body}), control(method, path, body), credential, tenant}; a fact is
@@ -28,7 +31,7 @@
   const POLL_MS = 1000;
   const JOURNAL_ROWS = 300;
   const state = {
-    credentials: {}, api: null, tenants: [], tenant: null, conversation: null,
+    credentials: {}, api: null, tenants: [], tenant: null, conversation: null, scenarios: [], timelines: [],
     frozen: false, journalAfter: 0, journalSeen: 0, journalEntries: new Map(), loads: {},
   };
 
@@ -206,19 +209,150 @@
     if (!state.api) return;
     await loadTenants();
     await Promise.all([loadConversations(), loadTimeline()]);
+    drawActions();
   }
 
   // -- scenarios and the clock -----------------------------------------------------------------------------------
 
+  // A switch acts where the scope picker says: the whole mock, the API of the open tab, the tenant or the
+  // conversation picked (POST or DELETE /__mock/scenarios/NAME with that scope). A box is ticked when the scenario
+  // is on at exactly that scope; where else it is on is listed under it.
+  function scopes() {
+    const found = [{ kind: "mock", label: "the whole mock", scope: {} }];
+    if (state.api) found.push({ kind: "api", label: `the ${state.api} API`, scope: { api: state.api } });
+    if (state.api && state.tenant) {
+      found.push({ kind: "tenant", label: `tenant ${state.tenant.name || state.tenant.id} (${state.api})`,
+        scope: { api: state.api, tenant: String(state.tenant.id) } });
+    }
+    if (state.api && state.conversation) {
+      found.push({ kind: "conversation", label: `conversation ${state.conversation} (${state.api})`,
+        scope: { api: state.api, conversation: String(state.conversation) } });
+    }
+    return found;
+  }
+
+  function selectedScope() {
+    const kind = $("scenario-scope").value;
+    return (scopes().find((each) => each.kind === kind) || scopes()[0]).scope;
+  }
+
+  function drawScopes() {
+    const picker = $("scenario-scope");
+    const kind = picker.value || "mock";
+    const offered = scopes();
+    picker.replaceChildren(...offered.map((each) => el("option", { value: each.kind }, each.label)));
+    picker.value = offered.some((each) => each.kind === kind) ? kind : "mock";
+    drawScenarios();
+  }
+
+  const scopeText = (scope) => Object.entries(scope).map(([key, value]) => `${key} ${value}`).join(", ")
+    || "the whole mock";
+  const sameScope = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+  function drawScenarios() {
+    const here = selectedScope();
+    $("scenario-list").replaceChildren(...state.scenarios.map((scenario) => {
+      const on = (scenario.activations || []).some((activation) => sameScope(activation.scope, here));
+      const box = el("input", { type: "checkbox", "data-scenario": scenario.name, id: `scenario-${scenario.name}`,
+        checked: on });
+      const where = (scenario.activations || []).map((activation) => scopeText(activation.scope)
+        + (Object.keys(activation.params).length ? ` with ${JSON.stringify(activation.params)}` : ""));
+      return el("li", { class: scenario.active ? "on" : "" }, el("label", { for: `scenario-${scenario.name}` }, box,
+        el("strong", {}, scenario.name), el("small", {}, scenario.description || ""),
+        where.length ? el("small", { class: "on-at", "data-on-at": scenario.name }, `on for: ${where.join("; ")}`)
+          : null));
+    }));
+  }
+
   async function loadScenarios() {
     await load("scenarios", () => control("GET", "scenarios"), (data) => {
-      $("scenario-list").replaceChildren(...(data ? data.scenarios : []).map((scenario) => {
-        const box = el("input", { type: "checkbox", "data-scenario": scenario.name, id: `scenario-${scenario.name}`,
-          checked: scenario.active });
-        return el("li", { class: scenario.active ? "on" : "" }, el("label", { for: `scenario-${scenario.name}` }, box,
-          el("strong", {}, scenario.name), el("small", {}, scenario.description || "")));
+      state.scenarios = data ? data.scenarios : [];
+      drawScenarios();
+    });
+  }
+
+  async function switchScenario(name, on) {
+    const scope = selectedScope();
+    try {
+      let body = scope;
+      if (on) {
+        const raw = $("scenario-params").value.trim();
+        body = { ...scope, params: raw ? JSON.parse(raw) : {} };
+      }
+      await control(on ? "POST" : "DELETE", `scenarios/${encodeURIComponent(name)}`,
+        Object.keys(body).length ? body : undefined);
+      showError("notice", null);
+    } catch (error) {
+      showError("notice", error instanceof SyntaxError ? new Error(`parameters: not JSON: ${error.message}`) : error);
+    }
+    await loadScenarios();
+    await refreshData();
+  }
+
+  // -- a customer writes, an agent sends -------------------------------------------------------------------------
+
+  function drawActions() {
+    const adapter = state.api ? adapters.get(state.api) : null;
+    $("newcustomer-form").hidden = !(adapter && adapter.customerWrites && state.tenant);
+    $("customer-form").hidden = !(adapter && adapter.customerWrites && state.tenant && state.conversation);
+    $("agent-form").hidden = !(adapter && adapter.agentSends && state.tenant && state.conversation);
+  }
+
+  async function act(input, work) {
+    const text = $(input).value;
+    if (!text.trim()) return;
+    try {
+      const result = await work(context(state.api, state.tenant), text);
+      $(input).value = "";
+      showError("notice", null);
+      if (result && result.conversation) state.conversation = String(result.conversation);
+    } catch (error) {
+      showError("notice", error);
+    }
+    await refreshData();
+    drawScopes();
+  }
+
+  // -- timelines -------------------------------------------------------------------------------------------------
+
+  async function loadTimelines() {
+    await load("plays", () => control("GET", "timelines"), (data) => {
+      state.timelines = data ? data.timelines : [];
+      $("play-pick").replaceChildren(...state.timelines.map((timeline) => el("option", { value: timeline.name },
+        `${timeline.name} — ${timeline.steps} steps`)));
+      const first = state.timelines[0];
+      if (first && !$("play-yaml").value) $("play-yaml").value = first.yaml;
+    });
+  }
+
+  async function playTimeline() {
+    $("play-run").disabled = true;
+    $("play-verdict").textContent = "playing…";
+    $("play-verdict").className = "hint";
+    // The shipped timeline as it is plays by its name; an edited one as its text.
+    const picked = state.timelines.find((timeline) => timeline.name === $("play-pick").value);
+    const text = $("play-yaml").value;
+    const body = picked && picked.yaml === text ? { name: picked.name } : { yaml: text };
+    await load("plays", () => control("POST", "timelines/play", body), (result) => {
+      if (!result) {
+        $("play-verdict").textContent = "";
+        $("play-steps").replaceChildren();
+        return;
+      }
+      const failed = result.steps.find((step) => step.failures.length);
+      $("play-verdict").textContent = result.passed ? `${result.name}: passed, ${result.steps.length} steps`
+        : `${result.name}: FAILED at step ${failed ? failed.index : "?"}`;
+      $("play-verdict").className = result.passed ? "passed" : "failed";
+      $("play-steps").replaceChildren(...result.steps.map((step) => {
+        const verdict = step.skipped ? "skip" : step.passed ? "pass" : "fail";
+        return el("tr", { "data-step": step.index, class: verdict },
+          el("td", {}, step.index), el("td", { class: "verdict" }, verdict.toUpperCase()), el("td", {}, step.label),
+          el("td", { class: "path" }, step.request ? `${step.request} → ${step.status}` : ""),
+          el("td", { class: "why" }, step.failures.join("\n")));
       }));
     });
+    $("play-run").disabled = false;
+    await Promise.all([loadScenarios(), refreshData()]);
   }
 
   function drawClock(clock) {
@@ -311,6 +445,7 @@
     state.tenant = null;
     state.conversation = null;
     drawTabs();
+    drawScopes();
     refreshData();
   }
 
@@ -325,6 +460,8 @@
       state.tenant = state.tenants.find((tenant) => tenant.id === card.getAttribute("data-tenant"));
       state.conversation = null;
       drawTenants();
+      drawScopes();
+      drawActions();
       loadConversations();
       loadTimeline();
     });
@@ -334,20 +471,42 @@
       state.conversation = card.getAttribute("data-conversation");
       for (const other of $("conversation-list").querySelectorAll("button.active")) other.classList.remove("active");
       card.classList.add("active");
+      drawScopes();
+      drawActions();
       loadTimeline();
     });
-    $("scenario-list").addEventListener("change", async (event) => {
+    $("scenario-list").addEventListener("change", (event) => {
       const box = event.target.closest("input[data-scenario]");
-      if (!box) return;
-      const name = box.getAttribute("data-scenario");
-      try {
-        await control(box.checked ? "POST" : "DELETE", `scenarios/${encodeURIComponent(name)}`);
-        showError("notice", null);
-      } catch (error) {
-        showError("notice", error);
+      if (box) switchScenario(box.getAttribute("data-scenario"), box.checked);
+    });
+    $("scenario-scope").addEventListener("change", () => drawScenarios());
+    $("scenario-scope-form").addEventListener("submit", (event) => event.preventDefault());
+    $("customer-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      act("customer-text", (ctx, text) => adapters.get(state.api).customerWrites(ctx,
+        { conversation: state.conversation, text }));
+    });
+    $("agent-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      act("agent-text", (ctx, text) => adapters.get(state.api).agentSends(ctx,
+        { conversation: state.conversation, text }));
+    });
+    $("newcustomer-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const from = $("newcustomer-from").value.trim();
+      if (!from) {
+        showError("notice", new Error("a new customer writes from a phone number or an email address"));
+        return;
       }
-      await loadScenarios();
-      await refreshData();
+      act("newcustomer-text", (ctx, text) => adapters.get(state.api).customerWrites(ctx, { from, text }));
+    });
+    $("play-pick").addEventListener("change", () => {
+      const picked = state.timelines.find((timeline) => timeline.name === $("play-pick").value);
+      if (picked) $("play-yaml").value = picked.yaml;
+    });
+    $("play-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      playTimeline();
     });
     for (const button of document.querySelectorAll("button[data-advance]")) {
       button.addEventListener("click", () => changeClock({ advance: button.getAttribute("data-advance") }));
@@ -367,6 +526,7 @@
         showError("notice", error);
       }
       state.conversation = null;
+      drawScopes();
       await Promise.all([loadScenarios(), refreshData()]);
     });
     $("refresh").addEventListener("click", () => refreshData());
@@ -391,7 +551,8 @@
     const first = Object.keys(state.credentials).find((name) => adapters.has(name));
     state.api = first || null;
     drawTabs();
-    await Promise.all([loadScenarios(), refreshData()]);
+    drawScopes();
+    await Promise.all([loadScenarios(), refreshData(), loadTimelines()]);
     document.body.setAttribute("data-ready", "true");
     poll();
   }
