@@ -363,3 +363,114 @@ def test_a_timeline_plays_in_the_page_with_each_steps_result(page: WebDriver, mo
         row.get_attribute("class") == "skip" for row in page.find_elements(By.CSS_SELECTOR, "#play-steps tr")[4:]
     )
     assert_nothing_refused(page)
+
+
+def test_the_crm_inbox_tab_a_customer_writes_and_an_agent_answers(page: WebDriver, mock: str) -> None:
+    """Iron's CRM inbox in the page: a customer texts into Maria's thread (the control API's inbound, so the AI setter
+    drafts an answer), an agent answers through POST /conversations/{id}/messages on the thread's channel (SMS),
+    and a new customer writes in by phone: a new contact and thread, picked."""
+    maria = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b01"  # Acme Homes' SMS thread with Maria Lopez
+    click(page, 'button[data-api="crm-inbox"]', what="the CRM inbox tab")
+    until(page, shown('button[data-tenant="0f6c3a52-8b1e-4d7a-9c2f-5e4b3a291d01"]', "Acme Homes"), "Acme Homes")
+    click(page, f'button[data-conversation="{maria}"]', "Maria Lopez", "Maria's thread in the list")
+    until(page, shown("#timeline-items .event.customer .text", "Elm Street"), "Maria's thread")
+    type_into(page, "#customer-text", "Can I see it on Saturday at 11?")
+    click(page, "#customer-form button")
+    until(page, shown("#timeline-items .event.customer .text", "Can I see it on Saturday at 11?"), "her message")
+    until(page, shown("#timeline-items .event.draft .text", "Saturday at 11"), "the setter's draft answering it")
+    type_into(page, "#agent-text", "Saturday at 11 works, see you there!")
+    click(page, "#agent-form button")
+    until(page, shown("#timeline-items .event.user .text", "Saturday at 11 works, see you there!"), "the answer")
+    sent = control(mock, "GET", "requests?api=crm-inbox&operation_id=sendConversationMessage&limit=1")["items"][0]
+    assert sent["status"] == 201 and sent["path"] == f"/crm-inbox/api/v1/conversations/{maria}/messages"
+    assert sent["request_body"] == {"channel": "sms", "body": "Saturday at 11 works, see you there!"}
+
+    type_into(page, "#newcustomer-from", "+15557770142")
+    type_into(page, "#newcustomer-text", "Hi, do you have 2-bedroom rentals?")
+    click(page, "#newcustomer-form button")
+    until(page, shown("#timeline-items .event.customer .text", "Hi, do you have 2-bedroom rentals?"), "the message")
+    card = until(page, shown("#conversation-list button.active", "+15557770142"), "the new thread, picked")
+    assert "Hi, do you have 2-bedroom rentals?" in card.text
+    assert card.get_attribute("data-conversation") != maria
+    assert_nothing_refused(page)
+
+
+def test_omni_inbox_a_customer_writes_and_the_agent_answers_from_the_page(page: WebDriver, mock: str) -> None:
+    """AchieveApex's actions: a customer writes into WhatsApp conversation 1001 (the control API's inbound), the
+    agent answers through the transform-outgoing service with the organization's x-api-key, and a stranger's phone
+    opens a new WhatsApp conversation with a new contact, picked in the list."""
+    click(page, 'button[data-api="omni-inbox"]', what="the omni-inbox tab")
+    click(page, 'button[data-conversation="1001"]', "John Doe", "conversation 1001, John Doe's")
+    type_into(page, "#customer-text", "Is it shipped yet?")
+    click(page, "#customer-form button")
+    until(page, shown("#timeline-items .event.customer .text", "Is it shipped yet?"), "the customer's message")
+    type_into(page, "#agent-text", "Yes, it left this morning.")
+    click(page, "#agent-form button")
+    until(page, shown("#timeline-items .event.user .text", "Yes, it left this morning."), "the agent's message")
+    sent = control(mock, "GET", "requests?api=omni-inbox&operation_id=createWhatsappOutgoing&limit=1")["items"][0]
+    assert sent["status"] == 201 and sent["request_headers"]["x-api-key"].startswith("aa_live_")
+    assert sent["request_body"] == {
+        "conversation_id": 1001,
+        "message_type": "text",
+        "message_text": "Yes, it left this morning.",
+    }
+    thread = control(mock, "GET", "requests?api=omni-inbox&operation_id=findWhatsappMessages&limit=1")["items"][0]
+    assert "conversation_id=1001" in thread["query"]
+
+    type_into(page, "#newcustomer-from", "+5215500003333")
+    type_into(page, "#newcustomer-text", "Hi, do you deliver on Sundays?")
+    click(page, "#newcustomer-form button")
+    until(page, shown("#timeline-items .event.customer .text", "Hi, do you deliver on Sundays?"), "the new message")
+    card = until(page, shown("#conversation-list button.active", "Hi, do you deliver on Sundays?"), "it, picked")
+    assert "New Customer" in card.text and "whatsapp" in card.text
+    assert page.find_element(By.ID, "timeline-title").text.endswith(" · whatsapp")
+    assert_nothing_refused(page)
+
+
+def test_the_highlevel_tab_a_customer_writes_and_a_human_answers(page: WebDriver, mock: str) -> None:
+    """HighLevel's actions (it has no send endpoint, so both go through the control API): Jane writes into her SMS
+    thread at Acme Dental (inbound with her contact, on the thread's channel), a human at the front desk answers
+    (outbound, source manual, which puts the auto-pilot agent to sleep), and two strangers write in, one by phone
+    (a new SMS thread) and one by email (a new Email thread), each picked in the list."""
+    acme = "yvQzG4k2Lm8RtP0aNcXs"  # Acme Dental's location id
+
+    def thread(conversation: str) -> dict[str, Any]:
+        threads = control(mock, "GET", f"highlevel/conversations?location={acme}")["conversations"]
+        found: dict[str, Any] = next(each for each in threads if each["id"] == conversation)
+        return found
+
+    click(page, 'button[data-api="highlevel"]', what="the HighLevel tab")
+    until(page, shown(f'button[data-tenant="{acme}"]', "Acme Dental"), "Acme Dental among the tenants")
+    click(page, 'button[data-conversation="conv_seed_1"]', "Jane Cooper", "Jane's thread in the list")
+    until(page, shown("#timeline-items .event.ai .text", "A regular cleaning costs $120"), "the agent's seeded reply")
+    type_into(page, "#customer-text", "Do you take Cigna?")
+    click(page, "#customer-form button")
+    until(page, shown("#timeline-items .event.customer .text", "Do you take Cigna?"), "Jane's message")
+    type_into(page, "#agent-text", "We do, Jane. See you Saturday!")
+    click(page, "#agent-form button")
+    until(page, shown("#timeline-items .event.user .text", "We do, Jane. See you Saturday!"), "the front desk's answer")
+    until(page, lambda d: fact_of(d, "#timeline-facts", "asleep").startswith("until "), "the agent asleep")
+    jane = thread("conv_seed_1")
+    assert (jane["channel"], jane["asleep"]) == ("SMS", True)
+    assert [(m["direction"], m["source"], m["body"]) for m in jane["messages"][-2:]] == [
+        ("inbound", "customer", "Do you take Cigna?"),
+        ("outbound", "manual", "We do, Jane. See you Saturday!"),
+    ]
+
+    type_into(page, "#newcustomer-from", "+1 555 010 4242")
+    type_into(page, "#newcustomer-text", "Hi, do you do whitening?")
+    click(page, "#newcustomer-form button")
+    until(page, shown("#timeline-items .event.customer .text", "Hi, do you do whitening?"), "the new patient's message")
+    card = until(page, shown("#conversation-list button.active", "Hi, do you do whitening?"), "the new thread, picked")
+    phoned = thread(str(card.get_attribute("data-conversation")))
+    assert (phoned["channel"], phoned["contact"]["phone"]) == ("SMS", "+15550104242")
+    assert page.find_element(By.ID, "timeline-title").text.endswith(" · SMS")
+
+    type_into(page, "#newcustomer-from", "ann@example.com")
+    type_into(page, "#newcustomer-text", "Please send me your price list.")
+    click(page, "#newcustomer-form button")
+    card = until(page, shown("#conversation-list button.active", "Please send me your price list."), "the email thread")
+    mailed = thread(str(card.get_attribute("data-conversation")))
+    assert (mailed["channel"], mailed["type"], mailed["contact"]["email"]) == ("Email", "TYPE_EMAIL", "ann@example.com")
+    assert page.find_element(By.ID, "timeline-title").text.endswith(" · Email")
+    assert_nothing_refused(page)

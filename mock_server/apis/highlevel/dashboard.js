@@ -1,6 +1,8 @@
 /* HighLevel Conversation AI in the convomock dashboard: a location is a tenant. The public API has agents but no
    conversations, so threads and each agent's state come from the mock's own view of them
-   (GET /__mock/highlevel/conversations), and the agents from GET /conversation-ai/agents/search. */
+   (GET /__mock/highlevel/conversations), and the agents from GET /conversation-ai/agents/search. It has no send
+   endpoint either: a customer writes through POST /__mock/highlevel/inbound and a human at the business through
+   POST /__mock/highlevel/outbound, both of which name the contact (a location has one thread per contact). */
 "use strict";
 convomock.registerAdapter("highlevel", {
   title: "HighLevel",
@@ -36,10 +38,16 @@ convomock.registerAdapter("highlevel", {
     }));
   },
 
-  async timeline(ctx, id) {
+  // One thread of the location as the control API lists it (its contact and channel with it).
+  async thread(ctx, id) {
     const threads = await ctx.control("GET", `highlevel/conversations?location=${encodeURIComponent(ctx.tenant.id)}`);
     const thread = threads.conversations.find((candidate) => candidate.id === id);
     if (!thread) throw new Error(`conversation ${id} is gone (reset?)`);
+    return thread;
+  },
+
+  async timeline(ctx, id) {
+    const thread = await this.thread(ctx, id);
     return {
       title: `${thread.contact.name || thread.contact_id} · ${thread.channel}`,
       facts: [
@@ -57,5 +65,26 @@ convomock.registerAdapter("highlevel", {
         note: [message.source, message.channel, message.draft ? "draft" : null].filter(Boolean).join(" · "),
       })),
     };
+  },
+
+  // Into a thread: its contact writes on the thread's own channel (inbound defaults to SMS, which would move a
+  // WebChat or WhatsApp thread). A new customer: an address writes on Email, anything else is a phone on SMS.
+  async customerWrites(ctx, { conversation, from, text }) {
+    let who;
+    if (conversation) {
+      const thread = await this.thread(ctx, conversation);
+      who = { contact: thread.contact_id, channel: thread.channel };
+    } else {
+      who = from.includes("@") ? { email: from } : { phone: from };
+    }
+    const landed = await ctx.control("POST", "highlevel/inbound", { location: ctx.tenant.id, body: text, ...who });
+    return { conversation: landed.conversation_id };
+  },
+
+  // A human at the business answers (source manual): the agent goes to sleep if it is set to sleep on one.
+  async agentSends(ctx, { conversation, text }) {
+    const thread = await this.thread(ctx, conversation);
+    return ctx.control("POST", "highlevel/outbound",
+      { location: ctx.tenant.id, contact: thread.contact_id, source: "manual", body: text });
   },
 });

@@ -1,6 +1,8 @@
 /* AchieveApex's omni-inbox in the convomock dashboard: an organization is a tenant (seen through its API key, sent
    as x-api-key); every find names it in organization_id. A conversation's messages live only in its channel's
-   service (conversation-messages-<channel>); WhatsApp conversations carry their 24h window; tags live on contacts. */
+   service (conversation-messages-<channel>); WhatsApp conversations carry their 24h window; tags live on contacts.
+   A customer writes through the control API's inbound; the agent answers through the send service of the
+   conversation's channel. */
 "use strict";
 convomock.registerAdapter("omni-inbox", {
   title: "Omni inbox (AchieveApex)",
@@ -21,7 +23,7 @@ convomock.registerAdapter("omni-inbox", {
     const contacts = ids.length ? (await ctx.api("GET", "/contacts", { query })).data : [];
     const names = new Map(contacts.map((c) => [c.id, [c.first_name, c.last_name].filter(Boolean).join(" ") || c.phone || c.email]));
     return page.data.map((conversation) => ({
-      id: conversation.id,
+      id: String(conversation.id), // the page keeps the picked conversation as text and compares it with ===
       title: names.get(conversation.contact_id) || `Conversation ${conversation.id}`,
       subtitle: conversation.last_message_text || "",
       facts: [
@@ -59,5 +61,33 @@ convomock.registerAdapter("omni-inbox", {
         note: [message.message_type, message.status].filter(Boolean).join(" · "),
       })),
     };
+  },
+
+  // A customer writes (POST /__mock/omni-inbox/inbound): into a conversation, or from a phone number (on WhatsApp)
+  // or an email address (on webchat: WhatsApp and SMS need a phone) that may be no contact yet, which makes a new
+  // contact and conversation as the inbox does.
+  async customerWrites(ctx, { conversation, from, text }) {
+    const where = conversation !== undefined ? { conversation_id: Number(conversation) }
+      : from.includes("@") ? { channel: "webchat", email: from } : { channel: "whatsapp", phone: from };
+    const landed = await ctx.control("POST", "omni-inbox/inbound", { organization_id: ctx.tenant.id, text, ...where });
+    return { conversation: landed.conversation.id };
+  },
+
+  // The business answers on the conversation's channel: the transform-outgoing service of WhatsApp, Instagram,
+  // Messenger and webchat (WhatsApp's closed 24h window refuses free text: 422), or the SMS and Playground services.
+  async agentSends(ctx, { conversation, text }) {
+    const org = ctx.credential.tenant;
+    const id = Number(conversation);
+    const { channel } = await ctx.api("GET", `/conversations/${encodeURIComponent(conversation)}`,
+      { query: { organization_id: org } });
+    if (channel === "sms") {
+      return ctx.api("POST", "/conversation-messages-sms", { body: { conversation_id: id, message_text: text } });
+    }
+    if (channel === "playground") {
+      return ctx.api("POST", "/conversation-messages-playground",
+        { body: { conversation_id: id, organization_id: Number(org), message_text: text } });
+    }
+    return ctx.api("POST", `/conversation-messages-transform-outgoing-${channel}`,
+      { body: { conversation_id: id, message_type: "text", message_text: text } });
   },
 });

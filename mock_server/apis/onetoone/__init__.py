@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mock_server import DATA_ROOT
-from mock_server.apis.onetoone import auth, control, errors
+from mock_server.apis.onetoone import auth, control, errors, failures
 from mock_server.apis.onetoone.consistency import check_state
 from mock_server.apis.onetoone.drifts import DRIFTS
 from mock_server.apis.onetoone.handlers import HANDLERS
@@ -32,6 +32,8 @@ API = ApiBinding(
     errors=errors.STYLE,
     rate_limits=auth.RATE_LIMITS,
     scenario_effects=control.SCENARIO_EFFECTS,
+    find_target=control.find_target,
+    failure_sources=failures.FAILURE_SOURCES,
     control_routes=control.CONTROL_ROUTES,
     dashboard_script=Path(__file__).with_name("dashboard.js"),
     drifts=DRIFTS,

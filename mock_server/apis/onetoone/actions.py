@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mock_server.apis.onetoone import errors
-from mock_server.apis.onetoone.state import AiEmployee, Business, Contact, Conversation
+from mock_server.apis.onetoone import delivery, errors
+from mock_server.apis.onetoone.state import AiEmployee, Business, Contact, Conversation, Message
 from mock_server.engine.clock import MockClock
 from mock_server.engine.ids import SeededRandom
 from mock_server.engine.jobs import JobRunner
@@ -52,6 +52,7 @@ class GroupRun:
     conversation: Conversation
     stop_on_error: bool
     author: str
+    jobs: JobRunner
     halted: bool = False
 
 
@@ -110,7 +111,7 @@ def _run_ai(run: GroupRun, action: Action, rng: SeededRandom, now: datetime) -> 
     """run_ai answers the customer (needs the window); ai_assistance leaves a draft. Both spend the balance."""
     business, conversation = run.business, run.conversation
     employee = _employee(run, action)
-    business.check_ai_tokens()
+    business.start_ai_action()
     contact = business.contacts[conversation.contact_uuid]
     if action["type"] == "run_ai":
         conversation.require_open_window(now)
@@ -134,9 +135,16 @@ def _run_ai(run: GroupRun, action: Action, rng: SeededRandom, now: datetime) -> 
     }
 
 
-def _execute(run: GroupRun, action: Action, rng: SeededRandom, now: datetime) -> dict[str, Any]:
-    """Do one action; raise a OneToOneError to record it as failed. Returns details for the activity log."""
+def _execute(
+    run: GroupRun, action: Action, rng: SeededRandom, now: datetime, rejected: delivery.Rejected
+) -> dict[str, Any]:
+    """Do one action; raise a OneToOneError to record it as failed. Returns details for the activity log.
+    `rejected` records a template Meta rejects after the action succeeded."""
     business, conversation, kind = run.business, run.conversation, action["type"]
+
+    def template(fields: Action) -> str:
+        return delivery.send_template(business, conversation, fields, rng, now, run.author, run.jobs, rejected).uuid
+
     if kind == "send_message":
         message = action["message"]
         if message["kind"] == "text":
@@ -144,13 +152,12 @@ def _execute(run: GroupRun, action: Action, rng: SeededRandom, now: datetime) ->
         if message["kind"] == "quick_reply":
             sent = business.send_quick_reply(conversation, message, rng, now, run.author)
             return {"message_uuids": [m.uuid for m in sent]}
-        return {"message_uuid": business.send_template(conversation, message, rng, now, run.author).uuid}
+        return {"message_uuid": template(message)}
     if kind == "send_quick_reply_or_template":
         if conversation.window_open(now):
             sent = business.send_quick_reply(conversation, action, rng, now, run.author)
             return {"mode": "quick_reply", "message_uuids": [m.uuid for m in sent]}
-        template_message = business.send_template(conversation, action, rng, now, run.author)
-        return {"mode": "template", "message_uuids": [template_message.uuid]}
+        return {"mode": "template", "message_uuids": [template(action)]}
     if kind == "assign_label":
         return {"tags": business.assign_labels(conversation, action["tags"])}
     if kind == "remove_label":
@@ -194,8 +201,12 @@ def _job(run: GroupRun, index: int, action: Action, rng: SeededRandom, clock: Mo
         if run.halted:
             record(now, "skipped")
             return
+
+        def rejected(message: Message, at: datetime) -> None:
+            record(at, "failed", errors.SendFailed(), {"message_uuid": message.uuid, "rejected_after_send": True})
+
         try:
-            detail = _execute(run, action, rng, now)
+            detail = _execute(run, action, rng, now, rejected)
         except errors.OneToOneError as exc:
             record(now, "failed", exc)
             run.halted = run.stop_on_error
@@ -221,6 +232,7 @@ def submit_group(
         conversation=conversation,
         stop_on_error=body.get("stop_on_error", True),
         author=author,
+        jobs=jobs,
     )
     for index, action in enumerate(body["actions"]):
         jobs.submit(f"1to1ai:{business.slug}:{conversation.uuid}", _job(run, index, action, rng, clock))

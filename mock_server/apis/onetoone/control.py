@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from mock_server.apis.onetoone import errors
-from mock_server.apis.onetoone.state import Business, Conversation, OneToOneStore, digits
+from mock_server.apis.onetoone.state import Business, Conversation, OneToOneStore, RuleScope, digits
 from mock_server.apis.onetoone.wire import message_json
 from mock_server.engine.clock import MockClock, iso
 from mock_server.engine.scenarios import Effect, Target, Undo
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "SCENARIO_EFFECTS",
     "activity",
+    "find_target",
     "inbound",
     "overview",
     "upload",
@@ -35,9 +36,13 @@ __all__ = [
 # -- scenario effects: each changes state and returns how to undo it (only where nothing changed it since) ---------
 
 
-def _set_balance(store: OneToOneStore, value: Any, clock: MockClock, target: Target) -> Undo:
+def _business_wide(effect: str, target: Target) -> None:
     if target.conversation is not None or target.contact is not None:
-        raise ValueError("ai_token_balance is a business's: scope it to a tenant or the whole API")
+        raise ValueError(f"{effect} is a business's: scope it to a tenant or the whole API")
+
+
+def _set_balance(store: OneToOneStore, value: Any, clock: MockClock, target: Target) -> Undo:
+    _business_wide("ai_token_balance", target)
     balance = int(value)
     before = store.set_ai_token_balances(balance, target)
     return lambda: store.restore_ai_token_balances(before, balance)
@@ -52,41 +57,112 @@ def _close_windows(store: OneToOneStore, value: Any, clock: MockClock, target: T
     return lambda: store.reopen_windows(changed, closed_at)
 
 
+def _fail_sends(store: OneToOneStore, value: Any, clock: MockClock, target: Target) -> Undo:
+    """`send_outcome: failed`: Meta refuses every text, media, quick-reply and template send the target covers,
+    direct or in an action group: the message is stored as failed and the send answers 502 SEND_FAILED (an action
+    is recorded failed with that code). A conversation that starts later inside the target is covered too."""
+    if value != "failed":
+        raise ValueError("send_outcome: only 'failed' is supported")
+    added = store.add_rules(lambda business: business.send_failures, target)
+    return lambda: store.remove_rules(added, RuleScope.of(target))
+
+
+def _reject_templates(store: OneToOneStore, value: Any, clock: MockClock, target: Target) -> Undo:
+    """`template_delivery: rejected`: template sends the target covers are accepted as usual, and Meta rejects
+    each a moment later (state.REJECTION_DELAY, a background job): see delivery.py."""
+    if value != "rejected":
+        raise ValueError("template_delivery: only 'rejected' is supported")
+    added = store.add_rules(lambda business: business.template_rejections, target)
+    return lambda: store.remove_rules(added, RuleScope.of(target))
+
+
+def _run_out_of_ai_tokens(store: OneToOneStore, value: Any, clock: MockClock, target: Target) -> Undo:
+    """`ai_tokens_run_out_after: N`: each business the target covers has tokens for N more AI actions; the next
+    one finds the balance gone (see Business.start_ai_action)."""
+    _business_wide("ai_tokens_run_out_after", target)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"ai_tokens_run_out_after: a number of AI actions, 0 or more (not {value!r})")
+    added = store.add_ai_run_outs(value, target)
+    return lambda: store.remove_ai_run_outs(added)
+
+
 SCENARIO_EFFECTS: Mapping[str, Effect] = {
     "ai_token_balance": _set_balance,
+    "ai_tokens_run_out_after": _run_out_of_ai_tokens,
     "messaging_window": _close_windows,
+    "send_outcome": _fail_sends,
+    "template_delivery": _reject_templates,
 }
+
+
+def find_target(store: OneToOneStore, target: Target) -> str | None:
+    """The scope's conversation (a uuid) and contact (a uuid, phone or BSUID), each in a business of the target:
+    one line naming what is missing, else None."""
+    businesses = store.businesses_in(target)
+    where = (", ".join(b.slug for b in businesses) or "that tenant") if target.tenants is not None else "any business"
+    if target.conversation is not None and not any(
+        target.has_conversation(uuid) for business in businesses for uuid in business.conversations
+    ):
+        return f"no conversation {target.conversation!r} in {where}"
+    if target.contact is not None and not any(
+        target.has_contact(contact.uuid, contact.phone, contact.whatsapp_user_id)
+        for business in businesses
+        for contact in business.contacts.values()
+    ):
+        return f"no contact {target.contact!r} (by uuid, phone or BSUID) in {where}"
+    return None
 
 
 # -- control simulations -----------------------------------------------------------------------------------------
 
 
 def _business_of(store: OneToOneStore, slug: Any) -> Business:
-    if not isinstance(slug, str) or slug.lower() not in store.businesses:
-        raise ControlError(404, f"no business with slug {slug!r}; known: {', '.join(store.businesses)}")
+    known = ", ".join(store.businesses)
+    if not isinstance(slug, str) or not slug:  # 404 as for an unknown slug: no business is named
+        raise ControlError(404, f"slug: name a business by its slug (known: {known})")
+    if slug.lower() not in store.businesses:
+        raise ControlError(404, f"no business with slug {slug!r}; known: {known}")
     return store.business(slug)
 
 
 def inbound(call: ControlCall) -> Any:
-    """A customer writes in: by conversation uuid, or by phone (a new number starts a new conversation)."""
+    """A customer writes in over WhatsApp. The body:
+
+        {"slug": "acme", "body": "<1 to 4096 characters>",
+         "conversation": "<uuid>"                         # an existing conversation, or
+         "phone": "+52 1 55 1234 5678",                   # any number (8 to 15 digits)
+         "profile_name": "Mary G"}                        # optional: the WhatsApp profile name of a new contact
+
+    `conversation` wins when both are given. A number the business knows (compared as digits) lands in its
+    contact's conversation (200); a number it has never heard from becomes a new contact with its conversation in
+    the first mailbox (201). Either way the customer's message opens or resets the 24h window, adds to the unread
+    count and makes a resolved conversation pending again; schedules that were due go out first. 1TO1 AI's AI
+    employees answer only when an action group runs them (`run_ai`), for a new contact as for a known one."""
     body = call.fields
     business = _business_of(call.store, body.get("slug"))
     text = call.text("body")
     now = call.clock.now()
     # Everything is checked before anything changes: a refused call leaves the due schedules unsent.
     conversation: Conversation | None = None
-    if isinstance(body.get("conversation"), str):
+    given, phone = body.get("conversation"), body.get("phone")
+    if given is not None:
+        if not isinstance(given, str) or not given:
+            raise ControlError(400, "conversation: a conversation uuid (or give phone instead)")
         try:
-            conversation = business.conversation(uuid=body["conversation"])
+            conversation = business.conversation(uuid=given)
         except errors.OneToOneError as exc:
             raise ControlError(404, exc.message) from None
-    elif isinstance(body.get("phone"), str) and 8 <= len(digits(body["phone"])) <= 15:
+    elif phone is None:
+        raise ControlError(400, "give conversation (a uuid) or phone (8 to 15 digits)")
+    elif not isinstance(phone, str):
+        raise ControlError(400, 'phone: text, such as "+5215512345678"')
+    elif not 8 <= len(digits(phone)) <= 15:
+        raise ControlError(400, f"phone: {phone[:40]!r} has {len(digits(phone))} digits; a number has 8 to 15")
+    else:
         try:
-            conversation = business.conversation(phone=body["phone"])
+            conversation = business.conversation(phone=phone)
         except errors.ConversationNotFound:
             conversation = None
-    else:
-        raise ControlError(400, "give conversation (a uuid) or phone (8 to 15 digits)")
     business.fire_due_schedules(call.rng, now)  # what was due before the customer wrote goes out first
     created = conversation is None
     if conversation is None:

@@ -27,6 +27,7 @@ __all__ = [
     "MessageNotFound",
     "OneToOneError",
     "QuickReplyNotFound",
+    "SendFailed",
     "TemplateLanguageRequired",
     "TemplateNotApproved",
     "TemplateNotFound",
@@ -113,6 +114,14 @@ class WindowClosed(OneToOneError):
         "The 24h messaging window of this conversation is closed; only an APPROVED template can be sent "
         "until the customer writes again."
     )
+
+
+class SendFailed(OneToOneError):
+    """Meta refused the send: the docs' 502, after which "the message is persisted as failed" (the state operation
+    stores it so before raising this)."""
+
+    status, code = 502, "SEND_FAILED"
+    message = "Meta rejected the send; the message was stored as failed. Retry it."
 
 
 class TemplateNotApproved(OneToOneError):
@@ -209,9 +218,8 @@ STYLE = ErrorStyle(
         "fault:server_error": lambda f: Problem(
             f.status or 500, "Server error while reading data; retry.", "FETCH_FAILED"
         ),
-        "fault:bad_gateway": lambda f: Problem(
-            f.status or 502, "Meta rejected the send; the message was stored as failed.", "SEND_FAILED"
-        ),
+        # A fault rule answers before any handler runs, so nothing is stored (the `send_outcome` effect stores it).
+        "fault:bad_gateway": lambda f: Problem(f.status or 502, "Meta rejected the send; retry it.", "SEND_FAILED"),
         "fault:unavailable": lambda f: Problem(
             f.status or 503,
             "The service is temporarily unavailable; retry later.",

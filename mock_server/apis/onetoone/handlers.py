@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.apis.onetoone import actions, errors, wire
+from mock_server.apis.onetoone import actions, delivery, errors, wire
 from mock_server.apis.onetoone.state import Business, Conversation
 from mock_server.engine.clock import iso
 from mock_server.engine.types import Call, Handler
@@ -128,7 +128,10 @@ def send_quick_reply(call: Call) -> Any:
 def send_template_message(call: Call) -> Any:
     business = _business(call)
     conversation = _conversation(call, business)
-    return wire.sent_json(business.send_template(conversation, call.body, call.rng, call.now, call.principal.label))
+    message = delivery.send_template(
+        business, conversation, call.body, call.rng, call.now, call.principal.label, call.jobs
+    )
+    return wire.sent_json(message)
 
 
 def get_template(call: Call) -> Any:

@@ -15,7 +15,7 @@ Nothing here sees HTTP. Time is passed in (from the mock clock), ids come from t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,8 +28,10 @@ __all__ = [
     "ACTIVITY_KEPT",
     "UPLOAD_TTL",
     "WINDOW",
+    "REJECTION_DELAY",
     "ActivityEntry",
     "AiEmployee",
+    "AiRunOut",
     "ApiKey",
     "Business",
     "Contact",
@@ -41,6 +43,7 @@ __all__ = [
     "OneToOneStore",
     "QuickReply",
     "QuickReplyPart",
+    "RuleScope",
     "Schedule",
     "Template",
     "TemplateSend",
@@ -54,6 +57,9 @@ __all__ = [
 WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window: free text only within it
 UPLOAD_TTL = timedelta(hours=1)  # how long a reserved upload URL takes bytes
 ACTIVITY_KEPT = 10_000  # entries per business in the activity log (/__mock/1to1ai/activity): the newest are kept
+# How long after an accepted template send Meta's rejection arrives (`template_delivery: rejected`; convomock design)
+REJECTION_DELAY = timedelta(seconds=5)
+SEND_FAILED = "SEND_FAILED"  # the docs' code for a send Meta refused, kept on the failed message
 
 
 def digits(value: str) -> str:
@@ -190,6 +196,9 @@ class Message:
     content_type: str = "text"
     media: Media | None = None
     tokens_spent: int = 0
+    # Set when Meta refused the message (the docs: "persisted as failed"): at once (502 SEND_FAILED), or after
+    # accepting it (a template rejected later). None: sent, or received.
+    failure_reason: str | None = None
 
 
 @dataclass
@@ -206,13 +215,13 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
 
     def visible(self) -> list[Message]:
-        """Messages the customer saw or sent (notes and drafts are internal)."""
-        return [m for m in self.messages if m.event_type is None]
+        """Messages the customer saw or sent (notes and drafts are internal; a message Meta refused never arrived)."""
+        return [m for m in self.messages if m.event_type is None and m.failure_reason is None]
 
     @property
     def last_message(self) -> Message | None:
         for message in reversed(self.messages):
-            if message.event_type is None:
+            if message.event_type is None and message.failure_reason is None:
                 return message
         return None
 
@@ -286,6 +295,30 @@ class ActivityEntry:
 
 
 @dataclass
+class RuleScope:
+    """Where a switched-on scenario's send rule acts inside one business (convomock design): every conversation
+    (both None), or the one conversation / the one contact's (by uuid, phone or BSUID) its scope names. Kept in the
+    state, so a conversation that starts later (a new number writing in) is covered as well."""
+
+    conversation: str | None = None
+    contact: str | None = None
+
+    @classmethod
+    def of(cls, target: Target) -> RuleScope:
+        return cls(conversation=target.conversation, contact=target.contact)
+
+
+@dataclass
+class AiRunOut:
+    """A scenario's `ai_tokens_run_out_after` in one business (convomock design): `left` more AI actions spend
+    tokens as usual; the one after them finds the balance gone (`drained`: what was taken, given back on switch-off
+    while the balance is still 0)."""
+
+    left: int
+    drained: int = 0
+
+
+@dataclass
 class Business:
     uuid: str
     slug: str
@@ -302,6 +335,11 @@ class Business:
     schedules: list[Schedule] = field(default_factory=list)
     files: dict[str, UploadedFile] = field(default_factory=dict)
     activity: list[ActivityEntry] = field(default_factory=list)
+    # Switched-on scenarios' rules (control.py): sends Meta refuses, templates it rejects after accepting them, and
+    # the AI's tokens running out part-way.
+    send_failures: list[RuleScope] = field(default_factory=list)
+    template_rejections: list[RuleScope] = field(default_factory=list)
+    ai_run_outs: list[AiRunOut] = field(default_factory=list)
 
     # -- lookups: each is the only place its "not found" is raised ------------------------------------------------
 
@@ -416,6 +454,26 @@ class Business:
         pending = [s for s in self.schedules if s.conversation_uuid == conversation.uuid and s.status == "pending"]
         return min(pending, key=lambda s: s.schedule_at) if pending else None
 
+    # -- where a scenario acts ------------------------------------------------------------------------------------
+
+    def covers(self, target: Target, conversation: Conversation) -> bool:
+        """The conversation is inside the target's conversation and contact (a contact named by its uuid, phone or
+        BSUID); the tenant is the caller's to check."""
+        contact = self.contacts.get(conversation.contact_uuid)
+        contact_ids = (conversation.contact_uuid, contact.phone, contact.whatsapp_user_id) if contact else ()
+        return target.has_conversation(conversation.uuid) and target.has_contact(*contact_ids)
+
+    def _ruled(self, rules: Sequence[RuleScope], conversation: Conversation) -> bool:
+        return any(self.covers(Target(conversation=r.conversation, contact=r.contact), conversation) for r in rules)
+
+    def meta_refuses(self, conversation: Conversation) -> bool:
+        """A `send_outcome: failed` scenario covers the conversation: Meta refuses the send (502 SEND_FAILED)."""
+        return self._ruled(self.send_failures, conversation)
+
+    def meta_rejects_templates(self, conversation: Conversation) -> bool:
+        """A `template_delivery: rejected` scenario covers it: Meta accepts a template, then rejects it."""
+        return self._ruled(self.template_rejections, conversation)
+
     # -- the rules a send must pass: they refuse, and change nothing ----------------------------------------------
 
     def check_text(self, conversation: Conversation, fields: Mapping[str, Any]) -> None:
@@ -479,8 +537,10 @@ class Business:
         media: Media | None = None,
         event_type: str | None = None,
         tokens_spent: int = 0,
+        refused: bool = False,
     ) -> Message:
-        """A message from the business (or an internal note/draft when event_type is set)."""
+        """A message from the business (or an internal note/draft when event_type is set). `refused`: Meta refused
+        it, so it has no wamid and was never sent, and is kept as failed (the docs' SEND_FAILED)."""
         internal = event_type is not None
         message = Message(
             uuid=rng.uuid4(),
@@ -488,17 +548,26 @@ class Business:
             is_from_customer=False,
             body=body,
             author_name=author,
-            external_id=None if internal else wamid(rng),
+            external_id=None if internal or refused else wamid(rng),
             created_at=now,
-            sent_at=None if internal else now,
+            sent_at=None if internal or refused else now,
             event_type=event_type,
             content_type=content_type,
             media=media,
             tokens_spent=tokens_spent,
+            failure_reason=SEND_FAILED if refused else None,
         )
         conversation.messages.append(message)
         if not internal:
-            conversation.unread_count = 0  # answering the customer reads the thread
+            conversation.unread_count = 0  # answering the customer (even if Meta refuses it) reads the thread
+        return message
+
+    @staticmethod
+    def _meta_accepts(message: Message) -> Message:
+        """The send's last step: Meta takes it, or (a `send_outcome: failed` scenario) refused it, and the message
+        stored as failed is answered with 502 SEND_FAILED."""
+        if message.failure_reason is not None:
+            raise errors.SendFailed()
         return message
 
     def send_text(
@@ -512,16 +581,26 @@ class Business:
             upload = self.confirmed_file(fields["file_uuid"])
             media = Media(file_uuid=upload.uuid, mime_type=upload.mime_type, filename=upload.filename)
             content_type = media_kind(upload.mime_type)
-        return self.add_outbound(
-            conversation, rng, now, body=fields.get("body"), author=author, content_type=content_type, media=media
+        message = self.add_outbound(
+            conversation,
+            rng,
+            now,
+            body=fields.get("body"),
+            author=author,
+            content_type=content_type,
+            media=media,
+            refused=self.meta_refuses(conversation),
         )
+        return self._meta_accepts(message)
 
     def send_quick_reply(
         self, conversation: Conversation, fields: Mapping[str, Any], rng: SeededRandom, now: datetime, author: str
     ) -> list[Message]:
-        """One quick reply may be several messages (text, then a catalogue PDF, ...), sent in order."""
+        """One quick reply may be several messages (text, then a catalogue PDF, ...), sent in order; if Meta refuses
+        the first, it is kept as failed and the rest are not sent."""
         quick_reply = self.check_quick_reply(fields)
         conversation.require_open_window(now)
+        refused = self.meta_refuses(conversation)
         sent = []
         for part in quick_reply.parts:
             media = None
@@ -531,17 +610,24 @@ class Business:
                     mime_type=part.mime_type or "application/pdf",
                     filename=part.filename or "file",
                 )
-            sent.append(
-                self.add_outbound(
-                    conversation, rng, now, body=part.body, author=author, content_type=part.subtype, media=media
-                )
+            message = self.add_outbound(
+                conversation,
+                rng,
+                now,
+                body=part.body,
+                author=author,
+                content_type=part.subtype,
+                media=media,
+                refused=refused,
             )
+            sent.append(self._meta_accepts(message))
         return sent
 
     def send_template(
         self, conversation: Conversation, fields: Mapping[str, Any], rng: SeededRandom, now: datetime, author: str
     ) -> Message:
-        """Allowed with the window closed; per the docs, sending a template reopens the 24h window."""
+        """Allowed with the window closed; per the docs, sending a template reopens the 24h window (one Meta refused
+        does not)."""
         checked = self.check_template(fields)
         message = self.add_outbound(
             conversation,
@@ -550,15 +636,43 @@ class Business:
             body=checked.template.render(checked.variables),
             author=author,
             content_type="template",
+            refused=self.meta_refuses(conversation),
         )
+        self._meta_accepts(message)
         conversation.window_expires_at = now + WINDOW
         return message
 
+    def reject_delivery(
+        self, conversation: Conversation, message: Message, reopened: datetime, before: datetime | None
+    ) -> bool:
+        """Meta rejects a template it had accepted (`template_delivery: rejected`): the message is failed from now
+        on, and the window its send reopened (to `reopened`) is back to `before` unless something moved it since
+        (the customer wrote). False if the message had already failed."""
+        if message.failure_reason is not None:
+            return False
+        message.failure_reason = SEND_FAILED
+        if conversation.window_expires_at == reopened:
+            conversation.window_expires_at = before
+        return True
+
     def spend_ai_tokens(self, tokens: int) -> int:
-        """The AI's cost, as far as the balance goes (it never goes below zero); returns what was spent."""
+        """The AI's cost, as far as the balance goes (it never goes below zero); returns what was spent. An
+        `ai_tokens_run_out_after` scenario counts the AI action."""
         spent = min(tokens, self.ai_token_balance)
         self.ai_token_balance -= spent
+        for run_out in self.ai_run_outs:
+            run_out.left = max(0, run_out.left - 1)
         return spent
+
+    def start_ai_action(self) -> None:
+        """An AI action is about to run (in the background, after its group's preflight passed): once a scenario's
+        `ai_tokens_run_out_after` count is used up the balance is gone, then the tokens are checked as at preflight
+        (402 INSUFFICIENT_AI_TOKENS, recorded against the action)."""
+        for run_out in self.ai_run_outs:
+            if run_out.left == 0 and self.ai_token_balance > 0:
+                run_out.drained += self.ai_token_balance
+                self.ai_token_balance = 0
+        self.check_ai_tokens()
 
     def add_ai_message(
         self,
@@ -776,6 +890,41 @@ class OneToOneStore:
 
     # -- scenario effects: each returns what it replaced, so the scenario can put it back --------------------------
 
+    def businesses_in(self, target: Target) -> list[Business]:
+        return [b for b in self.businesses.values() if target.has_tenant(b.slug, b.uuid)]
+
+    def add_rules(self, rules_of: Callable[[Business], list[RuleScope]], target: Target) -> list[list[RuleScope]]:
+        """One rule of the target's conversation and contact in each business it covers (`rules_of` says which list);
+        returns the lists each was added to (the rule is the last of each)."""
+        added = []
+        for business in self.businesses_in(target):
+            rules_of(business).append(RuleScope.of(target))
+            added.append(rules_of(business))
+        return added
+
+    @staticmethod
+    def remove_rules(added: Sequence[list[RuleScope]], rule: RuleScope) -> None:
+        """The rule `add_rules` added to each list, once (another scenario's equal rule stays)."""
+        for rules in added:
+            if rule in rules:
+                rules.remove(rule)
+
+    def add_ai_run_outs(self, after: int, target: Target) -> list[tuple[Business, AiRunOut]]:
+        added = []
+        for business in self.businesses_in(target):
+            run_out = AiRunOut(left=after)
+            business.ai_run_outs.append(run_out)
+            added.append((business, run_out))
+        return added
+
+    @staticmethod
+    def remove_ai_run_outs(added: Sequence[tuple[Business, AiRunOut]]) -> None:
+        """Each run-out goes; the balance it drained comes back where it is still 0 (nothing was added since)."""
+        for business, run_out in added:
+            business.ai_run_outs = [r for r in business.ai_run_outs if r is not run_out]
+            if run_out.drained and business.ai_token_balance == 0:
+                business.ai_token_balance = run_out.drained
+
     def set_ai_token_balances(self, balance: int, target: Target = WHOLE) -> dict[str, int]:
         """The balance of every business the target covers; returns each changed one's balance before."""
         before = {slug: b.ai_token_balance for slug, b in self.businesses.items() if target.has_tenant(slug, b.uuid)}
@@ -796,17 +945,9 @@ class OneToOneStore:
         """Every window the target covers that is open at `now` ends at `closed_at`; returns each changed
         conversation with its old expiry."""
         changed: list[tuple[Conversation, datetime | None]] = []
-        for business in self.businesses.values():
-            if not target.has_tenant(business.slug, business.uuid):
-                continue
+        for business in self.businesses_in(target):
             for conversation in business.conversations.values():
-                contact = business.contacts.get(conversation.contact_uuid)
-                contact_ids = (conversation.contact_uuid, contact.phone if contact else None)
-                if (
-                    target.has_conversation(conversation.uuid)
-                    and target.has_contact(*contact_ids)
-                    and (conversation.window_open(now))
-                ):
+                if business.covers(target, conversation) and conversation.window_open(now):
                     changed.append((conversation, conversation.window_expires_at))
                     conversation.window_expires_at = closed_at
         return changed

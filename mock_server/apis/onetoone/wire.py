@@ -97,8 +97,9 @@ def status_json(business: Business, conversation: Conversation, now: datetime) -
 
 def message_json(message: Message) -> dict[str, Any]:
     """Exactly the docs' nine fields; the content type and the file stay in state (the preview and a quick reply's
-    `subtype` show the kind)."""
-    return {
+    `subtype` show the kind). A message Meta refused (the docs: "persisted as failed") also says so, in `status` and
+    `failure_reason` (convomock design: the docs do not show how a read reports the failed state)."""
+    shown = {
         "uuid": message.uuid,
         "conversation_uuid": message.conversation_uuid,
         "is_from_customer": message.is_from_customer,
@@ -109,6 +110,9 @@ def message_json(message: Message) -> dict[str, Any]:
         "sent_at": _iso(message.sent_at),
         "event_type": message.event_type,
     }
+    if message.failure_reason is not None:
+        shown |= {"status": "failed", "failure_reason": message.failure_reason}
+    return shown
 
 
 def sent_json(message: Message) -> dict[str, Any]:
