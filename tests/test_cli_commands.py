@@ -55,7 +55,9 @@ def test_scenarios_lists_every_file(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     assert lines[0].split() == ["scenario", "apis", "description"]
     assert [line.split()[0] for line in lines[1:]] == list(SCENARIOS)
-    assert "window-expired   1to1ai,omni-inbox  Every open 24h messaging window closes now" in out
+    window = next(line for line in lines if line.startswith("window-expired "))
+    assert window.split(maxsplit=2)[1:] == ["1to1ai,omni-inbox", window.split(maxsplit=2)[2]]
+    assert window.split(maxsplit=2)[2].startswith("Every open 24h messaging window closes now")
 
     code, out, _ = run(capsys, "scenarios", "--json")
     assert [s["name"] for s in json.loads(out)] == list(SCENARIOS)
@@ -74,7 +76,7 @@ def test_scenarios_show_one(capsys: pytest.CaptureFixture[str]) -> None:
 
     code, out, err = run(capsys, "scenarios", "show", "vendor-dwn")
     assert code == 2 and out == ""
-    assert "unknown scenario 'vendor-dwn'; known: ai-tokens-empty, " in err
+    assert "unknown scenario 'vendor-dwn'; known: agent-hands-over, ai-tokens-empty, " in err
 
 
 def test_specs_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:

@@ -185,6 +185,7 @@ class ApiDispatcher:
         request_body: Any = None
         names = backend.scenarios.active
         own: list[Activation] = []  # this request's X-Mock-Scenario
+        reached_handler = False
         try:
             own = self._request_scenarios(headers)
             names = names + [activation.name for activation in own if activation.name not in names]
@@ -236,6 +237,7 @@ class ApiDispatcher:
                 validated.query,
                 validated.path,
             )
+            reached_handler = True  # a vendor error it raises may follow a change (a send stored as failed)
             status, extra, payload = self._run_handler(runtime, operation, call, own)
             error: MockError | None = None
         except ClientGone:  # the body never all arrived: nothing to answer, and nothing of it applied
@@ -262,7 +264,7 @@ class ApiDispatcher:
         backend.served += 1
         if status >= 500:
             backend.server_errors += 1
-        if status < 400 and method not in SAFE_METHODS:
+        if method not in SAFE_METHODS and (status < 400 or reached_handler):
             backend.changes += 1
         backend.journal.record(
             at=arrived,
@@ -348,12 +350,23 @@ class ApiDispatcher:
 
 def _named_ids(path: Mapping[str, Any], query: Any, body: Any) -> tuple[str, ...]:
     """Every id a request names, for a conversation- or contact-scoped scenario's faults: its path parameters, its
-    query values and the top-level values of its body (a conversationId, a contact's phone)."""
+    query values and the values in its body, nested ones too (1TO1 AI's `conversation: {"uuid": ...}`), up to
+    NAMED_IDS of them."""
     found: list[Any] = list(path.values())
     found.extend(query.values() if isinstance(query, Mapping) else [value for _, value in query or ()])
-    if isinstance(body, Mapping):
-        found.extend(body.values())
+    pending: list[tuple[Any, int]] = [(body, 0)]
+    while pending and len(found) < NAMED_IDS:
+        value, depth = pending.pop()
+        if isinstance(value, Mapping) and depth < 4:
+            pending.extend((each, depth + 1) for each in value.values())
+        elif isinstance(value, list) and depth < 4:
+            pending.extend((each, depth + 1) for each in value[:NAMED_IDS])
+        else:
+            found.append(value)
     return tuple(str(value) for value in found if isinstance(value, (str, int)) and not isinstance(value, bool))
+
+
+NAMED_IDS = 200  # a scoped fault looks at no more of a request's values
 
 
 def _route(runtime: ApiRuntime, method: str, path: str, inner: str, query: str) -> Match[Operation] | MockError:

@@ -250,11 +250,14 @@ class MockBackend:
     def _snapshot_activations(self, data: Mapping[str, Any], stores: Mapping[str, Any]) -> list[Activation]:
         """The scenarios a snapshot had on: `scenario_activations` (each with its scope and parameters) or, from an
         older snapshot, `active_scenarios` (names, on for the whole mock); checked as switching them on would be."""
+        names = data.get("active_scenarios") or []
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise ValueError("active_scenarios: a list of scenario names")
+        unknown = sorted(set(names) - set(self.scenarios.available))
+        if unknown:
+            raise ValueError(f"active_scenarios: no scenario {', '.join(unknown)}"[:300])
         given = data.get("scenario_activations")
         if given is None:
-            names = data.get("active_scenarios") or []
-            if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-                raise ValueError("active_scenarios: a list of scenario names")
             given = [{"name": name} for name in names]
         if not isinstance(given, list) or not all(isinstance(each, Mapping) for each in given):
             raise ValueError('scenario_activations: a list of {"name", "scope", "params"}')
@@ -269,6 +272,8 @@ class MockBackend:
                 activations.append(self.scenario_activation(name, scope, params, stores))
             except ScenarioRefused as exc:
                 raise ValueError(f"scenario_activations: {exc}") from None
+        if set(names) != {activation.name for activation in activations}:
+            raise ValueError("active_scenarios and scenario_activations disagree: give one, or both alike")
         return activations
 
     def _loaded_api(self, runtime: ApiRuntime, part: Any) -> tuple[Any, SeededRandom]:

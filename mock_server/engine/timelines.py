@@ -272,6 +272,7 @@ class _Player:
 
     def prepare(self, raw_step: Mapping[str, Any], result: StepResult) -> Request:
         step = self._substituted(raw_step)
+        result.label = _label(step)  # with the saved values in it
         action = next(key for key in ACTIONS if key in step)
         method, url, kwargs = getattr(self, f"_{action}")(step[action])
         result.request = f"{method} {url.removeprefix(self.root)}"
@@ -416,7 +417,7 @@ def _check(expect: Mapping[str, Any], status: int, headers: httpx.Headers, body:
 
 def _contains(expected: Any, actual: Any, where: str) -> list[str]:
     """What of `expected` `actual` lacks: an object's named keys (each matching), a list's items (each matching some
-    item of the actual list), any other value equal (1 and 1.0 alike, true never 1)."""
+    item of the actual list; `[]` only an empty list), any other value equal (1 and 1.0 alike, true never 1)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [f"{where}: expected an object, got {_shown(actual)}"]
@@ -430,6 +431,8 @@ def _contains(expected: Any, actual: Any, where: str) -> list[str]:
     if isinstance(expected, list):
         if not isinstance(actual, list):
             return [f"{where}: expected a list, got {_shown(actual)}"]
+        if not expected and actual:  # [] expects an empty list, not "no item in particular"
+            return [f"{where}: expected an empty list, got {len(actual)} item(s): {_shown(actual)}"]
         problems = []
         for index, item in enumerate(expected):
             if not any(not _contains(item, candidate, where) for candidate in actual):

@@ -344,7 +344,7 @@ def test_a_scenario_switched_for_one_conversation_in_the_page(page: WebDriver, m
 
 
 def test_a_timeline_plays_in_the_page_with_each_steps_result(page: WebDriver, mock: str) -> None:
-    until(page, lambda d: "window" in d.find_element(By.ID, "play-yaml").get_attribute("value"), "a timeline")
+    until(page, lambda d: "window" in (d.find_element(By.ID, "play-yaml").get_attribute("value") or ""), "a timeline")
     click(page, "#play-run")
     verdict = until(page, shown("#play-verdict", "passed"), "the timeline passed")
     assert verdict.text.startswith("1to1ai: passed")

@@ -176,7 +176,7 @@
     await load("conversations", () => adapter.conversations(context(state.api, tenant)), (conversations) => {
       $("conversation-list").replaceChildren(...(conversations || []).map((conversation) => el("li", {},
         el("button", { type: "button", "data-conversation": conversation.id,
-          class: conversation.id === state.conversation ? "card active" : "card" },
+          class: String(conversation.id) === state.conversation ? "card active" : "card" },
         el("strong", {}, conversation.title), el("small", {}, conversation.subtitle || ""),
         el("dl", { class: "facts" }, factList(conversation.facts))))));
     });

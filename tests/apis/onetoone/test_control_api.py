@@ -23,6 +23,12 @@ from tests.support.onetoone import (
 )
 
 SCENARIO_NAMES = {
+    "agent-hands-over",
+    "ai-tokens-run-out",
+    "carrier-refuses",
+    "send-failed",
+    "template-rejected",
+    "whatsapp-fails",
     "ai-tokens-empty",
     "window-expired",
     "real-limits",
