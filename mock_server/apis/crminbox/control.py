@@ -101,10 +101,25 @@ def _contact_of(org: Org, value: str) -> Contact:
     return found
 
 
+def _named_contact(org: Org, body: Mapping[str, Any]) -> Contact | None:
+    """The contact a body's `conversation` or `contact` names (None when it names neither, or nothing known:
+    `inbound` says why below)."""
+    if isinstance(body.get("conversation"), str):
+        conversation = org.conversations.get(body["conversation"].lower())
+        return org.contacts.get(conversation.contact_id) if conversation is not None else None
+    if body.get("conversation") is None and isinstance(body.get("contact"), str):
+        try:
+            return _contact_of(org, body["contact"])
+        except ControlError:
+            return None
+    return None
+
+
 def inbound(call: ControlCall) -> Any:
     """A customer touchpoint, the body:
 
-        {"org": <org id or fixture key>, "channel": "sms" | "email" | "call" | "note" (default sms),
+        {"org": <org id or fixture key>, "channel": "sms" | "email" | "call" | "note" (default sms; for a known
+         contact sms when they have a phone, else email),
          "body": <text; optional for a call>, "subject"?, "provider_message_id"?,
          "call"?: {"duration_seconds", "outcome", "summary"},
          and where it lands, the first given of:
@@ -121,6 +136,15 @@ def inbound(call: ControlCall) -> Any:
     channel = body.get("channel", "sms")
     if channel not in ("sms", "email", "call", "note"):
         raise ControlError(400, "channel: sms, email, call or note")
+    known = _named_contact(org, body)
+    if known is not None:
+        # A known customer writes by sms when they have a number, else by email, unless the body says (convomock
+        # design); a channel they have no address for is refused.
+        channel = body.get("channel", "sms" if known.phone else "email")
+        needed = {"sms": known.phone, "call": known.phone, "email": known.email}.get(channel, True)
+        if not needed:
+            what = "email address" if channel == "email" else "phone number"
+            raise ControlError(400, f"channel: contact {known.id} has no {what} to write by {channel} from")
     text = call.text("body") if channel != "call" else body.get("body")
     for name in ("body", "subject", "provider_message_id"):
         if body.get(name) is not None and (not isinstance(body[name], str) or len(body[name]) > 4096):

@@ -163,14 +163,22 @@ def _known_contact(
     return location.contact_by(phone, email), {"name": name or "", "phone": phone, "email": email}
 
 
+def _reachable(contact: Contact, channel: str) -> None:
+    """A known contact writes on a phone channel only with a number on file, on Email only with an address."""
+    if channel in _BY_PHONE and not contact.phone:
+        raise ControlError(400, f"channel: contact {contact.id} has no phone number to write on {channel} from")
+    if channel == "Email" and not contact.email:
+        raise ControlError(400, f"channel: contact {contact.id} has no email address to write on Email from")
+
+
 def inbound(call: ControlCall) -> Any:
     """A customer writes in; the agent acts on it as HighLevel's would (settle runs its reply). The body:
 
         {"location": "<location id, or its fixtures' key: acme>",
          "contact": "<contact id>",                 # a known contact; or instead
          "phone": "+15550001111", "email": "ann@example.com", "name": "Ann Lee",   # anyone
-         "channel": "SMS",   # IG, FB, SMS, WebChat, WhatsApp, Live_Chat or Email; SMS by default (Email when only
-                             # an email is given)
+         "channel": "SMS",   # IG, FB, SMS, WebChat, WhatsApp, Live_Chat or Email; by default a known customer's
+                             # thread's, else SMS (Email when only an email is given)
          "body": "<the message, 1 to 4096 characters>"}
 
     A customer known by that phone (the same digits) or email (any case) writes in their own thread; anyone else
@@ -180,12 +188,18 @@ def inbound(call: ControlCall) -> Any:
     do; `contact_created` says whether the customer was new."""
     body = call.fields
     location = _location(call.store, body.get("location"))
-    channel = body.get("channel", "SMS" if "phone" in body or "email" not in body else "Email")
-    if channel not in CHANNELS:
+    given = body.get("channel")
+    if given is not None and given not in CHANNELS:
         raise ControlError(400, f"channel must be one of {', '.join(CHANNELS)}")
+    default = "SMS" if "phone" in body or "email" not in body else "Email"
     text = call.text("body")
-    contact, new = _known_contact(location, body, channel)
+    contact, new = _known_contact(location, body, given or default)
     created = contact is None
+    thread = None if contact is None else location.thread_of(contact.id)
+    # A known customer writes where their thread is unless the body names another channel (convomock design).
+    channel = given or (thread.channel if thread is not None else default)
+    if contact is not None:
+        _reachable(contact, channel)
     if contact is None:
         contact = location.add_contact(call.rng, new["name"], new["phone"], new["email"])
     conversation = location.conversation_with(contact.id, channel, call.rng)

@@ -441,10 +441,13 @@ class Location:
         """That very rule (another one alike, from another scenario, stays)."""
         self.handover_rules[:] = [each for each in self.handover_rules if each is not rule]
 
+    def thread_of(self, contact_id: str) -> Conversation | None:
+        return next((c for c in self.conversations.values() if c.contact_id == contact_id), None)
+
     def conversation_with(self, contact_id: str, channel: str | None, rng: SeededRandom) -> Conversation:
         """The contact's thread (one per contact), opened on `channel` (SMS unless given) when there is none yet;
         an existing one moves to `channel` when given."""
-        conversation = next((c for c in self.conversations.values() if c.contact_id == contact_id), None)
+        conversation = self.thread_of(contact_id)
         if conversation is None:
             opened_on = channel or "SMS"
             conversation = Conversation(

@@ -485,3 +485,20 @@ def test_the_old_inbound_shapes_still_work(crm: CrmClient) -> None:
     assert (by_thread.status_code, by_thread.json()["activity"]["status"]) == (201, "logged")
     by_phone_contact = inbound(crm, org=CRM_ACME, contact=MARIA_PHONE, body="By the contact's phone")
     assert by_phone_contact.json()["contact"]["id"] == CRM_MARIA
+
+
+TOM_THREAD = "7a1e5c3b-2d4f-4e6a-8b9c-0d1e2f3a4b02"  # Tom Becker's: he has an email address and no phone
+
+
+def test_a_known_customer_writes_by_a_channel_they_have_an_address_for(crm: CrmClient) -> None:
+    landed = inbound(crm, org="acme", conversation=TOM_THREAD, body="Any update on the lease?")
+    assert landed.status_code == 201, landed.text
+    assert landed.json()["activity"]["type"] == "email"  # no phone on file: by email
+    assert landed.json()["activity"]["from"] == "tom@example.com"
+    before = crm.state()
+    refused = inbound(crm, org="acme", conversation=TOM_THREAD, channel="sms", body="txt")
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "error": "channel: contact 3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e02 has no phone number to write by sms from"
+    }
+    assert crm.state() == before

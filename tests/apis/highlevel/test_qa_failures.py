@@ -436,3 +436,19 @@ def test_outbound_reaches_a_known_phone_and_refuses_an_unknown_one(hl: HighLevel
     assert response.status_code == 404
     assert response.json() == {"error": f"no contact with phone '+15550009999' in location {HL_ACME}"}
     assert hl.state() == before
+
+
+def test_a_known_customer_writes_where_their_thread_is_unless_told_otherwise(hl: HighLevelClient) -> None:
+    first = written(hl, location=HL_ACME, email="Ann.Lee@example.com", name="Ann Lee", body="Do you do whitening?")
+    assert thread_of(hl, first["conversation_id"])["channel"] == "Email"
+    again = written(hl, location=HL_ACME, contact=first["contact_id"], body="And on Saturdays?")
+    assert again["conversation_id"] == first["conversation_id"] and again["contact_created"] is False
+    thread = thread_of(hl, first["conversation_id"])
+    assert thread["channel"] == "Email" and thread["type"] == "TYPE_EMAIL"
+    before = threads(hl)
+    refused = send(hl, location=HL_ACME, contact=first["contact_id"], channel="SMS", body="txt")
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "error": f"channel: contact {first['contact_id']} has no phone number to write on SMS from"
+    }
+    assert threads(hl) == before
