@@ -579,9 +579,11 @@ def _switch_scenario(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"convomock: --param {pair!r}: write KEY=VALUE", file=sys.stderr)
                 return EXIT_USAGE
             try:
-                params[key.strip()] = yaml.safe_load(raw) if raw.strip() else raw
-            except yaml.YAMLError:
-                params[key.strip()] = raw
+                value = yaml.safe_load(raw) if raw.strip() else raw
+                json.dumps(value, allow_nan=False)  # what JSON cannot carry (a date, NaN) stays the text given
+            except (yaml.YAMLError, TypeError, ValueError):
+                value = raw
+            params[key.strip()] = value
         body["params"] = params
     try:
         with remote_control(args) as client:

@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -354,9 +355,9 @@ def _named_ids(path: Mapping[str, Any], query: Any, body: Any) -> tuple[str, ...
     NAMED_IDS of them."""
     found: list[Any] = list(path.values())
     found.extend(query.values() if isinstance(query, Mapping) else [value for _, value in query or ()])
-    pending: list[tuple[Any, int]] = [(body, 0)]
-    while pending and len(found) < NAMED_IDS:
-        value, depth = pending.pop()
+    pending: deque[tuple[Any, int]] = deque([(body, 0)])
+    while pending and len(found) < NAMED_IDS:  # breadth first: a body's own ids before those of a long list in it
+        value, depth = pending.popleft()
         if isinstance(value, Mapping) and depth < 4:
             pending.extend((each, depth + 1) for each in value.values())
         elif isinstance(value, list) and depth < 4:

@@ -7,6 +7,8 @@ moto's backend: one object that the request path (`app.py`), the control API (`c
 
 from __future__ import annotations
 
+import functools
+import json
 import pickle
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,6 +32,7 @@ from mock_server.engine.scenarios import (
     ScenarioFileError,
     Target,
     Undo,
+    activation_key,
     load_scenarios,
     scenario_schema,
 )
@@ -37,7 +40,15 @@ from mock_server.engine.snapshot import SnapshotError, from_json_data, to_json_d
 from mock_server.engine.specs import Operation, Spec, load_spec, load_yaml
 from mock_server.engine.types import ApiBinding, MockOptions
 
-__all__ = ["ApiRuntime", "MockBackend", "ScenarioRefused", "StartupError", "client_headers", "credential_token"]
+__all__ = [
+    "ApiRuntime",
+    "MockBackend",
+    "ScenarioConflict",
+    "ScenarioRefused",
+    "StartupError",
+    "client_headers",
+    "credential_token",
+]
 
 PROBLEMS_KEPT = 1000  # the first this many bugs are kept; past that a broken mock must not also grow without end
 
@@ -50,8 +61,17 @@ class ScenarioRefused(ValueError):
     """A scenario cannot be switched on as asked: a scope or parameter it cannot take (the control API's 400)."""
 
 
+class ScenarioConflict(ScenarioRefused):
+    """The scenario is on at that scope already, with other parameters (the control API's 409)."""
+
+
 FAULT_PARAMETERS = ("latency_ms", "every", "retry_after", "status")  # a fault rule's numbers a parameter may set
 _SCOPE_TEXT = 200  # the longest id a scope may name
+
+
+def _drop_rules(runtime: ApiRuntime, key: str) -> None:
+    if runtime.binding.drop_rules is not None:
+        runtime.binding.drop_rules(runtime.store, key)  # the store of the moment: a reset replaces it
 
 
 def _plain_ids(entry: Mapping[str, Any]) -> frozenset[str]:
@@ -243,20 +263,32 @@ class MockBackend:
         self.scenarios.forget()
         for name, (store, rng) in loaded.items():
             self.runtimes[name].store, self.runtimes[name].rng = store, rng
-        # Scenarios that were on stay on; their state changes are in the snapshot already (and cannot be undone).
+        # Scenarios that were on stay on; their state changes are in the snapshot already. Switched off, each takes
+        # out the rules its effects keep in the stores (a value it replaced, such as a balance, is not known here).
         for activation in activations:
-            self.scenarios.add(activation, [])
+            self.scenarios.add(activation, self._rule_droppers(activation))
+
+    def _rule_droppers(self, activation: Activation) -> list[Undo]:
+        """How to switch off a restored activation: each API's `drop_rules` for its key, on the store of the moment."""
+        steps: list[Undo] = []
+        for api in activation.targets:
+            runtime = self.runtimes[api]
+            if runtime.binding.drop_rules is not None and activation.state.get(api):
+                steps.append(functools.partial(_drop_rules, runtime, activation.key))
+        return steps
 
     def _snapshot_activations(self, data: Mapping[str, Any], stores: Mapping[str, Any]) -> list[Activation]:
         """The scenarios a snapshot had on: `scenario_activations` (each with its scope and parameters) or, from an
         older snapshot, `active_scenarios` (names, on for the whole mock); checked as switching them on would be."""
-        names = data.get("active_scenarios") or []
+        given = data.get("scenario_activations")
+        names = data.get("active_scenarios")
+        if names is None:  # a snapshot may give the activations alone
+            names = [each.get("name") for each in given if isinstance(each, Mapping)] if isinstance(given, list) else []
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             raise ValueError("active_scenarios: a list of scenario names")
         unknown = sorted(set(names) - set(self.scenarios.available))
         if unknown:
             raise ValueError(f"active_scenarios: no scenario {', '.join(unknown)}"[:300])
-        given = data.get("scenario_activations")
         if given is None:
             given = [{"name": name} for name in names]
         if not isinstance(given, list) or not all(isinstance(each, Mapping) for each in given):
@@ -328,13 +360,28 @@ class MockBackend:
         parameters (its state effects' values, its fault rules' numbers); False if it already was on at that scope.
         Raises KeyError for an unknown scenario and ScenarioRefused (a 400) for a scope or parameter it cannot take."""
         activation = self.scenario_activation(name, scope, params)
-        if self.scenarios.is_on(activation.key):
+        current = self.scenarios.get_activation(activation.key)
+        if current is not None:
+            if dict(current.params) != dict(activation.params):
+                raise ScenarioConflict(
+                    f"{name} is on there already with params {json.dumps(dict(current.params))}: switch it off first"
+                )
             return False
         self.scenarios.add(activation, self.apply_scenario_state(activation))
         return True
 
     def deactivate_scenario(self, name: str, scope: Mapping[str, Any] | None = None) -> bool:
-        return self.scenarios.deactivate(name, None if scope is None else _scope_of(scope))
+        """Switch a scenario off at `scope` (None: at every scope it is on); False if it was not on there. What it
+        changed is given back even when others were switched on after it: those are taken off first (newest
+        first) and put back on after, so each one's undo is of the state it found."""
+        self.scenarios.get(name)
+        keys = self.scenarios.keys_of(name, None if scope is None else _scope_of(scope))
+        for key in reversed(keys):
+            later = [self.scenarios.remove(each) for each in reversed(self.scenarios.after(key))]
+            self.scenarios.remove(key)
+            for activation in reversed(later):
+                self.scenarios.add(activation, self.apply_scenario_state(activation))
+        return bool(keys)
 
     def scenario_activation(
         self,
@@ -357,6 +404,10 @@ class MockBackend:
                     f"scope.api: {name} does not act on {where['api']} (it acts on: {', '.join(apis) or 'none served'})"
                 )
             apis = [where["api"]]
+        if scenario.real_limits and ("conversation" in where or "contact" in where):
+            raise ScenarioRefused(
+                f"scope: {name} sets the rate limits, which count per key: scope it to an api or tenant"
+            )
         targets = self._targets(name, apis, where, stores or {})
         values = self._parameters(scenario, list(targets), dict(params or {}))
         state = {
@@ -390,7 +441,12 @@ class MockBackend:
                     f"scope.tenant: {api} has no tenant {where['tenant']!r} (known: {self.tenant_keys(api)})"
                 )
                 continue
-            target = Target(tenants=tenants, conversation=where.get("conversation"), contact=where.get("contact"))
+            target = Target(
+                tenants=tenants,
+                conversation=where.get("conversation"),
+                contact=where.get("contact"),
+                key=activation_key(name, where),
+            )
             if target.conversation is not None or target.contact is not None:
                 find = runtime.binding.find_target
                 problem = (
@@ -436,11 +492,12 @@ class MockBackend:
         slug, location, org or organization id); empty if none."""
         runtime = self.runtimes[api]
         for entry in runtime.fixtures.get(runtime.binding.tenant_collection) or []:
-            ids = {
-                str(value) for value in entry.values() if isinstance(value, (str, int)) and not isinstance(value, bool)
-            }
+            ids = _plain_ids(entry)
             if tenant == entry.get("key") or tenant in ids:
-                return frozenset(ids)
+                return ids
+        # A tenant the seed made that is no fixture tenant (a CRM subaccount): known by its credentials' id.
+        if any(str(credential.get("tenant")) == tenant for credential in runtime.binding.credentials(runtime.store)):
+            return frozenset({tenant})
         return frozenset()
 
     def tenant_keys(self, api: str) -> str:

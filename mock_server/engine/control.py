@@ -18,7 +18,7 @@ import httpx
 import orjson
 
 from mock_server.engine.asgi import base_url, read_body, request_headers, send_bytes, send_json
-from mock_server.engine.backend import ApiRuntime, MockBackend, ScenarioRefused
+from mock_server.engine.backend import ApiRuntime, MockBackend, ScenarioConflict, ScenarioRefused
 from mock_server.engine.clock import checked_instant, moved, parse_duration, parse_instant
 from mock_server.engine.errors import ClientGone, MethodNotAllowed, PayloadTooLarge, RequestInvalid, RouteNotFound
 from mock_server.engine.routing import RouteTable
@@ -78,21 +78,34 @@ class _Route:
     snapshot: bool = False  # PUT /__mock/state: a body of up to STATE_BODY_BYTES, parsed by `_snapshot_json`
 
 
-def _switch(request: _Request, *, with_params: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+def _switch(request: _Request, *, with_params: bool) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """A scenario switch's scope and parameters: from the query (`?tenant=globex`) and the JSON body (the scope's
-    keys at its top level or under `scope`; `params` an object). A key that is neither is refused, by name."""
+    keys at its top level or under `scope`; `params` an object). The scope is None when none is given (switched
+    off: everywhere); `{"scope": {}}` names the whole mock alone. A key that is neither, a `params` that is no object
+    or a scope key given twice with two values is refused, by name."""
     scope: dict[str, Any] = {}
+    given = False
+
+    def put(key: str, value: Any) -> None:
+        if key in scope and scope[key] != value:
+            raise ControlError(400, f"scope.{key}: given twice, as {scope[key]!r} and {value!r}"[:300])
+        scope[key] = value
+
     for key, value in request.query.items():
+        if key == "control_token":  # the token's other way in (a browser's link), checked before this
+            continue
         if key not in SCOPE_KEYS:
             raise ControlError(400, f"unknown query parameter {key!r}; a scenario is scoped by {', '.join(SCOPE_KEYS)}")
-        scope[key] = value
+        put(key, value)
+        given = True
     body = request.body
+    shape = '{"tenant": ..., "params": {...}}' if with_params else '{"tenant": ...}'
     if body is None and request.raw_body.strip():
-        raise ControlError(400, 'the body is a JSON object: {"tenant": ..., "params": {...}}')
+        raise ControlError(400, f"the body is a JSON object: {shape}")
     if body is None:
-        return scope, {}
+        return (scope if given else None), {}
     if not isinstance(body, dict):
-        raise ControlError(400, 'the body is a JSON object: {"tenant": ..., "params": {...}}')
+        raise ControlError(400, f"the body is a JSON object: {shape}")
     allowed = [*SCOPE_KEYS, "scope", *(["params"] if with_params else [])]
     for key, value in body.items():
         if key not in allowed:
@@ -100,13 +113,16 @@ def _switch(request: _Request, *, with_params: bool) -> tuple[dict[str, Any], di
         if key == "scope":
             if not isinstance(value, dict):
                 raise ControlError(400, "scope: an object of api, tenant, conversation, contact")
-            scope.update(value)
+            for inner, each in value.items():
+                put(inner, each)
+            given = True
         elif key != "params":
-            scope[key] = value
-    params = body.get("params") or {}
+            put(key, value)
+            given = True
+    params = body.get("params", {})
     if not isinstance(params, dict):
-        raise ControlError(400, "params: an object, effect or rule number -> value")
-    return scope, params
+        raise ControlError(400, "params: an object, an effect or rule number -> its value")
+    return (scope if given else None), params
 
 
 def _fixed(limit: int) -> Callable[[Mapping[str, str]], int]:
@@ -311,22 +327,26 @@ class ControlApi:
 
     async def activate(self, request: _Request) -> tuple[int, Any]:
         """On for the whole mock, or at the scope the body or query gives (`{"tenant": "globex"}`,
-        `?api=highlevel&conversation=...`, or `{"scope": {...}}`), with `{"params": {"ai_token_balance": 25}}`."""
+        `?api=highlevel&conversation=...`, or `{"scope": {...}}`), with `{"params": {"ai_token_balance": 25}}`. On
+        there already with other parameters: 409."""
         name = self._known(request.path_params["name"])
         scope, params = _switch(request, with_params=True)
         try:
             changed = self.backend.activate_scenario(name, scope, params)
+        except ScenarioConflict as exc:
+            raise ControlError(409, str(exc)) from None
         except ScenarioRefused as exc:
             raise ControlError(400, str(exc)) from None
         activation = self.backend.scenario_activation(name, scope, params)
         return 200, {**self._scenario_json(name), "changed": changed, "activation": activation.as_json()}
 
     async def deactivate(self, request: _Request) -> tuple[int, Any]:
-        """Off at the scope given as for switching on; without one, off at every scope it is on."""
+        """Off at the scope given as for switching on (`{"scope": {}}`: the whole mock's alone); without one, off at
+        every scope it is on."""
         name = self._known(request.path_params["name"])
         scope, _ = _switch(request, with_params=False)
         try:
-            changed = self.backend.deactivate_scenario(name, scope or None)
+            changed = self.backend.deactivate_scenario(name, scope)
         except ScenarioRefused as exc:
             raise ControlError(400, str(exc)) from None
         return 200, {**self._scenario_json(name), "changed": changed}

@@ -105,7 +105,8 @@ def _resolved(document: dict[str, Any], node: Any) -> dict[str, Any]:
 
 
 def _codes(document: dict[str, Any], response: dict[str, Any]) -> set[str]:
-    """The error codes a response's examples show (`code`, `error.code`, `name`): what a client switches on."""
+    """The error codes a response's examples show (`code`, `errorCode` or Feathers' `name`, at the top or under
+    `error`): what a client switches on."""
     found: set[str] = set()
     for media in (response.get("content") or {}).values():
         if not isinstance(media, dict):
@@ -116,7 +117,7 @@ def _codes(document: dict[str, Any], response: dict[str, Any]) -> set[str]:
         for example in examples:
             for holder in (example, example.get("error") if isinstance(example, dict) else None):
                 if isinstance(holder, dict):
-                    for key in ("code", "errorCode"):
+                    for key in ("code", "errorCode", "name"):
                         if isinstance(holder.get(key), str):
                             found.add(holder[key])
     return found

@@ -67,6 +67,9 @@ class Target:
     tenants: frozenset[str] | None = None
     conversation: str | None = None
     contact: str | None = None
+    # The switching-on it belongs to (`Activation.key`): an effect that keeps rules in the store tags them with it, so
+    # that `ApiBinding.drop_rules` can take them out again when the undo steps are gone (after a restore).
+    key: str = field(default="", compare=False)
 
     @property
     def whole(self) -> bool:
@@ -397,7 +400,7 @@ def whole_activation(scenario: Scenario, apis: Iterable[str]) -> Activation:
 @dataclass(frozen=True)
 class Caller:
     """Who a request is about, for a scoped scenario's faults: the tenant authentication found and every id the
-    request names (its path parameters, query values and the top-level values of its body)."""
+    request names (its path parameters, query values and the values of its body, nested ones too)."""
 
     tenant: str
     named: tuple[str, ...]
@@ -441,22 +444,32 @@ class ScenarioBook:
 
     def add(self, activation: Activation, undo: list[Undo]) -> None:
         self._active[activation.key] = (activation, undo)
+        self._counters = {counter: value for counter, value in self._counters.items() if counter[0] != activation.key}
 
-    def deactivate(self, name: str, scope: Mapping[str, str] | None = None) -> bool:
-        """Switch off the scenario at this scope (None: at every scope it is on); False if it was not on there.
-        What it changed is given back, the latest switching-on first."""
-        self.get(name)
-        keys = [
+    def get_activation(self, key: str) -> Activation | None:
+        found = self._active.get(key)
+        return found[0] if found else None
+
+    def keys_of(self, name: str, scope: Mapping[str, str] | None = None) -> list[str]:
+        """The keys of the scenario's activations at `scope` (None: at every scope), oldest first."""
+        return [
             key
             for key, (activation, _) in self._active.items()
             if activation.name == name and (scope is None or key == activation_key(name, scope))
         ]
-        for key in reversed(keys):
-            _, undo = self._active.pop(key)
-            for step in reversed(undo):
-                step()
-            self._counters = {counter: value for counter, value in self._counters.items() if counter[0] != key}
-        return bool(keys)
+
+    def remove(self, key: str) -> Activation:
+        """Switch one activation off, giving back what it changed; its `every` counters go with it."""
+        activation, undo = self._active.pop(key)
+        for step in reversed(undo):
+            step()
+        self._counters = {counter: value for counter, value in self._counters.items() if counter[0] != key}
+        return activation
+
+    def after(self, key: str) -> list[str]:
+        """The keys of the activations switched on after `key`, oldest first."""
+        keys = list(self._active)
+        return keys[keys.index(key) + 1 :]
 
     def forget(self) -> None:
         """Drop every active scenario without undoing (the state they changed is being replaced)."""
@@ -477,6 +490,8 @@ class ScenarioBook:
                 yield activation
 
     def real_limits(self, extra: Iterable[Activation], api: str, tenant: str | None = None) -> bool:
+        """Whether the documented limits apply to this API (and tenant): a `real_limits` scenario is on for it.
+        Limits count per key, so a scenario scoped to a conversation or contact cannot set them (it is refused)."""
         return any(
             activation.real_limits and (tenant is None or activation.targets[api].has_tenant(tenant))
             for activation in self._in_play(extra, api)
@@ -502,7 +517,9 @@ class ScenarioBook:
             for index, rule in enumerate(activation.faults):
                 if not rule.matches(api, method, path):
                     continue
-                key = (activation.key, index)
+                # A request's own (X-Mock-Scenario) counts apart from the same scenario switched on for the mock.
+                owner = activation.key if activation.key in self._active else f"header:{activation.key}"
+                key = (owner, index)
                 self._counters[key] = self._counters.get(key, 0) + 1
                 if self._counters[key] % rule.every != 0:
                     continue

@@ -198,6 +198,9 @@ class ApiBinding:
     # A scoped scenario's conversation or contact this store does not hold: one line saying so (None when it holds
     # them all). Without it, a scope naming a conversation or contact is refused for this API.
     find_target: Callable[[Any, Target], str | None] | None = None
+    # Take out every rule a scenario's effects keep in the store for the switching-on `key` (Target.key): how a
+    # scenario restored from a snapshot, whose undo steps are gone, is switched off.
+    drop_rules: Callable[[Any, str], None] | None = None
     # What produces each documented non-2xx answer (docs/failures.md): "<operationId> <status>" or "* <status>" ->
     # the scenario, fault rule, state effect or input that makes the mock send it.
     failure_sources: Mapping[str, str] = field(default_factory=dict)

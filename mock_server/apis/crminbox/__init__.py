@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mock_server import DATA_ROOT
-from mock_server.apis.crminbox import auth, control, errors, failures
+from mock_server.apis.crminbox import auth, carrier, control, errors, failures
 from mock_server.apis.crminbox.consistency import check_state
 from mock_server.apis.crminbox.drifts import DRIFTS
 from mock_server.apis.crminbox.handlers import HANDLERS
@@ -31,6 +31,7 @@ API = ApiBinding(
     credentials=auth.credentials,
     errors=errors.STYLE,
     scenario_effects=control.SCENARIO_EFFECTS,
+    drop_rules=carrier.drop_rules,
     find_target=control.find_target,
     failure_sources=failures.FAILURE_SOURCES,
     control_routes=control.CONTROL_ROUTES,

@@ -65,7 +65,7 @@ def refuse(store: CrmStore, value: Any, clock: MockClock, target: Target) -> Und
     conversation, or the threads of one contact). Undo: the refusal stops (messages it refused stay failed)."""
     if value != "refuses":
         raise ValueError(f"carrier: only 'refuses' is supported, not {value!r}")
-    rule = CarrierRefusal(conversation=target.conversation, contact=target.contact)
+    rule = CarrierRefusal(conversation=target.conversation, contact=target.contact, key=target.key)
     orgs = [org for org in store.orgs.values() if target.has_tenant(org.id, org.key) and _holds(org, target)]
     if not orgs:
         raise ValueError("carrier: the scope names no org, conversation or contact of the CRM inbox")
@@ -77,3 +77,9 @@ def refuse(store: CrmStore, value: Any, clock: MockClock, target: Target) -> Und
             org.carrier_refusals[:] = [each for each in org.carrier_refusals if each is not rule]
 
     return undo
+
+
+def drop_rules(store: CrmStore, key: str) -> None:
+    """Every carrier refusal the switching-on `key` added (after a restore)."""
+    for org in store.orgs.values():
+        org.carrier_refusals[:] = [rule for rule in org.carrier_refusals if rule.key != key]

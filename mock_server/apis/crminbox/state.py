@@ -416,6 +416,7 @@ class CarrierRefusal:
 
     conversation: str | None = None
     contact: str | None = None
+    key: str = ""  # the switching-on that added it (Target.key)
 
 
 @dataclass

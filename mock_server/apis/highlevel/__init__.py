@@ -34,6 +34,7 @@ API = ApiBinding(
     rate_limit_headers=auth.rate_limit_headers,
     control_routes=control.CONTROL_ROUTES,
     scenario_effects=control.SCENARIO_EFFECTS,
+    drop_rules=control.drop_rules,
     find_target=control.find_target,
     failure_sources=failures.FAILURE_SOURCES,
     dashboard_script=Path(__file__).with_name("dashboard.js"),

@@ -38,6 +38,12 @@ def _where(target: Target, locations: list[Location]) -> str:
     return "location " + (", ".join(location.id for location in locations) or "(none)")
 
 
+def drop_rules(store: HighLevelStore, key: str) -> None:
+    """Every handover rule the switching-on `key` added (after a restore)."""
+    for location in store.locations.values():
+        location.handover_rules[:] = [rule for rule in location.handover_rules if rule.key != key]
+
+
 def find_target(store: HighLevelStore, target: Target) -> str | None:
     """What a scoped scenario names that the store does not hold, in one line (None when it holds it): a thread by
     its id; a contact by its id, phone or email; both together must be the contact's thread."""
@@ -72,16 +78,16 @@ def _agent_handover(store: HighLevelStore, value: Any, clock: MockClock, target:
     added: list[tuple[Location, HandoverRule]] = []
     for location in _locations(store, target):
         if target.conversation is None and target.contact is None:
-            added.append((location, HandoverRule()))
+            added.append((location, HandoverRule(key=target.key)))
         elif target.conversation is not None:
             added += [
-                (location, HandoverRule(conversation_id=c.id))
+                (location, HandoverRule(conversation_id=c.id, key=target.key))
                 for c in location.conversations.values()
                 if _covered(location, c, target)
             ]
         else:
             added += [
-                (location, HandoverRule(contact_id=c.id))
+                (location, HandoverRule(contact_id=c.id, key=target.key))
                 for c in location.contacts.values()
                 if target.has_contact(c.id, c.phone, c.email)
             ]

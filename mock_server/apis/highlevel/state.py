@@ -286,6 +286,7 @@ class HandoverRule:
 
     conversation_id: str | None = None
     contact_id: str | None = None
+    key: str = ""  # the switching-on that added it (Target.key)
 
     def covers(self, conversation: Conversation) -> bool:
         return self.conversation_id in (None, conversation.id) and self.contact_id in (None, conversation.contact_id)

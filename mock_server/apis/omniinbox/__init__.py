@@ -32,6 +32,7 @@ API = ApiBinding(
     errors=errors.STYLE,
     rate_limits=auth.RATE_LIMITS,
     scenario_effects=control.SCENARIO_EFFECTS,
+    drop_rules=control.drop_rules,
     find_target=control.find_target,
     failure_sources=failures.FAILURE_SOURCES,
     control_routes=control.CONTROL_ROUTES,

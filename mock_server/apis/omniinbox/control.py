@@ -94,7 +94,7 @@ def _fail_whatsapp(store: AchieveApexStore, value: Any, clock: MockClock, target
         raise ValueError(f"whatsapp_delivery: conversation {target.conversation!r} is not a WhatsApp conversation")
     added: list[tuple[Organization, Record]] = []
     for org in orgs:
-        rule: Record = {"conversation": target.conversation, "contact": target.contact}
+        rule: Record = {"conversation": target.conversation, "contact": target.contact, "key": target.key}
         org.failing_whatsapp.append(rule)
         added.append((org, rule))
 
@@ -103,6 +103,12 @@ def _fail_whatsapp(store: AchieveApexStore, value: Any, clock: MockClock, target
             org.failing_whatsapp[:] = [kept for kept in org.failing_whatsapp if kept is not rule]
 
     return undo
+
+
+def drop_rules(store: AchieveApexStore, key: str) -> None:
+    """Every failing-WhatsApp rule the switching-on `key` added (after a restore)."""
+    for org in store.organizations.values():
+        org.failing_whatsapp[:] = [rule for rule in org.failing_whatsapp if rule.get("key") != key]
 
 
 SCENARIO_EFFECTS: Mapping[str, Effect] = {"messaging_window": _close_windows, "whatsapp_delivery": _fail_whatsapp}

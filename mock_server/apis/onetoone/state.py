@@ -302,10 +302,11 @@ class RuleScope:
 
     conversation: str | None = None
     contact: str | None = None
+    key: str = ""  # the switching-on that added it (Target.key)
 
     @classmethod
     def of(cls, target: Target) -> RuleScope:
-        return cls(conversation=target.conversation, contact=target.contact)
+        return cls(conversation=target.conversation, contact=target.contact, key=target.key)
 
 
 @dataclass
@@ -316,6 +317,7 @@ class AiRunOut:
 
     left: int
     drained: int = 0
+    key: str = ""  # the switching-on that added it (Target.key)
 
 
 @dataclass
@@ -909,10 +911,17 @@ class OneToOneStore:
             if rule in rules:
                 rules.remove(rule)
 
+    def drop_rules(self, key: str) -> None:
+        """Every send, template and AI run-out rule the switching-on `key` added (after a restore)."""
+        for business in self.businesses.values():
+            business.send_failures = [rule for rule in business.send_failures if rule.key != key]
+            business.template_rejections = [rule for rule in business.template_rejections if rule.key != key]
+            business.ai_run_outs = [rule for rule in business.ai_run_outs if rule.key != key]
+
     def add_ai_run_outs(self, after: int, target: Target) -> list[tuple[Business, AiRunOut]]:
         added = []
         for business in self.businesses_in(target):
-            run_out = AiRunOut(left=after)
+            run_out = AiRunOut(left=after, key=target.key)
             business.ai_run_outs.append(run_out)
             added.append((business, run_out))
         return added

@@ -279,8 +279,9 @@
         const raw = $("scenario-params").value.trim();
         body = { ...scope, params: raw ? JSON.parse(raw) : {} };
       }
+      // Off at the scope picked alone: `{"scope": {}}` is the whole mock's switching-on, not every one of them.
       await control(on ? "POST" : "DELETE", `scenarios/${encodeURIComponent(name)}`,
-        Object.keys(body).length ? body : undefined);
+        on ? body : { scope });
       showError("notice", null);
     } catch (error) {
       showError("notice", error instanceof SyntaxError ? new Error(`parameters: not JSON: ${error.message}`) : error);

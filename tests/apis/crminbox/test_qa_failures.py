@@ -502,3 +502,15 @@ def test_a_known_customer_writes_by_a_channel_they_have_an_address_for(crm: CrmC
         "error": "channel: contact 3c2b1a09-8f7e-4d6c-9b5a-4a3b2c1d0e02 has no phone number to write by sms from"
     }
     assert crm.state() == before
+
+
+def test_a_subaccount_with_credentials_is_a_tenant_a_scope_can_name(crm: CrmClient) -> None:
+    lakeside = "11111111-2222-3333-4444-555555555555"  # the docs' X-Org-Id example: a subaccount, no fixture tenant
+    on = crm.http.post("/__mock/scenarios/carrier-refuses", json={"tenant": lakeside})
+    assert on.status_code == 200, on.text
+    assert on.json()["activation"]["scope"] == {"tenant": lakeside}
+    refused = crm.http.post(
+        "/__mock/scenarios/carrier-refuses", json={"tenant": "22222222-0000-4000-8000-000000000000"}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("scope.tenant: crm-inbox has no tenant '22222222-0000-4000-8000-")

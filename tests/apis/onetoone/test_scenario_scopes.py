@@ -11,7 +11,7 @@ import pytest
 
 from mock_server import cli
 from mock_server.server import create_app
-from mock_server.testing import ConvoMock, ServedRunner
+from mock_server.testing import ConvoMock, InProcessRunner, ServedRunner
 from tests.support.onetoone import DOC_CONVERSATION, DOC_PHONE, GLOBEX_TOKEN, TESTER_CONVERSATION, OneToOneClient
 
 RUN_AI = {"actions": [{"type": "run_ai", "ai_employee": {"name": "Sales Agent"}}]}
@@ -204,3 +204,87 @@ def test_the_cli_switches_a_scenario_at_a_scope_in_a_running_mock(capsys: pytest
         runner.close()
     assert cli.main(["scenarios", "on", "slow", "--base-url", runner.base_url]) == 1
     assert "no mock answers at" in capsys.readouterr().err
+
+
+def test_switched_off_out_of_order_each_gives_back_only_its_own(api: OneToOneClient) -> None:
+    switch_on(api, "window-expired", api="1to1ai", conversation=DOC_CONVERSATION)
+    switch_on(api, "window-expired")  # then everywhere
+    scope = {"api": "1to1ai", "conversation": DOC_CONVERSATION}
+    off = api.http.request("DELETE", "/__mock/scenarios/window-expired", json=scope)
+    assert off.json()["changed"] is True
+    assert window(api, DOC_CONVERSATION) == "closed"  # still closed by the whole-mock one
+    assert window(api, TESTER_CONVERSATION) == "closed"
+    whole = api.http.request("DELETE", "/__mock/scenarios/window-expired", json={"scope": {}})  # the whole mock's
+    assert whole.json()["changed"] is True and whole.json()["activations"] == []
+    assert window(api, DOC_CONVERSATION) == "open" and window(api, TESTER_CONVERSATION) == "open"
+
+
+def test_balances_come_back_whatever_order_the_scopes_are_switched_off_in(api: OneToOneClient) -> None:
+    businesses = api.mock.app.backend.runtimes["1to1ai"].store.businesses
+    switch_on(api, "ai-tokens-empty", tenant="globex", params={"ai_token_balance": 25})
+    switch_on(api, "ai-tokens-empty")
+    assert (businesses["acme"].ai_token_balance, businesses["globex"].ai_token_balance) == (0, 0)
+    api.http.delete("/__mock/scenarios/ai-tokens-empty", params={"tenant": "globex"})
+    assert (businesses["acme"].ai_token_balance, businesses["globex"].ai_token_balance) == (0, 0)
+    api.http.delete("/__mock/scenarios/ai-tokens-empty")
+    assert (businesses["acme"].ai_token_balance, businesses["globex"].ai_token_balance) == (100000, 2500)
+
+
+def test_switching_on_again_with_other_parameters_is_a_409_that_says_which_hold(api: OneToOneClient) -> None:
+    switch_on(api, "ai-tokens-empty", params={"ai_token_balance": 5})
+    again = api.http.post("/__mock/scenarios/ai-tokens-empty", json={"params": {"ai_token_balance": 100}})
+    assert again.status_code == 409
+    assert again.json() == {
+        "error": 'ai-tokens-empty is on there already with params {"ai_token_balance": 5}: switch it off first'
+    }
+    same = api.http.post("/__mock/scenarios/ai-tokens-empty", json={"params": {"ai_token_balance": 5}})
+    assert same.status_code == 200 and same.json()["changed"] is False
+
+
+def test_rate_limits_take_no_conversation_scope(api: OneToOneClient) -> None:
+    refused = api.http.post("/__mock/scenarios/real-limits", json={"conversation": DOC_CONVERSATION})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == (
+        "scope: real-limits sets the rate limits, which count per key: scope it to an api or tenant"
+    )
+
+
+def test_a_restored_scenario_switches_off_and_takes_its_rules_with_it(api: OneToOneClient) -> None:
+    switch_on(api, "send-failed", api="1to1ai", tenant="acme")
+    assert text(api, DOC_CONVERSATION).status_code == 502
+    snapshot = json.loads(api.state())
+    api.http.post("/__mock/reset")
+    assert api.http.put("/__mock/state", json=snapshot).status_code == 200
+    assert text(api, DOC_CONVERSATION).status_code == 502
+    off = api.http.delete("/__mock/scenarios/send-failed")
+    assert off.json()["changed"] is True
+    assert text(api, DOC_CONVERSATION).status_code == 201
+
+
+def test_a_snapshot_may_give_its_activations_alone(api: OneToOneClient) -> None:
+    switch_on(api, "rate-limited", api="1to1ai", tenant="globex")
+    snapshot = json.loads(api.state())
+    del snapshot["active_scenarios"]
+    api.http.post("/__mock/reset")
+    assert api.http.put("/__mock/state", json=snapshot).status_code == 200
+    assert api.http.get("/__mock/scenarios").json()["active"] == ["rate-limited"]
+
+
+def test_the_control_token_in_the_query_is_no_scope() -> None:
+    runner = InProcessRunner(create_app(apis=["1to1ai"], control_token="t0ken"))
+    try:
+        with runner.client(runner.base_url, {"X-Mock-Client": "test"}) as http:
+            on = http.post("/__mock/scenarios/slow?control_token=t0ken")
+            assert on.status_code == 200 and on.json()["activation"]["scope"] == {}
+            assert http.delete("/__mock/scenarios/slow?control_token=t0ken").json()["changed"] is True
+    finally:
+        runner.close()
+
+
+def test_a_timeline_step_that_cannot_be_sent_fails_the_step_not_the_mock(api: OneToOneClient) -> None:
+    story = "description: x\nsteps:\n  - call: {api: 1to1ai, method: POST, path: /x, body: {n: .nan}}\n"
+    played = api.http.post("/__mock/timelines/play", json={"yaml": story})
+    assert played.status_code == 200
+    assert played.json()["passed"] is False
+    assert played.json()["steps"][0]["failures"][0].startswith("the step cannot be sent: ValueError")
+    assert api.http.get("/__mock/health").json()["status"] == "ok"

@@ -116,7 +116,7 @@ def test_a_step_without_expectations_must_succeed_and_variables_must_be_set(
     )
     code, out, _ = play(capsys, str(refused))
     assert code == 1
-    assert "answered 404 (a step without `expect` must answer 2xx or 3xx)" in out
+    assert "answered 404 (a step without an expected status must answer 2xx or 3xx)" in out
 
 
 def test_expectations_match_part_of_a_body_and_saved_values_keep_their_type(
