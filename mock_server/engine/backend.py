@@ -33,6 +33,7 @@ from mock_server.engine.scenarios import (
     Target,
     Undo,
     activation_key,
+    id_key,
     load_scenarios,
     scenario_schema,
 )
@@ -408,7 +409,8 @@ class MockBackend:
             raise ScenarioRefused(
                 f"scope: {name} sets the rate limits, which count per key: scope it to an api or tenant"
             )
-        targets = self._targets(name, apis, where, stores or {})
+        stores = stores or {}
+        targets = self._targets(name, apis, where, stores)
         values = self._parameters(scenario, list(targets), dict(params or {}))
         state = {
             api: {effect: values.get(effect, value) for effect, value in effects.items()}
@@ -416,6 +418,12 @@ class MockBackend:
             if api in targets
         }
         numbers = {key: values[key] for key in FAULT_PARAMETERS if key in values}
+        named = {
+            api: frozenset(id_key(each) for each in find(stores.get(api, self.runtimes[api].store), target))
+            for api, target in targets.items()
+            if (target.conversation is not None or target.contact is not None)
+            and (find := self.runtimes[api].binding.target_ids) is not None
+        }
         return Activation(
             name=name,
             scope=where,
@@ -424,6 +432,7 @@ class MockBackend:
             state=state,
             faults=tuple(replace(rule, **numbers) for rule in scenario.faults),
             real_limits=scenario.real_limits,
+            named=named,
         )
 
     def _targets(

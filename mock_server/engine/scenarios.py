@@ -46,6 +46,7 @@ __all__ = [
     "Undo",
     "WHOLE",
     "activation_key",
+    "id_key",
     "whole_activation",
     "load_scenarios",
     "parse_strict_yaml",
@@ -106,6 +107,12 @@ def _named(wanted: str, ids: Iterable[object]) -> bool:
         if text.casefold() == folded or (digits and _PHONE.fullmatch(text) and re.sub(r"\D", "", text) == digits):
             return True
     return False
+
+
+def id_key(value: object) -> str:
+    """An id as compared with a request's values: case folded; a phone number as its digits."""
+    text = str(value).strip()
+    return re.sub(r"\D", "", text) if _PHONE.fullmatch(text) else text.casefold()
 
 
 WHOLE = Target()
@@ -366,6 +373,9 @@ class Activation:
     state: Mapping[str, Mapping[str, Any]]
     faults: tuple[FaultRule, ...]
     real_limits: bool
+    # Per API with a conversation or contact target: every id a request may name it by (`id_key`-folded), found
+    # when it was switched on (`ApiBinding.target_ids`); an API without the hook looks for the scope's own value.
+    named: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -405,11 +415,19 @@ class Caller:
     tenant: str
     named: tuple[str, ...]
 
-    def inside(self, target: Target) -> bool:
-        return (
-            target.has_tenant(self.tenant)
-            and (target.conversation is None or target.has_conversation(*self.named))
-            and (target.contact is None or target.has_contact(*self.named))
+    def inside(self, target: Target, ids: frozenset[str] | None = None) -> bool:
+        """The request is the target's: its tenant's, and (for a conversation or contact target) it names one of
+        `ids` (the conversations' and contacts' ids the target covers), or else the scope's value itself. The
+        tenant's own id is no name of a conversation (the omni-inbox's organization 456 and contact 456)."""
+        if not target.has_tenant(self.tenant):
+            return False
+        if target.conversation is None and target.contact is None:
+            return True
+        named = [value for value in self.named if value != self.tenant]
+        if ids is not None:
+            return any(id_key(value) in ids for value in named)
+        return (target.conversation is None or target.has_conversation(*named)) and (
+            target.contact is None or target.has_contact(*named)
         )
 
 
@@ -512,7 +530,7 @@ class ScenarioBook:
         for activation in self._in_play(extra, api):
             if activation.narrow(api) != (caller is not None):
                 continue
-            if caller is not None and not caller.inside(activation.targets[api]):
+            if caller is not None and not caller.inside(activation.targets[api], activation.named.get(api)):
                 continue
             for index, rule in enumerate(activation.faults):
                 if not rule.matches(api, method, path):

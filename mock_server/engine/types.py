@@ -198,6 +198,10 @@ class ApiBinding:
     # A scoped scenario's conversation or contact this store does not hold: one line saying so (None when it holds
     # them all). Without it, a scope naming a conversation or contact is refused for this API.
     find_target: Callable[[Any, Target], str | None] | None = None
+    # Every id a request may name what a conversation or contact target covers by (its conversations' ids, their
+    # contacts' ids, phones and emails): what a scoped fault rule looks for in a request. Without it, the scope's
+    # own value is looked for.
+    target_ids: Callable[[Any, Target], frozenset[str]] | None = None
     # Take out every rule a scenario's effects keep in the store for the switching-on `key` (Target.key): how a
     # scenario restored from a snapshot, whose undo steps are gone, is switched off.
     drop_rules: Callable[[Any, str], None] | None = None

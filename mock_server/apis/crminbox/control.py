@@ -43,6 +43,20 @@ def find_target(store: CrmStore, target: Target) -> str | None:
     return None
 
 
+def target_ids(store: CrmStore, target: Target) -> frozenset[str]:
+    """Every id a request may name what the target covers by: each thread's id, its contact's id, phone and email."""
+    found: set[str] = set()
+    for org in store.orgs.values():
+        if not target.has_tenant(org.id, org.key):
+            continue
+        for conversation in org.conversations.values():
+            contact = org.contacts.get(conversation.contact_id)
+            ids = (conversation.contact_id, contact.phone if contact else None, contact.email if contact else None)
+            if target.has_conversation(conversation.id) and target.has_contact(*ids):
+                found.update(str(each) for each in (conversation.id, *ids) if each)
+    return frozenset(found)
+
+
 def _org(store: CrmStore, value: Any) -> Org:
     """An org by its id or its fixture key (acme, globex); none given or an unknown one: 404, naming the known."""
     known = ", ".join(f"{o.id} ({o.key})" if o.key else o.id for o in store.orgs.values())

@@ -34,6 +34,7 @@ API = ApiBinding(
     scenario_effects=control.SCENARIO_EFFECTS,
     drop_rules=control.drop_rules,
     find_target=control.find_target,
+    target_ids=control.target_ids,
     failure_sources=failures.FAILURE_SOURCES,
     control_routes=control.CONTROL_ROUTES,
     dashboard_script=Path(__file__).with_name("dashboard.js"),

@@ -113,6 +113,23 @@ def find_target(store: OneToOneStore, target: Target) -> str | None:
     return None
 
 
+def target_ids(store: OneToOneStore, target: Target) -> frozenset[str]:
+    """Every id a request may name what the target covers by: each conversation's uuid, its contact's uuid, phone
+    and BSUID."""
+    found: set[str] = set()
+    for business in store.businesses_in(target):
+        for conversation in business.conversations.values():
+            contact = business.contacts.get(conversation.contact_uuid)
+            ids = (
+                conversation.contact_uuid,
+                contact.phone if contact else None,
+                contact.whatsapp_user_id if contact else None,
+            )
+            if target.has_conversation(conversation.uuid) and target.has_contact(*ids):
+                found.update(str(each) for each in (conversation.uuid, *ids) if each)
+    return frozenset(found)
+
+
 # -- control simulations -----------------------------------------------------------------------------------------
 
 

@@ -605,3 +605,17 @@ def test_a_refused_inbound_names_the_field_never_none_and_changes_nothing(
     assert answer["error"].startswith(error), answer
     assert "None" not in answer["error"]
     assert omni.state() == before
+
+
+def test_a_contact_scoped_fault_is_not_set_off_by_an_organization_with_the_same_number(omni: OmniClient) -> None:
+    """Globex's contact 456 and acme's organization 456 share a number: an acme request naming its organization is
+    not the contact's, one naming the contact's conversation is."""
+    on = omni.http.post("/__mock/scenarios/vendor-down", json={"api": "omni-inbox", "contact": "456"})
+    assert on.status_code == 200, on.text
+    listed = omni.get("/conversations", params={"organization_id": 456})
+    assert listed.status_code == 200, listed.text
+    theirs = control.target_ids(omni.mock.app.backend.runtimes["omni-inbox"].store, Target(contact="456"))
+    conversation_id = next(each for each in sorted(theirs) if each.isdigit() and each != "456" and len(each) == 4)
+    globex = omni.with_key(27)
+    hit = globex.get(f"/conversations/{conversation_id}", params={"organization_id": 27})
+    assert hit.status_code == 503, hit.text

@@ -288,3 +288,10 @@ def test_a_timeline_step_that_cannot_be_sent_fails_the_step_not_the_mock(api: On
     assert played.json()["passed"] is False
     assert played.json()["steps"][0]["failures"][0].startswith("the step cannot be sent: ValueError")
     assert api.http.get("/__mock/health").json()["status"] == "ok"
+
+
+def test_a_contact_scoped_fault_fires_on_its_conversation_named_by_uuid(api: OneToOneClient) -> None:
+    switch_on(api, "vendor-down", api="1to1ai", contact="+52 1 55 1234 5678")  # DOC's customer, as a person writes it
+    assert api.get(f"/conversations/{DOC_CONVERSATION}").status_code == 503
+    assert api.post("/conversation/status", json={"conversation": {"phone": DOC_PHONE}}).status_code == 503
+    assert api.get(f"/conversations/{TESTER_CONVERSATION}").status_code == 200
