@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,15 @@ class Target:
 
     def has_contact(self, *ids: object) -> bool:
         return self.contact is None or _named(self.contact, ids)
+
+    def ids_of(self, threads: Iterable[tuple[object, Sequence[object]]]) -> frozenset[str]:
+        """Every id of the threads this target covers, each given as (its conversation's id, its contact's ids):
+        what `ApiBinding.target_ids` answers once a package has listed its tenant's threads."""
+        found: set[str] = set()
+        for conversation, contact in threads:
+            if self.has_conversation(conversation) and self.has_contact(*contact):
+                found.update(str(each) for each in (conversation, *contact) if each not in (None, ""))
+        return frozenset(found)
 
     def covers(self, tenant: object, conversation: Iterable[object] = (), contact: Iterable[object] = ()) -> bool:
         """A record of `tenant` in a conversation known by `conversation`'s ids, with a contact known by `contact`'s

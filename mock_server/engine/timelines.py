@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,11 +184,15 @@ class _Failed(Exception):
 Request = tuple[str, str, dict[str, Any]]  # method, URL (relative to the mock's root, or whole), httpx keywords
 
 
-def play(timeline: Timeline, control: httpx.Client) -> TimelineResult:
-    """Play every step through `control` (a client at the mock's root that passes the control API's rules: an
-    `X-Mock-Client` header). Stops at the first failing step; the rest are reported skipped."""
+# What a driver hands back for a request: the answer, or why there was none.
+Outcome = httpx.Response | Exception
+
+
+def _steps(timeline: Timeline, root: str) -> Generator[Request, Outcome, TimelineResult]:
+    """The timeline without I/O: yields each request and takes its answer (or the exception sending it raised);
+    returns the result. `play` and `play_async` send what it yields."""
     started = time.perf_counter()
-    player = _Player(timeline, str(control.base_url))
+    player = _Player(timeline, root)
     results: list[StepResult] = []
     for index, step in enumerate(timeline.steps, start=1):
         result = StepResult(index=index, label=_label(step), skipped=any(r.failures for r in results))
@@ -198,9 +202,9 @@ def play(timeline: Timeline, control: httpx.Client) -> TimelineResult:
         began = time.perf_counter()
         try:
             if player.credentials is None and "call" in step:
-                player.take_credentials(control.get("/__mock/credentials"))
-            method, url, kwargs = player.prepare(step, result)
-            player.check(step, result, control.request(method, url, **kwargs))
+                player.take_credentials(_answer((yield ("GET", "/__mock/credentials", {}))))
+            request = player.prepare(step, result)
+            player.check(step, result, _answer((yield request)))
         except _Failed as exc:
             result.failures = exc.lines
         except httpx.HTTPError as exc:
@@ -209,33 +213,48 @@ def play(timeline: Timeline, control: httpx.Client) -> TimelineResult:
             result.failures = [f"the step cannot be sent: {type(exc).__name__}: {exc}"[:400]]
         result.seconds = time.perf_counter() - began
     return TimelineResult(timeline, results, time.perf_counter() - started)
+
+
+def _answer(outcome: Outcome) -> httpx.Response:
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def play(timeline: Timeline, control: httpx.Client) -> TimelineResult:
+    """Play every step through `control` (a client at the mock's root that passes the control API's rules: an
+    `X-Mock-Client` header). Stops at the first failing step; the rest are reported skipped."""
+    steps = _steps(timeline, str(control.base_url))
+    try:
+        request = next(steps)
+        while True:
+            method, url, kwargs = request
+            outcome: Outcome
+            try:
+                outcome = control.request(method, url, **kwargs)
+            except (httpx.HTTPError, ValueError, TypeError, UnicodeError) as exc:
+                outcome = exc
+            request = steps.send(outcome)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
 async def play_async(timeline: Timeline, control: httpx.AsyncClient) -> TimelineResult:
     """`play` for a caller on an event loop (the dashboard's `POST /__mock/timelines/play`, which plays on the mock
     that serves it)."""
-    started = time.perf_counter()
-    player = _Player(timeline, str(control.base_url))
-    results: list[StepResult] = []
-    for index, step in enumerate(timeline.steps, start=1):
-        result = StepResult(index=index, label=_label(step), skipped=any(r.failures for r in results))
-        results.append(result)
-        if result.skipped:
-            continue
-        began = time.perf_counter()
-        try:
-            if player.credentials is None and "call" in step:
-                player.take_credentials(await control.get("/__mock/credentials"))
-            method, url, kwargs = player.prepare(step, result)
-            player.check(step, result, await control.request(method, url, **kwargs))
-        except _Failed as exc:
-            result.failures = exc.lines
-        except httpx.HTTPError as exc:
-            result.failures = [f"the mock did not answer: {type(exc).__name__}: {exc}"]
-        except (ValueError, TypeError, UnicodeError) as exc:  # a body JSON cannot carry (NaN), a header not ASCII
-            result.failures = [f"the step cannot be sent: {type(exc).__name__}: {exc}"[:400]]
-        result.seconds = time.perf_counter() - began
-    return TimelineResult(timeline, results, time.perf_counter() - started)
+    steps = _steps(timeline, str(control.base_url))
+    try:
+        request = next(steps)
+        while True:
+            method, url, kwargs = request
+            outcome: Outcome
+            try:
+                outcome = await control.request(method, url, **kwargs)
+            except (httpx.HTTPError, ValueError, TypeError, UnicodeError) as exc:
+                outcome = exc
+            request = steps.send(outcome)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
 
 
 def _label(step: Mapping[str, Any]) -> str:

@@ -45,16 +45,16 @@ def find_target(store: CrmStore, target: Target) -> str | None:
 
 def target_ids(store: CrmStore, target: Target) -> frozenset[str]:
     """Every id a request may name what the target covers by: each thread's id, its contact's id, phone and email."""
-    found: set[str] = set()
-    for org in store.orgs.values():
-        if not target.has_tenant(org.id, org.key):
-            continue
-        for conversation in org.conversations.values():
-            contact = org.contacts.get(conversation.contact_id)
-            ids = (conversation.contact_id, contact.phone if contact else None, contact.email if contact else None)
-            if target.has_conversation(conversation.id) and target.has_contact(*ids):
-                found.update(str(each) for each in (conversation.id, *ids) if each)
-    return frozenset(found)
+    return target.ids_of(
+        (conversation.id, (conversation.contact_id, *_reach(org.contacts.get(conversation.contact_id))))
+        for org in store.orgs.values()
+        if target.has_tenant(org.id, org.key)
+        for conversation in org.conversations.values()
+    )
+
+
+def _reach(contact: Contact | None) -> tuple[str | None, str | None]:
+    return (contact.phone, contact.email) if contact is not None else (None, None)
 
 
 def _org(store: CrmStore, value: Any) -> Org:

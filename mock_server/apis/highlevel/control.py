@@ -65,14 +65,15 @@ def find_target(store: HighLevelStore, target: Target) -> str | None:
 
 def target_ids(store: HighLevelStore, target: Target) -> frozenset[str]:
     """Every id a request may name what the target covers by: each thread's id, its contact's id, phone and email."""
-    found: set[str] = set()
-    for location in _locations(store, target):
-        for conversation in location.conversations.values():
-            contact = location.contacts.get(conversation.contact_id)
-            ids = (conversation.contact_id, contact.phone if contact else None, contact.email if contact else None)
-            if target.has_conversation(conversation.id) and target.has_contact(*ids):
-                found.update(str(each) for each in (conversation.id, *ids) if each)
-    return frozenset(found)
+
+    def reach(contact: Contact | None) -> tuple[str | None, str | None]:
+        return (contact.phone, contact.email) if contact is not None else (None, None)
+
+    return target.ids_of(
+        (conversation.id, (conversation.contact_id, *reach(location.contacts.get(conversation.contact_id))))
+        for location in _locations(store, target)
+        for conversation in location.conversations.values()
+    )
 
 
 def _covered(location: Location, conversation: Conversation, target: Target) -> bool:

@@ -57,13 +57,11 @@ def find_target(store: AchieveApexStore, target: Target) -> str | None:
 
 def target_ids(store: AchieveApexStore, target: Target) -> frozenset[str]:
     """Every id a request may name what the target covers by: each conversation's id and its contact's ids."""
-    found: set[str] = set()
-    for org in _covered(store, target):
-        for conversation in _live(org.conversations):
-            ids = tuple(state.contact_ids(org, conversation))
-            if target.has_conversation(conversation["id"]) and target.has_contact(*ids):
-                found.update(str(each) for each in (conversation["id"], *ids) if each not in (None, ""))
-    return frozenset(found)
+    return target.ids_of(
+        (conversation["id"], tuple(state.contact_ids(org, conversation)))
+        for org in _covered(store, target)
+        for conversation in _live(org.conversations)
+    )
 
 
 def _close_windows(store: AchieveApexStore, value: Any, clock: MockClock, target: Target) -> Undo:

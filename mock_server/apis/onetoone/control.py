@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from mock_server.apis.onetoone import errors
-from mock_server.apis.onetoone.state import Business, Conversation, OneToOneStore, RuleScope, digits
+from mock_server.apis.onetoone.state import Business, Contact, Conversation, OneToOneStore, RuleScope, digits
 from mock_server.apis.onetoone.wire import message_json
 from mock_server.engine.clock import MockClock, iso
 from mock_server.engine.scenarios import Effect, Target, Undo
@@ -116,18 +116,15 @@ def find_target(store: OneToOneStore, target: Target) -> str | None:
 def target_ids(store: OneToOneStore, target: Target) -> frozenset[str]:
     """Every id a request may name what the target covers by: each conversation's uuid, its contact's uuid, phone
     and BSUID."""
-    found: set[str] = set()
-    for business in store.businesses_in(target):
-        for conversation in business.conversations.values():
-            contact = business.contacts.get(conversation.contact_uuid)
-            ids = (
-                conversation.contact_uuid,
-                contact.phone if contact else None,
-                contact.whatsapp_user_id if contact else None,
-            )
-            if target.has_conversation(conversation.uuid) and target.has_contact(*ids):
-                found.update(str(each) for each in (conversation.uuid, *ids) if each)
-    return frozenset(found)
+
+    def reach(contact: Contact | None) -> tuple[str | None, str | None]:
+        return (contact.phone, contact.whatsapp_user_id) if contact is not None else (None, None)
+
+    return target.ids_of(
+        (conversation.uuid, (conversation.contact_uuid, *reach(business.contacts.get(conversation.contact_uuid))))
+        for business in store.businesses_in(target)
+        for conversation in business.conversations.values()
+    )
 
 
 # -- control simulations -----------------------------------------------------------------------------------------
