@@ -56,7 +56,9 @@ def test_drift_is_caught_and_named(name: str) -> None:
     drift = DRIFTS[name]
     report = run_contract(
         api=drift.api,
-        app=DriftingApp(create_app(apis=[drift.api]), drift),
+        # A frozen clock: answers that carry the time (a created agent's timestamps) would steer the stateful phase
+        # differently from run to run, and under load it missed the delete drift now and then.
+        app=DriftingApp(create_app(apis=[drift.api], frozen=True), drift),
         include=drift.operations,
         max_examples=10,
         seed=1,
