@@ -524,6 +524,10 @@ def scenarios(args: argparse.Namespace, out: TextIO) -> int:
                 f"switch on: convomock serve --scenario {scenario.name} | POST /__mock/scenarios/"
                 f"{scenario.name} | header X-Mock-Scenario: {scenario.name}"
             ),
+            (
+                f"for one API, tenant, conversation or contact: convomock scenarios on {scenario.name} --tenant "
+                f"globex{_example_param(scenario)} (docs/scenarios.md)"
+            ),
         ]
         out.write("\n".join(lines) + "\n")
         return EXIT_OK
@@ -658,6 +662,14 @@ def _json_of(response: Any) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _example_param(scenario: Any) -> str:
+    """` --param effect=value` for the scenario's first state effect (its value as the file gives it), or ''."""
+    for effects in scenario.state.values():
+        for effect, value in effects.items():
+            return f" --param {effect}={value}"
+    return ""
 
 
 def _check_scenarios(folders: Sequence[Path], out: TextIO) -> int:

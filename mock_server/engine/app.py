@@ -184,7 +184,7 @@ class ApiDispatcher:
         rate_states = None
         body: bytes = b""
         request_body: Any = None
-        names = backend.scenarios.active
+        names = backend.scenarios.applying(binding.name)  # the journal's: what applies to this request
         own: list[Activation] = []  # this request's X-Mock-Scenario
         reached_handler = False
         try:
@@ -219,6 +219,8 @@ class ApiDispatcher:
             request_body = validated.body
             if backend.scenarios.narrowed(binding.name):  # a scenario on for one tenant, conversation or contact
                 caller = Caller(principal.tenant_id, _named_ids(validated.path, validated.raw_query, validated.body))
+                names = backend.scenarios.applying(binding.name, caller, own)
+                names += [activation.name for activation in own if activation.name not in names]
                 latency_ms, rule = backend.scenarios.fault(own, binding.name, method, inner or "/", caller)
                 if latency_ms:
                     await asyncio.sleep(latency_ms / 1000)

@@ -503,6 +503,16 @@ class ScenarioBook:
         self._active.clear()
         self._counters.clear()
 
+    def applying(self, api: str, caller: Caller | None = None, own: Iterable[Activation] = ()) -> list[str]:
+        """The names of the scenarios that apply to a request to `api`, each once: those on for the whole API,
+        those scoped to the `caller` (when it is known) and the request's own (`X-Mock-Scenario`)."""
+        names: dict[str, None] = {}
+        for activation in self._in_play(own, api):
+            target = activation.targets[api]
+            if not activation.narrow(api) or (caller is not None and caller.inside(target, activation.named.get(api))):
+                names[activation.name] = None
+        return list(names)
+
     def narrowed(self, api: str) -> bool:
         """Some scenario is on in `api` for one tenant, conversation or contact only (its faults are checked once
         the caller is known)."""

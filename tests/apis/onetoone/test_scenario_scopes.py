@@ -295,3 +295,12 @@ def test_a_contact_scoped_fault_fires_on_its_conversation_named_by_uuid(api: One
     assert api.get(f"/conversations/{DOC_CONVERSATION}").status_code == 503
     assert api.post("/conversation/status", json={"conversation": {"phone": DOC_PHONE}}).status_code == 503
     assert api.get(f"/conversations/{TESTER_CONVERSATION}").status_code == 200
+
+
+def test_the_journal_names_a_scoped_scenario_only_on_the_requests_inside_its_scope(api: OneToOneClient) -> None:
+    switch_on(api, "slow", api="1to1ai", params={"latency_ms": 0})
+    switch_on(api, "window-expired", api="1to1ai", conversation=DOC_CONVERSATION)
+    api.get(f"/conversations/{DOC_CONVERSATION}")
+    api.get(f"/conversations/{TESTER_CONVERSATION}")
+    entries = api.http.get("/__mock/requests", params={"limit": 2}).json()["items"]
+    assert [entry["scenarios"] for entry in entries] == [["slow"], ["slow", "window-expired"]]
