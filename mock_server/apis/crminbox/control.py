@@ -155,9 +155,9 @@ def inbound(call: ControlCall) -> Any:
         # A known customer writes by sms when they have a number, else by email, unless the body says (convomock
         # design); a channel they have no address for is refused.
         channel = body.get("channel", "sms" if known.phone else "email")
-        needed = {"sms": known.phone, "call": known.phone, "email": known.email}.get(channel, True)
+        needed = {"sms": known.phone, "email": known.email}.get(channel, True)  # a call's log needs neither
         if not needed:
-            what = "email address" if channel == "email" else "phone number"
+            what = "email address" if channel == "email" else "phone number"  # sms
             raise ControlError(400, f"channel: contact {known.id} has no {what} to write by {channel} from")
     text = call.text("body") if channel != "call" else body.get("body")
     for name in ("body", "subject", "provider_message_id"):
