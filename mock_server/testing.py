@@ -238,12 +238,9 @@ class ConvoMock:
         tenants = ", ".join(sorted({str(c["tenant"]) for c in credentials}))
         raise LookupError(f"convomock: no {api} credential for tenant={tenant!r} token={token!r}; tenants: {tenants}")
 
-    def _tenant_ids(self, api: str, tenant: str) -> set[str]:
-        runtime = self.runner.app.backend.runtimes[api]
-        for entry in runtime.fixtures.get(runtime.binding.tenant_collection) or []:
-            if entry.get("key") == tenant:  # a fixture key: its ids are among the entry's plain values
-                return {str(value) for value in entry.values() if isinstance(value, str)}
-        return {tenant}
+    def _tenant_ids(self, api: str, tenant: str) -> frozenset[str]:
+        """The tenant's ids as a scenario's scope resolves them (backend.tenant_ids), else the text as given."""
+        return self.runner.call(self.runner.app.backend.tenant_ids, api, tenant) or frozenset({tenant})
 
     def headers(self, api: str, tenant: str | None = None, *, token: str | None = None) -> dict[str, str]:
         """What a client of this tenant sends on every call: the bearer token, plus the API's own headers (the

@@ -360,7 +360,12 @@ class MockBackend:
         """Switch a scenario on, for the whole mock or at a scope (api, tenant, conversation, contact) and with
         parameters (its state effects' values, its fault rules' numbers); False if it already was on at that scope.
         Raises KeyError for an unknown scenario and ScenarioRefused (a 400) for a scope or parameter it cannot take."""
-        activation = self.scenario_activation(name, scope, params)
+        return self.switch_on(self.scenario_activation(name, scope, params))
+
+    def switch_on(self, activation: Activation) -> bool:
+        """Switch on what `scenario_activation` resolved; False if it already was on there (ScenarioConflict if with
+        other parameters)."""
+        name = activation.name
         current = self.scenarios.get_activation(activation.key)
         if current is not None:
             if dict(current.params) != dict(activation.params):

@@ -332,12 +332,12 @@ class ControlApi:
         name = self._known(request.path_params["name"])
         scope, params = _switch(request, with_params=True)
         try:
-            changed = self.backend.activate_scenario(name, scope, params)
+            activation = self.backend.scenario_activation(name, scope, params)
+            changed = self.backend.switch_on(activation)
         except ScenarioConflict as exc:
             raise ControlError(409, str(exc)) from None
         except ScenarioRefused as exc:
             raise ControlError(400, str(exc)) from None
-        activation = self.backend.scenario_activation(name, scope, params)
         return 200, {**self._scenario_json(name), "changed": changed, "activation": activation.as_json()}
 
     async def deactivate(self, request: _Request) -> tuple[int, Any]:

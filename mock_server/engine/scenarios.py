@@ -95,11 +95,6 @@ class Target:
                 found.update(str(each) for each in (conversation, *contact) if each not in (None, ""))
         return frozenset(found)
 
-    def covers(self, tenant: object, conversation: Iterable[object] = (), contact: Iterable[object] = ()) -> bool:
-        """A record of `tenant` in a conversation known by `conversation`'s ids, with a contact known by `contact`'s
-        (a phone is compared by its digits)."""
-        return self.has_tenant(tenant) and self.has_conversation(*conversation) and self.has_contact(*contact)
-
 
 _PHONE = re.compile(r"\+?[\d\s().-]{8,}")
 
@@ -107,15 +102,8 @@ _PHONE = re.compile(r"\+?[\d\s().-]{8,}")
 def _named(wanted: str, ids: Iterable[object]) -> bool:
     """`wanted` is one of the ids: equal ignoring case, or for a phone number the same digits (`+1 555-0100` is
     the `15550100` a vendor stores)."""
-    folded = wanted.casefold()
-    digits = re.sub(r"\D", "", wanted) if _PHONE.fullmatch(wanted) else None
-    for each in ids:
-        if each is None:
-            continue
-        text = str(each)
-        if text.casefold() == folded or (digits and _PHONE.fullmatch(text) and re.sub(r"\D", "", text) == digits):
-            return True
-    return False
+    key = id_key(wanted)
+    return any(id_key(each) == key for each in ids if each is not None)
 
 
 def id_key(value: object) -> str:
@@ -462,9 +450,6 @@ class ScenarioBook:
     @property
     def activations(self) -> list[Activation]:
         return [activation for activation, _ in self._active.values()]
-
-    def is_active(self, name: str) -> bool:
-        return any(activation.name == name for activation, _ in self._active.values())
 
     def is_on(self, key: str) -> bool:
         return key in self._active
